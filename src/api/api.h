@@ -1,0 +1,114 @@
+/* The HTTP API of API.md: one route table (method, path pattern, handler, roles) from
+ * which both dispatch and the OpenAPI check come, and the helpers every handler uses to
+ * read the body and query, page through lists, and answer. Handlers turn HTTP into domain
+ * calls and back; the rules are in src/domain/. */
+#ifndef RD_API_API_H
+#define RD_API_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "auth/caller.h"
+#include "base/err.h"
+#include "http/http.h"
+#include "store/store.h"
+
+#define RD_JSON_BODY_MAX (1u << 20)
+#define RD_JSON_DEPTH_MAX 32
+#define RD_PER_PAGE_DEFAULT 25
+#define RD_PER_PAGE_MAX 100
+
+typedef struct rd_api {
+  rd_db *db;
+  const char *data_dir;     /* attachments */
+  const char *openapi_path; /* docs/openapi.json */
+} rd_api;
+
+/* What a handler gets: the request, a database connection for this request, the caller
+ * (when the route needs authentication) and the path parameters. */
+typedef struct rd_ctx {
+  rd_api *api;
+  rd_req *req;
+  rd_conn *db;
+  rd_caller who;
+  bool authenticated;
+  const char *token; /* the bearer or session token of this request */
+  const char *params[4];
+  int nparams;
+} rd_ctx;
+
+typedef int (*rd_handler)(rd_ctx *x, rd_err *err);
+
+enum { RD_ROUTE_PUBLIC = 1 << 0, RD_ROUTE_UPLOAD = 1 << 1 };
+
+typedef struct rd_route {
+  const char *method;
+  const char *pattern; /* "/v1/organizations/{id}" */
+  rd_handler handler;
+  unsigned roles; /* roles allowed (any of them); ignored when PUBLIC */
+  unsigned flags;
+} rd_route;
+
+extern const rd_route rd_routes[];
+extern const int rd_nroutes;
+
+/* The http app that serves the API with api as its context. */
+rd_http_app rd_api_app(rd_api *api);
+
+/* ---- helpers for handlers ---- */
+
+/* Parses the JSON body: Content-Type application/json (415), valid UTF-8 (400), well-formed
+ * JSON (400 naming line and column), depth at most RD_JSON_DEPTH_MAX (400), an object (422).
+ * *out is a new reference. */
+int rd_api_body(rd_ctx *x, json_t **out, rd_err *err);
+/* Refuses query parameters not in allowed (NULL-terminated), and values that are not valid
+ * UTF-8 (400). */
+int rd_api_query_check(rd_ctx *x, const char *const *allowed, rd_err *err);
+/* per_page (1..100, default 25) and cursor (opaque) of a list request (400 when bad). */
+int rd_api_page(rd_ctx *x, int64_t *after, int *limit, rd_err *err);
+/* Answers a list page: the array, and a Link rel="next" carrying the same query with a
+ * cursor after the last row when more exist. Takes the array's reference. */
+void rd_api_list(rd_ctx *x, json_t *rows, bool more);
+/* The path parameter i as a positive record id; 404 when it is not one. */
+int rd_api_id(rd_ctx *x, int i, int64_t *id, rd_err *err);
+/* -1 when there is no If-Match, else the version it names (412 when unparseable). */
+int rd_api_if_match(rd_ctx *x, int64_t *version, rd_err *err);
+/* Boolean query value true/false (400 when other); *out untouched when absent. */
+int rd_api_query_bool(rd_ctx *x, const char *name, int *out, rd_err *err);
+int rd_api_query_id(rd_ctx *x, const char *name, int64_t *out, rd_err *err);
+
+/* Answers status with json (reference taken). version >= 0 adds an ETag. */
+void rd_api_json(rd_ctx *x, int status, json_t *json, int64_t version);
+/* 201 with the record, its ETag and Location: <collection>/<id>. */
+void rd_api_created(rd_ctx *x, const char *collection, int64_t id, json_t *json, int64_t version);
+void rd_api_no_content(rd_ctx *x);
+/* The JSON error body of API.md for err. */
+void rd_api_error(rd_req *r, const rd_err *err);
+
+/* Handlers, one file per resource. */
+int rd_api_healthz(rd_ctx *x, rd_err *err);
+int rd_api_openapi(rd_ctx *x, rd_err *err);
+int rd_api_login(rd_ctx *x, rd_err *err);
+int rd_api_logout(rd_ctx *x, rd_err *err);
+int rd_api_me(rd_ctx *x, rd_err *err);
+int rd_api_account_get(rd_ctx *x, rd_err *err);
+int rd_api_account_patch(rd_ctx *x, rd_err *err);
+int rd_api_org_list(rd_ctx *x, rd_err *err);
+int rd_api_org_create(rd_ctx *x, rd_err *err);
+int rd_api_org_get(rd_ctx *x, rd_err *err);
+int rd_api_org_patch(rd_ctx *x, rd_err *err);
+int rd_api_person_list(rd_ctx *x, rd_err *err);
+int rd_api_person_create(rd_ctx *x, rd_err *err);
+int rd_api_person_get(rd_ctx *x, rd_err *err);
+int rd_api_person_patch(rd_ctx *x, rd_err *err);
+int rd_api_person_delete(rd_ctx *x, rd_err *err);
+int rd_api_custom_field_list(rd_ctx *x, rd_err *err);
+int rd_api_custom_field_create(rd_ctx *x, rd_err *err);
+int rd_api_custom_field_get(rd_ctx *x, rd_err *err);
+int rd_api_custom_field_patch(rd_ctx *x, rd_err *err);
+int rd_api_custom_field_delete(rd_ctx *x, rd_err *err);
+int rd_api_attachment_create(rd_ctx *x, rd_err *err);
+int rd_api_attachment_get(rd_ctx *x, rd_err *err);
+int rd_api_audit_list(rd_ctx *x, rd_err *err);
+
+#endif

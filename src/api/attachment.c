@@ -1,0 +1,52 @@
+/* POST /v1/attachments (raw body, ?filename=, Content-Type its type) and
+ * GET /v1/attachments/{key} (only to people of the uploading account). */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "domain/attachment.h"
+
+static const char *const PARAMS[] = {"filename", NULL};
+
+int rd_api_attachment_create(rd_ctx *x, rd_err *err) {
+  int rv = rd_api_query_check(x, PARAMS, err);
+  if (rv)
+    return rv;
+  json_t *meta = NULL;
+  rv = rd_attachment_create(x->db, &x->who, x->api->data_dir, rd_req_query(x->req, "filename"),
+                            rd_req_header(x->req, "Content-Type"), x->req->body,
+                            x->req->body_len, &meta, err);
+  if (rv)
+    return rv;
+  char loc[128];
+  snprintf(loc, sizeof loc, "/v1/attachments/%s", json_string_value(json_object_get(meta, "key")));
+  rd_resp_header(x->req, "Location", loc);
+  rd_api_json(x, 201, meta, -1);
+  return 0;
+}
+
+int rd_api_attachment_get(rd_ctx *x, rd_err *err) {
+  int fd = -1;
+  json_t *meta = NULL;
+  int rv = rd_attachment_open(x->db, &x->who, x->api->data_dir, x->params[0], &fd, &meta, err);
+  if (rv)
+    return rv;
+  const char *name = json_string_value(json_object_get(meta, "filename"));
+  /* RFC 6266 with RFC 8187 encoding: safe for any name. */
+  char disp[1024];
+  size_t n = (size_t)snprintf(disp, sizeof disp, "attachment; filename*=UTF-8''");
+  for (const unsigned char *p = (const unsigned char *)name; *p && n < sizeof disp - 4; p++) {
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+        strchr("-_.~", *p))
+      disp[n++] = (char)*p;
+    else
+      n += (size_t)snprintf(disp + n, sizeof disp - n, "%%%02X", *p);
+  }
+  disp[n] = 0;
+  rd_resp_header(x->req, "Content-Disposition", disp);
+  rd_resp_header(x->req, "X-Content-Type-Options", "nosniff");
+  const char *ct = rd_arena_strdup(&x->req->arena, json_string_value(json_object_get(meta, "content_type")));
+  rd_resp_fd(x->req, 200, ct, fd, (size_t)json_integer_value(json_object_get(meta, "size")));
+  json_decref(meta);
+  return 0;
+}

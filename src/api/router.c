@@ -1,0 +1,417 @@
+/* Dispatch: matches the route table, authenticates (bearer token, or session cookie plus
+ * X-CSRF-Token for calls that change data), checks roles, hands the handler a database
+ * connection, and renders every error as the JSON body of API.md. Also the helpers of
+ * api.h that handlers share. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "auth/auth.h"
+#include "base/log.h"
+#include "base/str.h"
+
+/* ---- answers ---- */
+
+static void set_json(rd_req *r, int status, json_t *json) {
+  char *text = json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY);
+  size_t len = strlen(text);
+  char *body = rd_malloc(len + 1);
+  memcpy(body, text, len + 1);
+  free(text);
+  rd_resp_body_owned(r, status, "application/json", body, len);
+}
+
+void rd_api_json(rd_ctx *x, int status, json_t *json, int64_t version) {
+  if (version >= 0) {
+    char etag[32];
+    snprintf(etag, sizeof etag, "\"%lld\"", (long long)version);
+    rd_resp_header(x->req, "ETag", etag);
+  }
+  set_json(x->req, status, json);
+  json_decref(json);
+}
+
+void rd_api_created(rd_ctx *x, const char *collection, int64_t id, json_t *json, int64_t version) {
+  char loc[256];
+  snprintf(loc, sizeof loc, "%s/%lld", collection, (long long)id);
+  rd_resp_header(x->req, "Location", loc);
+  rd_api_json(x, 201, json, version);
+}
+
+void rd_api_no_content(rd_ctx *x) {
+  rd_resp_body(x->req, 204, NULL, NULL, 0);
+}
+
+void rd_api_error(rd_req *r, const rd_err *err) {
+  int status = err->status ? err->status : rd_err_status(err->code);
+  json_t *errors = json_array();
+  for (int i = 0; i < err->nitems; i++) {
+    const rd_err_item *it = &err->items[i];
+    json_t *e = it->line ? json_pack("{s:I,s:s,s:s}", "line", (json_int_t)it->line, "column",
+                                     it->field, "message", it->message)
+                         : json_pack("{s:s,s:s}", "field", it->field, "message", it->message);
+    json_array_append_new(errors, e);
+  }
+  json_t *body = json_pack("{s:s,s:o}", "message",
+                           err->message[0] ? err->message : "Internal error", "errors", errors);
+  if (status == 429 && err->retry_after > 0) {
+    char ra[16];
+    snprintf(ra, sizeof ra, "%d", err->retry_after);
+    rd_resp_header(r, "Retry-After", ra);
+  }
+  set_json(r, status, body);
+  json_decref(body);
+}
+
+/* ---- request helpers ---- */
+
+static int depth_of(json_t *j, int limit) {
+  if (limit < 0)
+    return 1;
+  int max = 0;
+  if (json_is_object(j)) {
+    const char *k;
+    json_t *v;
+    json_object_foreach(j, k, v) {
+      int d = depth_of(v, limit - 1);
+      if (d > max)
+        max = d;
+    }
+    return max + 1;
+  }
+  if (json_is_array(j)) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(j, i, v) {
+      int d = depth_of(v, limit - 1);
+      if (d > max)
+        max = d;
+    }
+    return max + 1;
+  }
+  return 0;
+}
+
+int rd_api_body(rd_ctx *x, json_t **out, rd_err *err) {
+  rd_req *r = x->req;
+  const char *ct = rd_req_header(r, "Content-Type");
+  if (!ct || strncasecmp(ct, "application/json", 16) || (ct[16] && ct[16] != ';' && ct[16] != ' '))
+    return rd_err_set(err, RD_EMEDIA, "Content-Type must be application/json");
+  if (r->body_len == 0)
+    return rd_err_set(err, RD_EBADREQ, "The request body is empty; a JSON object is expected");
+  if (!rd_utf8_valid(r->body, r->body_len))
+    return rd_err_set(err, RD_EBADREQ, "The request body is not valid UTF-8");
+  json_error_t je;
+  json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
+  if (!j) {
+    rd_err_set(err, RD_EBADREQ, "Malformed JSON");
+    rd_err_field(err, "body", "line %d, column %d: %s", je.line, je.column, je.text);
+    err->code = RD_EBADREQ;
+    err->status = 400;
+    return RD_EBADREQ;
+  }
+  if (depth_of(j, RD_JSON_DEPTH_MAX) > RD_JSON_DEPTH_MAX) {
+    json_decref(j);
+    return rd_err_set(err, RD_EBADREQ, "JSON nested deeper than %d levels", RD_JSON_DEPTH_MAX);
+  }
+  if (!json_is_object(j)) {
+    json_decref(j);
+    return rd_err_set(err, RD_EINVAL, "The request body must be a JSON object");
+  }
+  *out = j;
+  return 0;
+}
+
+typedef struct qcheck {
+  const char *const *allowed;
+  rd_err *err;
+} qcheck;
+
+static bool check_arg(void *arg, const char *k, const char *v) {
+  qcheck *q = arg;
+  bool known = false;
+  for (const char *const *a = q->allowed; a && *a; a++) {
+    size_t n = strlen(*a);
+    /* "custom_fields." allows any key below it */
+    if (!strcmp(*a, k) || ((*a)[n - 1] == '.' && !strncmp(*a, k, n)))
+      known = true;
+  }
+  if (!rd_utf8_valid(k, strlen(k)) || (v && !rd_utf8_valid(v, strlen(v)))) {
+    rd_err_set(q->err, RD_EBADREQ, "Query parameters must be valid UTF-8");
+    return false;
+  }
+  if (!known) {
+    rd_err_set(q->err, RD_EBADREQ, "Unknown query parameter");
+    rd_err_field(q->err, k, "is not a parameter of this endpoint");
+    q->err->code = RD_EBADREQ;
+    q->err->status = 400;
+    return false;
+  }
+  if (v && strlen(v) > 1024) {
+    rd_err_set(q->err, RD_EBADREQ, "Query value too long");
+    rd_err_field(q->err, k, "is longer than 1024 bytes");
+    q->err->code = RD_EBADREQ;
+    q->err->status = 400;
+    return false;
+  }
+  return true;
+}
+
+int rd_api_query_check(rd_ctx *x, const char *const *allowed, rd_err *err) {
+  qcheck q = {allowed, err};
+  rd_req_query_foreach(x->req, check_arg, &q);
+  return err->code;
+}
+
+static int bad_query(rd_err *err, const char *name, const char *msg) {
+  rd_err_set(err, RD_EBADREQ, "Bad query parameter");
+  rd_err_field(err, name, "%s", msg);
+  err->code = RD_EBADREQ;
+  err->status = 400;
+  return RD_EBADREQ;
+}
+
+int rd_api_page(rd_ctx *x, int64_t *after, int *limit, rd_err *err) {
+  const char *pp = rd_req_query(x->req, "per_page");
+  const char *cur = rd_req_query(x->req, "cursor");
+  int64_t n = RD_PER_PAGE_DEFAULT;
+  if (pp && (!rd_parse_i64(pp, &n) || n < 1 || n > RD_PER_PAGE_MAX))
+    return bad_query(err, "per_page", "must be an integer from 1 to 100");
+  *after = 0;
+  if (cur) {
+    unsigned char raw[32];
+    long len = rd_b64url_decode(cur, raw, sizeof raw - 1);
+    int64_t id = 0;
+    if (len < 3 || memcmp(raw, "c1:", 3))
+      return bad_query(err, "cursor", "is not a cursor this server issued");
+    raw[len] = 0;
+    if (!rd_parse_i64((const char *)raw + 3, &id) || id < 0)
+      return bad_query(err, "cursor", "is not a cursor this server issued");
+    *after = id;
+  }
+  *limit = (int)n;
+  return 0;
+}
+
+static void url_encode(rd_buf *b, const char *s) {
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+        strchr("-_.~", *p))
+      rd_buf_add(b, p, 1);
+    else
+      rd_buf_printf(b, "%%%02X", *p);
+  }
+}
+
+static bool add_arg(void *arg, const char *k, const char *v) {
+  rd_buf *b = arg;
+  if (!strcmp(k, "cursor"))
+    return true;
+  rd_buf_adds(b, b->data[b->len - 1] == '?' ? "" : "&");
+  url_encode(b, k);
+  if (v) {
+    rd_buf_adds(b, "=");
+    url_encode(b, v);
+  }
+  return true;
+}
+
+void rd_api_list(rd_ctx *x, json_t *rows, bool more) {
+  size_t n = json_array_size(rows);
+  if (more && n > 0) {
+    int64_t last = json_integer_value(json_object_get(json_array_get(rows, n - 1), "id"));
+    char raw[40], cur[64];
+    int len = snprintf(raw, sizeof raw, "c1:%lld", (long long)last);
+    rd_b64url_encode((const unsigned char *)raw, (size_t)len, cur);
+    rd_buf b;
+    rd_buf_init(&b);
+    rd_buf_printf(&b, "<%s?", x->req->path);
+    rd_req_query_foreach(x->req, add_arg, &b);
+    rd_buf_printf(&b, "%scursor=%s>; rel=\"next\"", b.data[b.len - 1] == '?' ? "" : "&", cur);
+    rd_resp_header(x->req, "Link", rd_buf_cstr(&b));
+    rd_buf_term(&b);
+  }
+  rd_api_json(x, 200, rows, -1);
+}
+
+int rd_api_id(rd_ctx *x, int i, int64_t *id, rd_err *err) {
+  int64_t v = 0;
+  if (i >= x->nparams || !rd_parse_i64(x->params[i], &v) || v <= 0)
+    return rd_err_set(err, RD_ENOTFOUND, "Not found");
+  *id = v;
+  return 0;
+}
+
+int rd_api_if_match(rd_ctx *x, int64_t *version, rd_err *err) {
+  const char *h = rd_req_header(x->req, "If-Match");
+  *version = -1;
+  if (!h)
+    return 0;
+  if (!strncmp(h, "W/", 2))
+    h += 2;
+  size_t n = strlen(h);
+  char num[24];
+  if (n < 3 || n > 22 || h[0] != '"' || h[n - 1] != '"')
+    return rd_err_set(err, RD_EPRECOND, "If-Match does not match the current version");
+  memcpy(num, h + 1, n - 2);
+  num[n - 2] = 0;
+  if (!rd_parse_i64(num, version) || *version < 0)
+    return rd_err_set(err, RD_EPRECOND, "If-Match does not match the current version");
+  return 0;
+}
+
+int rd_api_query_bool(rd_ctx *x, const char *name, int *out, rd_err *err) {
+  const char *v = rd_req_query(x->req, name);
+  bool b;
+  if (!v)
+    return 0;
+  if (!rd_parse_bool(v, &b))
+    return bad_query(err, name, "must be true or false");
+  *out = b;
+  return 0;
+}
+
+int rd_api_query_id(rd_ctx *x, const char *name, int64_t *out, rd_err *err) {
+  const char *v = rd_req_query(x->req, name);
+  int64_t id;
+  if (!v)
+    return 0;
+  if (!rd_parse_i64(v, &id) || id <= 0)
+    return bad_query(err, name, "must be a positive integer id");
+  *out = id;
+  return 0;
+}
+
+/* ---- dispatch ---- */
+
+/* Matches path against pattern; fills params. Segments "{x}" match any non-empty one. */
+static bool match(const char *pattern, const char *path, rd_ctx *x, rd_arena *arena) {
+  int np = 0;
+  const char *params[4];
+  while (*pattern && *path) {
+    if (*pattern != '/' || *path != '/')
+      return false;
+    pattern++;
+    path++;
+    const char *pe = strchr(pattern, '/'), *se = strchr(path, '/');
+    size_t pl = pe ? (size_t)(pe - pattern) : strlen(pattern);
+    size_t sl = se ? (size_t)(se - path) : strlen(path);
+    if (pattern[0] == '{') {
+      if (sl == 0 || np == 4)
+        return false;
+      char *seg = rd_arena_alloc(arena, sl + 1);
+      memcpy(seg, path, sl);
+      params[np++] = seg;
+    } else if (pl != sl || memcmp(pattern, path, pl)) {
+      return false;
+    }
+    pattern += pl;
+    path += sl;
+  }
+  if (*pattern || *path)
+    return false;
+  if (x) {
+    memcpy(x->params, params, sizeof params);
+    x->nparams = np;
+  }
+  return true;
+}
+
+static const rd_route *find(rd_req *r, rd_ctx *x, rd_err *err) {
+  char allow[128] = "";
+  for (int i = 0; i < rd_nroutes; i++) {
+    const rd_route *rt = &rd_routes[i];
+    if (!match(rt->pattern, r->path, NULL, &r->arena))
+      continue;
+    if (!strcmp(rt->method, r->method)) {
+      match(rt->pattern, r->path, x, &r->arena);
+      return rt;
+    }
+    if (!strstr(allow, rt->method)) {
+      size_t n = strlen(allow);
+      snprintf(allow + n, sizeof allow - n, "%s%s", n ? ", " : "", rt->method);
+    }
+  }
+  if (allow[0]) {
+    rd_resp_header(r, "Allow", allow);
+    rd_err_set(err, RD_EMETHOD, "Method %s not allowed; allowed: %s", r->method, allow);
+  } else {
+    rd_err_set(err, RD_ENOTFOUND, "No such endpoint");
+  }
+  return NULL;
+}
+
+static bool changes_data(const char *method) {
+  return strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "OPTIONS");
+}
+
+static int authenticate(rd_ctx *x, const rd_route *rt, rd_err *err) {
+  const char *h = rd_req_header(x->req, "Authorization");
+  const char *token = NULL;
+  bool cookie = false;
+  if (h) {
+    if (strncasecmp(h, "Bearer ", 7))
+      return rd_err_set(err, RD_EAUTH, "Authentication required (Authorization: Bearer <token>)");
+    token = h + 7;
+  } else {
+    token = rd_req_cookie(x->req, "rd_session");
+    cookie = token != NULL;
+  }
+  if (!token)
+    return rd_err_set(err, RD_EAUTH, "Authentication required (Authorization: Bearer <token>)");
+  int rv = rd_token_lookup(x->db, token, &x->who, err);
+  if (rv)
+    return rv;
+  if (cookie && changes_data(x->req->method) &&
+      !rd_csrf_check(token, rd_req_header(x->req, "X-CSRF-Token")))
+    return rd_err_set(err, RD_EFORBIDDEN, "Missing or wrong X-CSRF-Token header");
+  x->token = token;
+  x->authenticated = true;
+  if (!(x->who.roles & rt->roles))
+    return rd_err_set(err, RD_EFORBIDDEN, "Your roles do not allow this");
+  return 0;
+}
+
+static void handle(void *ctx, rd_req *r) {
+  rd_api *api = ctx;
+  rd_err err;
+  rd_err_clear(&err);
+  rd_ctx x = {.api = api, .req = r};
+  const rd_route *rt = find(r, &x, &err);
+  int rv = rt ? 0 : err.code;
+  if (!rv)
+    rv = rd_db_acquire(api->db, &x.db, &err);
+  if (!rv && !(rt->flags & RD_ROUTE_PUBLIC))
+    rv = authenticate(&x, rt, &err);
+  if (!rv)
+    rv = rt->handler(&x, &err);
+  if (rv) {
+    if (!err.code)
+      rd_err_set(&err, rv, "Internal error");
+    rd_api_error(r, &err);
+  }
+  if (x.db)
+    rd_db_release(api->db, x.db);
+}
+
+static size_t body_limit(void *ctx, const char *method, const char *path) {
+  (void)ctx;
+  for (int i = 0; i < rd_nroutes; i++)
+    if ((rd_routes[i].flags & RD_ROUTE_UPLOAD) && !strcmp(rd_routes[i].method, method) &&
+        !strcmp(rd_routes[i].pattern, path))
+      return 20u << 20;
+  return RD_JSON_BODY_MAX;
+}
+
+static void too_big(void *ctx, rd_req *r) {
+  (void)ctx;
+  rd_err err;
+  rd_err_clear(&err);
+  rd_err_set(&err, RD_ETOOBIG, "The request body is larger than the limit of this endpoint");
+  rd_api_error(r, &err);
+}
+
+rd_http_app rd_api_app(rd_api *api) {
+  return (rd_http_app){.body_limit = body_limit, .handle = handle, .too_big = too_big, .ctx = api};
+}

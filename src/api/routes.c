@@ -1,0 +1,39 @@
+/* The route table: every endpoint of the API, the roles that may call it, and its
+ * handler. Dispatch (router.c) and the OpenAPI check (tests/unit/api/openapi_test.c)
+ * both read this table, so the document and the server cannot drift apart. */
+#include "api/api.h"
+
+#define ANY RD_ROLES_ALL
+#define STAFF RD_ROLES_STAFF
+#define ADMIN RD_ROLE_ACCOUNT_ADMINISTRATOR
+#define ORG_WRITERS (ADMIN | RD_ROLE_SUPERVISOR | RD_ROLE_SERVICE_LEVEL_MANAGER)
+#define PEOPLE_MANAGERS (ADMIN | RD_ROLE_SUPERVISOR)
+
+const rd_route rd_routes[] = {
+    {"GET", "/healthz", rd_api_healthz, 0, RD_ROUTE_PUBLIC},
+    {"GET", "/v1/openapi.json", rd_api_openapi, 0, RD_ROUTE_PUBLIC},
+    {"POST", "/v1/login", rd_api_login, 0, RD_ROUTE_PUBLIC},
+    {"POST", "/v1/logout", rd_api_logout, ANY, 0},
+    {"GET", "/v1/me", rd_api_me, ANY, 0},
+    {"GET", "/v1/account", rd_api_account_get, ANY, 0},
+    {"PATCH", "/v1/account", rd_api_account_patch, ADMIN, 0},
+    {"GET", "/v1/organizations", rd_api_org_list, STAFF, 0},
+    {"POST", "/v1/organizations", rd_api_org_create, ORG_WRITERS, 0},
+    {"GET", "/v1/organizations/{id}", rd_api_org_get, ANY, 0},
+    {"PATCH", "/v1/organizations/{id}", rd_api_org_patch, ORG_WRITERS, 0},
+    {"GET", "/v1/people", rd_api_person_list, STAFF, 0},
+    {"POST", "/v1/people", rd_api_person_create, PEOPLE_MANAGERS, 0},
+    {"GET", "/v1/people/{id}", rd_api_person_get, ANY, 0},
+    {"PATCH", "/v1/people/{id}", rd_api_person_patch, ANY, 0},
+    {"DELETE", "/v1/people/{id}", rd_api_person_delete, PEOPLE_MANAGERS, 0},
+    {"GET", "/v1/custom_fields", rd_api_custom_field_list, ANY, 0},
+    {"POST", "/v1/custom_fields", rd_api_custom_field_create, ADMIN, 0},
+    {"GET", "/v1/custom_fields/{id}", rd_api_custom_field_get, ANY, 0},
+    {"PATCH", "/v1/custom_fields/{id}", rd_api_custom_field_patch, ADMIN, 0},
+    {"DELETE", "/v1/custom_fields/{id}", rd_api_custom_field_delete, ADMIN, 0},
+    {"POST", "/v1/attachments", rd_api_attachment_create, ANY, RD_ROUTE_UPLOAD},
+    {"GET", "/v1/attachments/{key}", rd_api_attachment_get, ANY, 0},
+    {"GET", "/v1/audit", rd_api_audit_list, STAFF, 0},
+};
+
+const int rd_nroutes = sizeof rd_routes / sizeof *rd_routes;

@@ -1,0 +1,46 @@
+/* Authentication (ACC-3): argon2id password hashes, API and session tokens (256-bit
+ * random, shown once, stored as a BLAKE2b hash, revocable), the CSRF token bound to a
+ * session, and the failed-login rate limit per username and per client address (kept in
+ * the database, so it holds across several daemons). Uses libsodium only. */
+#ifndef RD_AUTH_AUTH_H
+#define RD_AUTH_AUTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "auth/caller.h"
+#include "store/store.h"
+
+#define RD_TOKEN_LEN 47 /* "rd_" + 43 base64url characters + NUL */
+#define RD_CSRF_LEN 44
+#define RD_PASSWORD_MAX 1024
+
+/* Must be called once before anything else here (sodium_init). */
+int rd_auth_init(void);
+
+/* Hashes a password (argon2id). out holds crypto_pwhash_STRBYTES. */
+int rd_password_hash(const char *password, char out[128], rd_err *err);
+bool rd_password_verify(const char *hash, const char *password);
+/* A password nobody could guess, for verifying against when the user does not exist, so
+ * that every failure costs the same time. */
+const char *rd_password_dummy_hash(void);
+
+/* Issues a token for person_id; kind is "api" or "session". token receives the secret,
+ * shown once. */
+int rd_token_create(rd_conn *c, const char *account_id, int64_t person_id, const char *kind,
+                    char token[RD_TOKEN_LEN], rd_err *err);
+/* Resolves a token into the caller (401 RD_EAUTH when unknown, revoked, or the person is
+ * deleted or without web access). */
+int rd_token_lookup(rd_conn *c, const char *token, rd_caller *out, rd_err *err);
+int rd_token_revoke(rd_conn *c, const char *token, rd_err *err);
+/* The CSRF token of a session token (derived, nothing stored). */
+void rd_csrf_for(const char *token, char out[RD_CSRF_LEN]);
+bool rd_csrf_check(const char *token, const char *csrf);
+
+/* Login rate limit: RD_ERATE with err->retry_after when key is locked out. */
+int rd_ratelimit_check(rd_conn *c, const char *key, rd_err *err);
+void rd_ratelimit_fail(rd_conn *c, const char *key);
+void rd_ratelimit_clear(rd_conn *c, const char *key);
+
+#endif

@@ -1,0 +1,38 @@
+/* Strings: a growable byte buffer, base64url, UTF-8 validation and small parsing helpers
+ * with explicit bounds. Nothing here knows about HTTP or the database. */
+#ifndef RD_BASE_STR_H
+#define RD_BASE_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct rd_buf {
+  char *data; /* always NUL-terminated when len > 0 or after rd_buf_cstr */
+  size_t len, cap;
+} rd_buf;
+
+void rd_buf_init(rd_buf *b);
+void rd_buf_term(rd_buf *b);
+void rd_buf_add(rd_buf *b, const void *p, size_t n);
+void rd_buf_adds(rd_buf *b, const char *s);
+void rd_buf_printf(rd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *rd_buf_cstr(rd_buf *b);
+
+/* base64url without padding. out must hold rd_b64url_len(n)+1 bytes. */
+size_t rd_b64url_len(size_t n);
+void rd_b64url_encode(const unsigned char *in, size_t n, char *out);
+/* Returns the decoded length, or -1 when s is not base64url or does not fit in cap. */
+long rd_b64url_decode(const char *s, unsigned char *out, size_t cap);
+
+/* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates, no NUL). */
+bool rd_utf8_valid(const char *s, size_t n);
+/* Number of code points in a valid UTF-8 string. */
+size_t rd_utf8_len(const char *s);
+
+/* Parses a whole decimal int64 (optional '-'); false on junk, overflow or empty. */
+bool rd_parse_i64(const char *s, int64_t *out);
+/* "true"/"false" only. */
+bool rd_parse_bool(const char *s, bool *out);
+
+#endif

@@ -1,0 +1,114 @@
+/* rolodesk demo: the demo installation. Three accounts (Widget Data Center, GigaTera,
+ * GlobalNet), each with an administrator (password "demo-password"), a supervisor, a
+ * technician, a few organizations with contact details and a few customers. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "domain/account.h"
+#include "domain/org.h"
+#include "domain/person.h"
+
+#define DEMO_PASSWORD "demo-password"
+
+typedef struct demo_org {
+  const char *name, *city, *country, *phone, *email, *web, *financial_id;
+} demo_org;
+
+typedef struct demo_account {
+  const char *id, *name, *domain;
+  demo_org orgs[3];
+} demo_account;
+
+static const demo_account ACCOUNTS[] = {
+    {"wdc", "Widget Data Center", "widgetdc.example",
+     {{"Widget Data Center", "Amsterdam", "NL", "+31 20 555 0100", "desk@widgetdc.example",
+       "https://widgetdc.example", "WDC-0001"},
+      {"Widget Data Center Operations", "Rotterdam", "NL", "+31 10 555 0110",
+       "ops@widgetdc.example", NULL, "WDC-0002"},
+      {"Widget Labs", "Utrecht", "NL", "+31 30 555 0120", "labs@widgetdc.example", NULL, NULL}}},
+    {"gigatera", "GigaTera", "gigatera.example",
+     {{"GigaTera", "Berlin", "DE", "+49 30 555 0200", "info@gigatera.example",
+       "https://gigatera.example", "GT-100"},
+      {"GigaTera Finance", "Hamburg", "DE", "+49 40 555 0210", "finance@gigatera.example", NULL,
+       NULL},
+      {"GigaTera Research", "Munich", "DE", "+49 89 555 0220", "research@gigatera.example", NULL,
+       NULL}}},
+    {"globalnet", "GlobalNet", "globalnet.example",
+     {{"GlobalNet", "London", "GB", "+44 20 5550 0300", "hello@globalnet.example",
+       "https://globalnet.example", "GN-7"},
+      {"GlobalNet Support", "Manchester", "GB", "+44 161 555 0310", "support@globalnet.example",
+       NULL, NULL},
+      {NULL}}},
+};
+
+static int add_org(rd_conn *conn, const rd_caller *who, const demo_org *o, int64_t parent,
+                   int64_t *id, rd_err *err) {
+  json_t *in = json_pack(
+      "{s:s,s:s?,s:{s:[{s:s,s:s,s:s}],s:[{s:s,s:s}],s:[{s:s,s:s}],s:[]}}", "name", o->name,
+      "financial_id", o->financial_id, "contact", "addresses", "label", "work", "city", o->city,
+      "country", o->country, "telephones", "label", "work", "number", o->phone,
+      "email_addresses", "label", "work", "address", o->email, "websites");
+  if (o->web)
+    json_array_append_new(json_object_get(json_object_get(in, "contact"), "websites"),
+                          json_pack("{s:s,s:s}", "label", "work", "url", o->web));
+  if (parent)
+    json_object_set_new(in, "parent", json_pack("{s:I}", "id", (json_int_t)parent));
+  int rv = rd_org_create(conn, who, in, id, err);
+  json_decref(in);
+  return rv;
+}
+
+static int load_account(rd_conn *conn, const demo_account *a, rd_err *err) {
+  int rv = rd_account_create(conn, a->id, a->name, err);
+  if (rv)
+    return rv;
+  rd_caller who = rd_system_caller(a->id);
+  int64_t first = 0, id = 0;
+  for (int i = 0; i < 3 && a->orgs[i].name && !rv; i++) {
+    rv = add_org(conn, &who, &a->orgs[i], first, &id, err);
+    if (!first)
+      first = id;
+  }
+  char email[128];
+  static const char *const admin[] = {"account_administrator", "supervisor",
+                                      "service_level_manager", NULL};
+  static const char *const sup[] = {"supervisor", NULL};
+  static const char *const tech[] = {"technician", NULL};
+  static const char *const cust[] = {"customer", NULL};
+  struct {
+    const char *user, *first, *last;
+    const char *const *roles;
+    const char *supervisor;
+  } people[] = {
+      {"admin", "Alex", "Admin", admin, NULL},   {"sam", "Sam", "Supervisor", sup, NULL},
+      {"tina", "Tina", "Technician", tech, "sam"}, {"ann", "Ann", "Lee", cust, NULL},
+      {"bob", "Bob", "Jansen", cust, NULL},
+  };
+  for (size_t i = 0; i < sizeof people / sizeof *people && !rv; i++) {
+    snprintf(email, sizeof email, "%s@%s", people[i].user, a->domain);
+    rv = rd_cli_make_person(conn, a->id, people[i].user, people[i].first, people[i].last, email,
+                            people[i].roles, people[i].supervisor, DEMO_PASSWORD, &id, err);
+  }
+  return rv;
+}
+
+int rd_cli_demo(rd_cli *c, int argc, char **argv) {
+  (void)argv;
+  if (argc != 0) {
+    fputs("usage: rolodesk demo\n", stderr);
+    return RD_EXIT_USAGE;
+  }
+  rd_err err;
+  rd_err_clear(&err);
+  for (size_t i = 0; i < sizeof ACCOUNTS / sizeof *ACCOUNTS; i++) {
+    if (load_account(c->conn, &ACCOUNTS[i], &err)) {
+      if (err.code == RD_ECONFLICT)
+        fprintf(stderr, "rolodesk: the demo data is already loaded\n");
+      return rd_cli_fail(&err);
+    }
+  }
+  puts("demo loaded: accounts wdc, gigatera, globalnet; each has users admin, sam, tina, ann, bob"
+       " with password " DEMO_PASSWORD);
+  return RD_EXIT_OK;
+}

@@ -1,0 +1,131 @@
+/* rolodeskd: opens the database (applying migrations), starts the HTTP API on a thread
+ * pool, and on SIGTERM or SIGINT stops accepting, drains requests in flight, and exits. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "auth/auth.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/str.h"
+
+static void usage(void) {
+  fputs("usage: rolodeskd [--db PATH|postgresql://...] [--listen HOST:PORT] [--data DIR]\n"
+        "                 [--threads N] [--openapi FILE] [--port-file FILE] [--quiet]\n",
+        stderr);
+}
+
+int main(int argc, char **argv) {
+  const char *db_uri = getenv("ROLODESK_DB"), *listen = "127.0.0.1:8080", *data = NULL;
+  const char *openapi = NULL, *port_file = NULL;
+  int threads = 0;
+  bool quiet = false;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    int64_t n = 0;
+    if (!strcmp(a, "--quiet")) {
+      quiet = true;
+      continue;
+    }
+    if (!v) {
+      usage();
+      return 2;
+    }
+    i++;
+    if (!strcmp(a, "--db"))
+      db_uri = v;
+    else if (!strcmp(a, "--listen"))
+      listen = v;
+    else if (!strcmp(a, "--data"))
+      data = v;
+    else if (!strcmp(a, "--openapi"))
+      openapi = v;
+    else if (!strcmp(a, "--port-file"))
+      port_file = v;
+    else if (!strcmp(a, "--threads") && rd_parse_i64(v, &n) && n > 0 && n <= 256)
+      threads = (int)n;
+    else {
+      usage();
+      return 2;
+    }
+  }
+  if (!db_uri) {
+    fputs("rolodeskd: no database: pass --db or set ROLODESK_DB\n", stderr);
+    return 2;
+  }
+  char host[64];
+  int64_t port = 0;
+  const char *colon = strrchr(listen, ':');
+  if (!colon || (size_t)(colon - listen) >= sizeof host || !rd_parse_i64(colon + 1, &port) ||
+      port < 0 || port > 65535) {
+    fputs("rolodeskd: --listen wants HOST:PORT\n", stderr);
+    return 2;
+  }
+  memcpy(host, listen, (size_t)(colon - listen));
+  host[colon - listen] = 0;
+  char default_data[1024];
+  if (!data) {
+    bool pg = !strncmp(db_uri, "postgres", 8);
+    snprintf(default_data, sizeof default_data, "%s", pg ? "rolodesk-data" : db_uri);
+    if (!pg)
+      strncat(default_data, ".data", sizeof default_data - strlen(default_data) - 1);
+    data = default_data;
+  }
+  if (!openapi)
+    openapi = access("docs/openapi.json", R_OK) == 0 ? "docs/openapi.json"
+                                                     : RD_SOURCE_DIR "/docs/openapi.json";
+  if (rd_auth_init()) {
+    fputs("rolodeskd: cannot initialize libsodium\n", stderr);
+    return 1;
+  }
+  /* Signals go to the thread that waits for them, not to MHD's workers. */
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  rd_err err;
+  rd_err_clear(&err);
+  rd_db *db = NULL;
+  if (rd_db_open(db_uri, true, &db, &err)) {
+    fprintf(stderr, "rolodeskd: %s\n", err.message);
+    return 1;
+  }
+  rd_api api = {.db = db, .data_dir = data, .openapi_path = openapi};
+  rd_http_app app = rd_api_app(&api);
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  rd_http_config cfg = {.host = host, .port = (int)port,
+                        .threads = threads ? threads : (int)(ncpu > 1 ? ncpu : 2),
+                        .quiet = quiet};
+  rd_http_server *srv = NULL;
+  if (rd_http_start(&cfg, &app, &srv)) {
+    rd_db_free(db);
+    return 1;
+  }
+  int bound = rd_http_port(srv);
+  rd_log(RD_LOG_INFO, "rolodeskd listening on http://%s:%d (%s, %d threads)", host, bound,
+         rd_db_backend(db), cfg.threads);
+  if (port_file) {
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp", port_file);
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+      fprintf(f, "%d\n", bound);
+      fclose(f);
+      rename(tmp, port_file);
+    }
+  }
+  int sig = 0;
+  sigwait(&set, &sig);
+  rd_log(RD_LOG_INFO, "signal %d: draining requests in flight", sig);
+  rd_http_stop(srv, 10000);
+  rd_db_free(db);
+  rd_log(RD_LOG_INFO, "rolodeskd stopped");
+  return 0;
+}

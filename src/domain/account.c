@@ -1,0 +1,258 @@
+/* Accounts and their settings (ACC-1, ACC-5). Settings are one JSON document per account;
+ * every key has a type here, unknown keys are refused, secrets are write-only. */
+#include "domain/account.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include "base/str.h"
+#include "base/time.h"
+#include "domain/record.h"
+#include "domain/validate.h"
+
+static const char DEFAULT_SETTINGS[] =
+    "{\"random_passwords\": false, \"password_questions\": false, \"titles_enabled\": false,"
+    " \"rooms_displayed\": false, \"gps_recorded\": false, \"customer_partner_editable\": false,"
+    " \"mixed_mode_authentication\": true, \"default_email_locale\": \"en\","
+    " \"default_time_zone\": \"UTC\","
+    " \"smtp\": {\"host\": null, \"port\": 25, \"from\": null, \"username\": null,"
+    " \"password\": null, \"starttls\": false}}";
+
+bool rd_account_id_valid(const char *id) {
+  size_t n = id ? strlen(id) : 0;
+  if (n < 1 || n > RD_ACCOUNT_ID_MAX)
+    return false;
+  for (size_t i = 0; i < n; i++) {
+    char ch = id[i];
+    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || (i > 0 && ch == '-');
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+int rd_account_create(rd_conn *c, const char *id, const char *name, rd_err *err) {
+  if (!rd_account_id_valid(id))
+    rd_err_field(err, "id", "must be 1 to %d characters of a-z, 0-9 and '-', not starting with '-'",
+                 RD_ACCOUNT_ID_MAX);
+  if (!name || !*name || !rd_utf8_valid(name, strlen(name)) || rd_utf8_len(name) > 128)
+    rd_err_field(err, "name", "is required, at most 128 characters");
+  if (err && err->code)
+    return err->code;
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  int rv = rd_sql_exec(c, NULL, err,
+                       "INSERT INTO accounts (id, name, settings, created_at, updated_at)"
+                       " VALUES (?, ?, ?, ?, ?)",
+                       "ttttt", id, name, DEFAULT_SETTINGS, now, now);
+  if (rv == RD_ECONFLICT)
+    rd_err_set(err, RD_ECONFLICT, "Account '%s' already exists", id);
+  return rv;
+}
+
+int rd_account_settings(rd_conn *c, const char *id, json_t **out, rd_err *err) {
+  rd_stmt *s = NULL;
+  int rv = rd_sql(c, &s, err, "SELECT settings FROM accounts WHERE id = ?", "t", id);
+  if (rv)
+    return rv;
+  rv = rd_stmt_step(s, err);
+  if (rv == RD_ROW) {
+    json_t *def = json_loads(DEFAULT_SETTINGS, 0, NULL);
+    json_t *stored = json_loads(rd_stmt_text(s, 0), 0, NULL);
+    if (stored)
+      rd_json_merge_patch(def, stored);
+    json_decref(stored);
+    *out = def;
+    rv = 0;
+  } else if (rv == RD_DONE) {
+    rv = rd_err_set(err, RD_ENOTFOUND, "No account '%s'", id);
+  }
+  rd_stmt_done(s);
+  return rv;
+}
+
+static void hide_secrets(json_t *settings) {
+  json_t *smtp = json_object_get(settings, "smtp");
+  if (json_is_object(smtp)) {
+    json_object_set_new(smtp, "password_set",
+                        json_boolean(json_is_string(json_object_get(smtp, "password"))));
+    json_object_del(smtp, "password");
+  }
+}
+
+int rd_account_get(rd_conn *c, const char *id, json_t **out, int64_t *version, rd_err *err) {
+  json_t *settings = NULL;
+  int rv = rd_account_settings(c, id, &settings, err);
+  if (rv)
+    return rv;
+  rd_stmt *s = NULL;
+  rv = rd_sql(c, &s, err, "SELECT name, version, created_at, updated_at FROM accounts WHERE id = ?",
+              "t", id);
+  if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
+    hide_secrets(settings);
+    *out = json_pack("{s:s,s:s,s:O,s:s,s:s}", "id", id, "name", rd_stmt_text(s, 0), "settings",
+                     settings, "created_at", rd_stmt_text(s, 2), "updated_at", rd_stmt_text(s, 3));
+    if (version)
+      *version = rd_stmt_int64(s, 1);
+    rv = 0;
+  } else if (rv == RD_DONE) {
+    rv = rd_err_set(err, RD_ENOTFOUND, "No account '%s'", id);
+  }
+  rd_stmt_done(s);
+  json_decref(settings);
+  return rv;
+}
+
+json_t *rd_account_ref(rd_conn *c, const char *id) {
+  rd_stmt *s = NULL;
+  json_t *ref = NULL;
+  if (!rd_sql(c, &s, NULL, "SELECT name FROM accounts WHERE id = ?", "t", id) &&
+      rd_stmt_step(s, NULL) == RD_ROW)
+    ref = json_pack("{s:s,s:s}", "id", id, "name", rd_stmt_text(s, 0));
+  rd_stmt_done(s);
+  return ref ? ref : json_pack("{s:s,s:n}", "id", id, "name");
+}
+
+/* ---- settings validation (ACC-5) ---- */
+
+static const char *const BOOL_SETTINGS[] = {
+    "random_passwords", "password_questions", "titles_enabled", "rooms_displayed",
+    "gps_recorded", "customer_partner_editable", "mixed_mode_authentication", NULL};
+
+static bool in_list(const char *const *list, const char *k) {
+  for (; *list; list++)
+    if (!strcmp(*list, k))
+      return true;
+  return false;
+}
+
+static void check_text(json_t *v, const char *path, size_t max, bool nullable, rd_err *err) {
+  if (json_is_null(v) && nullable)
+    return;
+  if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+    rd_err_field(err, path, "must be a string");
+  else if (rd_utf8_len(json_string_value(v)) > max)
+    rd_err_field(err, path, "is longer than %zu characters", max);
+}
+
+static void check_smtp(json_t *smtp, rd_err *err) {
+  if (json_is_null(smtp))
+    return;
+  if (!json_is_object(smtp)) {
+    rd_err_field(err, "settings.smtp", "must be an object");
+    return;
+  }
+  const char *k;
+  json_t *v;
+  json_object_foreach(smtp, k, v) {
+    char path[64];
+    snprintf(path, sizeof path, "settings.smtp.%s", k);
+    if (!strcmp(k, "host") || !strcmp(k, "from") || !strcmp(k, "username") ||
+        !strcmp(k, "password")) {
+      check_text(v, path, 255, true, err);
+    } else if (!strcmp(k, "port")) {
+      if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 65535)
+        rd_err_field(err, path, "must be an integer from 1 to 65535");
+    } else if (!strcmp(k, "starttls")) {
+      if (!json_is_boolean(v))
+        rd_err_field(err, path, "must be a boolean");
+    } else {
+      rd_err_field(err, path, "unknown field");
+    }
+  }
+}
+
+static int check_settings(json_t *settings, rd_err *err) {
+  if (!json_is_object(settings))
+    return rd_err_field(err, "settings", "must be an object");
+  const char *k;
+  json_t *v;
+  json_object_foreach(settings, k, v) {
+    char path[96];
+    snprintf(path, sizeof path, "settings.%s", k);
+    if (in_list(BOOL_SETTINGS, k)) {
+      if (!json_is_boolean(v))
+        rd_err_field(err, path, "must be a boolean");
+    } else if (!strcmp(k, "default_email_locale")) {
+      check_text(v, path, 5, false, err);
+    } else if (!strcmp(k, "default_time_zone")) {
+      if (!json_is_string(v) || !rd_time_zone_valid(json_string_value(v)))
+        rd_err_field(err, path, "must be an IANA time zone name such as Europe/Amsterdam");
+    } else if (!strcmp(k, "smtp")) {
+      check_smtp(v, err);
+    } else {
+      rd_err_field(err, path, "unknown field");
+    }
+  }
+  return err && err->code ? err->code : 0;
+}
+
+int rd_account_update(rd_conn *c, const rd_caller *who, json_t *patch, int64_t if_match,
+                      rd_err *err) {
+  if (!rd_caller_has(who, RD_ROLE_ACCOUNT_ADMINISTRATOR))
+    return rd_err_set(err, RD_EFORBIDDEN, "Only an account administrator may change the account");
+  const char *k;
+  json_t *v;
+  json_object_foreach(patch, k, v) {
+    if (!strcmp(k, "settings"))
+      check_settings(v, err);
+    else if (!strcmp(k, "name"))
+      check_text(v, "name", 128, false, err);
+    else
+      rd_err_field(err, k, "unknown field");
+  }
+  if (err && err->code)
+    return err->code;
+  json_t *settings = NULL, *before = NULL, *changes = json_object();
+  int64_t version = 0;
+  int rv = rd_account_get(c, who->account_id, &before, &version, err);
+  if (!rv && if_match >= 0 && if_match != version)
+    rv = rd_err_set(err, RD_EPRECOND, "The account has changed since it was read (If-Match)");
+  if (!rv)
+    rv = rd_account_settings(c, who->account_id, &settings, err);
+  if (rv)
+    goto out;
+  json_t *sp = json_object_get(patch, "settings");
+  if (sp)
+    rd_json_merge_patch(settings, sp);
+  json_t *name = json_object_get(patch, "name");
+  char *text = json_dumps(settings, JSON_COMPACT);
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  int64_t changed = 0;
+  rv = rd_sql_exec(c, &changed, err,
+                   "UPDATE accounts SET settings = ?, name = COALESCE(?, name),"
+                   " version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+                   "tttti", text, name ? json_string_value(name) : NULL, now, who->account_id,
+                   version);
+  free(text);
+  if (!rv && changed != 1)
+    rv = rd_err_set(err, RD_EPRECOND, "The account has changed since it was read (If-Match)");
+  if (rv)
+    goto out;
+  /* ACC-6: old and new values, secrets reduced to "changed". */
+  json_t *after = NULL;
+  rv = rd_account_get(c, who->account_id, &after, NULL, err);
+  if (rv)
+    goto out;
+  json_t *bs = json_object_get(before, "settings"), *as = json_object_get(after, "settings");
+  json_object_foreach(as, k, v) {
+    json_t *old = json_object_get(bs, k);
+    if (!old || !json_equal(old, v))
+      json_object_set_new(changes, k, json_pack("{s:O?,s:O}", "old", old, "new", v));
+  }
+  if (json_is_object(sp) && json_is_object(json_object_get(sp, "smtp")) &&
+      json_object_get(json_object_get(sp, "smtp"), "password"))
+    json_object_set_new(changes, "smtp.password", json_pack("{s:b}", "changed", 1));
+  if (name && !json_equal(name, json_object_get(before, "name")))
+    json_object_set_new(changes, "name",
+                        json_pack("{s:O,s:O}", "old", json_object_get(before, "name"), "new", name));
+  json_decref(after);
+  rv = rd_audit_write(c, who, "account", 0, "update", changes, err);
+out:
+  json_decref(settings);
+  json_decref(before);
+  json_decref(changes);
+  return rv;
+}

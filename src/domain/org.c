@@ -1,0 +1,245 @@
+/* Organizations (ORG-1..4): see org.h. The rules beyond field types live in validate():
+ * no parent cycles, contact details, custom fields, attachments, manager in the account. */
+#include "domain/org.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/mem.h"
+#include "domain/custom_field.h"
+#include "domain/validate.h"
+
+#define ORG_WRITERS                                                                           \
+  (RD_ROLE_ACCOUNT_ADMINISTRATOR | RD_ROLE_SUPERVISOR | RD_ROLE_SERVICE_LEVEL_MANAGER)
+
+int rd_org_check_attachments(rd_conn *c, const char *account_id, json_t *list, rd_err *err) {
+  if (!json_is_array(list))
+    return rd_err_field(err, "remarks_attachments", "must be an array");
+  if (json_array_size(list) > 50)
+    return rd_err_field(err, "remarks_attachments", "at most 50 attachments");
+  size_t i;
+  json_t *a;
+  json_array_foreach(list, i, a) {
+    char path[64];
+    snprintf(path, sizeof path, "remarks_attachments[%zu]", i);
+    const char *key = json_string_value(json_object_get(a, "key"));
+    if (!json_is_object(a) || !key) {
+      rd_err_field(err, path, "must be an object with the key of an uploaded attachment");
+      continue;
+    }
+    rd_stmt *s = NULL;
+    int rv = rd_sql(c, &s, err,
+                    "SELECT filename, size, content_type FROM attachments"
+                    " WHERE key = ? AND account_id = ?",
+                    "tt", key, account_id);
+    if (rv)
+      return rv;
+    rv = rd_stmt_step(s, err);
+    if (rv == RD_ROW) {
+      json_object_clear(a);
+      json_object_set_new(a, "key", json_string(key));
+      json_object_set_new(a, "filename", json_string(rd_stmt_text(s, 0)));
+      json_object_set_new(a, "size", json_integer(rd_stmt_int64(s, 1)));
+      json_object_set_new(a, "content_type", json_string(rd_stmt_text(s, 2)));
+    } else if (rv == RD_DONE) {
+      rd_err_field(err, path, "no such attachment");
+    }
+    rd_stmt_done(s);
+    if (rv < 0)
+      return rv;
+  }
+  return err && err->code ? err->code : 0;
+}
+
+/* The parent chain from parent_id upwards must not reach id (and must end). */
+static int check_parent(rd_conn *c, const char *account_id, int64_t id, int64_t parent,
+                        rd_err *err) {
+  for (int depth = 0; parent; depth++) {
+    if (parent == id || depth > 64)
+      return rd_err_field(err, "parent", "would make the hierarchy a cycle");
+    int64_t next = 0;
+    int rv = rd_sql_int64(c, &next, err,
+                          "SELECT COALESCE(parent_id, 0) FROM organizations WHERE id = ?"
+                          " AND account_id = ?",
+                          "it", parent, account_id);
+    if (rv < 0)
+      return rv;
+    parent = rv == RD_ROW ? next : 0;
+  }
+  return 0;
+}
+
+static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *old,
+                    json_t *rec, rd_err *err) {
+  (void)t;
+  if (!rd_caller_has(who, ORG_WRITERS))
+    return rd_err_set(err, RD_EFORBIDDEN,
+                      "Only a supervisor, service level manager or administrator may change organizations");
+  json_t *parent = json_object_get(rec, "parent");
+  if (json_is_object(parent) && id) {
+    int rv = check_parent(c, who->account_id, id,
+                          json_integer_value(json_object_get(parent, "id")), err);
+    if (rv && rv != RD_EINVAL)
+      return rv;
+  }
+  json_t *contact = json_object_get(rec, "contact");
+  if (!contact || json_is_null(contact))
+    json_object_set_new(rec, "contact", json_object());
+  else
+    rd_contact_check(contact, "contact", err);
+  json_t *cf = json_object_get(rec, "custom_fields");
+  if (!cf || json_is_null(cf)) {
+    cf = json_object();
+    json_object_set_new(rec, "custom_fields", cf);
+  }
+  int rv = rd_custom_values_check(c, who->account_id, "organization",
+                                  old ? json_object_get(old, "custom_fields") : NULL, cf, err);
+  if (rv && rv != RD_EINVAL)
+    return rv;
+  json_t *att = json_object_get(rec, "remarks_attachments");
+  if (!att || json_is_null(att))
+    json_object_set_new(rec, "remarks_attachments", json_array());
+  else if ((rv = rd_org_check_attachments(c, who->account_id, att, err)) && rv != RD_EINVAL)
+    return rv;
+  json_t *manager = json_object_get(rec, "manager");
+  if (json_is_object(manager)) {
+    int64_t one = 0;
+    rv = rd_sql_int64(c, &one, err,
+                      "SELECT 1 FROM people WHERE id = ? AND account_id = ? AND NOT deleted", "it",
+                      (int64_t)json_integer_value(json_object_get(manager, "id")),
+                      who->account_id);
+    if (rv < 0)
+      return rv;
+    if (rv == RD_DONE)
+      rd_err_field(err, "manager", "no such person in this account");
+  }
+  return err && err->code ? err->code : 0;
+}
+
+static int after_write(rd_conn *c, const rd_caller *who, int64_t id, json_t *old, json_t *rec,
+                       rd_err *err) {
+  json_t *cf = json_object_get(rec, "custom_fields");
+  if (old && json_equal(json_object_get(old, "custom_fields"), cf))
+    return 0;
+  return rd_custom_values_store(c, who->account_id, id, cf, err);
+}
+
+static int decorate(rd_conn *c, json_t *rec, rd_err *err) {
+  (void)c;
+  (void)err;
+  json_object_set_new(rec, "foreign", json_false());
+  return 0;
+}
+
+#define PERSON_NAME "r.first_name || ' ' || r.last_name"
+
+static const rd_field FIELDS[] = {
+    {.name = "name", .column = "name", .type = RD_FT_TEXT, .flags = RD_FF_REQUIRED, .max_len = RD_ORG_NAME_MAX},
+    {.name = "parent", .column = "parent_id", .type = RD_FT_REF, .ref_table = "organizations", .ref_name_sql = "r.name"},
+    {.name = "manager", .column = "manager_id", .type = RD_FT_REF, .ref_table = "people", .ref_name_sql = PERSON_NAME},
+    {.name = "financial_id", .column = "financial_id", .type = RD_FT_TEXT, .max_len = RD_ORG_FINANCIAL_ID_MAX},
+    {.name = "remarks", .column = "remarks", .type = RD_FT_TEXT, .max_len = 65536},
+    {.name = "remarks_attachments", .column = "remarks_attachments", .type = RD_FT_JSON, .def = "[]"},
+    {.name = "disabled", .column = "disabled", .type = RD_FT_BOOL, .flags = RD_FF_NOTNULL, .def = "false"},
+    {.name = "partner", .column = "partner", .type = RD_FT_BOOL, .flags = RD_FF_NOTNULL, .def = "false"},
+    {.name = "picture_uri", .column = "picture_uri", .type = RD_FT_TEXT, .max_len = 2048},
+    {.name = "contact", .column = "contact", .type = RD_FT_JSON, .def = "{}"},
+    {.name = "custom_fields", .column = "custom_fields", .type = RD_FT_JSON, .def = "{}"},
+    {.name = "source", .column = "source", .type = RD_FT_TEXT, .flags = RD_FF_READONLY, .def = "\"manual\""},
+    {.name = "source_id", .column = "source_id", .type = RD_FT_TEXT, .flags = RD_FF_READONLY},
+};
+
+const rd_rtype rd_org_type = {
+    .name = "organization",
+    .table = "organizations",
+    .fields = FIELDS,
+    .nfields = sizeof FIELDS / sizeof *FIELDS,
+    .validate = validate,
+    .after_write = after_write,
+    .decorate = decorate,
+};
+
+int rd_org_list(rd_conn *c, const rd_caller *who, const rd_org_filter *f, int64_t after,
+                int limit, json_t **out, bool *more, rd_err *err) {
+  char where[512] = "1 = 1";
+  rd_param p[8];
+  int n = 0;
+  size_t len = strlen(where);
+#define ADD(cond) len += (size_t)snprintf(where + len, sizeof where - len, " AND %s", cond)
+  if (f->name) {
+    ADD("LOWER(t.name) = LOWER(?)");
+    p[n++] = (rd_param){.type = 't', .t = f->name};
+  }
+  char *pattern = NULL;
+  if (f->q) {
+    /* Substring of the name; '%', '_' and '\\' in the input are escaped, so literal. */
+    ADD("LOWER(t.name) LIKE LOWER(?) ESCAPE '\\'");
+    pattern = rd_like_pattern(f->q);
+    p[n++] = (rd_param){.type = 't', .t = pattern};
+  }
+  if (f->disabled >= 0) {
+    ADD("t.disabled = ?");
+    p[n++] = (rd_param){.type = 'b', .i = f->disabled};
+  }
+  if (f->parent) {
+    ADD("t.parent_id = ?");
+    p[n++] = (rd_param){.type = 'i', .i = f->parent};
+  }
+  if (f->financial_id) {
+    ADD("t.financial_id = ?");
+    p[n++] = (rd_param){.type = 't', .t = f->financial_id};
+  }
+  if (f->cf_key) {
+    ADD("EXISTS (SELECT 1 FROM custom_values v WHERE v.account_id = t.account_id"
+        " AND v.record_id = t.id AND v.field_key = ? AND v.value_text = ?)");
+    p[n++] = (rd_param){.type = 't', .t = f->cf_key};
+    p[n++] = (rd_param){.type = 't', .t = f->cf_value};
+  }
+#undef ADD
+  int rv = rd_rec_list(c, &rd_org_type, who->account_id, where, p, n, after, limit, out, more, err);
+  rd_free(pattern);
+  return rv;
+}
+
+int rd_org_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, int64_t *version,
+               rd_err *err) {
+  return rd_rec_get(c, &rd_org_type, who->account_id, id, out, version, err);
+}
+
+typedef struct write_args {
+  const rd_caller *who;
+  json_t *in;
+  int64_t id, if_match;
+} write_args;
+
+static int do_create(rd_conn *c, void *arg, rd_err *err) {
+  write_args *a = arg;
+  return rd_rec_create(c, a->who, &rd_org_type, a->in, &a->id, err);
+}
+
+static int do_update(rd_conn *c, void *arg, rd_err *err) {
+  write_args *a = arg;
+  return rd_rec_update(c, a->who, &rd_org_type, a->id, a->in, a->if_match, err);
+}
+
+int rd_org_create(rd_conn *c, const rd_caller *who, json_t *in, int64_t *id, rd_err *err) {
+  if (!rd_caller_has(who, ORG_WRITERS))
+    return rd_err_set(err, RD_EFORBIDDEN,
+                      "Only a supervisor, service level manager or administrator may create organizations");
+  int rv = rd_rec_check(&rd_org_type, in, true, NULL, err);
+  write_args a = {who, in, 0, -1};
+  if (!rv)
+    rv = rd_with_tx(c, err, do_create, &a);
+  if (!rv)
+    *id = a.id;
+  return rv;
+}
+
+int rd_org_update(rd_conn *c, const rd_caller *who, int64_t id, json_t *patch, int64_t if_match,
+                  rd_err *err) {
+  int rv = rd_rec_check(&rd_org_type, patch, false, NULL, err);
+  write_args a = {who, patch, id, if_match};
+  if (!rv)
+    rv = rd_with_tx(c, err, do_update, &a);
+  return rv;
+}

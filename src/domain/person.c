@@ -1,0 +1,391 @@
+/* People: see person.h. Roles are a bit set in the row and an array in JSON (ACC-2). */
+#include "domain/person.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth/auth.h"
+#include "base/mem.h"
+#include "base/str.h"
+#include "base/time.h"
+#include "domain/custom_field.h"
+#include "domain/validate.h"
+
+#define PEOPLE_MANAGERS (RD_ROLE_ACCOUNT_ADMINISTRATOR | RD_ROLE_SUPERVISOR)
+#define PERSON_NAME "r.first_name || ' ' || r.last_name"
+
+rd_caller rd_system_caller(const char *account_id) {
+  rd_caller who = {.person_id = 0, .roles = RD_ROLES_ALL};
+  snprintf(who.account_id, sizeof who.account_id, "%s", account_id);
+  snprintf(who.name, sizeof who.name, "system");
+  return who;
+}
+
+static bool username_valid(const char *u) {
+  if (!u || !*u)
+    return false;
+  for (const unsigned char *p = (const unsigned char *)u; *p; p++)
+    if (*p <= 32 || *p == 127)
+      return false;
+  return true;
+}
+
+static int person_exists(rd_conn *c, const char *account_id, json_t *ref, unsigned role,
+                         const char *field, const char *what, rd_err *err) {
+  if (!json_is_object(ref))
+    return 0;
+  int64_t roles = 0;
+  int rv = rd_sql_int64(c, &roles, err,
+                        "SELECT roles FROM people WHERE id = ? AND account_id = ? AND NOT deleted",
+                        "it", (int64_t)json_integer_value(json_object_get(ref, "id")), account_id);
+  if (rv < 0)
+    return rv;
+  if (rv == RD_DONE || !(roles & role))
+    rd_err_field(err, field, "must be %s of this account", what);
+  return 0;
+}
+
+static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *old,
+                    json_t *rec, rd_err *err) {
+  (void)t;
+  bool self = id && id == who->person_id;
+  if (!rd_caller_has(who, PEOPLE_MANAGERS) && !self)
+    return rd_err_set(err, RD_EFORBIDDEN, "Only an administrator or supervisor may manage people");
+  if (self && !rd_caller_has(who, PEOPLE_MANAGERS)) {
+    /* Others may change only their own contact details and password. */
+    static const char *const locked[] = {"roles", "username", "web_access", "supervisor",
+                                         "organization", "default_portal", "line_manager",
+                                         "partner_organization", "custom_fields", "notes"};
+    for (size_t i = 0; i < sizeof locked / sizeof *locked; i++)
+      if (!json_equal(json_object_get(old, locked[i]), json_object_get(rec, locked[i])))
+        rd_err_field(err, locked[i], "can be changed only by an administrator or supervisor");
+  }
+  const char *username = json_string_value(json_object_get(rec, "username"));
+  if (!username_valid(username))
+    rd_err_field(err, "username", "must not be empty or contain spaces");
+  const char *email = json_string_value(json_object_get(rec, "primary_email"));
+  if (email && !rd_email_valid(email))
+    rd_err_field(err, "primary_email", "is not a valid email address");
+  const char *send_to = json_string_value(json_object_get(rec, "send_to"));
+  if (!send_to && email)
+    json_object_set_new(rec, "send_to", json_string(email));
+  else if (send_to && (!email || strcasecmp(send_to, email)))
+    rd_err_field(err, "send_to", "must be one of the person's email addresses");
+  unsigned roles = rd_roles_bits(json_object_get(rec, "roles"));
+  if ((roles & RD_ROLE_ACCOUNT_ADMINISTRATOR) && !rd_caller_has(who, RD_ROLE_ACCOUNT_ADMINISTRATOR) &&
+      !(old && (rd_roles_bits(json_object_get(old, "roles")) & RD_ROLE_ACCOUNT_ADMINISTRATOR)))
+    rd_err_field(err, "roles", "only an account administrator may make administrators");
+  /* ACC-2: a technician must have a supervisor. */
+  json_t *sup = json_object_get(rec, "supervisor");
+  if ((roles & RD_ROLE_TECHNICIAN) && !json_is_object(sup))
+    rd_err_field(err, "supervisor", "is required for a technician");
+  int rv = person_exists(c, who->account_id, sup, RD_ROLE_SUPERVISOR, "supervisor",
+                         "a supervisor", err);
+  if (!rv)
+    rv = person_exists(c, who->account_id, json_object_get(rec, "line_manager"),
+                       RD_ROLE_CUSTOMER, "line_manager", "a customer", err);
+  if (rv)
+    return rv;
+  if (id && json_is_object(json_object_get(rec, "line_manager")) &&
+      json_integer_value(json_object_get(json_object_get(rec, "line_manager"), "id")) == id)
+    rd_err_field(err, "line_manager", "cannot be the person itself");
+  const char *portal = json_string_value(json_object_get(rec, "default_portal"));
+  if (!portal) {
+    for (int i = 0; i < 6; i++)
+      if (roles & (1u << i)) {
+        json_object_set_new(rec, "default_portal", json_string(rd_role_names[i]));
+        break;
+      }
+  } else if (!(roles & rd_role_bit(portal))) {
+    rd_err_field(err, "default_portal", "must be one of the person's roles");
+  }
+  const char *tz = json_string_value(json_object_get(rec, "time_zone"));
+  if (tz && !rd_time_zone_valid(tz))
+    rd_err_field(err, "time_zone", "must be an IANA time zone name such as Europe/Amsterdam");
+  json_t *cf = json_object_get(rec, "custom_fields");
+  if (!cf || json_is_null(cf)) {
+    cf = json_object();
+    json_object_set_new(rec, "custom_fields", cf);
+  }
+  rv = rd_custom_values_check(c, who->account_id, "person",
+                              old ? json_object_get(old, "custom_fields") : NULL, cf, err);
+  if (rv && rv != RD_EINVAL)
+    return rv;
+  const char *pw = json_string_value(json_object_get(rec, "password"));
+  if (pw && (strlen(pw) < 8 || strlen(pw) > RD_PASSWORD_MAX))
+    rd_err_field(err, "password", "must be 8 to %d characters", RD_PASSWORD_MAX);
+  return err && err->code ? err->code : 0;
+}
+
+static int after_write(rd_conn *c, const rd_caller *who, int64_t id, json_t *old, json_t *rec,
+                       rd_err *err) {
+  int rv = 0;
+  const char *pw = json_string_value(json_object_get(rec, "password"));
+  if (pw) {
+    char hash[128];
+    rv = rd_password_hash(pw, hash, err);
+    if (!rv)
+      rv = rd_sql_exec(c, NULL, err, "UPDATE people SET password_hash = ? WHERE id = ?", "ti",
+                       hash, id);
+    if (rv)
+      return rv;
+  }
+  json_t *email = json_object_get(rec, "primary_email");
+  if (!old || !json_equal(email, json_object_get(old, "primary_email"))) {
+    /* CUST-2: an address identifies one person in the account. */
+    rv = rd_sql_exec(c, NULL, err, "DELETE FROM person_emails WHERE person_id = ? AND is_primary = ?",
+                     "ib", id, 1);
+    if (!rv && json_is_string(email)) {
+      char *lower = rd_strdup(json_string_value(email));
+      for (char *p = lower; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+          *p = (char)(*p - 'A' + 'a');
+      rv = rd_sql_exec(c, NULL, err,
+                       "INSERT INTO person_emails (account_id, address, person_id, is_primary)"
+                       " VALUES (?, ?, ?, ?)",
+                       "tti" "b", who->account_id, lower, id, 1);
+      rd_free(lower);
+      if (rv == RD_ECONFLICT) {
+        rd_err_clear(err);
+        rd_err_set(err, RD_ECONFLICT, "Email address already in use");
+        rd_err_field(err, "primary_email", "is already in use by another person of this account");
+        err->code = RD_ECONFLICT;
+        err->status = 409;
+      }
+    }
+    if (rv)
+      return rv;
+  }
+  json_t *cf = json_object_get(rec, "custom_fields");
+  if (!old || !json_equal(json_object_get(old, "custom_fields"), cf))
+    rv = rd_custom_values_store(c, who->account_id, id, cf, err);
+  return rv;
+}
+
+static int decorate(rd_conn *c, json_t *rec, rd_err *err) {
+  (void)c;
+  (void)err;
+  const char *first = json_string_value(json_object_get(rec, "first_name"));
+  const char *last = json_string_value(json_object_get(rec, "last_name"));
+  char name[260];
+  snprintf(name, sizeof name, "%s %s", first ? first : "", last ? last : "");
+  json_object_set_new(rec, "name", json_string(name));
+  if (!json_is_array(json_object_get(rec, "aliases")))
+    json_object_set_new(rec, "aliases", json_array());
+  return 0;
+}
+
+static const rd_field FIELDS[] = {
+    {.name = "title", .column = "title", .type = RD_FT_TEXT, .max_len = 128},
+    {.name = "first_name", .column = "first_name", .type = RD_FT_TEXT, .flags = RD_FF_REQUIRED, .max_len = RD_NAME_MAX},
+    {.name = "last_name", .column = "last_name", .type = RD_FT_TEXT, .flags = RD_FF_REQUIRED, .max_len = RD_NAME_MAX},
+    {.name = "name", .type = RD_FT_TEXT, .flags = RD_FF_READONLY},
+    {.name = "username", .column = "username", .type = RD_FT_TEXT, .flags = RD_FF_REQUIRED, .max_len = RD_USERNAME_MAX},
+    {.name = "password", .type = RD_FT_TEXT, .flags = RD_FF_WRITEONLY, .max_len = RD_PASSWORD_MAX},
+    {.name = "web_access", .column = "web_access", .type = RD_FT_BOOL, .flags = RD_FF_NOTNULL, .def = "true"},
+    {.name = "primary_email", .column = "primary_email", .type = RD_FT_TEXT, .flags = RD_FF_REQUIRED, .max_len = RD_EMAIL_MAX},
+    {.name = "send_to", .column = "send_to", .type = RD_FT_TEXT, .max_len = RD_EMAIL_MAX},
+    {.name = "aliases", .type = RD_FT_JSON, .flags = RD_FF_READONLY},
+    {.name = "organization", .column = "organization_id", .type = RD_FT_REF, .ref_table = "organizations", .ref_name_sql = "r.name"},
+    {.name = "line_manager", .column = "line_manager_id", .type = RD_FT_REF, .ref_table = "people", .ref_name_sql = PERSON_NAME},
+    {.name = "supervisor", .column = "supervisor_id", .type = RD_FT_REF, .ref_table = "people", .ref_name_sql = PERSON_NAME},
+    {.name = "room", .column = "room", .type = RD_FT_TEXT, .max_len = 64},
+    {.name = "address_1", .column = "address_1", .type = RD_FT_TEXT, .max_len = 128},
+    {.name = "address_2", .column = "address_2", .type = RD_FT_TEXT, .max_len = 128},
+    {.name = "city", .column = "city", .type = RD_FT_TEXT, .max_len = 64},
+    {.name = "state", .column = "state", .type = RD_FT_TEXT, .max_len = 32},
+    {.name = "postcode", .column = "postcode", .type = RD_FT_TEXT, .max_len = 20},
+    {.name = "country", .column = "country", .type = RD_FT_TEXT, .max_len = 64},
+    {.name = "email_locale", .column = "email_locale", .type = RD_FT_TEXT, .max_len = 5},
+    {.name = "phone", .column = "phone", .type = RD_FT_TEXT, .max_len = 20},
+    {.name = "mobile", .column = "mobile", .type = RD_FT_TEXT, .max_len = 20},
+    {.name = "fax", .column = "fax", .type = RD_FT_TEXT, .max_len = 20},
+    {.name = "pager", .column = "pager", .type = RD_FT_TEXT, .max_len = 32},
+    {.name = "sms_override", .column = "sms_override", .type = RD_FT_TEXT, .max_len = 64},
+    {.name = "partner_organization", .column = "partner_organization_id", .type = RD_FT_REF, .ref_table = "organizations", .ref_name_sql = "r.name"},
+    {.name = "time_zone", .column = "time_zone", .type = RD_FT_TEXT, .max_len = 64},
+    {.name = "last_login_at", .column = "last_login_at", .type = RD_FT_TIME, .flags = RD_FF_READONLY},
+    {.name = "last_login_host", .column = "last_login_host", .type = RD_FT_TEXT, .flags = RD_FF_READONLY},
+    {.name = "gps", .column = "gps", .type = RD_FT_JSON},
+    {.name = "roles", .column = "roles", .type = RD_FT_ROLES, .flags = RD_FF_REQUIRED},
+    {.name = "default_portal", .column = "default_portal", .type = RD_FT_TEXT, .max_len = 32},
+    {.name = "notes", .column = "notes", .type = RD_FT_TEXT, .max_len = 65536},
+    {.name = "custom_fields", .column = "custom_fields", .type = RD_FT_JSON, .def = "{}"},
+    {.name = "source", .column = "source", .type = RD_FT_TEXT, .flags = RD_FF_READONLY, .def = "\"manual\""},
+    {.name = "source_id", .column = "source_id", .type = RD_FT_TEXT, .flags = RD_FF_READONLY},
+    {.name = "deleted", .column = "deleted", .type = RD_FT_BOOL, .flags = RD_FF_READONLY, .def = "false"},
+};
+
+const rd_rtype rd_person_type = {
+    .name = "person",
+    .table = "people",
+    .fields = FIELDS,
+    .nfields = sizeof FIELDS / sizeof *FIELDS,
+    .validate = validate,
+    .after_write = after_write,
+    .decorate = decorate,
+};
+
+int rd_person_list(rd_conn *c, const rd_caller *who, const rd_person_filter *f, int64_t after,
+                   int limit, json_t **out, bool *more, rd_err *err) {
+  char where[768];
+  rd_param p[12];
+  int n = 0;
+  size_t len = (size_t)snprintf(where, sizeof where, "t.deleted = ?");
+  p[n++] = (rd_param){.type = 'b', .i = f->deleted};
+#define ADD(cond) len += (size_t)snprintf(where + len, sizeof where - len, " AND %s", cond)
+  if (f->username) {
+    ADD("t.username = ?");
+    p[n++] = (rd_param){.type = 't', .t = f->username};
+  }
+  if (f->email) {
+    ADD("t.id IN (SELECT e.person_id FROM person_emails e WHERE e.account_id = t.account_id"
+        " AND e.address = LOWER(?))");
+    p[n++] = (rd_param){.type = 't', .t = f->email};
+  }
+  if (f->role) {
+    ADD("(t.roles & ?) <> 0");
+    p[n++] = (rd_param){.type = 'i', .i = f->role};
+  }
+  if (f->organization) {
+    ADD("t.organization_id = ?");
+    p[n++] = (rd_param){.type = 'i', .i = f->organization};
+  }
+  if (f->created_after) {
+    ADD("t.created_at > ?");
+    p[n++] = (rd_param){.type = 't', .t = f->created_after};
+  }
+  if (f->created_before) {
+    ADD("t.created_at < ?");
+    p[n++] = (rd_param){.type = 't', .t = f->created_before};
+  }
+  char *pattern = NULL;
+  if (f->q) {
+    ADD("(LOWER(t.first_name || ' ' || t.last_name) LIKE LOWER(?) ESCAPE '\\'"
+        " OR LOWER(t.username) LIKE LOWER(?) ESCAPE '\\'"
+        " OR LOWER(t.primary_email) LIKE LOWER(?) ESCAPE '\\')");
+    pattern = rd_like_pattern(f->q);
+    for (int i = 0; i < 3; i++)
+      p[n++] = (rd_param){.type = 't', .t = pattern};
+  }
+#undef ADD
+  int rv = rd_rec_list(c, &rd_person_type, who->account_id, where, p, n, after, limit, out, more,
+                       err);
+  rd_free(pattern);
+  return rv;
+}
+
+int rd_person_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, int64_t *version,
+                  rd_err *err) {
+  json_t *rec = NULL;
+  int rv = rd_rec_get(c, &rd_person_type, who->account_id, id, &rec, version, err);
+  if (rv)
+    return rv;
+  /* Deleted people are visible only to those who may enable them again (CUST-3). */
+  if (json_is_true(json_object_get(rec, "deleted")) && !rd_caller_has(who, PEOPLE_MANAGERS)) {
+    json_decref(rec);
+    return rd_err_set(err, RD_ENOTFOUND, "No person with id %lld", (long long)id);
+  }
+  *out = rec;
+  return 0;
+}
+
+typedef struct write_args {
+  const rd_caller *who;
+  json_t *in;
+  int64_t id, if_match;
+} write_args;
+
+static int do_create(rd_conn *c, void *arg, rd_err *err) {
+  write_args *a = arg;
+  return rd_rec_create(c, a->who, &rd_person_type, a->in, &a->id, err);
+}
+
+static int do_update(rd_conn *c, void *arg, rd_err *err) {
+  write_args *a = arg;
+  return rd_rec_update(c, a->who, &rd_person_type, a->id, a->in, a->if_match, err);
+}
+
+static int fix_conflict(int rv, rd_err *err) {
+  /* The UNIQUE (account_id, username) index speaks for concurrent creates too. */
+  if (rv == RD_ECONFLICT && err && err->nitems == 0) {
+    rd_err_set(err, RD_ECONFLICT, "Username already in use");
+    rd_err_field(err, "username", "is already in use in this account");
+  }
+  return rv;
+}
+
+int rd_person_create(rd_conn *c, const rd_caller *who, json_t *in, int64_t *id, rd_err *err) {
+  if (!rd_caller_has(who, PEOPLE_MANAGERS))
+    return rd_err_set(err, RD_EFORBIDDEN, "Only an administrator or supervisor may add people");
+  int rv = rd_rec_check(&rd_person_type, in, true, NULL, err);
+  write_args a = {who, in, 0, -1};
+  if (!rv)
+    rv = fix_conflict(rd_with_tx(c, err, do_create, &a), err);
+  if (!rv)
+    *id = a.id;
+  return rv;
+}
+
+int rd_person_update(rd_conn *c, const rd_caller *who, int64_t id, json_t *patch,
+                     int64_t if_match, rd_err *err) {
+  int rv = rd_rec_check(&rd_person_type, patch, false, NULL, err);
+  write_args a = {who, patch, id, if_match};
+  if (!rv)
+    rv = fix_conflict(rd_with_tx(c, err, do_update, &a), err);
+  return rv;
+}
+
+static int do_delete(rd_conn *c, void *arg, rd_err *err) {
+  write_args *a = arg;
+  int64_t changed = 0;
+  int rv = rd_sql_exec(c, &changed, err,
+                       "UPDATE people SET deleted = ?, version = version + 1 WHERE id = ?"
+                       " AND account_id = ? AND NOT deleted",
+                       "bit", 1, a->id, a->who->account_id);
+  if (!rv && changed != 1)
+    rv = rd_err_set(err, RD_ENOTFOUND, "No person with id %lld", (long long)a->id);
+  if (!rv)
+    rv = rd_sql_exec(c, NULL, err, "UPDATE api_tokens SET revoked = ? WHERE person_id = ?", "bi",
+                     1, a->id);
+  json_t *changes = json_pack("{s:{s:b,s:b}}", "deleted", "old", 0, "new", 1);
+  if (!rv)
+    rv = rd_audit_write(c, a->who, "person", a->id, "delete", changes, err);
+  json_decref(changes);
+  return rv;
+}
+
+int rd_person_delete(rd_conn *c, const rd_caller *who, int64_t id, rd_err *err) {
+  if (!rd_caller_has(who, PEOPLE_MANAGERS))
+    return rd_err_set(err, RD_EFORBIDDEN, "Only an administrator or supervisor may delete people");
+  if (id == who->person_id)
+    return rd_err_set(err, RD_ECONFLICT, "You cannot delete yourself");
+  write_args a = {who, NULL, id, -1};
+  return rd_with_tx(c, err, do_delete, &a);
+}
+
+int rd_person_for_login(rd_conn *c, const char *account_id, const char *username, int64_t *id,
+                        char hash[128], rd_err *err) {
+  rd_stmt *s = NULL;
+  int rv = rd_sql(c, &s, err,
+                  "SELECT id, password_hash FROM people WHERE account_id = ? AND username = ?"
+                  " AND NOT deleted AND web_access",
+                  "tt", account_id, username);
+  if (rv)
+    return rv;
+  rv = rd_stmt_step(s, err);
+  if (rv == RD_ROW) {
+    *id = rd_stmt_int64(s, 0);
+    snprintf(hash, 128, "%s", rd_stmt_text(s, 1) ? rd_stmt_text(s, 1) : "");
+  }
+  rd_stmt_done(s);
+  return rv;
+}
+
+int rd_person_set_last_login(rd_conn *c, int64_t id, const char *host, rd_err *err) {
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  return rd_sql_exec(c, NULL, err, "UPDATE people SET last_login_at = ?, last_login_host = ? WHERE id = ?",
+                     "tti", now, host, id);
+}

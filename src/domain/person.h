@@ -1,0 +1,44 @@
+/* People (ACC-2, CUST-1): staff, partner technicians and customers of an account, with
+ * roles, login credentials and the customer fields of API.md. Customer-only behaviours
+ * (aliases, soft delete, search, vCard, mail) build on this file in later work. */
+#ifndef RD_DOMAIN_PERSON_H
+#define RD_DOMAIN_PERSON_H
+
+#include "domain/record.h"
+
+#define RD_USERNAME_MAX 64
+#define RD_NAME_MAX 64
+#define RD_EMAIL_MAX 64
+
+extern const rd_rtype rd_person_type;
+
+typedef struct rd_person_filter {
+  const char *username; /* exact */
+  const char *email;    /* any address of the person, case-insensitive */
+  unsigned role;        /* bit; 0: any */
+  int64_t organization; /* 0: any */
+  const char *q;        /* substring of name, username or email */
+  const char *created_after, *created_before; /* RFC 3339, normalized */
+  bool deleted;         /* list only deleted people (administrators) */
+} rd_person_filter;
+
+int rd_person_list(rd_conn *c, const rd_caller *who, const rd_person_filter *f, int64_t after,
+                   int limit, json_t **out, bool *more, rd_err *err);
+int rd_person_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, int64_t *version,
+                  rd_err *err);
+/* Create and update: administrators and supervisors manage people; anyone may change
+ * their own password. "password" in the input is hashed (argon2id) and never stored. */
+int rd_person_create(rd_conn *c, const rd_caller *who, json_t *in, int64_t *id, rd_err *err);
+int rd_person_update(rd_conn *c, const rd_caller *who, int64_t id, json_t *patch,
+                     int64_t if_match, rd_err *err);
+/* Soft delete (administrators and supervisors); the person can no longer sign in and its
+ * tokens stop working. */
+int rd_person_delete(rd_conn *c, const rd_caller *who, int64_t id, rd_err *err);
+/* Looks up a person for login: id, password hash (may be NULL), web access, deleted. */
+int rd_person_for_login(rd_conn *c, const char *account_id, const char *username, int64_t *id,
+                        char hash[128], rd_err *err);
+int rd_person_set_last_login(rd_conn *c, int64_t id, const char *host, rd_err *err);
+/* The system caller of an account (CLI, jobs): all roles, person 0. */
+rd_caller rd_system_caller(const char *account_id);
+
+#endif

@@ -1,0 +1,555 @@
+/* Records described by field tables: see record.h. SQL here is built only from the
+ * constant names in the tables, never from input; values are always bound. */
+#include "domain/record.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/mem.h"
+#include "base/str.h"
+#include "base/time.h"
+
+const rd_field *rd_rec_field(const rd_rtype *t, const char *name) {
+  for (int i = 0; i < t->nfields; i++)
+    if (!strcmp(t->fields[i].name, name))
+      return &t->fields[i];
+  return NULL;
+}
+
+static const char *type_name(rd_ftype t) {
+  switch (t) {
+  case RD_FT_TEXT: return "a string";
+  case RD_FT_BOOL: return "a boolean";
+  case RD_FT_INT: return "an integer";
+  case RD_FT_REF: return "an object with an integer id";
+  case RD_FT_JSON: return "an object";
+  case RD_FT_DATE: return "a date (YYYY-MM-DD)";
+  case RD_FT_TIME: return "an RFC 3339 time";
+  case RD_FT_ROLES: return "an array of role names";
+  }
+  return "?";
+}
+
+static bool allowed_name(const char *const *allowed, const char *name) {
+  if (!allowed)
+    return true;
+  for (; *allowed; allowed++)
+    if (!strcmp(*allowed, name))
+      return true;
+  return false;
+}
+
+/* Checks one value against its field; adds to err. */
+static void check_value(const rd_field *f, json_t *v, rd_err *err) {
+  if (json_is_null(v)) {
+    if (f->flags & (RD_FF_NOTNULL | RD_FF_REQUIRED))
+      rd_err_field(err, f->name, "must not be null");
+    return;
+  }
+  switch (f->type) {
+  case RD_FT_TEXT:
+  case RD_FT_DATE:
+  case RD_FT_TIME: {
+    if (!json_is_string(v)) {
+      rd_err_field(err, f->name, "must be %s", type_name(f->type));
+      return;
+    }
+    const char *s = json_string_value(v);
+    size_t max = f->max_len ? (size_t)f->max_len : RD_TEXT_MAX;
+    if (strlen(s) != json_string_length(v)) {
+      rd_err_field(err, f->name, "must not contain NUL characters");
+    } else if (rd_utf8_len(s) > max) {
+      rd_err_field(err, f->name, "is longer than %zu characters", max);
+    } else if ((f->flags & RD_FF_REQUIRED) && f->type == RD_FT_TEXT &&
+               s[strspn(s, " \t\r\n")] == '\0') {
+      rd_err_field(err, f->name, "must not be blank");
+    } else if (f->type == RD_FT_DATE && !rd_date_valid(s)) {
+      rd_err_field(err, f->name, "must be a date (YYYY-MM-DD)");
+    } else if (f->type == RD_FT_TIME) {
+      char norm[RD_TIME_LEN];
+      if (!rd_time_parse(s, norm))
+        rd_err_field(err, f->name, "must be an RFC 3339 time");
+    }
+    return;
+  }
+  case RD_FT_BOOL:
+    if (!json_is_boolean(v))
+      rd_err_field(err, f->name, "must be a boolean");
+    return;
+  case RD_FT_INT:
+    if (!json_is_integer(v))
+      rd_err_field(err, f->name, "must be an integer");
+    return;
+  case RD_FT_REF: {
+    json_t *id = json_is_object(v) ? json_object_get(v, "id") : NULL;
+    if (!id || !json_is_integer(id) || json_integer_value(id) <= 0) {
+      rd_err_field(err, f->name, "must be an object with a positive integer id");
+      return;
+    }
+    const char *k;
+    json_t *x;
+    json_object_foreach(v, k, x) {
+      if (strcmp(k, "id") && strcmp(k, "name")) {
+        char path[RD_ERR_FIELD_MAX];
+        snprintf(path, sizeof path, "%s.%s", f->name, k);
+        rd_err_field(err, path, "unknown field");
+      }
+    }
+    return;
+  }
+  case RD_FT_JSON:
+    if (!json_is_object(v) && !json_is_array(v))
+      rd_err_field(err, f->name, "must be an object or an array");
+    return;
+  case RD_FT_ROLES: {
+    size_t i;
+    json_t *x;
+    if (!json_is_array(v) || json_array_size(v) == 0) {
+      rd_err_field(err, f->name, "must be a non-empty array of role names");
+      return;
+    }
+    json_array_foreach(v, i, x) {
+      if (!rd_role_bit(json_string_value(x))) {
+        char path[RD_ERR_FIELD_MAX];
+        snprintf(path, sizeof path, "%s[%zu]", f->name, i);
+        rd_err_field(err, path, "unknown role");
+      }
+    }
+    return;
+  }
+  }
+}
+
+json_t *rd_roles_json(unsigned roles) {
+  json_t *a = json_array();
+  for (int i = 0; i < 6; i++)
+    if (roles & (1u << i))
+      json_array_append_new(a, json_string(rd_role_names[i]));
+  return a;
+}
+
+unsigned rd_roles_bits(json_t *a) {
+  unsigned bits = 0;
+  size_t i;
+  json_t *x;
+  json_array_foreach(a, i, x) bits |= rd_role_bit(json_string_value(x));
+  return bits;
+}
+
+int rd_rec_check(const rd_rtype *t, json_t *in, bool create, const char *const *allowed,
+                 rd_err *err) {
+  if (!json_is_object(in))
+    return rd_err_set(err, RD_EINVAL, "The request body must be a JSON object");
+  const char *k;
+  json_t *v;
+  json_object_foreach(in, k, v) {
+    const rd_field *f = rd_rec_field(t, k);
+    if (!f) {
+      rd_err_field(err, k, "unknown field");
+    } else if (!allowed_name(allowed, k)) {
+      rd_err_field(err, k, "cannot be changed here");
+    } else if (f->flags & RD_FF_READONLY) {
+      rd_err_field(err, k, "is read-only");
+    } else {
+      check_value(f, v, err);
+    }
+  }
+  if (create) {
+    for (int i = 0; i < t->nfields; i++) {
+      const rd_field *f = &t->fields[i];
+      if ((f->flags & RD_FF_REQUIRED) && !json_object_get(in, f->name))
+        rd_err_field(err, f->name, "is required");
+    }
+  }
+  return err && err->code ? err->code : 0;
+}
+
+void rd_json_merge_patch(json_t *target, json_t *patch) {
+  const char *k;
+  json_t *v;
+  json_object_foreach(patch, k, v) {
+    json_t *cur = json_object_get(target, k);
+    if (json_is_null(v)) {
+      json_object_del(target, k);
+    } else if (json_is_object(v) && json_is_object(cur)) {
+      rd_json_merge_patch(cur, v);
+    } else if (json_is_object(v)) {
+      json_t *fresh = json_object();
+      rd_json_merge_patch(fresh, v);
+      json_object_set_new(target, k, fresh);
+    } else {
+      json_object_set(target, k, v);
+    }
+  }
+}
+
+/* ---- reading ---- */
+
+static bool selected(const rd_field *f) {
+  return f->column && !(f->flags & RD_FF_WRITEONLY);
+}
+
+static void select_list(const rd_rtype *t, rd_buf *sql) {
+  rd_buf_adds(sql, "SELECT t.id, t.version, t.created_at, t.updated_at, t.account_id,"
+                   " (SELECT a.name FROM accounts a WHERE a.id = t.account_id)");
+  for (int i = 0; i < t->nfields; i++) {
+    const rd_field *f = &t->fields[i];
+    if (!selected(f))
+      continue;
+    rd_buf_printf(sql, ", t.%s", f->column);
+    if (f->type == RD_FT_REF)
+      rd_buf_printf(sql, ", (SELECT %s FROM %s r WHERE r.id = t.%s)", f->ref_name_sql,
+                    f->ref_table, f->column);
+  }
+  rd_buf_printf(sql, " FROM %s t", t->table);
+}
+
+static json_t *row_json(const rd_rtype *t, rd_stmt *s, int64_t *version) {
+  json_t *o = json_object();
+  json_object_set_new(o, "id", json_integer(rd_stmt_int64(s, 0)));
+  json_object_set_new(o, "account", json_pack("{s:s,s:s?}", "id", rd_stmt_text(s, 4), "name",
+                                              rd_stmt_text(s, 5)));
+  if (version)
+    *version = rd_stmt_int64(s, 1);
+  int col = 6;
+  for (int i = 0; i < t->nfields; i++) {
+    const rd_field *f = &t->fields[i];
+    if (!f->column && !(f->flags & RD_FF_WRITEONLY))
+      json_object_set_new(o, f->name, json_null()); /* keeps field order; decorate fills */
+    if (!selected(f))
+      continue;
+    json_t *v = NULL;
+    if (rd_stmt_null(s, col)) {
+      v = json_null();
+    } else {
+      switch (f->type) {
+      case RD_FT_BOOL: v = json_boolean(rd_stmt_bool(s, col)); break;
+      case RD_FT_INT: v = json_integer(rd_stmt_int64(s, col)); break;
+      case RD_FT_ROLES: v = rd_roles_json((unsigned)rd_stmt_int64(s, col)); break;
+      case RD_FT_REF: {
+        const char *name = rd_stmt_text(s, col + 1);
+        v = json_pack("{s:I,s:s?}", "id", (json_int_t)rd_stmt_int64(s, col), "name", name);
+        break;
+      }
+      case RD_FT_JSON: v = json_loads(rd_stmt_text(s, col), 0, NULL); break;
+      default: v = json_string(rd_stmt_text(s, col)); break;
+      }
+      if (!v)
+        v = json_null();
+    }
+    json_object_set_new(o, f->name, v);
+    col += f->type == RD_FT_REF ? 2 : 1;
+  }
+  json_object_set_new(o, "created_at", json_string(rd_stmt_text(s, 2)));
+  json_object_set_new(o, "updated_at", json_string(rd_stmt_text(s, 3)));
+  return o;
+}
+
+int rd_rec_get(rd_conn *c, const rd_rtype *t, const char *account_id, int64_t id, json_t **out,
+               int64_t *version, rd_err *err) {
+  rd_buf sql;
+  rd_buf_init(&sql);
+  select_list(t, &sql);
+  rd_buf_adds(&sql, " WHERE t.id = ? AND t.account_id = ?");
+  rd_stmt *s = NULL;
+  json_t *rec = NULL;
+  int rv = rd_sql(c, &s, err, rd_buf_cstr(&sql), "it", id, account_id);
+  if (rv)
+    goto out;
+  rv = rd_stmt_step(s, err);
+  if (rv == RD_DONE)
+    rv = rd_err_set(err, RD_ENOTFOUND, "No %s with id %lld", t->name, (long long)id);
+  if (rv < 0)
+    goto out;
+  rec = row_json(t, s, version);
+  rd_stmt_done(s);
+  s = NULL;
+  rv = t->decorate ? t->decorate(c, rec, err) : 0;
+  if (!rv) {
+    *out = rec;
+    rec = NULL;
+  }
+out:
+  rd_stmt_done(s);
+  json_decref(rec);
+  rd_buf_term(&sql);
+  return rv;
+}
+
+int rd_rec_list(rd_conn *c, const rd_rtype *t, const char *account_id, const char *where,
+                const rd_param *p, int np, int64_t after, int limit, json_t **out, bool *more,
+                rd_err *err) {
+  rd_buf sql;
+  rd_buf_init(&sql);
+  select_list(t, &sql);
+  rd_buf_adds(&sql, " WHERE t.account_id = ? AND t.id > ?");
+  if (where && *where)
+    rd_buf_printf(&sql, " AND (%s)", where);
+  rd_buf_adds(&sql, " ORDER BY t.id LIMIT ?");
+  rd_param params[40];
+  int n = 0;
+  params[n++] = (rd_param){.type = 't', .t = account_id};
+  params[n++] = (rd_param){.type = 'i', .i = after};
+  for (int i = 0; i < np && n < 39; i++)
+    params[n++] = p[i];
+  params[n++] = (rd_param){.type = 'i', .i = limit + 1};
+  rd_stmt *s = NULL;
+  json_t *arr = json_array();
+  int rv = rd_sql_params(c, &s, err, rd_buf_cstr(&sql), params, n);
+  if (rv)
+    goto out;
+  int rows = 0;
+  *more = false;
+  while ((rv = rd_stmt_step(s, err)) == RD_ROW) {
+    if (rows++ == limit) {
+      *more = true;
+      break;
+    }
+    json_array_append_new(arr, row_json(t, s, NULL));
+  }
+  if (rv < 0)
+    goto out;
+  rd_stmt_done(s);
+  s = NULL;
+  rv = 0;
+  if (t->decorate) {
+    size_t i;
+    json_t *rec;
+    json_array_foreach(arr, i, rec) {
+      rv = t->decorate(c, rec, err);
+      if (rv)
+        goto out;
+    }
+  }
+  *out = arr;
+  arr = NULL;
+out:
+  rd_stmt_done(s);
+  json_decref(arr);
+  rd_buf_term(&sql);
+  return rv;
+}
+
+/* ---- writing ---- */
+
+/* Binds the value of f in rec as parameter p; JSON texts are kept alive in keep. */
+static rd_param value_param(const rd_field *f, json_t *rec, json_t *keep) {
+  json_t *v = json_object_get(rec, f->name);
+  if (!v || json_is_null(v))
+    return (rd_param){.type = 'n'};
+  switch (f->type) {
+  case RD_FT_BOOL: return (rd_param){.type = 'b', .i = json_is_true(v)};
+  case RD_FT_INT: return (rd_param){.type = 'i', .i = json_integer_value(v)};
+  case RD_FT_ROLES: return (rd_param){.type = 'i', .i = rd_roles_bits(v)};
+  case RD_FT_REF:
+    return (rd_param){.type = 'i', .i = json_integer_value(json_object_get(v, "id"))};
+  case RD_FT_JSON: {
+    char *text = json_dumps(v, JSON_COMPACT);
+    json_array_append_new(keep, json_string(text));
+    free(text);
+    return (rd_param){.type = 't', .t = json_string_value(json_array_get(keep, json_array_size(keep) - 1))};
+  }
+  default: return (rd_param){.type = 't', .t = json_string_value(v)};
+  }
+}
+
+/* REF fields must name a record of the same account (404 would leak; 422 names it). */
+static int check_refs(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *rec,
+                      rd_err *err) {
+  for (int i = 0; i < t->nfields; i++) {
+    const rd_field *f = &t->fields[i];
+    json_t *v = json_object_get(rec, f->name);
+    if (f->type != RD_FT_REF || !f->column || !json_is_object(v))
+      continue;
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE id = ? AND account_id = ?", f->ref_table);
+    int64_t one = 0;
+    int rv = rd_sql_int64(c, &one, err, sql, "it", (int64_t)json_integer_value(json_object_get(v, "id")),
+                          who->account_id);
+    if (rv < 0)
+      return rv;
+    if (rv == RD_DONE)
+      rd_err_field(err, f->name, "no such record in this account");
+  }
+  return err && err->code ? err->code : 0;
+}
+
+static json_t *ref_key(json_t *v) {
+  return json_is_object(v) ? json_object_get(v, "id") : v;
+}
+
+/* {field: {"old":..., "new":...}} for every stored field that differs. */
+static json_t *diff(const rd_rtype *t, json_t *old, json_t *rec, json_t *patch) {
+  json_t *changes = json_object();
+  for (int i = 0; i < t->nfields; i++) {
+    const rd_field *f = &t->fields[i];
+    if (f->flags & RD_FF_WRITEONLY) {
+      /* ACC-6: secrets are never written to the audit trail; only that they changed. */
+      if (patch && json_object_get(patch, f->name))
+        json_object_set_new(changes, f->name, json_pack("{s:b}", "changed", 1));
+      continue;
+    }
+    if (!f->column)
+      continue;
+    json_t *a = old ? json_object_get(old, f->name) : NULL;
+    json_t *b = json_object_get(rec, f->name);
+    json_t *ka = ref_key(a ? a : json_null()), *kb = ref_key(b ? b : json_null());
+    if (json_equal(ka ? ka : json_null(), kb ? kb : json_null()) ||
+        (!old && (!b || json_is_null(b))))
+      continue;
+    json_object_set_new(changes, f->name,
+                        json_pack("{s:O,s:O}", "old", a ? a : json_null(), "new",
+                                  b ? b : json_null()));
+  }
+  return changes;
+}
+
+int rd_rec_create(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *in,
+                  int64_t *id_out, rd_err *err) {
+  json_t *rec = json_deep_copy(in), *keep = json_array(), *changes = NULL;
+  rd_buf sql;
+  rd_buf_init(&sql);
+  int64_t id = 0;
+  for (int i = 0; i < t->nfields; i++) {
+    const rd_field *f = &t->fields[i];
+    if (f->def && !json_object_get(rec, f->name))
+      json_object_set_new(rec, f->name, json_loads(f->def, JSON_DECODE_ANY, NULL));
+  }
+  int rv = check_refs(c, who, t, rec, err);
+  if (!rv && t->validate)
+    rv = t->validate(c, who, t, 0, NULL, rec, err);
+  if (!rv)
+    rv = rd_next_id(c, &id, err);
+  if (rv)
+    goto out;
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  rd_param p[64];
+  int n = 0;
+  p[n++] = (rd_param){.type = 'i', .i = id};
+  p[n++] = (rd_param){.type = 't', .t = who->account_id};
+  p[n++] = (rd_param){.type = 't', .t = now};
+  p[n++] = (rd_param){.type = 't', .t = now};
+  rd_buf_printf(&sql, "INSERT INTO %s (id, account_id, created_at, updated_at", t->table);
+  for (int i = 0; i < t->nfields && n < 64; i++) {
+    const rd_field *f = &t->fields[i];
+    if (!f->column || (f->flags & RD_FF_WRITEONLY))
+      continue;
+    rd_buf_printf(&sql, ", %s", f->column);
+    p[n++] = value_param(f, rec, keep);
+  }
+  rd_buf_adds(&sql, ") VALUES (?");
+  for (int i = 1; i < n; i++)
+    rd_buf_adds(&sql, ", ?");
+  rd_buf_adds(&sql, ")");
+  rd_stmt *s = NULL;
+  rv = rd_sql_params(c, &s, err, rd_buf_cstr(&sql), p, n);
+  if (rv)
+    goto out;
+  rv = rd_stmt_step(s, err);
+  rd_stmt_done(s);
+  if (rv < 0)
+    goto out;
+  rv = t->after_write ? t->after_write(c, who, id, NULL, rec, err) : 0;
+  if (rv)
+    goto out;
+  changes = diff(t, NULL, rec, in);
+  rv = rd_audit_write(c, who, t->name, id, "create", changes, err);
+  if (!rv)
+    *id_out = id;
+out:
+  json_decref(rec);
+  json_decref(keep);
+  json_decref(changes);
+  rd_buf_term(&sql);
+  return rv;
+}
+
+int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *patch,
+                  int64_t if_match, rd_err *err) {
+  json_t *old = NULL, *rec = NULL, *keep = json_array(), *changes = NULL;
+  rd_buf sql;
+  rd_buf_init(&sql);
+  int64_t version = 0;
+  int rv = rd_rec_get(c, t, who->account_id, id, &old, &version, err);
+  if (rv)
+    goto out;
+  if (if_match >= 0 && if_match != version) {
+    rv = rd_err_set(err, RD_EPRECOND, "The record has changed since it was read (If-Match)");
+    goto out;
+  }
+  rec = json_deep_copy(old);
+  rd_json_merge_patch(rec, patch);
+  rv = check_refs(c, who, t, rec, err);
+  if (!rv && t->validate)
+    rv = t->validate(c, who, t, id, old, rec, err);
+  if (rv)
+    goto out;
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  rd_param p[64];
+  int n = 0;
+  p[n++] = (rd_param){.type = 't', .t = now};
+  rd_buf_printf(&sql, "UPDATE %s SET version = version + 1, updated_at = ?", t->table);
+  for (int i = 0; i < t->nfields && n < 60; i++) {
+    const rd_field *f = &t->fields[i];
+    if (!f->column || (f->flags & RD_FF_WRITEONLY))
+      continue;
+    rd_buf_printf(&sql, ", %s = ?", f->column);
+    p[n++] = value_param(f, rec, keep);
+  }
+  rd_buf_adds(&sql, " WHERE id = ? AND account_id = ? AND version = ?");
+  p[n++] = (rd_param){.type = 'i', .i = id};
+  p[n++] = (rd_param){.type = 't', .t = who->account_id};
+  p[n++] = (rd_param){.type = 'i', .i = version};
+  rd_stmt *s = NULL;
+  rv = rd_sql_params(c, &s, err, rd_buf_cstr(&sql), p, n);
+  if (rv)
+    goto out;
+  rv = rd_stmt_step(s, err);
+  int64_t changed = rv == RD_DONE ? s->ops->changes(s) : 0;
+  rd_stmt_done(s);
+  if (rv < 0)
+    goto out;
+  if (changed != 1) { /* another writer got there first */
+    rv = rd_err_set(err, RD_EPRECOND, "The record has changed since it was read (If-Match)");
+    goto out;
+  }
+  rv = t->after_write ? t->after_write(c, who, id, old, rec, err) : 0;
+  if (rv)
+    goto out;
+  changes = diff(t, old, rec, patch);
+  rv = rd_audit_write(c, who, t->name, id, "update", changes, err);
+out:
+  json_decref(old);
+  json_decref(rec);
+  json_decref(keep);
+  json_decref(changes);
+  rd_buf_term(&sql);
+  return rv;
+}
+
+int rd_with_tx(rd_conn *c, rd_err *err, int (*fn)(rd_conn *, void *, rd_err *), void *arg) {
+  int rv = rd_tx_begin(c, true, err);
+  if (rv)
+    return rv;
+  rv = fn(c, arg, err);
+  if (rv) {
+    rd_tx_rollback(c);
+    return rv;
+  }
+  return rd_tx_commit(c, err);
+}
+
+char *rd_like_pattern(const char *s) {
+  rd_buf b;
+  rd_buf_init(&b);
+  rd_buf_adds(&b, "%");
+  for (; *s; s++) {
+    if (*s == '%' || *s == '_' || *s == '\\')
+      rd_buf_add(&b, "\\", 1);
+    rd_buf_add(&b, s, 1);
+  }
+  rd_buf_adds(&b, "%");
+  return b.data;
+}

@@ -1,0 +1,117 @@
+/* Records described by tables of fields: the one implementation of input checking
+ * (unknown fields, types, lengths, required, read-only), JSON merge patch, reading rows
+ * into JSON, writing JSON into rows with optimistic versions, and the audit diff. Each
+ * resource (organization, person, custom field...) declares an rd_rtype and adds its own
+ * rules through the validate hook; none re-implements these steps.
+ *
+ * A record in memory is the JSON object of API.md (references as {"id", "name"}), built
+ * with jansson; its version (for ETag / If-Match) travels beside it. */
+#ifndef RD_DOMAIN_RECORD_H
+#define RD_DOMAIN_RECORD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "auth/caller.h"
+#include "domain/audit.h"
+#include "store/store.h"
+
+typedef enum rd_ftype {
+  RD_FT_TEXT, /* string; column TEXT */
+  RD_FT_BOOL, /* boolean; column BOOLEAN */
+  RD_FT_INT,  /* integer; column BIGINT */
+  RD_FT_REF,  /* {"id": n} in, {"id": n, "name": ...} out; column BIGINT */
+  RD_FT_JSON, /* object or array; column TEXT holding JSON */
+  RD_FT_DATE, /* "YYYY-MM-DD"; column TEXT */
+  RD_FT_TIME, /* RFC 3339; column TEXT */
+  RD_FT_ROLES, /* array of role names (ACC-2); column INTEGER bit set */
+} rd_ftype;
+
+enum {
+  RD_FF_REQUIRED = 1 << 0,  /* must be present (and not null) on create */
+  RD_FF_READONLY = 1 << 1,  /* never accepted in input; output only */
+  RD_FF_WRITEONLY = 1 << 2, /* accepted, never output (passwords); not stored by rd_rec */
+  RD_FF_NOTNULL = 1 << 3,   /* null is refused */
+};
+
+typedef struct rd_field {
+  const char *name;   /* JSON name */
+  const char *column; /* SQL column; NULL for fields the resource handles in its hooks */
+  rd_ftype type;
+  unsigned flags;
+  int max_len;          /* TEXT: maximum code points (0: RD_TEXT_MAX) */
+  const char *def;      /* JSON text of the value a create stores when absent */
+  const char *ref_table;     /* REF: table of the referenced record (same account) */
+  const char *ref_name_sql;  /* REF: SQL expression of its name over alias r */
+} rd_field;
+
+#define RD_TEXT_MAX 65536
+
+typedef struct rd_rtype rd_rtype;
+struct rd_rtype {
+  const char *name;  /* audit record_type: "organization" */
+  const char *table; /* "organizations" */
+  const rd_field *fields;
+  int nfields;
+  /* Checks the full new record (after merge) against the resource's rules. old is NULL on
+   * create. May normalize rec in place. */
+  int (*validate)(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
+                  json_t *old, json_t *rec, rd_err *err);
+  /* Called after the row is written, in the same transaction (side tables). */
+  int (*after_write)(rd_conn *c, const rd_caller *who, int64_t id, json_t *old, json_t *rec,
+                     rd_err *err);
+  /* Adds computed fields to an output record (called for every read). */
+  int (*decorate)(rd_conn *c, json_t *rec, rd_err *err);
+};
+
+/* Checks input JSON (an object) against t: unknown fields, read-only fields, types, text
+ * lengths and valid UTF-8, dates, and on create the required fields. Collects every
+ * problem into err (422) before returning. `allowed` (may be NULL) restricts which fields
+ * may appear at all (others: "cannot be changed here"). */
+int rd_rec_check(const rd_rtype *t, json_t *in, bool create, const char *const *allowed,
+                 rd_err *err);
+
+/* RFC 7386 JSON merge patch of patch into target (object values merge recursively, null
+ * removes). target is modified; patch is not. */
+void rd_json_merge_patch(json_t *target, json_t *patch);
+
+/* Reads one record of account_id (404 when absent or another account's). *out is a new
+ * reference owned by the caller. version may be NULL. */
+int rd_rec_get(rd_conn *c, const rd_rtype *t, const char *account_id, int64_t id, json_t **out,
+               int64_t *version, rd_err *err);
+
+/* Lists records of account_id with id > after, at most limit (plus one to learn whether
+ * more exist: *more). where is an extra SQL condition over alias t built from constant
+ * fragments, with its parameters in p[0..np). *out is a new JSON array. */
+int rd_rec_list(rd_conn *c, const rd_rtype *t, const char *account_id, const char *where,
+                const rd_param *p, int np, int64_t after, int limit, json_t **out, bool *more,
+                rd_err *err);
+
+/* Creates a record from checked input in the caller's account, inside a write transaction
+ * the caller holds: applies defaults, runs validate, inserts, runs after_write, writes the
+ * audit row. *id_out gets the new id. */
+int rd_rec_create(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *in,
+                  int64_t *id_out, rd_err *err);
+
+/* Applies a merge patch to record id, inside a write transaction the caller holds. When
+ * if_match >= 0 it must equal the stored version (else 412). Writes the audit row with the
+ * fields that changed. */
+int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *patch,
+                  int64_t if_match, rd_err *err);
+
+/* "%<s>%" with %, _ and \ escaped by \, for LIKE ... ESCAPE '\'. Free with rd_free. */
+char *rd_like_pattern(const char *s);
+
+/* Roles as the JSON array of API.md and back. */
+json_t *rd_roles_json(unsigned roles);
+unsigned rd_roles_bits(json_t *array);
+
+/* The field of t named name, or NULL. */
+const rd_field *rd_rec_field(const rd_rtype *t, const char *name);
+
+/* Runs fn inside a write transaction, committing on success and rolling back on error. */
+int rd_with_tx(rd_conn *c, rd_err *err, int (*fn)(rd_conn *, void *, rd_err *), void *arg);
+
+#endif

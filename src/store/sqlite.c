@@ -1,0 +1,247 @@
+/* The SQLite backend of rd_store_ops: one file, WAL journal, a busy timeout, foreign keys
+ * on, and a per-connection cache of prepared statements keyed by SQL text. The only file
+ * that includes sqlite3.h. */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/mem.h"
+#include "store/store.h"
+
+enum { CACHE_SLOTS = 256, BUSY_TIMEOUT_MS = 10000 };
+
+typedef struct lite_stmt {
+  rd_stmt base;
+  sqlite3_stmt *st;
+  struct lite_conn *conn;
+  bool cached, busy;
+  int64_t changes;
+} lite_stmt;
+
+typedef struct lite_conn {
+  rd_conn base;
+  sqlite3 *db;
+  lite_stmt *cache[CACHE_SLOTS]; /* open addressing by hash of the SQL text */
+} lite_conn;
+
+static int fail(lite_conn *c, int rc, rd_err *err, const char *what) {
+  const char *msg = c && c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc);
+  int prim = rc & 0xff;
+  if (prim == SQLITE_CONSTRAINT) {
+    int ext = c && c->db ? sqlite3_extended_errcode(c->db) : rc;
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+      return rd_err_set(err, RD_ECONFLICT, "Conflict: %s", msg);
+    return rd_err_set(err, RD_EINVAL, "Constraint failed: %s", msg);
+  }
+  if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+    return rd_err_set(err, RD_EUNAVAIL, "database is busy, retry later");
+  rd_log(RD_LOG_ERROR, "sqlite %s: %s", what, msg);
+  return rd_err_set(err, RD_EINTERNAL, "database error");
+}
+
+static int lite_exec(rd_conn *rc, const char *sql, rd_err *err) {
+  lite_conn *c = (lite_conn *)rc;
+  char *msg = NULL;
+  int rv = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
+  sqlite3_free(msg);
+  return rv == SQLITE_OK ? 0 : fail(c, rv, err, "exec");
+}
+
+static int lite_open(const char *uri, rd_conn **out, rd_err *err) {
+  lite_conn *c = rd_calloc(1, sizeof *c);
+  c->base.ops = &rd_sqlite_ops;
+  int rv = sqlite3_open_v2(uri, &c->db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           NULL);
+  if (rv != SQLITE_OK) {
+    rd_err_set(err, RD_EUNAVAIL, "cannot open SQLite database %s: %s", uri,
+               c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rv));
+    sqlite3_close(c->db);
+    rd_free(c);
+    return RD_EUNAVAIL;
+  }
+  sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+  sqlite3_extended_result_codes(c->db, 1);
+  rv = lite_exec(&c->base,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                 "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;",
+                 err);
+  if (rv) {
+    rd_err_set(err, RD_EUNAVAIL, "cannot use SQLite database %s: %s", uri, err ? err->message : "");
+    sqlite3_close(c->db);
+    rd_free(c);
+    return RD_EUNAVAIL;
+  }
+  *out = &c->base;
+  return 0;
+}
+
+static void lite_close(rd_conn *rc) {
+  lite_conn *c = (lite_conn *)rc;
+  if (!c)
+    return;
+  for (int i = 0; i < CACHE_SLOTS; i++) {
+    if (c->cache[i]) {
+      sqlite3_finalize(c->cache[i]->st);
+      rd_free(c->cache[i]);
+    }
+  }
+  sqlite3_close(c->db);
+  rd_free(c);
+}
+
+static unsigned hash(const char *s) {
+  unsigned h = 2166136261u;
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+static int lite_prepare(rd_conn *rc, const char *sql, rd_stmt **out, rd_err *err) {
+  lite_conn *c = (lite_conn *)rc;
+  unsigned h = hash(sql);
+  int free_slot = -1;
+  for (int k = 0; k < CACHE_SLOTS; k++) {
+    int i = (int)((h + (unsigned)k) % CACHE_SLOTS);
+    lite_stmt *s = c->cache[i];
+    if (!s) {
+      free_slot = i;
+      break;
+    }
+    if (!s->busy && !strcmp(sqlite3_sql(s->st), sql)) {
+      s->busy = true;
+      s->changes = 0;
+      *out = &s->base;
+      return 0;
+    }
+  }
+  sqlite3_stmt *st = NULL;
+  int rv = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+  if (rv != SQLITE_OK)
+    return fail(c, rv, err, "prepare");
+  lite_stmt *s = rd_calloc(1, sizeof *s);
+  s->base.ops = &rd_sqlite_ops;
+  s->st = st;
+  s->conn = c;
+  s->busy = true;
+  if (free_slot >= 0) {
+    s->cached = true;
+    c->cache[free_slot] = s;
+  }
+  *out = &s->base;
+  return 0;
+}
+
+static void bind_null(rd_stmt *s, int i) {
+  sqlite3_bind_null(((lite_stmt *)s)->st, i);
+}
+static void bind_int64(rd_stmt *s, int i, int64_t v) {
+  sqlite3_bind_int64(((lite_stmt *)s)->st, i, v);
+}
+static void bind_text(rd_stmt *s, int i, const char *v) {
+  sqlite3_bind_text(((lite_stmt *)s)->st, i, v, -1, SQLITE_TRANSIENT);
+}
+static void bind_bool(rd_stmt *s, int i, bool v) {
+  sqlite3_bind_int(((lite_stmt *)s)->st, i, v ? 1 : 0);
+}
+
+static int lite_step(rd_stmt *rs, rd_err *err) {
+  lite_stmt *s = (lite_stmt *)rs;
+  int rv = sqlite3_step(s->st);
+  if (rv == SQLITE_ROW)
+    return RD_ROW;
+  if (rv == SQLITE_DONE) {
+    s->changes = sqlite3_changes64(s->conn->db);
+    return RD_DONE;
+  }
+  return fail(s->conn, rv, err, "step");
+}
+
+static void lite_done(rd_stmt *rs) {
+  lite_stmt *s = (lite_stmt *)rs;
+  if (!s)
+    return;
+  sqlite3_reset(s->st);
+  sqlite3_clear_bindings(s->st);
+  s->busy = false;
+  if (!s->cached) {
+    sqlite3_finalize(s->st);
+    rd_free(s);
+  }
+}
+
+static int64_t lite_changes(rd_stmt *s) {
+  return ((lite_stmt *)s)->changes;
+}
+static int lite_ncols(rd_stmt *s) {
+  return sqlite3_column_count(((lite_stmt *)s)->st);
+}
+static bool col_null(rd_stmt *s, int i) {
+  return sqlite3_column_type(((lite_stmt *)s)->st, i) == SQLITE_NULL;
+}
+static int64_t col_int64(rd_stmt *s, int i) {
+  return sqlite3_column_int64(((lite_stmt *)s)->st, i);
+}
+static const char *col_text(rd_stmt *s, int i) {
+  return (const char *)sqlite3_column_text(((lite_stmt *)s)->st, i);
+}
+static bool col_bool(rd_stmt *s, int i) {
+  return sqlite3_column_int(((lite_stmt *)s)->st, i) != 0;
+}
+
+static int lite_begin(rd_conn *c, bool write, rd_err *err) {
+  /* IMMEDIATE takes the write lock up front, so two writers never deadlock on upgrade. */
+  return lite_exec(c, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
+}
+static int lite_commit(rd_conn *c, rd_err *err) {
+  return lite_exec(c, "COMMIT", err);
+}
+static void lite_rollback(rd_conn *c) {
+  lite_exec(c, "ROLLBACK", NULL);
+}
+
+static int lite_next_id(rd_conn *c, int64_t *out, rd_err *err) {
+  rd_stmt *s = NULL;
+  int rv = lite_prepare(c, "UPDATE id_sequence SET value = value + 1 RETURNING value", &s, err);
+  if (rv)
+    return rv;
+  rv = lite_step(s, err);
+  if (rv == RD_ROW) {
+    *out = col_int64(s, 0);
+    rv = 0;
+  } else if (rv == RD_DONE) {
+    rv = rd_err_set(err, RD_EINTERNAL, "id sequence missing");
+  }
+  lite_done(s);
+  return rv;
+}
+
+static bool lite_healthy(rd_conn *c) {
+  (void)c;
+  return true;
+}
+
+const rd_store_ops rd_sqlite_ops = {
+    .name = "sqlite",
+    .open = lite_open,
+    .close = lite_close,
+    .prepare = lite_prepare,
+    .bind_null = bind_null,
+    .bind_int64 = bind_int64,
+    .bind_text = bind_text,
+    .bind_bool = bind_bool,
+    .step = lite_step,
+    .done = lite_done,
+    .changes = lite_changes,
+    .ncols = lite_ncols,
+    .col_null = col_null,
+    .col_int64 = col_int64,
+    .col_text = col_text,
+    .col_bool = col_bool,
+    .exec = lite_exec,
+    .begin = lite_begin,
+    .commit = lite_commit,
+    .rollback = lite_rollback,
+    .next_id = lite_next_id,
+    .healthy = lite_healthy,
+};

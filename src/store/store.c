@@ -1,0 +1,287 @@
+/* The wrappers of store.h: connection pool, parameter binding by type letters, migrations,
+ * and the one place where every statement passes (for tracing and timing). */
+#include "store/store.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/time.h"
+
+enum { POOL_MAX = 64 };
+
+struct rd_db {
+  const rd_store_ops *ops;
+  char *uri;
+  pthread_mutex_t lock;
+  rd_conn *idle[POOL_MAX];
+  int nidle;
+};
+
+static const rd_store_ops *backend_for(const char *uri) {
+  if (!strncmp(uri, "postgresql://", 13) || !strncmp(uri, "postgres://", 11))
+    return &rd_postgres_ops;
+  return &rd_sqlite_ops;
+}
+
+int rd_db_open(const char *uri, bool migrate, rd_db **out, rd_err *err) {
+  rd_db *db = rd_calloc(1, sizeof *db);
+  db->ops = backend_for(uri);
+  db->uri = rd_strdup(uri);
+  pthread_mutex_init(&db->lock, NULL);
+  rd_conn *c = NULL;
+  int rv = rd_db_acquire(db, &c, err);
+  if (!rv && migrate)
+    rv = rd_store_migrate(c, err);
+  if (c)
+    rd_db_release(db, c);
+  if (rv) {
+    rd_db_free(db);
+    return rv;
+  }
+  *out = db;
+  return 0;
+}
+
+void rd_db_free(rd_db *db) {
+  if (!db)
+    return;
+  for (int i = 0; i < db->nidle; i++)
+    db->ops->close(db->idle[i]);
+  pthread_mutex_destroy(&db->lock);
+  rd_free(db->uri);
+  rd_free(db);
+}
+
+const char *rd_db_backend(const rd_db *db) {
+  return db->ops->name;
+}
+
+int rd_db_acquire(rd_db *db, rd_conn **out, rd_err *err) {
+  rd_conn *c = NULL;
+  pthread_mutex_lock(&db->lock);
+  if (db->nidle > 0)
+    c = db->idle[--db->nidle];
+  pthread_mutex_unlock(&db->lock);
+  if (c) {
+    *out = c;
+    return 0;
+  }
+  return db->ops->open(db->uri, out, err);
+}
+
+void rd_db_release(rd_db *db, rd_conn *c) {
+  if (!c)
+    return;
+  if (c->in_tx) {
+    c->ops->rollback(c);
+    c->in_tx = false;
+  }
+  if (c->ops->healthy(c)) {
+    pthread_mutex_lock(&db->lock);
+    if (db->nidle < POOL_MAX) {
+      db->idle[db->nidle++] = c;
+      c = NULL;
+    }
+    pthread_mutex_unlock(&db->lock);
+  }
+  if (c)
+    c->ops->close(c);
+}
+
+const rd_store_ops *rd_conn_ops(rd_conn *c) {
+  return c->ops;
+}
+
+static int vsql(rd_conn *c, rd_stmt **out, rd_err *err, const char *sql, const char *types,
+                va_list ap) {
+  rd_stmt *s = NULL;
+  int rv = c->ops->prepare(c, sql, &s, err);
+  if (rv)
+    return rv;
+  int i = 1;
+  for (const char *t = types; t && *t; t++, i++) {
+    switch (*t) {
+    case 'i': s->ops->bind_int64(s, i, va_arg(ap, int64_t)); break;
+    case 'I': {
+      int64_t v = va_arg(ap, int64_t);
+      if (v)
+        s->ops->bind_int64(s, i, v);
+      else
+        s->ops->bind_null(s, i);
+      break;
+    }
+    case 't': {
+      const char *v = va_arg(ap, const char *);
+      if (v)
+        s->ops->bind_text(s, i, v);
+      else
+        s->ops->bind_null(s, i);
+      break;
+    }
+    case 'b': s->ops->bind_bool(s, i, va_arg(ap, int) != 0); break;
+    case 'n': s->ops->bind_null(s, i); break;
+    default:
+      s->ops->done(s);
+      return rd_err_set(err, RD_EINTERNAL, "bad bind type '%c'", *t);
+    }
+  }
+  *out = s;
+  return 0;
+}
+
+int rd_sql(rd_conn *c, rd_stmt **out, rd_err *err, const char *sql, const char *types, ...) {
+  va_list ap;
+  va_start(ap, types);
+  int rv = vsql(c, out, err, sql, types, ap);
+  va_end(ap);
+  return rv;
+}
+
+int rd_sql_exec(rd_conn *c, int64_t *changes, rd_err *err, const char *sql, const char *types,
+                ...) {
+  rd_stmt *s = NULL;
+  va_list ap;
+  va_start(ap, types);
+  int rv = vsql(c, &s, err, sql, types, ap);
+  va_end(ap);
+  if (rv)
+    return rv;
+  while ((rv = s->ops->step(s, err)) == RD_ROW)
+    ;
+  if (rv == RD_DONE && changes)
+    *changes = s->ops->changes(s);
+  s->ops->done(s);
+  return rv < 0 ? rv : 0;
+}
+
+int rd_sql_int64(rd_conn *c, int64_t *out, rd_err *err, const char *sql, const char *types,
+                 ...) {
+  rd_stmt *s = NULL;
+  va_list ap;
+  va_start(ap, types);
+  int rv = vsql(c, &s, err, sql, types, ap);
+  va_end(ap);
+  if (rv)
+    return rv;
+  rv = s->ops->step(s, err);
+  if (rv == RD_ROW)
+    *out = s->ops->col_int64(s, 0);
+  s->ops->done(s);
+  return rv;
+}
+
+int rd_sql_params(rd_conn *c, rd_stmt **out, rd_err *err, const char *sql, const rd_param *p,
+                  int n) {
+  rd_stmt *s = NULL;
+  int rv = c->ops->prepare(c, sql, &s, err);
+  if (rv)
+    return rv;
+  for (int i = 0; i < n; i++) {
+    switch (p[i].type) {
+    case 'i': s->ops->bind_int64(s, i + 1, p[i].i); break;
+    case 'b': s->ops->bind_bool(s, i + 1, p[i].i != 0); break;
+    case 't':
+      if (p[i].t) {
+        s->ops->bind_text(s, i + 1, p[i].t);
+        break;
+      }
+      /* fall through */
+    default: s->ops->bind_null(s, i + 1); break;
+    }
+  }
+  *out = s;
+  return 0;
+}
+
+int rd_stmt_step(rd_stmt *s, rd_err *err) {
+  return s->ops->step(s, err);
+}
+void rd_stmt_done(rd_stmt *s) {
+  if (s)
+    s->ops->done(s);
+}
+bool rd_stmt_null(rd_stmt *s, int i) {
+  return s->ops->col_null(s, i);
+}
+int64_t rd_stmt_int64(rd_stmt *s, int i) {
+  return s->ops->col_int64(s, i);
+}
+const char *rd_stmt_text(rd_stmt *s, int i) {
+  return s->ops->col_null(s, i) ? NULL : s->ops->col_text(s, i);
+}
+bool rd_stmt_bool(rd_stmt *s, int i) {
+  return s->ops->col_bool(s, i);
+}
+
+int rd_tx_begin(rd_conn *c, bool write, rd_err *err) {
+  int rv = c->ops->begin(c, write, err);
+  if (!rv)
+    c->in_tx = true;
+  return rv;
+}
+
+int rd_tx_commit(rd_conn *c, rd_err *err) {
+  int rv = c->ops->commit(c, err);
+  if (rv)
+    c->ops->rollback(c);
+  c->in_tx = false;
+  return rv;
+}
+
+void rd_tx_rollback(rd_conn *c) {
+  if (c->in_tx)
+    c->ops->rollback(c);
+  c->in_tx = false;
+}
+
+int rd_next_id(rd_conn *c, int64_t *out, rd_err *err) {
+  return c->ops->next_id(c, out, err);
+}
+
+int rd_store_migrate(rd_conn *c, rd_err *err) {
+  int rv = c->ops->exec(c,
+                        "CREATE TABLE IF NOT EXISTS schema_version ("
+                        " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                        " applied_at TEXT NOT NULL)",
+                        err);
+  if (rv && rv != RD_ECONFLICT) /* PostgreSQL: a concurrent CREATE may collide */
+    return rv;
+  for (int i = 0; i < rd_nmigrations; i++) {
+    const rd_migration *m = &rd_migrations[i];
+    rv = rd_tx_begin(c, true, err);
+    if (rv)
+      return rv;
+    int64_t have = 0;
+    rv = rd_sql_int64(c, &have, err, "SELECT COUNT(*) FROM schema_version WHERE version = ?",
+                      "i", (int64_t)m->version);
+    if (rv < 0)
+      goto fail;
+    if (have) {
+      rd_tx_rollback(c);
+      continue;
+    }
+    rv = c->ops->exec(c, m->sql, err);
+    if (rv)
+      goto fail;
+    char now[RD_TIME_LEN];
+    rd_time_now(now);
+    rv = rd_sql_exec(c, NULL, err,
+                     "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                     "itt", (int64_t)m->version, m->name, now);
+    if (rv)
+      goto fail;
+    rv = rd_tx_commit(c, err);
+    if (rv)
+      return rv;
+    rd_log(RD_LOG_INFO, "applied migration %03d %s", m->version, m->name);
+    continue;
+  fail:
+    rd_tx_rollback(c);
+    return rv;
+  }
+  return 0;
+}

@@ -1,0 +1,129 @@
+/* The storage layer: one table of operations per backend (SQLite, PostgreSQL) behind the
+ * wrappers of store.c, the single place for tracing, timing and fault injection.
+ *
+ * Callers write portable SQL with `?` placeholders; a backend translates what it must
+ * (PostgreSQL numbers them $1, $2...). Parameters are always bound, never spliced.
+ *
+ *   rd_db    a database: a pool of connections, thread-safe.
+ *   rd_conn  one connection, used by one thread at a time; caches prepared statements.
+ *   rd_stmt  a prepared statement and its current result. rd_sql() hands one out ready to
+ *            step; rd_stmt_done() gives it back (always call it, also after errors).
+ *
+ * Errors are RD_E* codes with rd_err filled: a unique-constraint violation is
+ * RD_ECONFLICT, a lost or unreachable server RD_EUNAVAIL, anything else RD_EINTERNAL. */
+#ifndef RD_STORE_STORE_H
+#define RD_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+typedef struct rd_db rd_db;
+typedef struct rd_conn rd_conn;
+typedef struct rd_stmt rd_stmt;
+
+enum { RD_DONE = 0, RD_ROW = 1 };
+
+typedef struct rd_store_ops {
+  const char *name; /* "sqlite", "postgresql" */
+  int (*open)(const char *uri, rd_conn **out, rd_err *err);
+  void (*close)(rd_conn *c);
+  /* Gives a statement for sql with no parameters bound; the backend may cache it. */
+  int (*prepare)(rd_conn *c, const char *sql, rd_stmt **out, rd_err *err);
+  /* Parameter indexes are 1-based. text is copied. */
+  void (*bind_null)(rd_stmt *s, int i);
+  void (*bind_int64)(rd_stmt *s, int i, int64_t v);
+  void (*bind_text)(rd_stmt *s, int i, const char *v);
+  void (*bind_bool)(rd_stmt *s, int i, bool v);
+  int (*step)(rd_stmt *s, rd_err *err); /* RD_ROW, RD_DONE or RD_E* */
+  void (*done)(rd_stmt *s);             /* resets it for reuse */
+  int64_t (*changes)(rd_stmt *s);       /* rows changed by the last step of an update */
+  int (*ncols)(rd_stmt *s);
+  bool (*col_null)(rd_stmt *s, int i); /* column indexes are 0-based */
+  int64_t (*col_int64)(rd_stmt *s, int i);
+  const char *(*col_text)(rd_stmt *s, int i); /* valid until the next step; NULL for NULL */
+  bool (*col_bool)(rd_stmt *s, int i);
+  /* Runs SQL text with no parameters and no result (migrations). */
+  int (*exec)(rd_conn *c, const char *sql, rd_err *err);
+  int (*begin)(rd_conn *c, bool write, rd_err *err);
+  int (*commit)(rd_conn *c, rd_err *err);
+  void (*rollback)(rd_conn *c);
+  /* A new record id, unique across the installation (API.md). */
+  int (*next_id)(rd_conn *c, int64_t *out, rd_err *err);
+  /* Whether the connection is still usable (PostgreSQL: not lost). */
+  bool (*healthy)(rd_conn *c);
+} rd_store_ops;
+
+extern const rd_store_ops rd_sqlite_ops;
+extern const rd_store_ops rd_postgres_ops;
+
+/* Opens a database by URI: a path (SQLite) or postgresql://... . Applies pending
+ * migrations when migrate is true. The returned db is owned by the caller: rd_db_free. */
+int rd_db_open(const char *uri, bool migrate, rd_db **out, rd_err *err);
+void rd_db_free(rd_db *db);
+const char *rd_db_backend(const rd_db *db);
+
+/* A connection from the pool, for one thread until rd_db_release. */
+int rd_db_acquire(rd_db *db, rd_conn **out, rd_err *err);
+void rd_db_release(rd_db *db, rd_conn *c);
+
+/* Prepares sql and binds parameters described by types, one letter each:
+ *   i  int64_t          t  const char * (NULL binds SQL NULL)
+ *   b  int (bool)       n  nothing: binds NULL (no argument consumed)
+ *   I  int64_t, where 0 binds NULL (optional references)
+ * On success *out is ready to step; call rd_stmt_done when finished. */
+int rd_sql(rd_conn *c, rd_stmt **out, rd_err *err, const char *sql, const char *types, ...);
+/* Runs a statement to completion. *changes (may be NULL) gets the rows changed. */
+int rd_sql_exec(rd_conn *c, int64_t *changes, rd_err *err, const char *sql, const char *types,
+                ...);
+/* Runs a query expected to return at most one row with one integer column. Returns RD_ROW
+ * with *out set, RD_DONE when there was no row. */
+int rd_sql_int64(rd_conn *c, int64_t *out, rd_err *err, const char *sql, const char *types,
+                 ...);
+
+/* The same with parameters in an array, for queries whose filters vary. */
+typedef struct rd_param {
+  char type; /* 'i' int64, 't' text (NULL binds NULL), 'b' bool, 'n' NULL */
+  int64_t i;
+  const char *t;
+} rd_param;
+int rd_sql_params(rd_conn *c, rd_stmt **out, rd_err *err, const char *sql, const rd_param *p,
+                  int n);
+
+int rd_stmt_step(rd_stmt *s, rd_err *err);
+void rd_stmt_done(rd_stmt *s);
+bool rd_stmt_null(rd_stmt *s, int i);
+int64_t rd_stmt_int64(rd_stmt *s, int i);
+const char *rd_stmt_text(rd_stmt *s, int i);
+bool rd_stmt_bool(rd_stmt *s, int i);
+
+int rd_tx_begin(rd_conn *c, bool write, rd_err *err);
+int rd_tx_commit(rd_conn *c, rd_err *err);
+void rd_tx_rollback(rd_conn *c);
+int rd_next_id(rd_conn *c, int64_t *out, rd_err *err);
+const rd_store_ops *rd_conn_ops(rd_conn *c);
+
+/* Every backend's rd_conn and rd_stmt start with these, so the wrappers can dispatch. */
+struct rd_conn {
+  const rd_store_ops *ops;
+  bool in_tx;
+};
+struct rd_stmt {
+  const rd_store_ops *ops;
+};
+
+/* Migrations, embedded at build time from src/store/migrations/NNN_name.sql. */
+typedef struct rd_migration {
+  int version;
+  const char *name;
+  const char *sql;
+} rd_migration;
+extern const rd_migration rd_migrations[];
+extern const int rd_nmigrations;
+
+/* Applies every migration newer than the schema_version table says, each in its own
+ * transaction. Safe to run from several processes at once (the first one wins). */
+int rd_store_migrate(rd_conn *c, rd_err *err);
+
+#endif
