@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Source rules of STYLE.md that a compiler does not check:
+#  - banned functions (strcpy, sprintf, strtok, atoi, gets) anywhere in src/;
+#  - raw malloc/calloc/realloc outside src/base/;
+#  - #include lines follow the layering base <- store <- auth <- domain <- api/http <- daemon,
+#    and the CLI never includes api/ or http/;
+#  - only store/sqlite.c includes sqlite3.h and only store/postgres.c includes libpq-fe.h.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+fail=0
+say() { echo "check-source: $*" >&2; fail=1; }
+
+while IFS= read -r hit; do say "banned function: $hit"; done < <(
+  grep -nE '\b(strcpy|sprintf|vsprintf|strtok|atoi|atol|gets)\s*\(' -r src --include='*.c' --include='*.h' | grep -v 'snprintf\|vsnprintf')
+while IFS= read -r hit; do say "raw allocation outside src/base: $hit"; done < <(
+  grep -nE '\b(malloc|calloc|realloc)\s*\(' -r src --include='*.c' | grep -v '^src/base/' | grep -v 'rd_\(malloc\|calloc\|realloc\)')
+
+# layer -> the folders it may include
+declare -A allowed=(
+  [base]="base"
+  [store]="base store"
+  [auth]="base store auth"
+  [domain]="base store auth domain"
+  [import]="base store auth domain import"
+  [http]="base http"
+  [api]="base store auth domain import http api"
+  [daemon]="base store auth domain import http api daemon"
+  [cli]="base store auth domain import cli"
+)
+for f in $(find src -name '*.c' -o -name '*.h'); do
+  layer=$(echo "$f" | cut -d/ -f2)
+  while IFS= read -r inc; do
+    dir=${inc%%/*}
+    case " ${allowed[$layer]:-} " in
+      *" $dir "*) ;;
+      *) say "$f includes $inc: $layer may not depend on $dir" ;;
+    esac
+  done < <(grep -oE '^#include "[^"]+"' "$f" | sed -E 's/#include "(.*)"/\1/')
+done
+for f in $(grep -rl 'sqlite3.h' src); do [ "$f" = src/store/sqlite.c ] || say "$f includes sqlite3.h"; done
+for f in $(grep -rl 'libpq-fe.h' src); do [ "$f" = src/store/postgres.c ] || say "$f includes libpq-fe.h"; done
+exit $fail
