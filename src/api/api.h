@@ -110,5 +110,14 @@ int rd_api_custom_field_delete(rd_ctx *x, rd_err *err);
 int rd_api_attachment_create(rd_ctx *x, rd_err *err);
 int rd_api_attachment_get(rd_ctx *x, rd_err *err);
 int rd_api_audit_list(rd_ctx *x, rd_err *err);
+int rd_api_trust_list(rd_ctx *x, rd_err *err);
+int rd_api_trust_add(rd_ctx *x, rd_err *err);
+int rd_api_trust_remove(rd_ctx *x, rd_err *err);
+int rd_api_org_all(rd_ctx *x, rd_err *err);
+int rd_api_org_trusted(rd_ctx *x, rd_err *err);
+int rd_api_agreement_list(rd_ctx *x, rd_err *err);
+int rd_api_agreement_create(rd_ctx *x, rd_err *err);
+int rd_api_agreement_get(rd_ctx *x, rd_err *err);
+int rd_api_agreement_patch(rd_ctx *x, rd_err *err);
 
 #endif

@@ -1,8 +1,10 @@
-/* /v1/organizations (ORG-1..4): list with filters, create, get, patch. */
+/* /v1/organizations (ORG-1..4): list with filters, create, and get/patch of any record of
+ * the caller's All Organizations view (own records whole, foreign ones per TRUST-4/5). */
 #include <string.h>
 
 #include "api/api.h"
 #include "domain/org.h"
+#include "domain/trust.h"
 
 static const char *const LIST_PARAMS[] = {"per_page", "cursor", "name", "q", "disabled", "parent",
                                           "financial_id", "custom_fields.", NULL};
@@ -53,7 +55,7 @@ int rd_api_org_list(rd_ctx *x, rd_err *err) {
 static int answer(rd_ctx *x, int64_t id, bool created, rd_err *err) {
   json_t *rec = NULL;
   int64_t version = 0;
-  int rv = rd_org_get(x->db, &x->who, id, &rec, &version, err);
+  int rv = rd_org_view_get(x->db, &x->who, id, &rec, &version, err);
   if (rv)
     return rv;
   if (created)
@@ -88,7 +90,7 @@ int rd_api_org_patch(rd_ctx *x, rd_err *err) {
   if (!rv)
     rv = rd_api_body(x, &in, err);
   if (!rv)
-    rv = rd_org_update(x->db, &x->who, id, in, if_match, err);
+    rv = rd_org_view_update(x->db, &x->who, id, in, if_match, err);
   json_decref(in);
   return rv ? rv : answer(x, id, false, err);
 }

@@ -8,6 +8,8 @@
 #define ADMIN RD_ROLE_ACCOUNT_ADMINISTRATOR
 #define ORG_WRITERS (ADMIN | RD_ROLE_SUPERVISOR | RD_ROLE_SERVICE_LEVEL_MANAGER)
 #define PEOPLE_MANAGERS (ADMIN | RD_ROLE_SUPERVISOR)
+#define AGREEMENT_WRITERS (ADMIN | RD_ROLE_SERVICE_LEVEL_MANAGER)
+#define TEAM_WRITERS (AGREEMENT_WRITERS | RD_ROLE_SUPERVISOR)
 
 const rd_route rd_routes[] = {
     {"GET", "/healthz", rd_api_healthz, 0, RD_ROUTE_PUBLIC},
@@ -17,8 +19,13 @@ const rd_route rd_routes[] = {
     {"GET", "/v1/me", rd_api_me, ANY, 0},
     {"GET", "/v1/account", rd_api_account_get, ANY, 0},
     {"PATCH", "/v1/account", rd_api_account_patch, ADMIN, 0},
+    {"GET", "/v1/account/trusts", rd_api_trust_list, ADMIN, 0},
+    {"POST", "/v1/account/trusts", rd_api_trust_add, ADMIN, 0},
+    {"DELETE", "/v1/account/trusts/{account_id}", rd_api_trust_remove, ADMIN, 0},
     {"GET", "/v1/organizations", rd_api_org_list, STAFF, 0},
     {"POST", "/v1/organizations", rd_api_org_create, ORG_WRITERS, 0},
+    {"GET", "/v1/organizations/all", rd_api_org_all, STAFF, 0},
+    {"GET", "/v1/organizations/trusted", rd_api_org_trusted, STAFF, 0},
     {"GET", "/v1/organizations/{id}", rd_api_org_get, ANY, 0},
     {"PATCH", "/v1/organizations/{id}", rd_api_org_patch, ORG_WRITERS, 0},
     {"GET", "/v1/people", rd_api_person_list, STAFF, 0},
@@ -34,6 +41,22 @@ const rd_route rd_routes[] = {
     {"POST", "/v1/attachments", rd_api_attachment_create, ANY, RD_ROUTE_UPLOAD},
     {"GET", "/v1/attachments/{key}", rd_api_attachment_get, ANY, 0},
     {"GET", "/v1/audit", rd_api_audit_list, STAFF, 0},
+    {"GET", "/v1/services", rd_api_agreement_list, STAFF, 0},
+    {"POST", "/v1/services", rd_api_agreement_create, AGREEMENT_WRITERS, 0},
+    {"GET", "/v1/services/{id}", rd_api_agreement_get, STAFF, 0},
+    {"PATCH", "/v1/services/{id}", rd_api_agreement_patch, AGREEMENT_WRITERS, 0},
+    {"GET", "/v1/slas", rd_api_agreement_list, STAFF, 0},
+    {"POST", "/v1/slas", rd_api_agreement_create, AGREEMENT_WRITERS, 0},
+    {"GET", "/v1/slas/{id}", rd_api_agreement_get, STAFF, 0},
+    {"PATCH", "/v1/slas/{id}", rd_api_agreement_patch, AGREEMENT_WRITERS, 0},
+    {"GET", "/v1/flsas", rd_api_agreement_list, STAFF, 0},
+    {"POST", "/v1/flsas", rd_api_agreement_create, AGREEMENT_WRITERS, 0},
+    {"GET", "/v1/flsas/{id}", rd_api_agreement_get, STAFF, 0},
+    {"PATCH", "/v1/flsas/{id}", rd_api_agreement_patch, AGREEMENT_WRITERS, 0},
+    {"GET", "/v1/teams", rd_api_agreement_list, STAFF, 0},
+    {"POST", "/v1/teams", rd_api_agreement_create, TEAM_WRITERS, 0},
+    {"GET", "/v1/teams/{id}", rd_api_agreement_get, STAFF, 0},
+    {"PATCH", "/v1/teams/{id}", rd_api_agreement_patch, TEAM_WRITERS, 0},
 };
 
 const int rd_nroutes = sizeof rd_routes / sizeof *rd_routes;

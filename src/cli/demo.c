@@ -1,11 +1,16 @@
 /* rolodesk demo: the demo installation. Three accounts (Widget Data Center, GigaTera,
  * GlobalNet), each with an administrator (password "demo-password"), a supervisor, a
- * technician, a few organizations with contact details and a few customers. */
+ * technician, a few organizations with contact details and a few customers; and the
+ * trusts and agreements under which Widget Data Center's All Organizations view shows
+ * GigaTera and GlobalNet (seed 000): both provide a service to Widget Data Center under an
+ * active SLA registered in their own account, and the accounts trust each other. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "domain/account.h"
+#include "domain/agreement.h"
+#include "domain/trust.h"
 #include "domain/org.h"
 #include "domain/person.h"
 
@@ -93,6 +98,47 @@ static int load_account(rd_conn *conn, const demo_account *a, rd_err *err) {
   return rv;
 }
 
+/* account provider registers service `service` (provided by its first organization) with
+ * an SLA whose customer is customer_account's first organization. */
+static int add_sla(rd_conn *conn, const char *provider, const char *service,
+                   const char *customer_account, rd_err *err) {
+  rd_caller who = rd_system_caller(provider);
+  int64_t provider_org = 0, customer_org = 0, service_id = 0, sla_id = 0;
+  int rv = rd_sql_int64(conn, &provider_org, err,
+                        "SELECT MIN(id) FROM organizations WHERE account_id = ?", "t", provider);
+  if (rv >= 0)
+    rv = rd_sql_int64(conn, &customer_org, err,
+                      "SELECT MIN(id) FROM organizations WHERE account_id = ?", "t",
+                      customer_account);
+  if (rv < 0)
+    return rv;
+  json_t *in = json_pack("{s:s,s:{s:I}}", "name", service, "provider", "id", (json_int_t)provider_org);
+  rv = rd_agreement_create(conn, &who, &rd_service_type, in, &service_id, err);
+  json_decref(in);
+  if (rv)
+    return rv;
+  in = json_pack("{s:{s:I},s:{s:I},s:s}", "service", "id", (json_int_t)service_id, "customer",
+                 "id", (json_int_t)customer_org, "start_date", "2020-01-01");
+  rv = rd_agreement_create(conn, &who, &rd_sla_type, in, &sla_id, err);
+  json_decref(in);
+  return rv;
+}
+
+static int load_trusts(rd_conn *conn, rd_err *err) {
+  static const char *const pairs[][2] = {{"wdc", "gigatera"}, {"wdc", "globalnet"},
+                                         {"gigatera", "wdc"}, {"globalnet", "wdc"}};
+  int rv = 0;
+  for (size_t i = 0; i < sizeof pairs / sizeof *pairs && !rv; i++) {
+    rd_caller who = rd_system_caller(pairs[i][0]);
+    rv = rd_trust_add(conn, &who, pairs[i][1], err);
+  }
+  if (!rv)
+    rv = add_sla(conn, "gigatera", "Cloud Hosting", "wdc", err);
+  if (!rv)
+    rv = add_sla(conn, "globalnet", "Managed Network", "wdc", err);
+  return rv;
+}
+
 int rd_cli_demo(rd_cli *c, int argc, char **argv) {
   (void)argv;
   if (argc != 0) {
@@ -108,6 +154,8 @@ int rd_cli_demo(rd_cli *c, int argc, char **argv) {
       return rd_cli_fail(&err);
     }
   }
+  if (load_trusts(c->conn, &err))
+    return rd_cli_fail(&err);
   puts("demo loaded: accounts wdc, gigatera, globalnet; each has users admin, sam, tina, ann, bob"
        " with password " DEMO_PASSWORD);
   return RD_EXIT_OK;

@@ -26,6 +26,7 @@ static const char *type_name(rd_ftype t) {
   case RD_FT_DATE: return "a date (YYYY-MM-DD)";
   case RD_FT_TIME: return "an RFC 3339 time";
   case RD_FT_ROLES: return "an array of role names";
+  case RD_FT_ACCOUNT: return "an account";
   }
   return "?";
 }
@@ -100,6 +101,9 @@ static void check_value(const rd_field *f, json_t *v, rd_err *err) {
   case RD_FT_JSON:
     if (!json_is_object(v) && !json_is_array(v))
       rd_err_field(err, f->name, "must be an object or an array");
+    return;
+  case RD_FT_ACCOUNT:
+    rd_err_field(err, f->name, "is read-only");
     return;
   case RD_FT_ROLES: {
     size_t i;
@@ -200,6 +204,8 @@ static void select_list(const rd_rtype *t, rd_buf *sql) {
     if (f->type == RD_FT_REF)
       rd_buf_printf(sql, ", (SELECT %s FROM %s r WHERE r.id = t.%s)", f->ref_name_sql,
                     f->ref_table, f->column);
+    else if (f->type == RD_FT_ACCOUNT)
+      rd_buf_printf(sql, ", (SELECT r.name FROM accounts r WHERE r.id = t.%s)", f->column);
   }
   rd_buf_printf(sql, " FROM %s t", t->table);
 }
@@ -226,6 +232,9 @@ static json_t *row_json(const rd_rtype *t, rd_stmt *s, int64_t *version) {
       case RD_FT_BOOL: v = json_boolean(rd_stmt_bool(s, col)); break;
       case RD_FT_INT: v = json_integer(rd_stmt_int64(s, col)); break;
       case RD_FT_ROLES: v = rd_roles_json((unsigned)rd_stmt_int64(s, col)); break;
+      case RD_FT_ACCOUNT:
+        v = json_pack("{s:s,s:s?}", "id", rd_stmt_text(s, col), "name", rd_stmt_text(s, col + 1));
+        break;
       case RD_FT_REF: {
         const char *name = rd_stmt_text(s, col + 1);
         v = json_pack("{s:I,s:s?}", "id", (json_int_t)rd_stmt_int64(s, col), "name", name);
@@ -238,7 +247,7 @@ static json_t *row_json(const rd_rtype *t, rd_stmt *s, int64_t *version) {
         v = json_null();
     }
     json_object_set_new(o, f->name, v);
-    col += f->type == RD_FT_REF ? 2 : 1;
+    col += f->type == RD_FT_REF || f->type == RD_FT_ACCOUNT ? 2 : 1;
   }
   json_object_set_new(o, "created_at", json_string(rd_stmt_text(s, 2)));
   json_object_set_new(o, "updated_at", json_string(rd_stmt_text(s, 3)));
@@ -282,13 +291,14 @@ int rd_rec_list(rd_conn *c, const rd_rtype *t, const char *account_id, const cha
   rd_buf sql;
   rd_buf_init(&sql);
   select_list(t, &sql);
-  rd_buf_adds(&sql, " WHERE t.account_id = ? AND t.id > ?");
+  rd_buf_adds(&sql, account_id ? " WHERE t.account_id = ? AND t.id > ?" : " WHERE t.id > ?");
   if (where && *where)
     rd_buf_printf(&sql, " AND (%s)", where);
   rd_buf_adds(&sql, " ORDER BY t.id LIMIT ?");
   rd_param params[40];
   int n = 0;
-  params[n++] = (rd_param){.type = 't', .t = account_id};
+  if (account_id)
+    params[n++] = (rd_param){.type = 't', .t = account_id};
   params[n++] = (rd_param){.type = 'i', .i = after};
   for (int i = 0; i < np && n < 39; i++)
     params[n++] = p[i];
@@ -341,6 +351,8 @@ static rd_param value_param(const rd_field *f, json_t *rec, json_t *keep) {
   case RD_FT_BOOL: return (rd_param){.type = 'b', .i = json_is_true(v)};
   case RD_FT_INT: return (rd_param){.type = 'i', .i = json_integer_value(v)};
   case RD_FT_ROLES: return (rd_param){.type = 'i', .i = rd_roles_bits(v)};
+  case RD_FT_ACCOUNT:
+    return (rd_param){.type = 't', .t = json_string_value(json_object_get(v, "id"))};
   case RD_FT_REF:
     return (rd_param){.type = 'i', .i = json_integer_value(json_object_get(v, "id"))};
   case RD_FT_JSON: {
@@ -359,7 +371,7 @@ static int check_refs(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_
   for (int i = 0; i < t->nfields; i++) {
     const rd_field *f = &t->fields[i];
     json_t *v = json_object_get(rec, f->name);
-    if (f->type != RD_FT_REF || !f->column || !json_is_object(v))
+    if (f->type != RD_FT_REF || !f->column || !json_is_object(v) || (f->flags & RD_FF_ANYACCOUNT))
       continue;
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE id = ? AND account_id = ?", f->ref_table);

@@ -27,6 +27,7 @@ typedef enum rd_ftype {
   RD_FT_DATE, /* "YYYY-MM-DD"; column TEXT */
   RD_FT_TIME, /* RFC 3339; column TEXT */
   RD_FT_ROLES, /* array of role names (ACC-2); column INTEGER bit set */
+  RD_FT_ACCOUNT, /* {"id": slug, "name": ...} out; column TEXT account id; read-only */
 } rd_ftype;
 
 enum {
@@ -34,6 +35,7 @@ enum {
   RD_FF_READONLY = 1 << 1,  /* never accepted in input; output only */
   RD_FF_WRITEONLY = 1 << 2, /* accepted, never output (passwords); not stored by rd_rec */
   RD_FF_NOTNULL = 1 << 3,   /* null is refused */
+  RD_FF_ANYACCOUNT = 1 << 4, /* REF may name another account's record: validate checks it */
 };
 
 typedef struct rd_field {
@@ -82,7 +84,7 @@ void rd_json_merge_patch(json_t *target, json_t *patch);
 int rd_rec_get(rd_conn *c, const rd_rtype *t, const char *account_id, int64_t id, json_t **out,
                int64_t *version, rd_err *err);
 
-/* Lists records of account_id with id > after, at most limit (plus one to learn whether
+/* Lists records of account_id (NULL: of any account, where must then restrict them) with id > after, at most limit (plus one to learn whether
  * more exist: *more). where is an extra SQL condition over alias t built from constant
  * fragments, with its parameters in p[0..np). *out is a new JSON array. */
 int rd_rec_list(rd_conn *c, const rd_rtype *t, const char *account_id, const char *where,

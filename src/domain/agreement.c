@@ -1,0 +1,245 @@
+/* Services, SLAs, FLSAs and teams: see agreement.h. */
+#include "domain/agreement.h"
+
+#include <string.h>
+
+#include "base/time.h"
+
+#define AGREEMENT_WRITERS (RD_ROLE_ACCOUNT_ADMINISTRATOR | RD_ROLE_SERVICE_LEVEL_MANAGER)
+#define TEAM_WRITERS (AGREEMENT_WRITERS | RD_ROLE_SUPERVISOR)
+#define PERSON_NAME "r.first_name || ' ' || r.last_name"
+
+const char *rd_agreement_status(const char *start, const char *expiry, bool cancelled,
+                                const char *today) {
+  if (cancelled)
+    return "cancelled";
+  if (start && strcmp(start, today) > 0)
+    return "pending";
+  if (expiry && strcmp(expiry, today) <= 0)
+    return "expired";
+  return "active";
+}
+
+static int check_writer(const rd_caller *who, const rd_rtype *t, rd_err *err) {
+  unsigned roles = t == &rd_team_type ? TEAM_WRITERS : AGREEMENT_WRITERS;
+  if (!rd_caller_has(who, roles))
+    return rd_err_set(err, RD_EFORBIDDEN, "Your roles do not allow changing %ss", t->name);
+  return 0;
+}
+
+/* TRUST-2: the customer organization must be the registering account's own, or live in
+ * an account that it trusts. Sets customer_account. */
+static int check_customer(rd_conn *c, const rd_caller *who, json_t *rec, rd_err *err) {
+  json_t *ref = json_object_get(rec, "customer");
+  rd_stmt *s = NULL;
+  int rv = rd_sql(c, &s, err,
+                  "SELECT o.account_id FROM organizations o WHERE o.id = ? AND (o.account_id = ?"
+                  " OR o.account_id IN (SELECT t.trusted_account_id FROM trusts t"
+                  " WHERE t.account_id = ?))",
+                  "itt", (int64_t)json_integer_value(json_object_get(ref, "id")), who->account_id,
+                  who->account_id);
+  if (rv)
+    return rv;
+  rv = rd_stmt_step(s, err);
+  if (rv == RD_ROW)
+    json_object_set_new(rec, "customer_account",
+                        json_pack("{s:s}", "id", rd_stmt_text(s, 0)));
+  else if (rv == RD_DONE)
+    rd_err_field(err, "customer",
+                 "must be an organization of this account or of an account it trusts");
+  rd_stmt_done(s);
+  return rv < 0 ? rv : 0;
+}
+
+static int validate_agreement(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
+                              json_t *old, json_t *rec, rd_err *err) {
+  (void)id;
+  int rv = check_writer(who, t, err);
+  if (rv)
+    return rv;
+  json_t *cust = json_object_get(rec, "customer");
+  if (!old || !json_equal(json_object_get(json_object_get(old, "customer"), "id"),
+                          json_object_get(cust, "id")))
+    rv = check_customer(c, who, rec, err);
+  if (rv)
+    return rv;
+  const char *start = json_string_value(json_object_get(rec, "start_date"));
+  const char *expiry = json_string_value(json_object_get(rec, "expiry_date"));
+  if (start && expiry && strcmp(expiry, start) <= 0)
+    rd_err_field(err, "expiry_date", "must be after the start date");
+  json_object_del(rec, "status");
+  return err && err->code ? err->code : 0;
+}
+
+static int validate_service(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
+                            json_t *old, json_t *rec, rd_err *err) {
+  (void)c, (void)id, (void)old, (void)rec;
+  return check_writer(who, t, err);
+}
+
+static int validate_team(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
+                         json_t *old, json_t *rec, rd_err *err) {
+  (void)id, (void)old;
+  int rv = check_writer(who, t, err);
+  if (rv)
+    return rv;
+  json_t *members = json_object_get(rec, "members");
+  if (!members || json_is_null(members)) {
+    json_object_set_new(rec, "members", json_array());
+    return 0;
+  }
+  if (!json_is_array(members) || json_array_size(members) > 500)
+    return rd_err_field(err, "members", "must be an array of at most 500 people");
+  size_t i;
+  json_t *m;
+  json_array_foreach(members, i, m) {
+    char path[32];
+    snprintf(path, sizeof path, "members[%zu]", i);
+    json_t *mid = json_object_get(m, "id");
+    if (!json_is_object(m) || !json_is_integer(mid)) {
+      rd_err_field(err, path, "must be an object with the id of a person");
+      continue;
+    }
+    rd_stmt *s = NULL;
+    rv = rd_sql(c, &s, err,
+                "SELECT first_name || ' ' || last_name FROM people WHERE id = ? AND account_id = ?"
+                " AND NOT deleted",
+                "it", (int64_t)json_integer_value(mid), who->account_id);
+    if (rv)
+      return rv;
+    rv = rd_stmt_step(s, err);
+    if (rv == RD_ROW)
+      json_array_set_new(members, i, json_pack("{s:O,s:s}", "id", mid, "name", rd_stmt_text(s, 0)));
+    else if (rv == RD_DONE)
+      rd_err_field(err, path, "no such person in this account");
+    rd_stmt_done(s);
+    if (rv < 0)
+      return rv;
+  }
+  return err && err->code ? err->code : 0;
+}
+
+static int decorate_agreement(rd_conn *c, json_t *rec, rd_err *err) {
+  (void)c, (void)err;
+  char today[RD_DATE_LEN];
+  rd_date_today(today);
+  json_object_set_new(rec, "status",
+                      json_string(rd_agreement_status(
+                          json_string_value(json_object_get(rec, "start_date")),
+                          json_string_value(json_object_get(rec, "expiry_date")),
+                          json_is_true(json_object_get(rec, "cancelled")), today)));
+  return 0;
+}
+
+static const rd_field SERVICE_FIELDS[] = {
+    {.name = "name", .column = "name", .type = RD_FT_TEXT, .flags = RD_FF_REQUIRED, .max_len = 128},
+    {.name = "provider", .column = "provider_org_id", .type = RD_FT_REF, .flags = RD_FF_REQUIRED, .ref_table = "organizations", .ref_name_sql = "r.name"},
+};
+
+static const rd_field SLA_FIELDS[] = {
+    {.name = "service", .column = "service_id", .type = RD_FT_REF, .flags = RD_FF_REQUIRED, .ref_table = "services", .ref_name_sql = "r.name"},
+    {.name = "customer", .column = "customer_org_id", .type = RD_FT_REF, .flags = RD_FF_REQUIRED | RD_FF_ANYACCOUNT, .ref_table = "organizations", .ref_name_sql = "r.name"},
+    {.name = "customer_account", .column = "customer_account_id", .type = RD_FT_ACCOUNT, .flags = RD_FF_READONLY},
+    {.name = "start_date", .column = "start_date", .type = RD_FT_DATE, .flags = RD_FF_REQUIRED},
+    {.name = "expiry_date", .column = "expiry_date", .type = RD_FT_DATE},
+    {.name = "cancelled", .column = "cancelled", .type = RD_FT_BOOL, .flags = RD_FF_NOTNULL, .def = "false"},
+    {.name = "status", .type = RD_FT_TEXT, .flags = RD_FF_READONLY},
+};
+
+static const rd_field FLSA_FIELDS[] = {
+    {.name = "provider", .column = "provider_org_id", .type = RD_FT_REF, .flags = RD_FF_REQUIRED, .ref_table = "organizations", .ref_name_sql = "r.name"},
+    {.name = "customer", .column = "customer_org_id", .type = RD_FT_REF, .flags = RD_FF_REQUIRED | RD_FF_ANYACCOUNT, .ref_table = "organizations", .ref_name_sql = "r.name"},
+    {.name = "customer_account", .column = "customer_account_id", .type = RD_FT_ACCOUNT, .flags = RD_FF_READONLY},
+    {.name = "service_desk_team", .column = "service_desk_team_id", .type = RD_FT_REF, .ref_table = "teams", .ref_name_sql = "r.name"},
+    {.name = "start_date", .column = "start_date", .type = RD_FT_DATE, .flags = RD_FF_REQUIRED},
+    {.name = "expiry_date", .column = "expiry_date", .type = RD_FT_DATE},
+    {.name = "cancelled", .column = "cancelled", .type = RD_FT_BOOL, .flags = RD_FF_NOTNULL, .def = "false"},
+    {.name = "status", .type = RD_FT_TEXT, .flags = RD_FF_READONLY},
+};
+
+static const rd_field TEAM_FIELDS[] = {
+    {.name = "name", .column = "name", .type = RD_FT_TEXT, .flags = RD_FF_REQUIRED, .max_len = 128},
+    {.name = "members", .column = "members", .type = RD_FT_JSON, .def = "[]"},
+};
+
+const rd_rtype rd_service_type = {.name = "service", .table = "services", .fields = SERVICE_FIELDS,
+                                  .nfields = sizeof SERVICE_FIELDS / sizeof *SERVICE_FIELDS,
+                                  .validate = validate_service};
+const rd_rtype rd_sla_type = {.name = "sla", .table = "slas", .fields = SLA_FIELDS,
+                              .nfields = sizeof SLA_FIELDS / sizeof *SLA_FIELDS,
+                              .validate = validate_agreement, .decorate = decorate_agreement};
+const rd_rtype rd_flsa_type = {.name = "flsa", .table = "flsas", .fields = FLSA_FIELDS,
+                               .nfields = sizeof FLSA_FIELDS / sizeof *FLSA_FIELDS,
+                               .validate = validate_agreement, .decorate = decorate_agreement};
+const rd_rtype rd_team_type = {.name = "team", .table = "teams", .fields = TEAM_FIELDS,
+                               .nfields = sizeof TEAM_FIELDS / sizeof *TEAM_FIELDS,
+                               .validate = validate_team};
+
+int rd_agreement_list(rd_conn *c, const rd_caller *who, const rd_rtype *t, const char *status,
+                      int64_t after, int limit, json_t **out, bool *more, rd_err *err) {
+  char today[RD_DATE_LEN];
+  rd_date_today(today);
+  const char *where = NULL;
+  rd_param p[2] = {{.type = 't', .t = today}, {.type = 't', .t = today}};
+  int np = 0;
+  if (status) {
+    if (!strcmp(status, "active")) {
+      where = RD_AGREEMENT_ACTIVE_SQL("t");
+      np = 2;
+    } else if (!strcmp(status, "cancelled")) {
+      where = "t.cancelled";
+    } else if (!strcmp(status, "pending")) {
+      where = "NOT t.cancelled AND t.start_date > ?";
+      np = 1;
+    } else if (!strcmp(status, "expired")) {
+      where = "NOT t.cancelled AND t.start_date <= ? AND t.expiry_date <= ?";
+      np = 2;
+    } else {
+      rd_err_set(err, RD_EBADREQ, "Bad query parameter");
+      rd_err_field(err, "status", "must be pending, active, expired or cancelled");
+      err->code = RD_EBADREQ;
+      err->status = 400;
+      return RD_EBADREQ;
+    }
+  }
+  return rd_rec_list(c, t, who->account_id, where, p, np, after, limit, out, more, err);
+}
+
+typedef struct args {
+  const rd_caller *who;
+  const rd_rtype *t;
+  json_t *in;
+  int64_t id, if_match;
+} args;
+
+static int do_create(rd_conn *c, void *arg, rd_err *err) {
+  args *a = arg;
+  return rd_rec_create(c, a->who, a->t, a->in, &a->id, err);
+}
+
+static int do_update(rd_conn *c, void *arg, rd_err *err) {
+  args *a = arg;
+  return rd_rec_update(c, a->who, a->t, a->id, a->in, a->if_match, err);
+}
+
+int rd_agreement_create(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *in,
+                        int64_t *id, rd_err *err) {
+  int rv = check_writer(who, t, err);
+  if (!rv)
+    rv = rd_rec_check(t, in, true, NULL, err);
+  args a = {who, t, in, 0, -1};
+  if (!rv)
+    rv = rd_with_tx(c, err, do_create, &a);
+  if (!rv)
+    *id = a.id;
+  return rv;
+}
+
+int rd_agreement_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
+                        json_t *patch, int64_t if_match, rd_err *err) {
+  int rv = rd_rec_check(t, patch, false, NULL, err);
+  args a = {who, t, patch, id, if_match};
+  if (!rv)
+    rv = rd_with_tx(c, err, do_update, &a);
+  return rv;
+}

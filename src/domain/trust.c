@@ -1,0 +1,405 @@
+/* Trusts, the All Organizations view, the foreign-record projection and annotations: see
+ * trust.h. The view is computed by one SQL expression (FOREIGN_IDS) from trusts and
+ * active agreements at read time; nothing is stored or cached, so it follows every change
+ * of a trust, an agreement or the calendar at once (TRUST-7). */
+#include "domain/trust.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/time.h"
+#include "domain/account.h"
+#include "domain/agreement.h"
+#include "domain/custom_field.h"
+#include "domain/org.h"
+#include "domain/record.h"
+
+/* TRUST-3 sources 2 and 3: organizations of other accounts that account X (bound four
+ * times per branch as: X, X, today, today) may see. */
+#define FOREIGN_IDS                                                                           \
+  "SELECT s.provider_org_id FROM slas a JOIN services s ON s.id = a.service_id"              \
+  " JOIN trusts tr ON tr.account_id = ? AND tr.trusted_account_id = a.account_id"             \
+  " WHERE a.customer_account_id = ? AND " RD_AGREEMENT_ACTIVE_SQL("a")                       \
+  " UNION SELECT f.provider_org_id FROM flsas f"                                              \
+  " JOIN trusts tr ON tr.account_id = ? AND tr.trusted_account_id = f.account_id"             \
+  " WHERE f.customer_account_id = ? AND " RD_AGREEMENT_ACTIVE_SQL("f")                       \
+  " UNION SELECT a.customer_org_id FROM slas a"                                               \
+  " JOIN trusts tr ON tr.account_id = ? AND tr.trusted_account_id = a.customer_account_id"    \
+  " WHERE a.account_id = ? AND " RD_AGREEMENT_ACTIVE_SQL("a")                                \
+  " UNION SELECT f.customer_org_id FROM flsas f"                                              \
+  " JOIN trusts tr ON tr.account_id = ? AND tr.trusted_account_id = f.customer_account_id"    \
+  " WHERE f.account_id = ? AND " RD_AGREEMENT_ACTIVE_SQL("f")
+
+enum { FOREIGN_NPARAMS = 16 };
+
+/* Fills p[0..16) with the parameters of FOREIGN_IDS. today must outlive p. */
+static void foreign_params(rd_param *p, const char *account_id, const char *today) {
+  for (int b = 0; b < 4; b++) {
+    p[b * 4 + 0] = (rd_param){.type = 't', .t = account_id};
+    p[b * 4 + 1] = (rd_param){.type = 't', .t = account_id};
+    p[b * 4 + 2] = (rd_param){.type = 't', .t = today};
+    p[b * 4 + 3] = (rd_param){.type = 't', .t = today};
+  }
+}
+
+/* ---- trusts (TRUST-1) ---- */
+
+int rd_trust_list(rd_conn *c, const rd_caller *who, json_t **out, rd_err *err) {
+  rd_stmt *s = NULL;
+  int rv = rd_sql(c, &s, err,
+                  "SELECT t.trusted_account_id, a.name, t.created_at FROM trusts t"
+                  " JOIN accounts a ON a.id = t.trusted_account_id WHERE t.account_id = ?"
+                  " ORDER BY t.trusted_account_id",
+                  "t", who->account_id);
+  if (rv)
+    return rv;
+  json_t *arr = json_array();
+  while ((rv = rd_stmt_step(s, err)) == RD_ROW)
+    json_array_append_new(arr, json_pack("{s:{s:s,s:s},s:s}", "account", "id", rd_stmt_text(s, 0),
+                                         "name", rd_stmt_text(s, 1), "created_at",
+                                         rd_stmt_text(s, 2)));
+  rd_stmt_done(s);
+  if (rv < 0) {
+    json_decref(arr);
+    return rv;
+  }
+  *out = arr;
+  return 0;
+}
+
+int rd_trust_add(rd_conn *c, const rd_caller *who, const char *account_id, rd_err *err) {
+  if (!rd_caller_has(who, RD_ROLE_ACCOUNT_ADMINISTRATOR))
+    return rd_err_set(err, RD_EFORBIDDEN, "Only an account administrator may change trusts");
+  if (!strcmp(account_id, who->account_id))
+    return rd_err_field(err, "account", "an account cannot trust itself");
+  int64_t one = 0;
+  int rv = rd_tx_begin(c, true, err);
+  if (rv)
+    return rv;
+  rv = rd_sql_int64(c, &one, err, "SELECT 1 FROM accounts WHERE id = ?", "t", account_id);
+  if (rv == RD_DONE)
+    rv = rd_err_field(err, "account", "no such account");
+  if (rv == RD_ROW) {
+    char now[RD_TIME_LEN];
+    rd_time_now(now);
+    rv = rd_sql_exec(c, NULL, err,
+                     "INSERT INTO trusts (account_id, trusted_account_id, created_at) VALUES (?, ?, ?)",
+                     "ttt", who->account_id, account_id, now);
+    if (rv == RD_ECONFLICT)
+      rd_err_set(err, RD_ECONFLICT, "Account '%s' is already trusted", account_id);
+  }
+  if (!rv) {
+    json_t *changes = json_pack("{s:{s:n,s:s}}", "trusted_account", "old", "new", account_id);
+    rv = rd_audit_write(c, who, "trust", 0, "create", changes, err);
+    json_decref(changes);
+  }
+  if (!rv)
+    return rd_tx_commit(c, err);
+  rd_tx_rollback(c);
+  return rv;
+}
+
+int rd_trust_remove(rd_conn *c, const rd_caller *who, const char *account_id, rd_err *err) {
+  if (!rd_caller_has(who, RD_ROLE_ACCOUNT_ADMINISTRATOR))
+    return rd_err_set(err, RD_EFORBIDDEN, "Only an account administrator may change trusts");
+  int rv = rd_tx_begin(c, true, err);
+  if (rv)
+    return rv;
+  int64_t changed = 0;
+  rv = rd_sql_exec(c, &changed, err, "DELETE FROM trusts WHERE account_id = ? AND trusted_account_id = ?",
+                   "tt", who->account_id, account_id);
+  if (!rv && changed != 1)
+    rv = rd_err_set(err, RD_ENOTFOUND, "Account '%s' is not trusted", account_id);
+  if (!rv) {
+    json_t *changes = json_pack("{s:{s:s,s:n}}", "trusted_account", "old", account_id, "new");
+    rv = rd_audit_write(c, who, "trust", 0, "delete", changes, err);
+    json_decref(changes);
+  }
+  if (!rv)
+    return rd_tx_commit(c, err);
+  rd_tx_rollback(c);
+  return rv;
+}
+
+/* ---- the projection (TRUST-4) ---- */
+
+json_t *rd_org_project(json_t *owner, json_t *annotation) {
+  static const char *const FROM_OWNER[] = {"id", "account", "name", "picture_uri", "contact"};
+  static const char *const FROM_VIEWER[] = {"remarks", "remarks_attachments", "financial_id",
+                                            "custom_fields"};
+  static const char *const EMPTY[] = {"null", "[]", "null", "{}"};
+  json_t *out = json_object();
+  for (size_t i = 0; i < sizeof FROM_OWNER / sizeof *FROM_OWNER; i++) {
+    json_t *v = json_object_get(owner, FROM_OWNER[i]);
+    json_object_set(out, FROM_OWNER[i], v ? v : json_null());
+  }
+  for (size_t i = 0; i < sizeof FROM_VIEWER / sizeof *FROM_VIEWER; i++) {
+    json_t *v = annotation ? json_object_get(annotation, FROM_VIEWER[i]) : NULL;
+    if (v)
+      json_object_set(out, FROM_VIEWER[i], v);
+    else
+      json_object_set_new(out, FROM_VIEWER[i], json_loads(EMPTY[i], JSON_DECODE_ANY, NULL));
+  }
+  json_object_set_new(out, "foreign", json_true());
+  return out;
+}
+
+/* ---- annotations (TRUST-5) ---- */
+
+/* The caller's annotation of org id: *out (new reference) and *version, or RD_DONE when
+ * there is none. */
+static int annotation_get(rd_conn *c, const char *account_id, int64_t id, json_t **out,
+                          int64_t *version, rd_err *err) {
+  rd_stmt *s = NULL;
+  int rv = rd_sql(c, &s, err,
+                  "SELECT remarks, remarks_attachments, financial_id, custom_fields, version,"
+                  " updated_at FROM org_annotations WHERE account_id = ? AND organization_id = ?",
+                  "ti", account_id, id);
+  if (rv)
+    return rv;
+  rv = rd_stmt_step(s, err);
+  if (rv == RD_ROW) {
+    json_t *att = json_loads(rd_stmt_text(s, 1), 0, NULL);
+    json_t *cf = json_loads(rd_stmt_text(s, 3), 0, NULL);
+    *out = json_pack("{s:s?,s:o,s:s?,s:o}", "remarks", rd_stmt_text(s, 0), "remarks_attachments",
+                     att ? att : json_array(), "financial_id", rd_stmt_text(s, 2),
+                     "custom_fields", cf ? cf : json_object());
+    *version = rd_stmt_int64(s, 4);
+  }
+  rd_stmt_done(s);
+  return rv;
+}
+
+int rd_org_in_view(rd_conn *c, const rd_caller *who, int64_t id, rd_err *err) {
+  char today[RD_DATE_LEN];
+  rd_date_today(today);
+  rd_param p[FOREIGN_NPARAMS + 2];
+  p[0] = (rd_param){.type = 'i', .i = id};
+  p[1] = (rd_param){.type = 't', .t = who->account_id};
+  foreign_params(p + 2, who->account_id, today);
+  rd_stmt *s = NULL;
+  int rv = rd_sql_params(c, &s, err,
+                         "SELECT 1 FROM organizations o WHERE o.id = ? AND o.account_id <> ?"
+                         " AND o.id IN (" FOREIGN_IDS ")",
+                         p, FOREIGN_NPARAMS + 2);
+  if (rv)
+    return rv;
+  rv = rd_stmt_step(s, err);
+  rd_stmt_done(s);
+  return rv;
+}
+
+static int owner_of(rd_conn *c, int64_t id, char owner[RD_ACCOUNT_ID_MAX + 1], rd_err *err) {
+  rd_stmt *s = NULL;
+  int rv = rd_sql(c, &s, err, "SELECT account_id FROM organizations WHERE id = ?", "i", id);
+  if (rv)
+    return rv;
+  rv = rd_stmt_step(s, err);
+  if (rv == RD_ROW)
+    snprintf(owner, RD_ACCOUNT_ID_MAX + 1, "%s", rd_stmt_text(s, 0));
+  else if (rv == RD_DONE)
+    rv = rd_err_set(err, RD_ENOTFOUND, "No organization with id %lld", (long long)id);
+  rd_stmt_done(s);
+  return rv < 0 ? rv : 0;
+}
+
+int rd_org_view_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out,
+                    int64_t *version, rd_err *err) {
+  char owner[RD_ACCOUNT_ID_MAX + 1];
+  int rv = owner_of(c, id, owner, err);
+  if (rv)
+    return rv;
+  if (!strcmp(owner, who->account_id))
+    return rd_org_get(c, who, id, out, version, err);
+  rv = rd_org_in_view(c, who, id, err);
+  if (rv == RD_DONE)
+    return rd_err_set(err, RD_ENOTFOUND, "No organization with id %lld", (long long)id);
+  if (rv < 0)
+    return rv;
+  json_t *rec = NULL, *ann = NULL;
+  int64_t ann_version = 0;
+  rv = rd_rec_get(c, &rd_org_type, owner, id, &rec, NULL, err);
+  if (!rv)
+    rv = annotation_get(c, who->account_id, id, &ann, &ann_version, err);
+  if (rv >= 0) {
+    *out = rd_org_project(rec, ann);
+    *version = ann_version;
+    rv = 0;
+  }
+  json_decref(rec);
+  json_decref(ann);
+  return rv;
+}
+
+int rd_org_view_list(rd_conn *c, const rd_caller *who, bool foreign_only, int64_t after,
+                     int limit, json_t **out, bool *more, rd_err *err) {
+  char today[RD_DATE_LEN];
+  rd_date_today(today);
+  rd_param p[FOREIGN_NPARAMS + 2];
+  int n = 0;
+  p[n++] = (rd_param){.type = 't', .t = who->account_id};
+  foreign_params(p + n, who->account_id, today);
+  n += FOREIGN_NPARAMS;
+  const char *where = foreign_only ? "t.account_id <> ? AND t.id IN (" FOREIGN_IDS ")"
+                                   : "t.account_id = ? OR t.id IN (" FOREIGN_IDS ")";
+  json_t *rows = NULL;
+  int rv = rd_rec_list(c, &rd_org_type, NULL, where, p, n, after, limit, &rows, more, err);
+  if (rv)
+    return rv;
+  /* The viewer's annotations of the foreign rows of this page, in one query. */
+  size_t count = json_array_size(rows);
+  json_t *anns = json_object();
+  if (count) {
+    rd_stmt *s = NULL;
+    rv = rd_sql(c, &s, err,
+                "SELECT organization_id, remarks, remarks_attachments, financial_id, custom_fields"
+                " FROM org_annotations WHERE account_id = ? AND organization_id >= ?"
+                " AND organization_id <= ?",
+                "tii", who->account_id,
+                (int64_t)json_integer_value(json_object_get(json_array_get(rows, 0), "id")),
+                (int64_t)json_integer_value(json_object_get(json_array_get(rows, count - 1), "id")));
+    while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
+      char key[24];
+      snprintf(key, sizeof key, "%lld", (long long)rd_stmt_int64(s, 0));
+      json_t *att = json_loads(rd_stmt_text(s, 2), 0, NULL);
+      json_t *cf = json_loads(rd_stmt_text(s, 4), 0, NULL);
+      json_object_set_new(anns, key,
+                          json_pack("{s:s?,s:o,s:s?,s:o}", "remarks", rd_stmt_text(s, 1),
+                                    "remarks_attachments", att ? att : json_array(),
+                                    "financial_id", rd_stmt_text(s, 3), "custom_fields",
+                                    cf ? cf : json_object()));
+    }
+    rd_stmt_done(s);
+    rv = rv < 0 ? rv : 0;
+  }
+  for (size_t i = 0; !rv && i < count; i++) {
+    json_t *rec = json_array_get(rows, i);
+    const char *acct = json_string_value(json_object_get(json_object_get(rec, "account"), "id"));
+    if (acct && !strcmp(acct, who->account_id))
+      continue;
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(rec, "id")));
+    json_array_set_new(rows, i, rd_org_project(rec, json_object_get(anns, key)));
+  }
+  json_decref(anns);
+  if (rv) {
+    json_decref(rows);
+    return rv;
+  }
+  *out = rows;
+  return 0;
+}
+
+static const char *const ANNOTATION_FIELDS[] = {"remarks", "remarks_attachments", "financial_id",
+                                                "custom_fields", NULL};
+
+int rd_org_annotate(rd_conn *c, const rd_caller *who, int64_t id, json_t *patch,
+                    int64_t if_match, rd_err *err) {
+  char owner[RD_ACCOUNT_ID_MAX + 1];
+  json_t *old = NULL, *ann = NULL, *changes = NULL;
+  int64_t version = 0;
+  int rv = rd_tx_begin(c, true, err);
+  if (rv)
+    return rv;
+  rv = owner_of(c, id, owner, err);
+  if (!rv) {
+    rv = rd_org_in_view(c, who, id, err);
+    if (rv == RD_DONE)
+      rv = rd_err_set(err, RD_ENOTFOUND, "No organization with id %lld", (long long)id);
+    rv = rv < 0 ? rv : 0;
+  }
+  if (rv)
+    goto out;
+  if (!rd_caller_has(who, RD_ROLE_SERVICE_LEVEL_MANAGER | RD_ROLE_ACCOUNT_ADMINISTRATOR)) {
+    rv = rd_err_set(err, RD_EFORBIDDEN,
+                    "Only a service level manager or account administrator may annotate"
+                    " another account's organization");
+    goto out;
+  }
+  rv = rd_rec_check(&rd_org_type, patch, false, ANNOTATION_FIELDS, err);
+  if (rv)
+    goto out;
+  rv = annotation_get(c, who->account_id, id, &old, &version, err);
+  if (rv < 0)
+    goto out;
+  bool exists = rv == RD_ROW;
+  if (!exists)
+    old = json_pack("{s:n,s:[],s:n,s:{}}", "remarks", "remarks_attachments", "financial_id",
+                    "custom_fields");
+  if (if_match >= 0 && if_match != version) {
+    rv = rd_err_set(err, RD_EPRECOND, "The record has changed since it was read (If-Match)");
+    goto out;
+  }
+  ann = json_deep_copy(old);
+  rd_json_merge_patch(ann, patch);
+  if (!json_is_array(json_object_get(ann, "remarks_attachments")))
+    json_object_set_new(ann, "remarks_attachments", json_array());
+  if (!json_is_object(json_object_get(ann, "custom_fields")))
+    json_object_set_new(ann, "custom_fields", json_object());
+  /* The viewer's own definitions and attachments apply, never the owner's. */
+  rv = rd_custom_values_check(c, who->account_id, "organization",
+                              json_object_get(old, "custom_fields"),
+                              json_object_get(ann, "custom_fields"), err);
+  if (rv && rv != RD_EINVAL)
+    goto out;
+  rv = rd_org_check_attachments(c, who->account_id, json_object_get(ann, "remarks_attachments"), err);
+  if (rv)
+    goto out;
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  char *att = json_dumps(json_object_get(ann, "remarks_attachments"), JSON_COMPACT);
+  char *cf = json_dumps(json_object_get(ann, "custom_fields"), JSON_COMPACT);
+  const char *remarks = json_string_value(json_object_get(ann, "remarks"));
+  const char *fin = json_string_value(json_object_get(ann, "financial_id"));
+  int64_t changed = 0;
+  if (exists)
+    rv = rd_sql_exec(c, &changed, err,
+                     "UPDATE org_annotations SET remarks = ?, remarks_attachments = ?,"
+                     " financial_id = ?, custom_fields = ?, version = version + 1, updated_at = ?"
+                     " WHERE account_id = ? AND organization_id = ? AND version = ?",
+                     "ttttttii", remarks, att, fin, cf, now, who->account_id, id, version);
+  else
+    rv = rd_sql_exec(c, &changed, err,
+                     "INSERT INTO org_annotations (account_id, organization_id, remarks,"
+                     " remarks_attachments, financial_id, custom_fields, created_at, updated_at)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     "titttttt", who->account_id, id, remarks, att, fin, cf, now, now);
+  free(att);
+  free(cf);
+  if (rv == RD_ECONFLICT || (!rv && changed != 1))
+    rv = rd_err_set(err, RD_EPRECOND, "The record has changed since it was read (If-Match)");
+  if (!rv)
+    rv = rd_custom_values_store(c, who->account_id, id, json_object_get(ann, "custom_fields"), err);
+  if (rv)
+    goto out;
+  changes = json_object();
+  for (int i = 0; ANNOTATION_FIELDS[i]; i++) {
+    json_t *a = json_object_get(old, ANNOTATION_FIELDS[i]), *b = json_object_get(ann, ANNOTATION_FIELDS[i]);
+    if (!json_equal(a ? a : json_null(), b ? b : json_null()))
+      json_object_set_new(changes, ANNOTATION_FIELDS[i],
+                          json_pack("{s:O?,s:O?}", "old", a, "new", b));
+  }
+  /* ACC-6 in the viewer's account: the owner's trail is untouched. */
+  rv = rd_audit_write(c, who, "organization", id, "annotate", changes, err);
+out:
+  if (!rv)
+    rv = rd_tx_commit(c, err);
+  else
+    rd_tx_rollback(c);
+  json_decref(old);
+  json_decref(ann);
+  json_decref(changes);
+  return rv;
+}
+
+int rd_org_view_update(rd_conn *c, const rd_caller *who, int64_t id, json_t *patch,
+                       int64_t if_match, rd_err *err) {
+  char owner[RD_ACCOUNT_ID_MAX + 1];
+  int rv = owner_of(c, id, owner, err);
+  if (rv)
+    return rv;
+  if (!strcmp(owner, who->account_id))
+    return rd_org_update(c, who, id, patch, if_match, err);
+  return rd_org_annotate(c, who, id, patch, if_match, err);
+}

@@ -1,0 +1,49 @@
+/* Trusted accounts and the All Organizations view (TRUST-1, TRUST-3..7): which accounts an
+ * account trusts, which organizations of other accounts it may see because an active
+ * agreement links them, the one projection every foreign record passes through, and the
+ * viewer's private annotations of foreign records. */
+#ifndef RD_DOMAIN_TRUST_H
+#define RD_DOMAIN_TRUST_H
+
+#include <jansson.h>
+
+#include "auth/caller.h"
+#include "store/store.h"
+
+/* [{"account": {"id", "name"}, "created_at"}] of the caller's account. */
+int rd_trust_list(rd_conn *c, const rd_caller *who, json_t **out, rd_err *err);
+/* account_administrator only; 422 unknown account or itself, 409 already trusted. */
+int rd_trust_add(rd_conn *c, const rd_caller *who, const char *account_id, rd_err *err);
+/* 404 when not trusted. */
+int rd_trust_remove(rd_conn *c, const rd_caller *who, const char *account_id, rd_err *err);
+
+/* The All Organizations view of the caller's account (TRUST-3), by id, paginated like any
+ * list; foreign_only leaves out the account's own records (/organizations/trusted). Own
+ * records are returned whole, foreign ones through rd_org_project. */
+int rd_org_view_list(rd_conn *c, const rd_caller *who, bool foreign_only, int64_t after,
+                     int limit, json_t **out, bool *more, rd_err *err);
+/* One organization of the caller's view: own records whole, foreign ones projected with
+ * the caller's annotation (404 outside the view). *version is the ETag: the record's own
+ * version, or for a foreign record the version of the caller's annotation (0: none). */
+int rd_org_view_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out,
+                    int64_t *version, rd_err *err);
+/* TRUST-4: the only way a foreign organization leaves the domain layer. Takes the owner's
+ * full record and the viewer's annotation (may be NULL) and returns a new record with only
+ * id, account, name, picture_uri and contact from the owner, plus the annotation's
+ * remarks, remarks_attachments, financial_id and custom_fields, and "foreign": true. */
+json_t *rd_org_project(json_t *owner_record, json_t *annotation);
+/* TRUST-5: updates the caller's annotation of a foreign organization of its view.
+ * Only remarks, remarks_attachments, financial_id, custom_fields (422 naming any other
+ * field); only service_level_manager or account_administrator (403). Audited in the
+ * caller's account. */
+int rd_org_annotate(rd_conn *c, const rd_caller *who, int64_t id, json_t *patch,
+                    int64_t if_match, rd_err *err);
+/* PATCH of any organization of the caller's view: rd_org_update for its own records,
+ * rd_org_annotate for foreign ones (404 outside the view). */
+int rd_org_view_update(rd_conn *c, const rd_caller *who, int64_t id, json_t *patch,
+                       int64_t if_match, rd_err *err);
+/* True (RD_ROW) when organization id belongs to another account and is in the caller's
+ * view; RD_DONE when it is not; negative on error. */
+int rd_org_in_view(rd_conn *c, const rd_caller *who, int64_t id, rd_err *err);
+
+#endif
