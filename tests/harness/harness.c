@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -128,7 +129,12 @@ void th_start_daemon(th_server *s) {
   pid_t pid = fork();
   cr_assert(pid >= 0);
   if (pid == 0) {
+    /* The daemon dies with the test process (a failed assertion must not leave it
+     * running), and keeps none of Criterion's pipes open (the runner waits for them). */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     FILE *f = freopen(log, "a", stderr);
+    (void)f;
+    f = freopen("/dev/null", "w", stdout);
     (void)f;
     execl(RD_BUILD_DIR "/rolodeskd", "rolodeskd", "--db", s->db, "--listen", "127.0.0.1:0",
           "--port-file", port_file, "--data", data, "--openapi",
@@ -161,7 +167,40 @@ void th_start(th_server *s) {
   th_start_daemon(s);
 }
 
+/* th_token's people of this test process (Criterion runs each test in its own). */
+static struct {
+  const th_server *s;
+  char account[64], username[64];
+  char *token;
+} tokens[32];
+static int ntokens;
+
+const char *th_token(th_server *s, const char *account, const char *username, const char *roles) {
+  for (int i = 0; i < ntokens; i++)
+    if (tokens[i].s == s && !strcmp(tokens[i].account, account) &&
+        !strcmp(tokens[i].username, username))
+      return tokens[i].token;
+  cr_assert_lt(ntokens, 32, "too many th_token people");
+  tokens[ntokens].s = s;
+  snprintf(tokens[ntokens].account, sizeof tokens[ntokens].account, "%s", account);
+  snprintf(tokens[ntokens].username, sizeof tokens[ntokens].username, "%s", username);
+  tokens[ntokens].token = th_person_token(s, account, username, roles);
+  return tokens[ntokens++].token;
+}
+
+static void forget_tokens(const th_server *s) {
+  int kept = 0;
+  for (int i = 0; i < ntokens; i++) {
+    if (tokens[i].s == s)
+      free(tokens[i].token);
+    else
+      tokens[kept++] = tokens[i];
+  }
+  ntokens = kept;
+}
+
 void th_stop(th_server *s) {
+  forget_tokens(s);
   if (s->pid > 0) {
     kill(s->pid, SIGTERM);
     int st = 0;
@@ -254,6 +293,13 @@ static size_t collect(char *ptr, size_t size, size_t nmemb, void *ud) {
 
 th_resp th_req(th_server *s, const char *method, const char *path, const char *token,
                const char *body, const char *content_type, const char *extra_header) {
+  return th_req_len(s, method, path, token, body, body ? strlen(body) : 0, content_type,
+                    extra_header);
+}
+
+th_resp th_req_len(th_server *s, const char *method, const char *path, const char *token,
+                   const char *body, size_t len, const char *content_type,
+                   const char *extra_header) {
   CURL *c = curl_easy_init();
   cr_assert(c);
   char url[4096], auth[256], ct[256];
@@ -276,7 +322,7 @@ th_resp th_req(th_server *s, const char *method, const char *path, const char *t
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
   if (body) {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
   }
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
@@ -344,6 +390,36 @@ void th_resp_free(th_resp *r) {
   free(r->headers);
   json_decref(r->json);
   memset(r, 0, sizeof *r);
+}
+
+json_t *th_jpath(json_t *j, const char *path) {
+  const char *p = path;
+  while (j && *p) {
+    if (*p == '.') {
+      p++;
+    } else if (*p == '[') {
+      char *end = NULL;
+      unsigned long i = strtoul(p + 1, &end, 10);
+      if (!end || *end != ']')
+        return NULL;
+      j = json_array_get(j, i);
+      p = end + 1;
+    } else {
+      size_t n = strcspn(p, ".[");
+      char key[256];
+      if (n >= sizeof key)
+        return NULL;
+      memcpy(key, p, n);
+      key[n] = 0;
+      j = json_object_get(j, key);
+      p += n;
+    }
+  }
+  return j;
+}
+
+const char *th_jstr(json_t *j, const char *path) {
+  return json_string_value(th_jpath(j, path));
 }
 
 void th_assert_error(th_resp *r, long status, const char *field) {

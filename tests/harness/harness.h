@@ -48,10 +48,19 @@ void th_account(th_server *s, const char *id, const char *name);
 char *th_person_token(th_server *s, const char *account, const char *username,
                       const char *roles);
 
+/* th_person_token made on first use and remembered until th_stop (each costs CLI runs,
+ * so suites ask for the people a test needs instead of making every role up front). The
+ * account must exist. Returned string is owned by the harness. */
+const char *th_token(th_server *s, const char *account, const char *username, const char *roles);
+
 /* One HTTP request. token may be NULL; body may be NULL; content_type defaults to
  * application/json when body is set. extra_header ("Name: value") may be NULL. */
 th_resp th_req(th_server *s, const char *method, const char *path, const char *token,
                const char *body, const char *content_type, const char *extra_header);
+/* th_req with a body of len bytes that may hold any bytes (uploads, invalid UTF-8). */
+th_resp th_req_len(th_server *s, const char *method, const char *path, const char *token,
+                   const char *body, size_t len, const char *content_type,
+                   const char *extra_header);
 /* Shorthands with JSON bodies built by json_pack-like format (NULL fmt: no body). */
 th_resp th_get(th_server *s, const char *token, const char *path);
 th_resp th_json(th_server *s, const char *method, const char *token, const char *path,
@@ -59,6 +68,11 @@ th_resp th_json(th_server *s, const char *method, const char *token, const char 
 /* Value of a response header (case-insensitive), or NULL. Returned string is static. */
 const char *th_header(th_resp *r, const char *name);
 void th_resp_free(th_resp *r);
+/* The value at a path of member names and array indexes ("contact.addresses[0].city"),
+ * or NULL. Borrowed from j. */
+json_t *th_jpath(json_t *j, const char *path);
+/* The string at path, or NULL. */
+const char *th_jstr(json_t *j, const char *path);
 
 /* Asserts the API.md error shape and status; returns true when some errors[].field
  * equals field (field NULL: not checked). */
