@@ -4,6 +4,7 @@
 
 #include "api/api.h"
 #include "base/time.h"
+#include "domain/customer.h"
 #include "domain/person.h"
 
 static const char *const LIST_PARAMS[] = {"per_page", "cursor", "q", "role", "organization",
@@ -55,7 +56,7 @@ static int answer(rd_ctx *x, int64_t id, int status, rd_err *err) {
   int rv = rd_person_get(x->db, &x->who, id, &rec, &version, err);
   if (rv)
     return rv;
-  if (status == 201)
+  if (status == 201 && !strstr(x->req->path, "/aliases"))
     rd_api_created(x, "/v1/people", id, rec, version);
   else
     rd_api_json(x, status, rec, version);
@@ -111,4 +112,54 @@ int rd_api_person_delete(rd_ctx *x, rd_err *err) {
   if (!rv)
     rd_api_no_content(x);
   return rv;
+}
+
+/* CUST-2: POST /v1/people/{id}/aliases {"address"} and DELETE .../aliases/{address}. */
+int rd_api_person_alias_add(rd_ctx *x, rd_err *err) {
+  int64_t id = 0;
+  json_t *in = NULL;
+  int rv = rd_api_id(x, 0, &id, err);
+  if (!rv)
+    rv = visible(x, id, err);
+  if (!rv)
+    rv = rd_api_body(x, &in, err);
+  if (rv)
+    return rv;
+  const char *k;
+  json_t *v;
+  json_object_foreach(in, k, v) {
+    if (strcmp(k, "address"))
+      rd_err_field(err, k, "unknown field");
+    else if (!json_is_string(v))
+      rd_err_field(err, k, "must be a string");
+  }
+  if (!json_object_get(in, "address"))
+    rd_err_field(err, "address", "is required");
+  rv = err->code;
+  if (!rv)
+    rv = rd_customer_alias_add(x->db, &x->who, id, json_string_value(json_object_get(in, "address")),
+                               err);
+  json_decref(in);
+  return rv ? rv : answer(x, id, 201, err);
+}
+
+int rd_api_person_alias_remove(rd_ctx *x, rd_err *err) {
+  int64_t id = 0;
+  int rv = rd_api_id(x, 0, &id, err);
+  if (!rv)
+    rv = visible(x, id, err);
+  if (!rv)
+    rv = rd_customer_alias_remove(x->db, &x->who, id, x->params[1], err);
+  if (!rv)
+    rd_api_no_content(x);
+  return rv;
+}
+
+/* CUST-3: POST /v1/people/{id}/enable. */
+int rd_api_person_enable(rd_ctx *x, rd_err *err) {
+  int64_t id = 0;
+  int rv = rd_api_id(x, 0, &id, err);
+  if (!rv)
+    rv = rd_customer_enable(x->db, &x->who, id, err);
+  return rv ? rv : answer(x, id, 200, err);
 }

@@ -10,6 +10,7 @@
 #include "base/str.h"
 #include "base/time.h"
 #include "domain/custom_field.h"
+#include "domain/customer.h"
 #include "domain/validate.h"
 
 #define PEOPLE_MANAGERS (RD_ROLE_ACCOUNT_ADMINISTRATOR | RD_ROLE_SUPERVISOR)
@@ -68,10 +69,17 @@ static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t
   if (email && !rd_email_valid(email))
     rd_err_field(err, "primary_email", "is not a valid email address");
   const char *send_to = json_string_value(json_object_get(rec, "send_to"));
+  const char *old_email = old ? json_string_value(json_object_get(old, "primary_email")) : NULL;
+  /* CUST-1: a send_to that named the old primary address follows it to the new one. */
+  if (send_to && old_email && email && strcmp(old_email, email) &&
+      json_equal(json_object_get(old, "send_to"), json_object_get(rec, "send_to")) &&
+      !strcasecmp(send_to, old_email))
+    send_to = NULL;
   if (!send_to && email)
     json_object_set_new(rec, "send_to", json_string(email));
-  else if (send_to && (!email || strcasecmp(send_to, email)))
-    rd_err_field(err, "send_to", "must be one of the person's email addresses");
+  int crv = rd_customer_check(c, who, id, old, rec, err);
+  if (crv && crv != RD_EINVAL)
+    return crv;
   unsigned roles = rd_roles_bits(json_object_get(rec, "roles"));
   if ((roles & RD_ROLE_ACCOUNT_ADMINISTRATOR) && !rd_caller_has(who, RD_ROLE_ACCOUNT_ADMINISTRATOR) &&
       !(old && (rd_roles_bits(json_object_get(old, "roles")) & RD_ROLE_ACCOUNT_ADMINISTRATOR)))
@@ -136,6 +144,11 @@ static int after_write(rd_conn *c, const rd_caller *who, int64_t id, json_t *old
     /* CUST-2: an address identifies one person in the account. */
     rv = rd_sql_exec(c, NULL, err, "DELETE FROM person_emails WHERE person_id = ? AND is_primary = ?",
                      "ib", id, 1);
+    /* An alias of the person may become its primary address. */
+    if (!rv && json_is_string(email))
+      rv = rd_sql_exec(c, NULL, err,
+                       "DELETE FROM person_emails WHERE person_id = ? AND address = LOWER(?)", "it",
+                       id, json_string_value(email));
     if (!rv && json_is_string(email)) {
       char *lower = rd_strdup(json_string_value(email));
       for (char *p = lower; *p; p++)
@@ -164,16 +177,16 @@ static int after_write(rd_conn *c, const rd_caller *who, int64_t id, json_t *old
 }
 
 static int decorate(rd_conn *c, json_t *rec, rd_err *err) {
-  (void)c;
-  (void)err;
   const char *first = json_string_value(json_object_get(rec, "first_name"));
   const char *last = json_string_value(json_object_get(rec, "last_name"));
   char name[260];
   snprintf(name, sizeof name, "%s %s", first ? first : "", last ? last : "");
   json_object_set_new(rec, "name", json_string(name));
-  if (!json_is_array(json_object_get(rec, "aliases")))
-    json_object_set_new(rec, "aliases", json_array());
-  return 0;
+  json_t *aliases = NULL;
+  int rv = rd_customer_aliases(c, json_integer_value(json_object_get(rec, "id")), &aliases, err);
+  if (!rv)
+    json_object_set_new(rec, "aliases", aliases);
+  return rv;
 }
 
 static const rd_field FIELDS[] = {

@@ -1,8 +1,10 @@
 /* Value checks: see validate.h. */
 #include "domain/validate.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "base/str.h"
@@ -25,7 +27,9 @@ bool rd_email_valid(const char *a) {
   if (a[0] == '.' || at[-1] == '.' || strstr(a, ".."))
     return false;
   const char *d = at + 1;
-  if (!strchr(d, '.') || d[0] == '.' || d[0] == '-' || a[n - 1] == '.' || a[n - 1] == '-')
+  /* RFC 5321 4.1.2: each label starts and ends with a letter or digit */
+  if (!strchr(d, '.') || d[0] == '.' || d[0] == '-' || a[n - 1] == '.' || a[n - 1] == '-' ||
+      strstr(d, ".-") || strstr(d, "-."))
     return false;
   for (const char *p = d; *p; p++) {
     unsigned char ch = (unsigned char)*p;
@@ -39,7 +43,7 @@ bool rd_email_valid(const char *a) {
 
 bool rd_time_zone_valid(const char *tz) {
   /* Area/Location names only: no dots, no leading slash, nothing that walks the tree. */
-  if (!tz || !*tz || strlen(tz) > 64 || strstr(tz, "..") || tz[0] == '/')
+  if (!tz || !*tz || strlen(tz) > 64 || strstr(tz, "..") || strstr(tz, "//") || tz[0] == '/')
     return false;
   for (const char *p = tz; *p; p++)
     if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
@@ -48,7 +52,15 @@ bool rd_time_zone_valid(const char *tz) {
   char path[128];
   snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
   struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    return false;
+  /* The tree also holds data files (leapseconds...): a zone is a TZif file. */
+  char magic[4] = "";
+  FILE *f = fopen(path, "rb");
+  size_t got = f ? fread(magic, 1, sizeof magic, f) : 0;
+  if (f)
+    fclose(f);
+  return got == sizeof magic && !memcmp(magic, "TZif", sizeof magic);
 }
 
 typedef struct contact_kind {
@@ -121,4 +133,32 @@ int rd_contact_check(json_t *contact, const char *path, rd_err *err) {
     }
   }
   return err && err->code ? err->code : 0;
+}
+
+/* The ISO 3166-1 list as Debian's iso-codes package installs it; read once. */
+#define ISO_3166_PATH "/usr/share/iso-codes/json/iso_3166-1.json"
+static json_t *countries;
+static pthread_once_t countries_once = PTHREAD_ONCE_INIT;
+
+static void load_countries(void) {
+  json_t *doc = json_load_file(ISO_3166_PATH, 0, NULL);
+  countries = json_incref(json_object_get(doc, "3166-1"));
+  json_decref(doc);
+}
+
+bool rd_country_code(const char *country, char code[3]) {
+  pthread_once(&countries_once, load_countries);
+  size_t i;
+  json_t *c;
+  json_array_foreach(countries, i, c) {
+    static const char *const keys[] = {"alpha_2", "alpha_3", "name", "common_name", "official_name"};
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+      const char *v = json_string_value(json_object_get(c, keys[k]));
+      if (v && !strcasecmp(v, country)) {
+        snprintf(code, 3, "%s", json_string_value(json_object_get(c, "alpha_2")));
+        return true;
+      }
+    }
+  }
+  return false;
 }

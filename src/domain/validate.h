@@ -13,6 +13,9 @@
 bool rd_email_valid(const char *address);
 /* An IANA time zone name present in the system's tzdata (/usr/share/zoneinfo). */
 bool rd_time_zone_valid(const char *tz);
+/* CUST-1: the ISO 3166-1 alpha-2 code of a country given by alpha-2 or alpha-3 code or by
+ * its English name (case-insensitive), from Debian's iso-codes data. False when unknown. */
+bool rd_country_code(const char *country, char code[3]);
 /* ORG-1 contact details: {"addresses": [...], "telephones": [...], "email_addresses":
  * [...], "websites": [...]}, each entry an object of known string fields. Errors name the
  * path (contact.addresses[0].city). */
