@@ -30,5 +30,7 @@ if [ -x "$root/scripts/pg-test.sh" ]; then
   trap '"$root/scripts/pg-test.sh" stop "$pgdir" >/dev/null 2>&1 || true; rm -rf "$pgdir"' EXIT
   ROLODESK_TEST_PG=$("$root/scripts/pg-test.sh" start "$pgdir")
   export ROLODESK_TEST_PG
+  echo "== $build: unit tests of the store on postgresql"
+  "$build/unit_tests" --jobs "$jobs" -q --filter '*_pg/*'
   run_api postgresql
 fi

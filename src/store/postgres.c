@@ -1,10 +1,554 @@
-/* PostgreSQL backend: placeholder until issue 3 lands; refuses to open. */
+/* The PostgreSQL backend of rd_store_ops, on libpq: the store for installations that run
+ * several rolodeskd processes on one database (SPEC §1). Portable `?` placeholders become
+ * $1..$n; each connection keeps its statements prepared on the server (PQprepare once,
+ * PQexecPrepared after), keyed by SQL text. Parameters and results travel as text, so
+ * types are inferred by the server from context. Transactions are READ COMMITTED: every
+ * update of a record is a version-checked `UPDATE ... WHERE version = ?`, which the server
+ * re-checks after waiting for a concurrent writer, so of two writers with the same If-Match
+ * exactly one changes a row. Record ids come from the sequence record_ids. A connection
+ * the server drops is marked lost: the statement fails with RD_EUNAVAIL and healthy()
+ * turns false, so the pool discards it and a later acquire reconnects. The only file that
+ * includes libpq-fe.h. */
+#include <libpq-fe.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/mem.h"
 #include "store/store.h"
 
-static int pg_open(const char *uri, rd_conn **out, rd_err *err) {
-  (void)uri;
-  (void)out;
-  return rd_err_set(err, RD_EUNAVAIL, "PostgreSQL backend not built yet");
+enum {
+  CACHE_SLOTS = 256,
+  CONNECT_TIMEOUT_S = 10,
+  RETRIES = 3, /* of one autocommit statement the server aborted (deadlock, serialization) */
+};
+
+/* Any constant works; it names the lock schema changes take (pg_advisory_xact_lock). */
+#define SCHEMA_LOCK_KEY "7240115321"
+
+typedef struct pg_stmt {
+  rd_stmt base;
+  struct pg_conn *conn;
+  char *sql;      /* the caller's text: the cache key (owned) */
+  char *text;     /* translated to $n, for statements run without a server-side name */
+  char name[24];  /* server-side prepared statement, "" when not cached */
+  int nparams;
+  char **values;  /* nparams bound values as text, NULL for SQL NULL (owned) */
+  PGresult *res;  /* result of the execution, NULL before the first step */
+  int row;        /* current row of res */
+  int failed;     /* RD_E* of a failed execution, repeated by later steps */
+  bool cached, busy;
+  int64_t changes;
+} pg_stmt;
+
+typedef struct pg_conn {
+  rd_conn base;
+  PGconn *pg;
+  bool lost;                   /* the server is gone: never reuse this connection */
+  unsigned nnames;             /* server-side statement names handed out */
+  pg_stmt *cache[CACHE_SLOTS]; /* open addressing by hash of the SQL text */
+} pg_conn;
+
+/* Notices ("relation already exists, skipping") are not errors and are dropped. A FATAL
+ * error arriving between statements is the server saying why it closes the connection
+ * (libpq hands it here): the connection is lost even before the socket says so. */
+static void on_notice(void *arg, const PGresult *res) {
+  pg_conn *c = arg;
+  const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+  if (severity && (!strcmp(severity, "FATAL") || !strcmp(severity, "PANIC")))
+    c->lost = true;
 }
 
-const rd_store_ops rd_postgres_ops = {.name = "postgresql", .open = pg_open};
+/* Copies msg into out on one line: newlines and tabs become spaces, the end is trimmed. */
+static void one_line(char *out, size_t cap, const char *msg) {
+  size_t n = 0;
+  for (const char *p = msg ? msg : ""; *p && n + 1 < cap; p++) {
+    char ch = (*p == '\n' || *p == '\t' || *p == '\r') ? ' ' : *p;
+    if (ch == ' ' && (n == 0 || out[n - 1] == ' '))
+      continue;
+    out[n++] = ch;
+  }
+  while (n > 0 && out[n - 1] == ' ')
+    n--;
+  out[n] = 0;
+}
+
+static bool state_is(const char *state, const char *code) {
+  return state && !strcmp(state, code);
+}
+
+/* Turns a failed result (res may be NULL) into RD_E* and err; marks c lost when the
+ * server is gone. Messages name no parameter values; the SQL text goes to the log only. */
+static int fail(pg_conn *c, const PGresult *res, rd_err *err, const char *sql) {
+  const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+  const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+  char msg[RD_ERR_MSG_MAX];
+  one_line(msg, sizeof msg, primary ? primary : PQerrorMessage(c->pg));
+  /* Class 08 is connection trouble; 57P01-57P03 are a terminated backend or a server
+   * shutting down; CONNECTION_BAD covers a socket that simply closed. */
+  if (PQstatus(c->pg) != CONNECTION_OK || (state && !strncmp(state, "08", 2)) ||
+      state_is(state, "57P01") || state_is(state, "57P02") || state_is(state, "57P03")) {
+    c->lost = true;
+    rd_log(RD_LOG_WARN, "postgresql: connection lost: %s", msg);
+    return rd_err_set(err, RD_EUNAVAIL, "lost the connection to PostgreSQL (%s); retry the request",
+                      msg);
+  }
+  if (state_is(state, "23505"))
+    return rd_err_set(err, RD_ECONFLICT, "Conflict: %s", msg);
+  if (state_is(state, "23503") || state_is(state, "23514") || state_is(state, "23502"))
+    return rd_err_set(err, RD_EINVAL, "Constraint failed: %s", msg);
+  if (state_is(state, "40001") || state_is(state, "40P01") || state_is(state, "55P03") ||
+      state_is(state, "57014") || (state && !strncmp(state, "53", 2))) {
+    /* The server rolled the transaction back (serialization failure, deadlock, lock or
+     * statement timeout, out of connections): nothing was written, the whole request may
+     * be repeated. A lone statement was already retried (see run). */
+    if (err)
+      err->retry_after = 1;
+    return rd_err_set(err, RD_EUNAVAIL, "database is busy (%s), retry later", msg);
+  }
+  rd_log(RD_LOG_ERROR, "postgresql %s: %s [%s]", state ? state : "-", msg, sql ? sql : "");
+  return rd_err_set(err, RD_EINTERNAL, "database error");
+}
+
+static bool ok_result(const PGresult *res) {
+  ExecStatusType st = PQresultStatus(res);
+  return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+/* Host and port of a connection string, for messages: never its password. */
+static void describe(const char *uri, char *out, size_t cap) {
+  char *errmsg = NULL;
+  PQconninfoOption *opts = PQconninfoParse(uri, &errmsg);
+  const char *host = NULL, *port = NULL;
+  for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+    if (!strcmp(o->keyword, "host") && o->val && *o->val)
+      host = o->val;
+    else if (!strcmp(o->keyword, "hostaddr") && o->val && *o->val && !host)
+      host = o->val;
+    else if (!strcmp(o->keyword, "port") && o->val && *o->val)
+      port = o->val;
+  }
+  snprintf(out, cap, "%s:%s", host ? host : "localhost", port ? port : "5432");
+  PQconninfoFree(opts);
+  PQfreemem(errmsg);
+}
+
+static int pg_exec(rd_conn *rc, const char *sql, rd_err *err) {
+  pg_conn *c = (pg_conn *)rc;
+  PGresult *res = PQexec(c->pg, sql);
+  int rv = ok_result(res) ? 0 : fail(c, res, err, sql);
+  PQclear(res);
+  return rv;
+}
+
+static void pg_close(rd_conn *rc) {
+  pg_conn *c = (pg_conn *)rc;
+  if (!c)
+    return;
+  for (int i = 0; i < CACHE_SLOTS; i++) {
+    pg_stmt *s = c->cache[i];
+    if (!s)
+      continue;
+    PQclear(s->res);
+    for (int k = 0; k < s->nparams; k++)
+      rd_free(s->values[k]);
+    rd_free(s->values);
+    rd_free(s->sql);
+    rd_free(s->text);
+    rd_free(s);
+  }
+  PQfinish(c->pg); /* the server drops the prepared statements with the session */
+  rd_free(c);
+}
+
+static int pg_open(const char *uri, rd_conn **out, rd_err *err) {
+  char where[256], reason[RD_ERR_MSG_MAX], timeout[16];
+  snprintf(timeout, sizeof timeout, "%d", CONNECT_TIMEOUT_S);
+  /* Defaults first: with expand_dbname the URI's own settings override them. */
+  const char *keys[] = {"connect_timeout", "fallback_application_name", "client_encoding",
+                        "dbname", NULL};
+  const char *vals[] = {timeout, "rolodesk", "UTF8", uri, NULL};
+  pg_conn *c = rd_calloc(1, sizeof *c);
+  c->base.ops = &rd_postgres_ops;
+  c->pg = PQconnectdbParams(keys, vals, 1);
+  if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
+    describe(uri, where, sizeof where);
+    one_line(reason, sizeof reason, c->pg ? PQerrorMessage(c->pg) : "out of memory");
+    /* libpq says 'connection to server at "h" (addr), port p failed: REASON'; keep REASON. */
+    const char *r = strstr(reason, "failed: ");
+    rd_err_set(err, RD_EUNAVAIL, "cannot connect to PostgreSQL at %s: %s", where, r ? r + 8 : reason);
+    goto fail;
+  }
+  PQsetNoticeReceiver(c->pg, on_notice, c);
+  /* Record ids (API.md: unique across the installation). The portable id_sequence table
+   * stays unused here. Two processes creating it at once may collide on the catalog. */
+  PGresult *res = PQexec(c->pg, "CREATE SEQUENCE IF NOT EXISTS record_ids");
+  const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+  bool ok = ok_result(res) || state_is(state, "23505") || state_is(state, "42P07");
+  if (!ok) {
+    describe(uri, where, sizeof where);
+    one_line(reason, sizeof reason, PQresultErrorMessage(res));
+    rd_err_set(err, RD_EUNAVAIL, "cannot use PostgreSQL at %s: %s", where, reason);
+  }
+  PQclear(res);
+  if (!ok)
+    goto fail;
+  *out = &c->base;
+  return 0;
+fail:
+  pg_close(&c->base);
+  return RD_EUNAVAIL;
+}
+
+/* Rewrites `?` as $1, $2... outside string literals, quoted identifiers and comments.
+ * Returns the new text (owned by the caller) and the number of parameters. */
+static char *translate(const char *sql, int *nparams) {
+  size_t len = strlen(sql), cap = len + 1, n = 0;
+  for (const char *p = sql; *p; p++)
+    if (*p == '?')
+      cap += 10;
+  char *out = rd_malloc(cap);
+  int count = 0;
+  char quote = 0; /* ' or " while inside one */
+  for (const char *p = sql; *p; p++) {
+    if (quote) {
+      if (*p == quote)
+        quote = 0; /* a doubled quote reopens at once: '' stays inside */
+      out[n++] = *p;
+    } else if (*p == '\'' || *p == '"') {
+      quote = *p;
+      out[n++] = *p;
+    } else if (p[0] == '-' && p[1] == '-') {
+      while (*p && *p != '\n')
+        out[n++] = *p++;
+      if (!*p)
+        break;
+      out[n++] = *p;
+    } else if (*p == '?') {
+      n += (size_t)snprintf(out + n, cap - n, "$%d", ++count);
+    } else {
+      out[n++] = *p;
+    }
+  }
+  out[n] = 0;
+  *nparams = count;
+  return out;
+}
+
+static unsigned hash(const char *s) {
+  unsigned h = 2166136261u;
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+static void reset(pg_stmt *s) {
+  PQclear(s->res);
+  s->res = NULL;
+  for (int k = 0; k < s->nparams; k++) {
+    rd_free(s->values[k]);
+    s->values[k] = NULL;
+  }
+  s->row = -1;
+  s->failed = 0;
+  s->changes = 0;
+}
+
+static void free_stmt(pg_stmt *s) {
+  reset(s);
+  rd_free(s->values);
+  rd_free(s->sql);
+  rd_free(s->text);
+  rd_free(s);
+}
+
+static int pg_prepare(rd_conn *rc, const char *sql, rd_stmt **out, rd_err *err) {
+  pg_conn *c = (pg_conn *)rc;
+  if (c->lost)
+    return rd_err_set(err, RD_EUNAVAIL, "lost the connection to PostgreSQL; retry the request");
+  unsigned h = hash(sql);
+  int free_slot = -1;
+  for (int k = 0; k < CACHE_SLOTS; k++) {
+    int i = (int)((h + (unsigned)k) % CACHE_SLOTS);
+    pg_stmt *s = c->cache[i];
+    if (!s) {
+      free_slot = i;
+      break;
+    }
+    if (!s->busy && !strcmp(s->sql, sql)) {
+      s->busy = true;
+      reset(s);
+      *out = &s->base;
+      return 0;
+    }
+  }
+  pg_stmt *s = rd_calloc(1, sizeof *s);
+  s->base.ops = &rd_postgres_ops;
+  s->conn = c;
+  s->sql = rd_strdup(sql);
+  s->text = translate(sql, &s->nparams);
+  s->values = rd_calloc((size_t)(s->nparams ? s->nparams : 1), sizeof *s->values);
+  s->row = -1;
+  if (free_slot >= 0) {
+    /* Parsed and planned once per connection; a full cache runs the rest unnamed. */
+    snprintf(s->name, sizeof s->name, "rd_%u", ++c->nnames);
+    PGresult *res = PQprepare(c->pg, s->name, s->text, 0, NULL);
+    int rv = ok_result(res) ? 0 : fail(c, res, err, sql);
+    PQclear(res);
+    if (rv) {
+      free_stmt(s);
+      return rv;
+    }
+    s->cached = true;
+    c->cache[free_slot] = s;
+  }
+  s->busy = true;
+  *out = &s->base;
+  return 0;
+}
+
+static void bind_value(rd_stmt *rs, int i, char *owned) {
+  pg_stmt *s = (pg_stmt *)rs;
+  if (i < 1 || i > s->nparams) {
+    rd_free(owned);
+    return;
+  }
+  rd_free(s->values[i - 1]);
+  s->values[i - 1] = owned;
+}
+static void bind_null(rd_stmt *s, int i) {
+  bind_value(s, i, NULL);
+}
+static void bind_int64(rd_stmt *s, int i, int64_t v) {
+  char num[24];
+  snprintf(num, sizeof num, "%lld", (long long)v);
+  bind_value(s, i, rd_strdup(num));
+}
+static void bind_text(rd_stmt *s, int i, const char *v) {
+  bind_value(s, i, rd_strdup(v));
+}
+static void bind_bool(rd_stmt *s, int i, bool v) {
+  bind_value(s, i, rd_strdup(v ? "true" : "false"));
+}
+
+/* Executes s once. A statement outside any transaction that the server aborted for a
+ * deadlock or serialization failure changed nothing and is run again, a few times. */
+static int run(pg_stmt *s, rd_err *err) {
+  pg_conn *c = s->conn;
+  const char *const *values = (const char *const *)s->values;
+  for (int attempt = 0;; attempt++) {
+    PGresult *res = s->cached
+                        ? PQexecPrepared(c->pg, s->name, s->nparams, values, NULL, NULL, 0)
+                        : PQexecParams(c->pg, s->text, s->nparams, NULL, values, NULL, NULL, 0);
+    if (ok_result(res)) {
+      s->res = res;
+      s->changes = strtoll(PQcmdTuples(res), NULL, 10);
+      return 0;
+    }
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    bool again = (state_is(state, "40001") || state_is(state, "40P01")) &&
+                 PQtransactionStatus(c->pg) == PQTRANS_IDLE && attempt + 1 < RETRIES;
+    if (!again) {
+      int rv = fail(c, res, err, s->sql);
+      PQclear(res);
+      return rv;
+    }
+    PQclear(res);
+  }
+}
+
+static int pg_step(rd_stmt *rs, rd_err *err) {
+  pg_stmt *s = (pg_stmt *)rs;
+  if (s->failed)
+    return rd_err_set(err, s->failed, "statement failed");
+  if (!s->res) {
+    int rv = run(s, err);
+    if (rv) {
+      s->failed = rv;
+      return rv;
+    }
+  }
+  if (s->row + 1 < PQntuples(s->res)) {
+    s->row++;
+    return RD_ROW;
+  }
+  s->row = PQntuples(s->res);
+  return RD_DONE;
+}
+
+static void pg_done(rd_stmt *rs) {
+  pg_stmt *s = (pg_stmt *)rs;
+  if (!s)
+    return;
+  reset(s);
+  s->busy = false;
+  if (!s->cached)
+    free_stmt(s);
+}
+
+static int64_t pg_changes(rd_stmt *s) {
+  return ((pg_stmt *)s)->changes;
+}
+
+static int pg_ncols(rd_stmt *rs) {
+  pg_stmt *s = (pg_stmt *)rs;
+  return s->res ? PQnfields(s->res) : 0;
+}
+
+/* The current row's value of column i, NULL for SQL NULL or no such cell. */
+static const char *cell(rd_stmt *rs, int i) {
+  pg_stmt *s = (pg_stmt *)rs;
+  if (!s->res || s->row < 0 || s->row >= PQntuples(s->res) || i < 0 || i >= PQnfields(s->res) ||
+      PQgetisnull(s->res, s->row, i))
+    return NULL;
+  return PQgetvalue(s->res, s->row, i);
+}
+
+static bool col_null(rd_stmt *s, int i) {
+  return cell(s, i) == NULL;
+}
+
+/* Booleans read as integers too ("t" is 1), as SQLite stores them. */
+static int64_t col_int64(rd_stmt *s, int i) {
+  const char *v = cell(s, i);
+  if (!v)
+    return 0;
+  if (!strcmp(v, "t"))
+    return 1;
+  return strtoll(v, NULL, 10);
+}
+
+static const char *col_text(rd_stmt *s, int i) {
+  return cell(s, i);
+}
+
+static bool col_bool(rd_stmt *s, int i) {
+  const char *v = cell(s, i);
+  if (!v)
+    return false;
+  if (!strcmp(v, "t") || !strcmp(v, "true"))
+    return true;
+  return strtoll(v, NULL, 10) != 0; /* an integer expression used as a flag */
+}
+
+static int pg_begin(rd_conn *c, bool write, rd_err *err) {
+  /* Writers: READ COMMITTED, because updates are version-checked (see the top). Readers
+   * get one snapshot for all their statements, as SQLite's deferred transaction does. */
+  return pg_exec(c, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", err);
+}
+
+static int pg_commit(rd_conn *c, rd_err *err) {
+  return pg_exec(c, "COMMIT", err);
+}
+
+static void pg_rollback(rd_conn *rc) {
+  pg_conn *c = (pg_conn *)rc;
+  if (!c->lost)
+    pg_exec(rc, "ROLLBACK", NULL);
+}
+
+/* Runs sql (no parameters but those given as text) expecting one integer row. */
+static int one_int64(rd_conn *c, const char *sql, int n, const char *const *args, int64_t *out,
+                     rd_err *err) {
+  rd_stmt *s = NULL;
+  int rv = pg_prepare(c, sql, &s, err);
+  if (rv)
+    return rv;
+  for (int i = 0; i < n; i++)
+    bind_text(s, i + 1, args[i]);
+  rv = pg_step(s, err);
+  if (rv == RD_ROW)
+    *out = col_int64(s, 0);
+  pg_done(s);
+  return rv;
+}
+
+static int pg_next_id(rd_conn *c, int64_t *out, rd_err *err) {
+  int64_t id = 0;
+  int rv = one_int64(c, "SELECT nextval('record_ids')", 0, NULL, &id, err);
+  if (rv == RD_DONE)
+    rv = rd_err_set(err, RD_EINTERNAL, "id sequence missing");
+  if (rv < 0)
+    return rv;
+  *out = id;
+  return 0;
+}
+
+static int pg_lock_schema(rd_conn *c, rd_err *err) {
+  /* Held until the transaction ends: migrations from several processes run one at a time,
+   * and each sees what the one before committed (READ COMMITTED takes a new snapshot). */
+  int64_t ignored = 0; /* the function returns void: one row, an empty value */
+  int rv = one_int64(c, "SELECT pg_advisory_xact_lock(" SCHEMA_LOCK_KEY ")", 0, NULL, &ignored,
+                     err);
+  return rv < 0 ? rv : 0;
+}
+
+static int pg_claim_job(rd_conn *c, const char *worker, const char *now, const char *stale_before,
+                        int64_t *job_id, rd_err *err) {
+  /* SKIP LOCKED: workers in other processes pass over a row another worker is claiming
+   * instead of queueing behind it, so each job goes to exactly one of them. */
+  const char *args[] = {worker, now, now, stale_before};
+  int64_t id = 0;
+  int rv = one_int64(c,
+                     "UPDATE jobs SET status = 'running', claimed_by = ?, heartbeat_at = ?,"
+                     " updated_at = ?, attempts = attempts + 1"
+                     " WHERE id = (SELECT id FROM jobs WHERE status = 'queued'"
+                     " OR (status = 'running' AND heartbeat_at < ?)"
+                     " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                     " RETURNING id",
+                     4, args, &id, err);
+  if (rv == RD_ROW)
+    *job_id = id;
+  return rv;
+}
+
+static bool pg_healthy(rd_conn *rc) {
+  pg_conn *c = (pg_conn *)rc;
+  if (c->lost || PQstatus(c->pg) != CONNECTION_OK || PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+    return false;
+  /* An idle connection has nothing to read unless the server said goodbye (a terminated
+   * backend sends its FATAL error, then closes): read it now rather than fail a request.
+   * The error and the end of the stream may come in separate reads. */
+  for (int i = 0; i < 4; i++) {
+    struct pollfd p = {.fd = PQsocket(c->pg), .events = POLLIN};
+    if (poll(&p, 1, 0) <= 0)
+      break;
+    if (!PQconsumeInput(c->pg) || PQstatus(c->pg) != CONNECTION_OK)
+      break;
+    PQisBusy(c->pg); /* parses what came: a FATAL error goes to on_notice */
+  }
+  if (c->lost || PQstatus(c->pg) != CONNECTION_OK) {
+    c->lost = true;
+    return false;
+  }
+  return true;
+}
+
+const rd_store_ops rd_postgres_ops = {
+    .name = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .prepare = pg_prepare,
+    .bind_null = bind_null,
+    .bind_int64 = bind_int64,
+    .bind_text = bind_text,
+    .bind_bool = bind_bool,
+    .step = pg_step,
+    .done = pg_done,
+    .changes = pg_changes,
+    .ncols = pg_ncols,
+    .col_null = col_null,
+    .col_int64 = col_int64,
+    .col_text = col_text,
+    .col_bool = col_bool,
+    .exec = pg_exec,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .next_id = pg_next_id,
+    .healthy = pg_healthy,
+    .lock_schema = pg_lock_schema,
+    .claim_job = pg_claim_job,
+};

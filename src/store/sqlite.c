@@ -221,6 +221,54 @@ static bool lite_healthy(rd_conn *c) {
   return true;
 }
 
+static int lite_lock_schema(rd_conn *c, rd_err *err) {
+  (void)c;
+  (void)err;
+  return 0; /* BEGIN IMMEDIATE already holds the database's one write lock */
+}
+
+static int lite_claim_job(rd_conn *c, const char *worker, const char *now,
+                          const char *stale_before, int64_t *job_id, rd_err *err) {
+  /* One writer at a time: under the write lock the oldest claimable job is this one's. */
+  rd_stmt *s = NULL;
+  int64_t id = 0;
+  int rv = lite_exec(c, "BEGIN IMMEDIATE", err);
+  if (rv)
+    return rv;
+  rv = lite_prepare(c,
+                    "UPDATE jobs SET status = 'running', claimed_by = ?, heartbeat_at = ?,"
+                    " updated_at = ?, attempts = attempts + 1"
+                    " WHERE id = (SELECT id FROM jobs WHERE status = 'queued'"
+                    " OR (status = 'running' AND heartbeat_at < ?) ORDER BY id LIMIT 1)"
+                    " RETURNING id",
+                    &s, err);
+  if (rv)
+    goto out;
+  bind_text(s, 1, worker);
+  bind_text(s, 2, now);
+  bind_text(s, 3, now);
+  bind_text(s, 4, stale_before);
+  rv = lite_step(s, err);
+  if (rv == RD_ROW) {
+    id = col_int64(s, 0);
+    int last = lite_step(s, err); /* RETURNING: the statement completes at its last step */
+    if (last < 0)
+      rv = last;
+  }
+out:
+  lite_done(s);
+  if (rv >= 0) {
+    int crv = lite_exec(c, "COMMIT", err);
+    if (crv)
+      rv = crv;
+  }
+  if (rv < 0)
+    lite_exec(c, "ROLLBACK", NULL);
+  if (rv == RD_ROW)
+    *job_id = id;
+  return rv;
+}
+
 const rd_store_ops rd_sqlite_ops = {
     .name = "sqlite",
     .open = lite_open,
@@ -244,4 +292,6 @@ const rd_store_ops rd_sqlite_ops = {
     .rollback = lite_rollback,
     .next_id = lite_next_id,
     .healthy = lite_healthy,
+    .lock_schema = lite_lock_schema,
+    .claim_job = lite_claim_job,
 };

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "base/mem.h"
@@ -61,14 +62,20 @@ const char *rd_db_backend(const rd_db *db) {
 }
 
 int rd_db_acquire(rd_db *db, rd_conn **out, rd_err *err) {
-  rd_conn *c = NULL;
-  pthread_mutex_lock(&db->lock);
-  if (db->nidle > 0)
-    c = db->idle[--db->nidle];
-  pthread_mutex_unlock(&db->lock);
-  if (c) {
-    *out = c;
-    return 0;
+  for (;;) {
+    rd_conn *c = NULL;
+    pthread_mutex_lock(&db->lock);
+    if (db->nidle > 0)
+      c = db->idle[--db->nidle];
+    pthread_mutex_unlock(&db->lock);
+    if (!c)
+      break;
+    /* An idle connection the server has since dropped is replaced, not handed out. */
+    if (c->ops->healthy(c)) {
+      *out = c;
+      return 0;
+    }
+    c->ops->close(c);
   }
   return db->ops->open(db->uri, out, err);
 }
@@ -243,18 +250,31 @@ int rd_next_id(rd_conn *c, int64_t *out, rd_err *err) {
 }
 
 int rd_store_migrate(rd_conn *c, rd_err *err) {
-  int rv = c->ops->exec(c,
-                        "CREATE TABLE IF NOT EXISTS schema_version ("
-                        " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-                        " applied_at TEXT NOT NULL)",
-                        err);
-  if (rv && rv != RD_ECONFLICT) /* PostgreSQL: a concurrent CREATE may collide */
+  /* Every step runs under the schema lock: two daemons starting together on a fresh
+   * database take turns instead of both creating the same tables. */
+  int rv = rd_tx_begin(c, true, err);
+  if (!rv)
+    rv = c->ops->lock_schema(c, err);
+  if (!rv)
+    rv = c->ops->exec(c,
+                      "CREATE TABLE IF NOT EXISTS schema_version ("
+                      " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                      " applied_at TEXT NOT NULL)",
+                      err);
+  if (!rv)
+    rv = rd_tx_commit(c, err);
+  if (rv) {
+    rd_tx_rollback(c);
     return rv;
+  }
   for (int i = 0; i < rd_nmigrations; i++) {
     const rd_migration *m = &rd_migrations[i];
     rv = rd_tx_begin(c, true, err);
     if (rv)
       return rv;
+    rv = c->ops->lock_schema(c, err);
+    if (rv)
+      goto fail;
     int64_t have = 0;
     rv = rd_sql_int64(c, &have, err, "SELECT COUNT(*) FROM schema_version WHERE version = ?",
                       "i", (int64_t)m->version);
@@ -284,4 +304,18 @@ int rd_store_migrate(rd_conn *c, rd_err *err) {
     return rv;
   }
   return 0;
+}
+
+int rd_job_claim(rd_conn *c, const char *worker, int64_t *job_id, rd_err *err) {
+  char now[RD_TIME_LEN], stale[RD_TIME_LEN];
+  rd_time_now(now);
+  time_t t = time(NULL) - RD_JOB_LEASE_S;
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(stale, sizeof stale, "%Y-%m-%dT%H:%M:%SZ", &tm); /* the format of rd_time_now */
+  int64_t id = 0;
+  int rv = c->ops->claim_job(c, worker, now, stale, &id, err);
+  if (rv == RD_ROW)
+    *job_id = id;
+  return rv;
 }

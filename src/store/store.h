@@ -51,8 +51,18 @@ typedef struct rd_store_ops {
   void (*rollback)(rd_conn *c);
   /* A new record id, unique across the installation (API.md). */
   int (*next_id)(rd_conn *c, int64_t *out, rd_err *err);
-  /* Whether the connection is still usable (PostgreSQL: not lost). */
+  /* Whether the connection is still usable (PostgreSQL: not lost, not inside a
+   * transaction). The pool asks before handing out an idle connection and when one is
+   * released; an unhealthy one is closed, and the next acquire opens a new one. */
   bool (*healthy)(rd_conn *c);
+  /* Inside a write transaction: waits until no other process changes the schema, and
+   * keeps them waiting until this transaction ends (rd_store_migrate). */
+  int (*lock_schema)(rd_conn *c, rd_err *err);
+  /* Claims the oldest job that is queued, or running with heartbeat_at < stale_before
+   * (its worker died): sets it running for worker at now. RD_ROW with *job_id set,
+   * RD_DONE when there is none. See rd_job_claim. */
+  int (*claim_job)(rd_conn *c, const char *worker, const char *now, const char *stale_before,
+                   int64_t *job_id, rd_err *err);
 } rd_store_ops;
 
 extern const rd_store_ops rd_sqlite_ops;
@@ -113,6 +123,21 @@ struct rd_stmt {
   const rd_store_ops *ops;
 };
 
+/* Background jobs (table jobs, migration 002): imports, syncs, anything a worker thread
+ * of any rolodeskd process may run. A worker claims one job at a time; the claim is one
+ * atomic statement, so with several workers in several processes on one database each job
+ * goes to exactly one of them (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer).
+ * A running job whose heartbeat_at is older than RD_JOB_LEASE_S is taken over by the next
+ * claim (its worker is presumed dead); attempts counts the claims. Jobs are created and
+ * finished with portable SQL by their owners. */
+#define RD_JOB_LEASE_S 300
+
+/* Claims a job for worker (a name saying which process and thread, for operators).
+ * Returns RD_ROW with *job_id set, RD_DONE when no job is waiting, or RD_E* with err.
+ * Call it outside a transaction: the claim commits by itself. Thread-safe as the
+ * connection is (one thread per rd_conn). */
+int rd_job_claim(rd_conn *c, const char *worker, int64_t *job_id, rd_err *err);
+
 /* Migrations, embedded at build time from src/store/migrations/NNN_name.sql. */
 typedef struct rd_migration {
   int version;
@@ -123,7 +148,9 @@ extern const rd_migration rd_migrations[];
 extern const int rd_nmigrations;
 
 /* Applies every migration newer than the schema_version table says, each in its own
- * transaction. Safe to run from several processes at once (the first one wins). */
+ * transaction. Safe to run from several processes at once: each migration runs under
+ * the backend's schema lock (lock_schema), so the first process applies it and the others
+ * then find it recorded. */
 int rd_store_migrate(rd_conn *c, rd_err *err);
 
 #endif
