@@ -4,8 +4,12 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 DEMO_DB ?= demo.db
+FUZZ_BUILD ?= build-fuzz
+FUZZ_CC ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 
-.PHONY: all build deps run test test-unit test-api test-asan bench clean check-source
+.PHONY: all build deps run test test-unit test-api test-asan bench clean check-source fuzz
 
 all: build
 
@@ -50,5 +54,22 @@ check-source:
 bench: deps build
 	@bench/run.sh $(BUILD)
 
+# The libFuzzer targets of tests/fuzz (REL-3), built with clang in $(FUZZ_BUILD), each run for
+# FUZZ_SECONDS from its corpus. New inputs go to $(FUZZ_BUILD)/corpus, crashes to
+# $(FUZZ_BUILD)/crash-*; copy a crash into tests/fuzz/corpus/<target>/ once fixed, and the
+# unit tests replay it for good (tests/fuzz/replay_test.c).
+fuzz: deps
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=$(FUZZ_CC) -DCMAKE_BUILD_TYPE=Debug \
+	  -DRD_FUZZ=ON -DRD_TESTS=OFF -DRD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@for t in $(FUZZ_TARGETS); do \
+	  [ -x $(FUZZ_BUILD)/$$t ] || { echo "fuzz: $$t not built ($(FUZZ_CC) is not clang)"; continue; }; \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	  echo "== $$t for $(FUZZ_SECONDS)s"; \
+	  $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/$$t- $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
+	    || exit 1; \
+	done
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

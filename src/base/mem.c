@@ -2,6 +2,7 @@
 #include "base/mem.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,8 @@ void rd_arena_term(rd_arena *a) {
 }
 
 void *rd_arena_alloc(rd_arena *a, size_t n) {
+  if (n > SIZE_MAX - sizeof(rd_arena_chunk) - 15) /* rounding up would wrap to a tiny block */
+    oom();
   n = (n + 15) & ~(size_t)15;
   rd_arena_chunk *c = a->head;
   if (!c || c->cap - c->used < n) {

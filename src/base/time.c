@@ -83,7 +83,8 @@ bool rd_time_parse(const char *s, char out[RD_TIME_LEN]) {
   long off = 0;
   if (*p == 'Z' || *p == 'z') {
     p++;
-  } else if ((*p == '+' || *p == '-') && digits(p + 1, 2) && p[3] == ':' && digits(p + 4, 2)) {
+  } else if ((*p == '+' || *p == '-') && digits(p + 1, 2) && p[3] == ':' && digits(p + 4, 2) &&
+             num(p + 1, 2) <= 23 && num(p + 4, 2) <= 59) {
     off = (num(p + 1, 2) * 60 + num(p + 4, 2)) * 60L * (*p == '-' ? -1 : 1);
     p += 6;
   } else {
@@ -93,7 +94,11 @@ bool rd_time_parse(const char *s, char out[RD_TIME_LEN]) {
     return false;
   time_t t = timegm(&tm) - off;
   struct tm u;
-  gmtime_r(&t, &u);
-  strftime(out, RD_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &u);
+  /* The normalized text must still fit RD_TIME_LEN: years 1 to 9999 only, zero-padded
+   * (strftime's %Y does not pad years before 1000). */
+  if (!gmtime_r(&t, &u) || u.tm_year < 1 - 1900 || u.tm_year > 9999 - 1900)
+    return false;
+  snprintf(out, RD_TIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ", u.tm_year + 1900, u.tm_mon + 1,
+           u.tm_mday, u.tm_hour, u.tm_min, u.tm_sec);
   return true;
 }

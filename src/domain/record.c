@@ -182,7 +182,8 @@ void rd_json_merge_patch(json_t *target, json_t *patch) {
       rd_json_merge_patch(fresh, v);
       json_object_set_new(target, k, fresh);
     } else {
-      json_object_set(target, k, v);
+      /* a copy: resources normalize the merged record in place; the patch stays as sent */
+      json_object_set_new(target, k, json_deep_copy(v));
     }
   }
 }
@@ -240,7 +241,7 @@ static json_t *row_json(const rd_rtype *t, rd_stmt *s, int64_t *version) {
         v = json_pack("{s:I,s:s?}", "id", (json_int_t)rd_stmt_int64(s, col), "name", name);
         break;
       }
-      case RD_FT_JSON: v = json_loads(rd_stmt_text(s, col), 0, NULL); break;
+      case RD_FT_JSON: v = json_loads(rd_stmt_text(s, col), JSON_DECODE_ANY, NULL); break;
       default: v = json_string(rd_stmt_text(s, col)); break;
       }
       if (!v)
