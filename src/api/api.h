@@ -39,7 +39,11 @@ typedef struct rd_ctx {
 
 typedef int (*rd_handler)(rd_ctx *x, rd_err *err);
 
-enum { RD_ROUTE_PUBLIC = 1 << 0, RD_ROUTE_UPLOAD = 1 << 1 };
+enum {
+  RD_ROUTE_PUBLIC = 1 << 0, /* no authentication */
+  RD_ROUTE_UPLOAD = 1 << 1, /* body up to the upload limit, not the JSON one */
+  RD_ROUTE_NODB = 1 << 2,   /* needs no database connection */
+};
 
 typedef struct rd_route {
   const char *method;
@@ -122,5 +126,12 @@ int rd_api_agreement_list(rd_ctx *x, rd_err *err);
 int rd_api_agreement_create(rd_ctx *x, rd_err *err);
 int rd_api_agreement_get(rd_ctx *x, rd_err *err);
 int rd_api_agreement_patch(rd_ctx *x, rd_err *err);
+int rd_api_person_vcard(rd_ctx *x, rd_err *err);
+int rd_api_person_credentials_email(rd_ctx *x, rd_err *err);
+int rd_api_security_questions_get(rd_ctx *x, rd_err *err);
+int rd_api_security_questions_put(rd_ctx *x, rd_err *err);
+int rd_api_password_reset_request(rd_ctx *x, rd_err *err);
+int rd_api_password_reset_page(rd_ctx *x, rd_err *err);
+int rd_api_password_reset_submit(rd_ctx *x, rd_err *err);
 
 #endif

@@ -14,12 +14,14 @@
 /* ---- answers ---- */
 
 static void set_json(rd_req *r, int status, json_t *json) {
+  static const char failed[] = "{\"message\":\"Internal error\",\"errors\":[]}";
   char *text = json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY);
-  size_t len = strlen(text);
-  char *body = rd_malloc(len + 1);
-  memcpy(body, text, len + 1);
-  free(text);
-  rd_resp_body_owned(r, status, "application/json", body, len);
+  if (!text) {
+    rd_log(RD_LOG_ERROR, "a response could not be encoded as JSON");
+    rd_resp_body(r, 500, "application/json", failed, sizeof failed - 1);
+    return;
+  }
+  rd_resp_body_owned(r, status, "application/json", text, strlen(text));
 }
 
 void rd_api_json(rd_ctx *x, int status, json_t *json, int64_t version) {
@@ -103,7 +105,7 @@ int rd_api_body(rd_ctx *x, json_t **out, rd_err *err) {
   if (!rd_utf8_valid(r->body, r->body_len))
     return rd_err_set(err, RD_EBADREQ, "The request body is not valid UTF-8");
   json_error_t je;
-  json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
+  json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
   if (!j) {
     rd_err_set(err, RD_EBADREQ, "Malformed JSON");
     rd_err_field(err, "body", "line %d, column %d: %s", je.line, je.column, je.text);
@@ -246,7 +248,7 @@ int rd_api_id(rd_ctx *x, int i, int64_t *id, rd_err *err) {
 int rd_api_if_match(rd_ctx *x, int64_t *version, rd_err *err) {
   const char *h = rd_req_header(x->req, "If-Match");
   *version = -1;
-  if (!h)
+  if (!h || !strcmp(h, "*")) /* RFC 9110 13.1.1: "*" matches any current version */
     return 0;
   if (!strncmp(h, "W/", 2))
     h += 2;
@@ -380,7 +382,7 @@ static void handle(void *ctx, rd_req *r) {
   rd_ctx x = {.api = api, .req = r};
   const rd_route *rt = find(r, &x, &err);
   int rv = rt ? 0 : err.code;
-  if (!rv)
+  if (!rv && !(rt->flags & RD_ROUTE_NODB))
     rv = rd_db_acquire(api->db, &x.db, &err);
   if (!rv && !(rt->flags & RD_ROUTE_PUBLIC))
     rv = authenticate(&x, rt, &err);

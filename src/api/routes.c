@@ -12,8 +12,8 @@
 #define TEAM_WRITERS (AGREEMENT_WRITERS | RD_ROLE_SUPERVISOR)
 
 const rd_route rd_routes[] = {
-    {"GET", "/healthz", rd_api_healthz, 0, RD_ROUTE_PUBLIC},
-    {"GET", "/v1/openapi.json", rd_api_openapi, 0, RD_ROUTE_PUBLIC},
+    {"GET", "/healthz", rd_api_healthz, 0, RD_ROUTE_PUBLIC | RD_ROUTE_NODB},
+    {"GET", "/v1/openapi.json", rd_api_openapi, 0, RD_ROUTE_PUBLIC | RD_ROUTE_NODB},
     {"POST", "/v1/login", rd_api_login, 0, RD_ROUTE_PUBLIC},
     {"POST", "/v1/logout", rd_api_logout, ANY, 0},
     {"GET", "/v1/me", rd_api_me, ANY, 0},
@@ -60,6 +60,14 @@ const rd_route rd_routes[] = {
     {"POST", "/v1/teams", rd_api_agreement_create, TEAM_WRITERS, 0},
     {"GET", "/v1/teams/{id}", rd_api_agreement_get, STAFF, 0},
     {"PATCH", "/v1/teams/{id}", rd_api_agreement_patch, TEAM_WRITERS, 0},
+    /* CUST-5, CUST-6: vCard, credentials mail, security questions, password reset. */
+    {"GET", "/v1/people/{id}/vcard", rd_api_person_vcard, ANY, 0},
+    {"POST", "/v1/people/{id}/credentials_email", rd_api_person_credentials_email, PEOPLE_MANAGERS, 0},
+    {"GET", "/v1/people/{id}/security_questions", rd_api_security_questions_get, ANY, 0},
+    {"PUT", "/v1/people/{id}/security_questions", rd_api_security_questions_put, ANY, 0},
+    {"POST", "/v1/password_reset", rd_api_password_reset_request, 0, RD_ROUTE_PUBLIC},
+    {"GET", "/v1/password_reset/{token}", rd_api_password_reset_page, 0, RD_ROUTE_PUBLIC},
+    {"POST", "/v1/password_reset/{token}", rd_api_password_reset_submit, 0, RD_ROUTE_PUBLIC},
 };
 
 const int rd_nroutes = sizeof rd_routes / sizeof *rd_routes;

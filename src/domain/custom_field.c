@@ -220,7 +220,13 @@ int rd_custom_values_store(rd_conn *c, const char *account_id, int64_t record_id
     } else if (json_is_boolean(v)) {
       str = json_is_true(v) ? "true" : "false";
     } else if (json_is_number(v)) {
-      snprintf(num, sizeof num, "%.17g", json_number_value(v));
+      /* The shortest text that reads back as the same double: filters match "0.1" as
+       * written, not 0.10000000000000001. */
+      for (int prec = 15; prec <= 17; prec++) {
+        snprintf(num, sizeof num, "%.*g", prec, json_number_value(v));
+        if (strtod(num, NULL) == json_number_value(v))
+          break;
+      }
       str = num;
     } else {
       text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);

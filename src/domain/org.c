@@ -22,7 +22,8 @@ int rd_org_check_attachments(rd_conn *c, const char *account_id, json_t *list, r
   json_array_foreach(list, i, a) {
     char path[64];
     snprintf(path, sizeof path, "remarks_attachments[%zu]", i);
-    const char *key = json_string_value(json_object_get(a, "key"));
+    json_t *kv = json_object_get(a, "key");
+    const char *key = json_string_value(kv);
     if (!json_is_object(a) || !key) {
       rd_err_field(err, path, "must be an object with the key of an uploaded attachment");
       continue;
@@ -36,8 +37,10 @@ int rd_org_check_attachments(rd_conn *c, const char *account_id, json_t *list, r
       return rv;
     rv = rd_stmt_step(s, err);
     if (rv == RD_ROW) {
+      /* The key string belongs to a: keep it alive across the clear. */
+      json_incref(kv);
       json_object_clear(a);
-      json_object_set_new(a, "key", json_string(key));
+      json_object_set_new(a, "key", kv);
       json_object_set_new(a, "filename", json_string(rd_stmt_text(s, 0)));
       json_object_set_new(a, "size", json_integer(rd_stmt_int64(s, 1)));
       json_object_set_new(a, "content_type", json_string(rd_stmt_text(s, 2)));

@@ -95,10 +95,28 @@ static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t
                        RD_ROLE_CUSTOMER, "line_manager", "a customer", err);
   if (rv)
     return rv;
+  /* ACC-2: whoever supervises people keeps the supervisor role while they do. */
+  if (old && (rd_roles_bits(json_object_get(old, "roles")) & RD_ROLE_SUPERVISOR) &&
+      !(roles & RD_ROLE_SUPERVISOR)) {
+    int64_t n = 0;
+    rv = rd_sql_int64(c, &n, err,
+                      "SELECT COUNT(*) FROM people WHERE account_id = ? AND supervisor_id = ?"
+                      " AND NOT deleted",
+                      "ti", who->account_id, id);
+    if (rv < 0)
+      return rv;
+    if (n > 0)
+      rd_err_field(err, "roles", "must keep supervisor while %lld people have this supervisor",
+                   (long long)n);
+  }
   if (id && json_is_object(json_object_get(rec, "line_manager")) &&
       json_integer_value(json_object_get(json_object_get(rec, "line_manager"), "id")) == id)
     rd_err_field(err, "line_manager", "cannot be the person itself");
   const char *portal = json_string_value(json_object_get(rec, "default_portal"));
+  /* A portal the patch left alone follows the roles when its own role is taken away. */
+  if (portal && old && !(roles & rd_role_bit(portal)) &&
+      json_equal(json_object_get(old, "default_portal"), json_object_get(rec, "default_portal")))
+    portal = NULL;
   if (!portal) {
     for (int i = 0; i < 6; i++)
       if (roles & (1u << i)) {
@@ -359,6 +377,19 @@ static int do_delete(rd_conn *c, void *arg, rd_err *err) {
                        "bit", 1, a->id, a->who->account_id);
   if (!rv && changed != 1)
     rv = rd_err_set(err, RD_ENOTFOUND, "No person with id %lld", (long long)a->id);
+  /* ACC-2: a technician must have a supervisor; the caller reassigns them first. */
+  int64_t supervised = 0;
+  if (!rv)
+    rv = rd_sql_int64(c, &supervised, err,
+                      "SELECT COUNT(*) FROM people WHERE account_id = ? AND supervisor_id = ?"
+                      " AND NOT deleted",
+                      "ti", a->who->account_id, a->id);
+  if (rv > 0)
+    rv = supervised ? rd_err_set(err, RD_ECONFLICT,
+                                 "This person supervises %lld people; give them another"
+                                 " supervisor first",
+                                 (long long)supervised)
+                    : 0;
   if (!rv)
     rv = rd_sql_exec(c, NULL, err, "UPDATE api_tokens SET revoked = ? WHERE person_id = ?", "bi",
                      1, a->id);

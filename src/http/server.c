@@ -13,6 +13,9 @@
 #include "base/time.h"
 #include "http/http.h"
 
+/* Largest body over the limit that is read and discarded rather than refused unread. */
+#define DRAIN_MAX ((uint64_t)64 << 20)
+
 struct rd_hdr {
   struct rd_hdr *next;
   char *name, *value;
@@ -156,8 +159,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
       st->req.body_too_big = true;
     atomic_fetch_add(&srv->inflight, 1);
     *con_cls = st;
-    if (st->req.body_too_big) {
-      /* Answer at once; MHD closes the connection instead of reading the body. */
+    /* A client waiting for 100-continue, or a body too big to be worth reading, is answered
+     * at once and MHD closes the connection unread. Any other body over the limit is read and
+     * discarded: a client that sends it without waiting would otherwise meet a reset
+     * connection instead of the 413. */
+    if (st->req.body_too_big &&
+        (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect") || (uint64_t)n > DRAIN_MAX)) {
       srv->app.too_big(srv->app.ctx, &st->req);
       return respond(conn, &st->req);
     }
