@@ -10,10 +10,13 @@ pkgs=(
   libpq-dev postgresql
   libcurl4-openssl-dev libcriterion-dev
   wrk curl ca-certificates iso-codes tzdata
+  nodejs npm python3
 )
 
 missing=()
 for p in "${pkgs[@]}"; do
+  # NodeSource's nodejs bundles npm (it provides and conflicts with Debian's npm).
+  [ "$p" = npm ] && command -v npm >/dev/null && continue
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
     missing+=("$p")
   fi

@@ -17,7 +17,7 @@ static const char DEFAULT_SETTINGS[] =
     " \"mixed_mode_authentication\": true, \"default_email_locale\": \"en\","
     " \"default_time_zone\": \"UTC\","
     " \"smtp\": {\"host\": null, \"port\": 25, \"from\": null, \"username\": null,"
-    " \"password\": null, \"starttls\": false}}";
+    " \"password\": null, \"starttls\": false, \"timeout\": 20}}";
 
 bool rd_account_id_valid(const char *id) {
   size_t n = id ? strlen(id) : 0;
@@ -157,6 +157,10 @@ static void check_smtp(json_t *smtp, rd_err *err) {
     } else if (!strcmp(k, "starttls")) {
       if (!json_is_boolean(v))
         rd_err_field(err, path, "must be a boolean");
+    } else if (!strcmp(k, "timeout")) {
+      /* CUST-6: seconds a mail may take before the API gives up (504). */
+      if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 300)
+        rd_err_field(err, path, "must be an integer from 1 to 300 (seconds)");
     } else {
       rd_err_field(err, path, "unknown field");
     }

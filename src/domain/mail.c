@@ -1,0 +1,333 @@
+/* Outgoing mail: see mail.h. The message is all 7-bit (encoded-words in headers,
+ * quoted-printable body), so it needs nothing of the server beyond RFC 5321; libcurl does
+ * the SMTP conversation, dot-stuffing and the final ".". */
+#include "domain/mail.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "domain/validate.h"
+
+/* ---- the message ---- */
+
+static size_t line_len(const rd_buf *b) {
+  size_t n = 0;
+  while (n < b->len && !(b->data[b->len - n - 1] == '\n'))
+    n++;
+  return n;
+}
+
+/* Appends s without control characters (they would break the header grammar): each
+ * becomes a space. */
+static void clean(rd_buf *out, const char *s) {
+  for (const char *p = s ? s : ""; *p; p++) {
+    unsigned char ch = (unsigned char)*p;
+    rd_buf_add(out, ch < 0x20 || ch == 0x7f ? " " : p, 1);
+  }
+  rd_buf_cstr(out);
+}
+
+static bool plain_ascii(const char *s) {
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+    if (*p < 0x20 || *p > 0x7e)
+      return false;
+  return true;
+}
+
+/* Largest raw chunk per encoded-word: base64 of 39 bytes is 52 characters, and
+ * "=?UTF-8?B?" + 52 + "?=" is 64, which leaves room for "Subject: " on the first line. */
+enum { WORD_RAW_MAX = 39 };
+
+void rd_mail_encoded_words(rd_buf *out, const char *s) {
+  size_t len = strlen(s), i = 0;
+  bool first = true;
+  do {
+    size_t n = len - i < WORD_RAW_MAX ? len - i : WORD_RAW_MAX;
+    /* Back off to the start of a UTF-8 sequence: each word must decode on its own
+     * (RFC 2047 5: an encoded-word holds whole characters). */
+    while (n > 0 && i + n < len && ((unsigned char)s[i + n] & 0xc0) == 0x80)
+      n--;
+    if (n == 0) /* not UTF-8 at all; cannot happen with valid input */
+      n = len - i < WORD_RAW_MAX ? len - i : WORD_RAW_MAX;
+    char b64[sodium_base64_ENCODED_LEN(WORD_RAW_MAX, sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2base64(b64, sizeof b64, (const unsigned char *)s + i, n,
+                      sodium_base64_VARIANT_ORIGINAL);
+    rd_buf_printf(out, "%s=?UTF-8?B?%s?=", first ? "" : "\r\n ", b64);
+    first = false;
+    i += n;
+  } while (i < len);
+}
+
+/* A display name: a quoted-string when it is short plain ASCII, else encoded-words. */
+static void phrase(rd_buf *out, const char *name) {
+  if (plain_ascii(name) && strlen(name) <= 60) {
+    rd_buf_adds(out, "\"");
+    for (const char *p = name; *p; p++) {
+      if (*p == '"' || *p == '\\')
+        rd_buf_adds(out, "\\");
+      rd_buf_add(out, p, 1);
+    }
+    rd_buf_adds(out, "\"");
+  } else {
+    rd_mail_encoded_words(out, name);
+  }
+}
+
+static void address_header(rd_buf *out, const char *field, const char *name, const char *addr) {
+  rd_buf_printf(out, "%s: ", field);
+  rd_buf n;
+  rd_buf_init(&n);
+  clean(&n, name);
+  if (name && n.len) {
+    phrase(out, n.data);
+    rd_buf_adds(out, line_len(out) + strlen(addr) + 3 > 78 ? "\r\n " : " ");
+  }
+  rd_buf_printf(out, "<%s>\r\n", addr);
+  rd_buf_term(&n);
+}
+
+void rd_mail_qp(rd_buf *out, const char *s) {
+  static const char HEX[] = "0123456789ABCDEF";
+  const char *p = s;
+  while (*p) {
+    const char *end = strchr(p, '\n');
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    if (n && p[n - 1] == '\r')
+      n--;
+    size_t col = 0;
+    for (size_t i = 0; i < n; i++) {
+      unsigned char ch = (unsigned char)p[i];
+      bool last = i + 1 == n;
+      bool literal = (ch >= 33 && ch <= 126 && ch != '=') || ((ch == ' ' || ch == '\t') && !last);
+      size_t w = literal ? 1 : 3;
+      /* RFC 2045 6.7 (5): at most 76 characters per line, counting a soft break's '='. */
+      if (col + w > (last ? 76 : 75)) {
+        rd_buf_adds(out, "=\r\n");
+        col = 0;
+      }
+      if (literal) {
+        rd_buf_add(out, &p[i], 1);
+      } else {
+        char enc[3] = {'=', HEX[ch >> 4], HEX[ch & 15]};
+        rd_buf_add(out, enc, 3);
+      }
+      col += w;
+    }
+    rd_buf_adds(out, "\r\n");
+    p = end ? end + 1 : p + strlen(p);
+  }
+}
+
+static const char *domain_of(const char *addr) {
+  const char *at = strrchr(addr, '@');
+  return at ? at + 1 : "localhost";
+}
+
+int rd_mail_format(const rd_mail *m, long long now, rd_buf *out, rd_err *err) {
+  /* ASCII addresses only: an internationalized one needs SMTPUTF8 (RFC 6531) end to end. */
+  bool from_ok = m->from && rd_email_valid(m->from) && plain_ascii(m->from);
+  bool to_ok = m->to && rd_email_valid(m->to) && plain_ascii(m->to);
+  if (!from_ok)
+    rd_err_field(err, "from", "is not a valid ASCII email address");
+  if (!to_ok)
+    rd_err_field(err, "to", "is not a valid ASCII email address");
+  if (!from_ok || !to_ok)
+    return RD_EINVAL;
+  static const char *const DAYS[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static const char *const MONTHS[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  time_t t = now ? (time_t)now : time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  /* RFC 5322 3.3, with English names whatever the locale. */
+  rd_buf_printf(out, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n", DAYS[tm.tm_wday],
+                tm.tm_mday, MONTHS[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
+  address_header(out, "From", m->from_name, m->from);
+  address_header(out, "To", m->to_name, m->to);
+  rd_buf subject;
+  rd_buf_init(&subject);
+  clean(&subject, m->subject);
+  rd_buf_adds(out, "Subject: ");
+  if (plain_ascii(subject.data) && subject.len + 9 <= 78)
+    rd_buf_adds(out, subject.data);
+  else
+    rd_mail_encoded_words(out, subject.data);
+  rd_buf_adds(out, "\r\n");
+  rd_buf_term(&subject);
+  unsigned char rnd[18];
+  char id[32];
+  randombytes_buf(rnd, sizeof rnd);
+  rd_b64url_encode(rnd, sizeof rnd, id);
+  rd_buf_printf(out, "Message-ID: <%s.%lld@%s>\r\n", id, (long long)t, domain_of(m->from));
+  rd_buf_adds(out, "MIME-Version: 1.0\r\n"
+                   "Content-Type: text/plain; charset=utf-8\r\n"
+                   "Content-Transfer-Encoding: quoted-printable\r\n"
+                   "Auto-Submitted: auto-generated\r\n"
+                   "\r\n");
+  rd_mail_qp(out, m->body ? m->body : "");
+  return 0;
+}
+
+/* ---- sending ---- */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init(void) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static const char *smtp_str(json_t *smtp, const char *k) {
+  const char *s = json_string_value(json_object_get(smtp, k));
+  return s && *s ? s : NULL;
+}
+
+/* A host name or an IP address: letters, digits, '.', '-' and (IPv6) ':'. Nothing that
+ * could change the meaning of the URL it goes into. */
+static bool host_valid(const char *h) {
+  size_t n = strlen(h);
+  if (n < 1 || n > 253)
+    return false;
+  for (const char *p = h; *p; p++) {
+    char ch = *p;
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+          ch == '.' || ch == '-' || ch == ':'))
+      return false;
+  }
+  return true;
+}
+
+int rd_mail_configured(json_t *smtp, rd_err *err) {
+  const char *host = smtp_str(smtp, "host"), *from = smtp_str(smtp, "from");
+  if (!host || !host_valid(host))
+    rd_err_field(err, "settings.smtp.host",
+                 "is not set to a host name: this account cannot send mail");
+  if (!from || !rd_email_valid(from))
+    rd_err_field(err, "settings.smtp.from",
+                 "is not set to an address: this account cannot send mail");
+  if (host && host_valid(host) && from && rd_email_valid(from))
+    return 0;
+  rd_err_set(err, RD_EINVAL, "Mail is not configured for this account (settings.smtp)");
+  return RD_EINVAL;
+}
+
+typedef struct reader {
+  const char *p;
+  size_t left;
+} reader;
+
+static size_t read_cb(char *buf, size_t size, size_t nitems, void *arg) {
+  reader *r = arg;
+  size_t n = size * nitems < r->left ? size * nitems : r->left;
+  memcpy(buf, r->p, n);
+  r->p += n;
+  r->left -= n;
+  return n;
+}
+
+static int gateway(rd_err *err, int status, const char *fmt, const char *a, long b) {
+  rd_err_set(err, RD_EUNAVAIL, fmt, a, b);
+  if (err)
+    err->status = status;
+  return RD_EUNAVAIL;
+}
+
+int rd_mail_send(json_t *smtp, const rd_mail *msg, rd_err *err) {
+  int rv = rd_mail_configured(smtp, err);
+  if (rv)
+    return rv;
+  rd_mail m = *msg;
+  if (!m.from)
+    m.from = smtp_str(smtp, "from");
+  rd_buf text;
+  rd_buf_init(&text);
+  rv = rd_mail_format(&m, 0, &text, err);
+  if (rv) {
+    rd_buf_term(&text);
+    return rv;
+  }
+  const char *host = smtp_str(smtp, "host");
+  json_t *jp = json_object_get(smtp, "port"), *jt = json_object_get(smtp, "timeout");
+  long port = json_is_integer(jp) ? (long)json_integer_value(jp) : 25;
+  long timeout = json_is_integer(jt) && json_integer_value(jt) > 0
+                     ? (long)json_integer_value(jt) : RD_SMTP_TIMEOUT_DEFAULT;
+  bool v6 = strchr(host, ':') != NULL;
+  char url[400], mail_from[300], rcpt[300], where[300], errbuf[CURL_ERROR_SIZE] = "";
+  /* 465 is SMTP over TLS from the first byte (RFC 8314); elsewhere STARTTLS if asked. The
+   * path of the URL is the name we give in EHLO: the domain we send for. */
+  snprintf(url, sizeof url, "%s://%s%s%s:%ld/%s", port == 465 ? "smtps" : "smtp", v6 ? "[" : "",
+           host, v6 ? "]" : "", port, domain_of(m.from));
+  snprintf(where, sizeof where, "%s:%ld", host, port);
+  snprintf(mail_from, sizeof mail_from, "<%s>", m.from);
+  snprintf(rcpt, sizeof rcpt, "<%s>", m.to);
+  pthread_once(&curl_once, curl_init);
+  CURL *h = curl_easy_init();
+  struct curl_slist *rcpts = curl_slist_append(NULL, rcpt);
+  if (!h || !rcpts) {
+    rv = rd_err_set(err, RD_EINTERNAL, "Cannot start the mail client");
+    goto out;
+  }
+  reader r = {text.data, text.len};
+  curl_easy_setopt(h, CURLOPT_URL, url);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout < 10 ? timeout : 10L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
+  /* Also for each reply, including the wait on a hung server when closing (QUIT), which
+   * the overall timeout does not cover: a slow server costs about twice the timeout. */
+  curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, timeout);
+  curl_easy_setopt(h, CURLOPT_MAIL_FROM, mail_from);
+  curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);
+  curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
+  curl_easy_setopt(h, CURLOPT_READDATA, &r);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  if (json_is_true(json_object_get(smtp, "starttls")))
+    curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+  if (smtp_str(smtp, "username")) {
+    curl_easy_setopt(h, CURLOPT_USERNAME, smtp_str(smtp, "username"));
+    const char *password = smtp_str(smtp, "password");
+    curl_easy_setopt(h, CURLOPT_PASSWORD, password ? password : "");
+  }
+  CURLcode rc = curl_easy_perform(h);
+  long reply = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply);
+  switch (rc) {
+  case CURLE_OK:
+    rv = 0;
+    break;
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_CONNECT:
+    rv = gateway(err, 503, "The mail server %s cannot be reached (%ld)", where, (long)rc);
+    break;
+  case CURLE_OPERATION_TIMEDOUT:
+    rv = gateway(err, 504, "The mail server %s did not finish within %ld seconds", where, timeout);
+    break;
+  case CURLE_LOGIN_DENIED:
+    rv = gateway(err, 502, "The mail server %s refused the sign-in (SMTP %ld); check settings.smtp",
+                 where, reply);
+    break;
+  case CURLE_USE_SSL_FAILED:
+    rv = gateway(err, 502, "The mail server %s does not offer STARTTLS (SMTP %ld)", where, reply);
+    break;
+  default:
+    if (reply >= 400)
+      rv = gateway(err, 502, "The mail server %s refused the message (SMTP %ld)", where, reply);
+    else
+      rv = gateway(err, 502, "The mail server %s failed (curl error %ld)", where, (long)rc);
+    break;
+  }
+  if (rv)
+    rd_log(RD_LOG_WARN, "mail via %s failed: %s (SMTP %ld)", where,
+           errbuf[0] ? errbuf : curl_easy_strerror(rc), reply);
+out:
+  curl_slist_free_all(rcpts);
+  if (h)
+    curl_easy_cleanup(h);
+  rd_buf_term(&text);
+  return rv;
+}
