@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# The API benchmark (PERF-1): loads 10,000 organizations into a fresh database, starts
+# rolodeskd on a free loopback port and measures with wrk
+#   - GET /healthz                          the floor: no database, a fixed body
+#   - GET /v1/organizations?per_page=25     the default list page
+#   - GET /v1/organizations?per_page=100    the largest list page
+# then prints one table: requests/s, p50/p90/p99 latency and the ratio to the floor, for
+# SQLite and, when scripts/pg-test.sh exists, PostgreSQL side by side. Not part of the
+# tests' pass/fail. The table is also written to bench/out/latest.md.
+#
+# Usage: bench/run.sh BUILD_DIR
+# Knobs (environment): BENCH_ORGS (10000), BENCH_DURATION (10s), BENCH_THREADS (2),
+# BENCH_CONNECTIONS (50), BENCH_DAEMON_THREADS (rolodeskd's default: one per core),
+# BENCH_BACKENDS ("sqlite postgresql").
+set -euo pipefail
+
+build=${1:?usage: bench/run.sh BUILD_DIR}
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "$build" && pwd)
+orgs=${BENCH_ORGS:-10000}
+duration=${BENCH_DURATION:-10s}
+wrk_threads=${BENCH_THREADS:-2}
+conns=${BENCH_CONNECTIONS:-50}
+backends=${BENCH_BACKENDS:-sqlite postgresql}
+
+for prog in rolodesk rolodeskd bench_load; do
+  [ -x "$build/$prog" ] || { echo "bench: $build/$prog is missing; build first (make)" >&2; exit 1; }
+done
+command -v wrk >/dev/null || { echo "bench: wrk is missing (scripts/deps.sh installs it)" >&2; exit 1; }
+command -v curl >/dev/null || { echo "bench: curl is missing" >&2; exit 1; }
+
+# The machine may be shared: the load average before and after goes into the table's header.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+work=$(mktemp -d /tmp/rdbench.XXXXXX)
+daemon_pid=""
+pgdir=""
+
+stop_daemon() {
+  [ -n "$daemon_pid" ] || return 0
+  kill -TERM "$daemon_pid" 2>/dev/null || true
+  for _ in $(seq 100); do
+    kill -0 "$daemon_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$daemon_pid" 2>/dev/null || true
+  wait "$daemon_pid" 2>/dev/null || true
+  daemon_pid=""
+}
+
+cleanup() {
+  stop_daemon
+  if [ -n "$pgdir" ]; then
+    "$root/scripts/pg-test.sh" stop "$pgdir" >/dev/null 2>&1 || true
+    rm -rf "$pgdir"
+    pgdir=""
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
+
+# Latency as wrk prints it (176.00us, 13.61ms, 1.20s) in milliseconds.
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+    printf "%.2f", n }'
+}
+
+# run_wrk NAME URL [TOKEN]: sets RPS, P50, P90, P99 (ms) and ERRS for one scenario.
+run_wrk() {
+  local name=$1 url=$2 token=${3:-} out="$work/wrk-$1.txt"
+  local hdr=()
+  [ -n "$token" ] && hdr=(-H "Authorization: Bearer $token")
+  wrk -t"$wrk_threads" -c"$conns" -d"$duration" --latency "${hdr[@]}" "$url" >"$out"
+  RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+  P50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+  P90=$(to_ms "$(awk '$1 == "90%" { print $2 }' "$out")")
+  P99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+  ERRS=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { n += 1 } END { print n + 0 }' "$out")
+  [ "$ERRS" = 0 ] || echo "bench: $name: wrk saw errors:" "$(grep -E 'Non-2xx|Socket errors' "$out")" >&2
+}
+
+declare -A result # result[backend:scenario] = "rps p50 p90 p99 errs"
+declare -A note   # note[backend] = why it was skipped
+scenarios=(healthz orgs25 orgs100)
+declare -A label=([healthz]="GET /healthz (floor)" [orgs25]="GET /v1/organizations?per_page=25"
+  [orgs100]="GET /v1/organizations?per_page=100")
+declare -A path=([healthz]="/healthz" [orgs25]="/v1/organizations?per_page=25"
+  [orgs100]="/v1/organizations?per_page=100")
+
+bench_backend() {
+  local backend=$1 db=$2
+  echo "== $backend: loading $orgs organizations" >&2
+  if ! "$build/bench_load" --db "$db" --orgs "$orgs" 2>"$work/load.err"; then
+    note[$backend]="loader failed: $(tail -1 "$work/load.err")"
+    echo "bench: $backend: ${note[$backend]}" >&2
+    return 0
+  fi
+  cat "$work/load.err" >&2
+  local token
+  if ! token=$("$build/rolodesk" --db "$db" token create --account bench --username admin \
+    2>"$work/token.err"); then
+    note[$backend]="token create failed: $(tail -1 "$work/token.err")"
+    echo "bench: $backend: ${note[$backend]}" >&2
+    return 0
+  fi
+  rm -f "$work/port"
+  local args=(--db "$db" --listen 127.0.0.1:0 --port-file "$work/port" --data "$work/data-$backend"
+    --quiet)
+  [ -n "${BENCH_DAEMON_THREADS:-}" ] && args+=(--threads "$BENCH_DAEMON_THREADS")
+  "$build/rolodeskd" "${args[@]}" 2>"$work/daemon-$backend.log" &
+  daemon_pid=$!
+  for _ in $(seq 100); do
+    [ -s "$work/port" ] && break
+    kill -0 "$daemon_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ ! -s "$work/port" ]; then
+    note[$backend]="rolodeskd did not start: $(tail -1 "$work/daemon-$backend.log")"
+    echo "bench: $backend: ${note[$backend]}" >&2
+    stop_daemon
+    return 0
+  fi
+  local base="http://127.0.0.1:$(cat "$work/port")"
+  # Check that the measured answer is the real one (a 401 would be fast and meaningless).
+  local n
+  n=$(curl -fsS -H "Authorization: Bearer $token" "$base/v1/organizations?per_page=25" |
+    grep -o '"created_at":' | wc -l) || true
+  if [ "$n" != 25 ]; then
+    note[$backend]="GET /v1/organizations did not answer 25 records"
+    echo "bench: $backend: ${note[$backend]}" >&2
+    stop_daemon
+    return 0
+  fi
+  echo "== $backend: warming up" >&2
+  wrk -t"$wrk_threads" -c"$conns" -d2s -H "Authorization: Bearer $token" \
+    "$base/v1/organizations?per_page=100" >/dev/null
+  for s in "${scenarios[@]}"; do
+    echo "== $backend: ${label[$s]} for $duration" >&2
+    local tok=$token
+    [ "$s" = healthz ] && tok=""
+    run_wrk "$backend-$s" "$base${path[$s]}" "$tok"
+    result[$backend:$s]="$RPS $P50 $P90 $P99 $ERRS"
+  done
+  stop_daemon
+}
+
+for backend in $backends; do
+  case $backend in
+  sqlite)
+    bench_backend sqlite "$work/bench.db"
+    ;;
+  postgresql)
+    if [ ! -x "$root/scripts/pg-test.sh" ]; then
+      note[postgresql]="skipped: scripts/pg-test.sh is not there"
+      echo "bench: PostgreSQL column ${note[postgresql]}" >&2
+      continue
+    fi
+    # Its own directory outside $work: as root the server runs as another user, who must
+    # be able to reach it (mktemp's 0700 parent would stop it).
+    pgdir=$(mktemp -d /tmp/rdbench-pg.XXXXXX)
+    if ! uri=$("$root/scripts/pg-test.sh" start "$pgdir" 2>"$work/pg.err"); then
+      note[postgresql]="skipped: pg-test.sh start failed: $(tail -1 "$work/pg.err")"
+      echo "bench: PostgreSQL column ${note[postgresql]}" >&2
+      continue
+    fi
+    if ! psql -q "$uri/postgres" -c 'CREATE DATABASE bench' >/dev/null 2>"$work/pg.err"; then
+      note[postgresql]="skipped: CREATE DATABASE failed: $(tail -1 "$work/pg.err")"
+      echo "bench: PostgreSQL column ${note[postgresql]}" >&2
+    else
+      bench_backend postgresql "$uri/bench"
+    fi
+    "$root/scripts/pg-test.sh" stop "$pgdir" >/dev/null 2>&1 || true
+    rm -rf "$pgdir"
+    pgdir=""
+    ;;
+  *)
+    echo "bench: unknown backend $backend" >&2
+    exit 2
+    ;;
+  esac
+done
+
+# One table, the backends side by side.
+cell() { # backend scenario -> "| rps | p50 | p90 | p99 | ratio "
+  local r=${result[$1:$2]:-} floor=${result[$1:healthz]:-}
+  if [ -z "$r" ]; then
+    printf '| %s | %s | %s | %s | %s ' - - - - -
+    return
+  fi
+  set -- $r
+  local ratio="-"
+  [ -n "$floor" ] && ratio=$(awk -v a="$1" -v b="${floor%% *}" 'BEGIN { printf "%.1f%%", b ? 100 * a / b : 0 }')
+  [ "$5" = 0 ] || ratio="$ratio (errors: $5)"
+  printf '| %s | %s | %s | %s | %s ' "$1" "$2" "$3" "$4" "$ratio"
+}
+
+mkdir -p "$root/bench/out"
+table="$root/bench/out/latest.md"
+{
+  echo "rolodesk bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores" \
+    "($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), $orgs organizations," \
+    "wrk -t$wrk_threads -c$conns -d$duration, rolodeskd threads: ${BENCH_DAEMON_THREADS:-one per core}," \
+    "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  printf '| scenario '
+  for b in $backends; do printf '| %s req/s | p50 ms | p90 ms | p99 ms | vs floor ' "$b"; done
+  echo '|'
+  printf '|---'
+  for b in $backends; do printf '|--:|--:|--:|--:|--:'; done
+  echo '|'
+  for s in "${scenarios[@]}"; do
+    printf '| %s ' "${label[$s]}"
+    for b in $backends; do cell "$b" "$s"; done
+    echo '|'
+  done
+  for b in $backends; do
+    [ -z "${note[$b]:-}" ] || { echo; echo "$b: ${note[$b]}"; }
+  done
+} >"$table"
+echo
+cat "$table"
