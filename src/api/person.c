@@ -9,7 +9,32 @@
 
 static const char *const LIST_PARAMS[] = {"per_page", "cursor", "q", "role", "organization",
                                           "email", "username", "created_after",
-                                          "created_before", "deleted", NULL};
+                                          "created_before", "deleted", "custom_fields.", NULL};
+
+typedef struct cf_arg {
+  rd_person_filter *f;
+  int count;
+} cf_arg;
+
+/* CUST-4: custom_fields.<key>=value, up to four of them (rd_search_cond_custom types them). */
+static bool find_cf(void *arg, const char *k, const char *v) {
+  cf_arg *a = arg;
+  if (strncmp(k, "custom_fields.", 14))
+    return true;
+  if (a->count < 4) {
+    a->f->cf_keys[a->count] = k + 14;
+    a->f->cf_values[a->count] = v ? v : "";
+  }
+  a->count++;
+  return true;
+}
+
+/* 400 naming the query parameter (API.md errors[].field). */
+static int bad_param(rd_err *err, const char *name, const char *msg) {
+  rd_err_set(err, RD_EBADREQ, "Bad query parameter");
+  rd_err_field(err, name, "%s", msg);
+  return RD_EBADREQ;
+}
 
 int rd_api_person_list(rd_ctx *x, rd_err *err) {
   rd_person_filter f = {0};
@@ -27,14 +52,14 @@ int rd_api_person_list(rd_ctx *x, rd_err *err) {
     return rv;
   const char *role = rd_req_query(x->req, "role");
   if (role && !(f.role = rd_role_bit(role)))
-    return rd_err_set(err, RD_EBADREQ, "role: unknown role '%.64s'", role);
+    return bad_param(err, "role", "is not a role");
   const char *v = rd_req_query(x->req, "created_after");
   if (v && !rd_time_parse(v, ca) && !(rd_date_valid(v) && snprintf(ca, sizeof ca, "%sT00:00:00Z", v)))
-    return rd_err_set(err, RD_EBADREQ, "created_after: must be an RFC 3339 time or a date");
+    return bad_param(err, "created_after", "must be an RFC 3339 time or a date (YYYY-MM-DD)");
   f.created_after = v ? ca : NULL;
   v = rd_req_query(x->req, "created_before");
   if (v && !rd_time_parse(v, cb) && !(rd_date_valid(v) && snprintf(cb, sizeof cb, "%sT00:00:00Z", v)))
-    return rd_err_set(err, RD_EBADREQ, "created_before: must be an RFC 3339 time or a date");
+    return bad_param(err, "created_before", "must be an RFC 3339 time or a date (YYYY-MM-DD)");
   f.created_before = v ? cb : NULL;
   if (deleted && !rd_caller_has(&x->who, RD_ROLE_ACCOUNT_ADMINISTRATOR | RD_ROLE_SUPERVISOR))
     return rd_err_set(err, RD_EFORBIDDEN, "Only administrators and supervisors list deleted people");
@@ -42,6 +67,11 @@ int rd_api_person_list(rd_ctx *x, rd_err *err) {
   f.q = rd_req_query(x->req, "q");
   f.email = rd_req_query(x->req, "email");
   f.username = rd_req_query(x->req, "username");
+  cf_arg cf = {&f, 0};
+  rd_req_query_foreach(x->req, find_cf, &cf);
+  if (cf.count > 4)
+    return bad_param(err, "custom_fields", "at most four custom_fields.<key> filters");
+  f.ncf = cf.count;
   json_t *rows = NULL;
   bool more = false;
   rv = rd_person_list(x->db, &x->who, &f, after, limit, &rows, &more, err);

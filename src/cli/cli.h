@@ -12,6 +12,7 @@ enum { RD_EXIT_OK = 0, RD_EXIT_ERROR = 1, RD_EXIT_USAGE = 2 };
 typedef struct rd_cli {
   rd_db *db;
   rd_conn *conn;
+  const char *db_uri; /* as given (--db or ROLODESK_DB) */
 } rd_cli;
 
 /* Prints err as "rolodesk: message (field: message, ...)" and returns RD_EXIT_ERROR. */
@@ -21,6 +22,7 @@ int rd_cli_account(rd_cli *c, int argc, char **argv);
 int rd_cli_person(rd_cli *c, int argc, char **argv);
 int rd_cli_token(rd_cli *c, int argc, char **argv);
 int rd_cli_demo(rd_cli *c, int argc, char **argv);
+int rd_cli_import(rd_cli *c, int argc, char **argv);
 
 /* Creates a person from flags-like values; used by `person create` and `demo`. roles is
  * a NULL-terminated list. *id gets the new id. */

@@ -15,6 +15,9 @@ static int usage(void) {
         "                --role R [--role R ...] [--supervisor USERNAME] [--password-stdin]\n"
         "  token create --account ID --username U print a new API token\n"
         "  demo                                   load the demo accounts\n"
+        "  import people FILE.csv --account ID [--dry-run] [--ignore-first-line] [--web-access]\n"
+        "                [--charset CS] [--separator comma|semicolon|tab] [--mapping JSON]\n"
+        "                                         import customers from CSV (IMP-1..5)\n"
         "The database defaults to $ROLODESK_DB.\n",
         stderr);
   return RD_EXIT_USAGE;
@@ -51,6 +54,8 @@ int main(int argc, char **argv) {
     fn = rd_cli_token;
   else if (!strcmp(cmd, "demo"))
     fn = rd_cli_demo;
+  else if (!strcmp(cmd, "import"))
+    fn = rd_cli_import;
   else if (strcmp(cmd, "init"))
     return usage();
   rd_log_level = RD_LOG_WARN;
@@ -58,7 +63,7 @@ int main(int argc, char **argv) {
     return RD_EXIT_ERROR;
   rd_err err;
   rd_err_clear(&err);
-  rd_cli c = {0};
+  rd_cli c = {.db_uri = db_uri};
   if (rd_db_open(db_uri, true, &c.db, &err) || rd_db_acquire(c.db, &c.conn, &err)) {
     rd_db_free(c.db);
     return rd_cli_fail(&err);

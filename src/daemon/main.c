@@ -11,10 +11,13 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/str.h"
+#include "domain/import.h"
+#include "domain/search.h"
 
 static void usage(void) {
   fputs("usage: rolodeskd [--db PATH|postgresql://...] [--listen HOST:PORT] [--data DIR]\n"
-        "                 [--threads N] [--openapi FILE] [--port-file FILE] [--quiet]\n",
+        "                 [--threads N] [--openapi FILE] [--port-file FILE] [--quiet]\n"
+        "                 [--job-lease SECONDS]\n",
         stderr);
 }
 
@@ -22,6 +25,10 @@ int main(int argc, char **argv) {
   const char *db_uri = getenv("ROLODESK_DB"), *listen = "127.0.0.1:8080", *data = NULL;
   const char *openapi = NULL, *port_file = NULL;
   int threads = 0;
+  const char *lease = getenv("ROLODESK_JOB_LEASE"); /* default of --job-lease */
+  int64_t lease_s = 0;
+  if (lease && rd_parse_i64(lease, &lease_s) && lease_s > 0 && lease_s <= 86400)
+    rd_job_lease_s = (int)lease_s;
   bool quiet = false;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -48,6 +55,8 @@ int main(int argc, char **argv) {
       port_file = v;
     else if (!strcmp(a, "--threads") && rd_parse_i64(v, &n) && n > 0 && n <= 256)
       threads = (int)n;
+    else if (!strcmp(a, "--job-lease") && rd_parse_i64(v, &n) && n > 0 && n <= 86400)
+      rd_job_lease_s = (int)n; /* background jobs: see store.h */
     else {
       usage();
       return 2;
@@ -97,6 +106,20 @@ int main(int argc, char **argv) {
     fprintf(stderr, "rolodeskd: %s\n", err.message);
     return 1;
   }
+  /* CUST-4: search rows of people that predate migration 006 are filled once. */
+  rd_conn *conn = NULL;
+  int64_t filled = 0;
+  int brv = rd_db_acquire(db, &conn, &err);
+  if (!brv)
+    brv = rd_search_backfill(conn, &filled, &err);
+  rd_db_release(db, conn);
+  if (brv) {
+    fprintf(stderr, "rolodeskd: search backfill: %s\n", err.message);
+    rd_db_free(db);
+    return 1;
+  }
+  if (filled)
+    rd_log(RD_LOG_INFO, "search: indexed %lld people", (long long)filled);
   rd_api api = {.db = db, .data_dir = data, .openapi_path = openapi};
   rd_http_app app = rd_api_app(&api);
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -108,6 +131,10 @@ int main(int argc, char **argv) {
     rd_db_free(db);
     return 1;
   }
+  /* IMP-3: the worker that claims and runs import jobs (also those of dead daemons). */
+  rd_import_worker *worker = NULL;
+  if (rd_import_worker_start(db, data, &worker))
+    rd_log(RD_LOG_ERROR, "cannot start the import worker");
   int bound = rd_http_port(srv);
   rd_log(RD_LOG_INFO, "rolodeskd listening on http://%s:%d (%s, %d threads)", host, bound,
          rd_db_backend(db), cfg.threads);
@@ -125,6 +152,7 @@ int main(int argc, char **argv) {
   sigwait(&set, &sig);
   rd_log(RD_LOG_INFO, "signal %d: draining requests in flight", sig);
   rd_http_stop(srv, 10000);
+  rd_import_worker_stop(worker); /* after its batch; the job is queued again */
   rd_db_free(db);
   rd_log(RD_LOG_INFO, "rolodeskd stopped");
   return 0;

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "auth/auth.h"
+#include "base/fold.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/time.h"
@@ -50,73 +51,6 @@ static void random_password(char out[RD_RANDOM_PASSWORD_LEN + 1]) {
   for (int i = 0; i < RD_RANDOM_PASSWORD_LEN; i++)
     out[i] = ALPHABET[randombytes_uniform(sizeof ALPHABET - 1)];
   out[RD_RANDOM_PASSWORD_LEN] = 0;
-}
-
-static uint32_t lower_cp(uint32_t cp) {
-  if ((cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) ||
-      (cp >= 0x391 && cp <= 0x3A9 && cp != 0x3A2) || (cp >= 0x410 && cp <= 0x42F))
-    return cp + 0x20;
-  if (cp >= 0x400 && cp <= 0x40F)
-    return cp + 0x50;
-  return cp;
-}
-
-static bool space_cp(uint32_t cp) {
-  return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0xA0 || (cp >= 0x2000 && cp <= 0x200A) ||
-         cp == 0x3000;
-}
-
-void rd_answer_normalize(const char *answer, rd_buf *out) {
-  const unsigned char *p = (const unsigned char *)answer;
-  bool pending_space = false, any = false;
-  while (*p) {
-    uint32_t cp = *p;
-    int n = 1;
-    if (*p >= 0xF0 && p[1] && p[2] && p[3]) {
-      cp = ((uint32_t)(p[0] & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) |
-           ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
-      n = 4;
-    } else if (*p >= 0xE0 && p[1] && p[2]) {
-      cp = ((uint32_t)(p[0] & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
-      n = 3;
-    } else if (*p >= 0xC0 && p[1]) {
-      cp = ((uint32_t)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
-      n = 2;
-    }
-    p += n;
-    if (space_cp(cp)) {
-      pending_space = any;
-      continue;
-    }
-    if (pending_space)
-      rd_buf_adds(out, " ");
-    pending_space = false;
-    any = true;
-    cp = lower_cp(cp);
-    char enc[4];
-    int len;
-    if (cp < 0x80) {
-      enc[0] = (char)cp;
-      len = 1;
-    } else if (cp < 0x800) {
-      enc[0] = (char)(0xC0 | (cp >> 6));
-      enc[1] = (char)(0x80 | (cp & 0x3F));
-      len = 2;
-    } else if (cp < 0x10000) {
-      enc[0] = (char)(0xE0 | (cp >> 12));
-      enc[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-      enc[2] = (char)(0x80 | (cp & 0x3F));
-      len = 3;
-    } else {
-      enc[0] = (char)(0xF0 | (cp >> 18));
-      enc[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-      enc[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-      enc[3] = (char)(0x80 | (cp & 0x3F));
-      len = 4;
-    }
-    rd_buf_add(out, enc, (size_t)len);
-  }
-  rd_buf_cstr(out);
 }
 
 /* ---- the person mail goes to ---- */
@@ -491,7 +425,7 @@ static int questions_check(json_t *body, rd_err *err) {
       rd_buf norm;
       rd_buf_init(&norm);
       if (text_ok(s, RD_QUESTION_MAX))
-        rd_answer_normalize(json_string_value(s), &norm);
+        rd_fold(json_string_value(s), false, &norm);
       if (!text_ok(s, RD_QUESTION_MAX) || norm.len == 0)
         rd_err_field(err, path, "is required: text of 1 to %d characters", RD_QUESTION_MAX);
       rd_buf_term(&norm);
@@ -557,7 +491,7 @@ int rd_security_questions_set(rd_conn *c, const rd_caller *who, int64_t id, json
   json_array_foreach(list, i, q) {
     rd_buf norm;
     rd_buf_init(&norm);
-    rd_answer_normalize(json_string_value(json_object_get(q, "answer")), &norm);
+    rd_fold(json_string_value(json_object_get(q, "answer")), false, &norm);
     if (!rv)
       rv = rd_password_hash(norm.data, hashes[i], err);
     sodium_memzero(norm.data, norm.len);
@@ -731,7 +665,7 @@ int rd_password_reset_complete(rd_conn *c, const char *token, json_t *answers,
     rd_buf norm;
     rd_buf_init(&norm);
     const char *a = json_string_value(json_array_get(answers, i));
-    rd_answer_normalize(a ? a : "", &norm);
+    rd_fold(a, false, &norm);
     const char *stored = json_string_value(json_object_get(q, "answer_hash"));
     bool match = rd_password_verify(stored, norm.data ? norm.data : "");
     right &= a && norm.len && match;

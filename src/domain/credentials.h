@@ -49,7 +49,7 @@ int rd_credentials_forgot(rd_conn *c, const char *account_id, const char *userna
 /* PUT /v1/people/{id}/security_questions: replaces the person's questions with body's
  * {"questions": [{"question": ..., "answer": ...}]} (1 to RD_QUESTIONS_MAX entries; 422
  * naming questions[i].field otherwise). Answers are stored as argon2id hashes of their
- * normalized form (rd_answer_normalize) and never returned. The person itself or an
+ * folded form (rd_fold without accent stripping) and never returned. The person itself or an
  * administrator or supervisor; others 403, other accounts 404. *out (caller owns) is
  * {"questions": [{"question": ...}]}. Audited without the answers. */
 int rd_security_questions_set(rd_conn *c, const rd_caller *who, int64_t id, json_t *body,
@@ -73,9 +73,5 @@ int rd_password_reset_open(rd_conn *c, const char *token, json_t **out, rd_err *
  * (410). *out as for rd_password_reset_open (caller owns). */
 int rd_password_reset_complete(rd_conn *c, const char *token, json_t *answers,
                                const char *password, json_t **out, rd_err *err);
-
-/* An answer as compared: whitespace runs (also NBSP) become one space, ends trimmed,
- * letters lower-cased (ASCII, Latin-1, Greek and Cyrillic). Appends to out. */
-void rd_answer_normalize(const char *answer, rd_buf *out);
 
 #endif

@@ -9,6 +9,7 @@
 #include "domain/account.h"
 #include "domain/person.h"
 #include "domain/record.h"
+#include "domain/search.h"
 #include "domain/validate.h"
 
 #define PEOPLE_MANAGERS (RD_ROLE_ACCOUNT_ADMINISTRATOR | RD_ROLE_SUPERVISOR)
@@ -176,6 +177,8 @@ int rd_customer_alias_add(rd_conn *c, const rd_caller *who, int64_t id, const ch
   }
   if (!rv)
     rv = rd_sql_exec(c, NULL, err, "UPDATE people SET version = version + 1 WHERE id = ?", "i", id);
+  if (!rv)
+    rv = rd_search_person_refresh(c, id, err); /* CUST-4: aliases are searched */
   if (!rv) {
     changes = json_pack("{s:{s:n,s:s}}", "aliases", "old", "new", addr);
     rv = rd_audit_write(c, who, "person", id, "add_alias", changes, err);
@@ -213,6 +216,8 @@ int rd_customer_alias_remove(rd_conn *c, const rd_caller *who, int64_t id, const
                      "UPDATE people SET version = version + 1, send_to = CASE WHEN LOWER(send_to) = ?"
                      " THEN primary_email ELSE send_to END WHERE id = ?",
                      "ti", addr, id);
+  if (!rv)
+    rv = rd_search_person_refresh(c, id, err);
   if (!rv) {
     changes = json_pack("{s:{s:s,s:n}}", "aliases", "old", addr, "new");
     rv = rd_audit_write(c, who, "person", id, "remove_alias", changes, err);

@@ -7,6 +7,7 @@
 
 #include "base/mem.h"
 #include "domain/custom_field.h"
+#include "domain/search.h"
 #include "domain/validate.h"
 
 #define ORG_WRITERS                                                                           \
@@ -121,6 +122,13 @@ static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t
 
 static int after_write(rd_conn *c, const rd_caller *who, int64_t id, json_t *old, json_t *rec,
                        rd_err *err) {
+  /* CUST-4: people are found by their organization's name. */
+  json_t *name = json_object_get(rec, "name");
+  if (old && !json_equal(json_object_get(old, "name"), name)) {
+    int rv = rd_search_org_renamed(c, id, json_string_value(name), err);
+    if (rv)
+      return rv;
+  }
   json_t *cf = json_object_get(rec, "custom_fields");
   if (old && json_equal(json_object_get(old, "custom_fields"), cf))
     return 0;

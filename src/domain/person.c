@@ -11,6 +11,7 @@
 #include "base/time.h"
 #include "domain/custom_field.h"
 #include "domain/customer.h"
+#include "domain/search.h"
 #include "domain/validate.h"
 
 #define PEOPLE_MANAGERS (RD_ROLE_ACCOUNT_ADMINISTRATOR | RD_ROLE_SUPERVISOR)
@@ -191,6 +192,16 @@ static int after_write(rd_conn *c, const rd_caller *who, int64_t id, json_t *old
   json_t *cf = json_object_get(rec, "custom_fields");
   if (!old || !json_equal(json_object_get(old, "custom_fields"), cf))
     rv = rd_custom_values_store(c, who->account_id, id, cf, err);
+  /* CUST-4: the search text follows every field it is made of. */
+  static const char *const SEARCHED[] = {"first_name", "last_name", "username", "primary_email",
+                                         "phone", "mobile", "fax", "pager", "organization"};
+  bool searched_changed = !old;
+  for (size_t i = 0; old && i < sizeof SEARCHED / sizeof *SEARCHED; i++) {
+    json_t *a = json_object_get(old, SEARCHED[i]), *b = json_object_get(rec, SEARCHED[i]);
+    searched_changed |= !json_equal(a ? a : json_null(), b ? b : json_null());
+  }
+  if (!rv && searched_changed)
+    rv = rd_search_person_refresh(c, id, err);
   return rv;
 }
 
@@ -260,12 +271,13 @@ const rd_rtype rd_person_type = {
 
 int rd_person_list(rd_conn *c, const rd_caller *who, const rd_person_filter *f, int64_t after,
                    int limit, json_t **out, bool *more, rd_err *err) {
-  char where[768];
-  rd_param p[12];
+  rd_search_cond sc;
+  rd_search_cond_init(&sc);
+  rd_param p[40];
   int n = 0;
-  size_t len = (size_t)snprintf(where, sizeof where, "t.deleted = ?");
+  rd_buf_adds(&sc.sql, "t.deleted = ?");
   p[n++] = (rd_param){.type = 'b', .i = f->deleted};
-#define ADD(cond) len += (size_t)snprintf(where + len, sizeof where - len, " AND %s", cond)
+#define ADD(cond) rd_buf_adds(&sc.sql, " AND " cond)
   if (f->username) {
     ADD("t.username = ?");
     p[n++] = (rd_param){.type = 't', .t = f->username};
@@ -291,19 +303,19 @@ int rd_person_list(rd_conn *c, const rd_caller *who, const rd_person_filter *f, 
     ADD("t.created_at < ?");
     p[n++] = (rd_param){.type = 't', .t = f->created_before};
   }
-  char *pattern = NULL;
-  if (f->q) {
-    ADD("(LOWER(t.first_name || ' ' || t.last_name) LIKE LOWER(?) ESCAPE '\\'"
-        " OR LOWER(t.username) LIKE LOWER(?) ESCAPE '\\'"
-        " OR LOWER(t.primary_email) LIKE LOWER(?) ESCAPE '\\')");
-    pattern = rd_like_pattern(f->q);
-    for (int i = 0; i < 3; i++)
-      p[n++] = (rd_param){.type = 't', .t = pattern};
-  }
 #undef ADD
-  int rv = rd_rec_list(c, &rd_person_type, who->account_id, where, p, n, after, limit, out, more,
-                       err);
-  rd_free(pattern);
+  int rv = 0;
+  /* CUST-4: the text search and custom field values add their own parameters. */
+  if (f->q)
+    rv = rd_search_cond_q(&sc, c, who->account_id, f->q, err);
+  for (int i = 0; !rv && i < f->ncf; i++)
+    rv = rd_search_cond_custom(&sc, c, who->account_id, f->cf_keys[i], f->cf_values[i], err);
+  for (int i = 0; i < sc.np && n < (int)(sizeof p / sizeof *p); i++)
+    p[n++] = sc.p[i];
+  if (!rv)
+    rv = rd_rec_list_by(c, &rd_person_type, who->account_id, sc.join, sc.key,
+                        rd_buf_cstr(&sc.sql), p, n, after, limit, out, more, err);
+  rd_search_cond_term(&sc);
   return rv;
 }
 

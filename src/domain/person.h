@@ -17,9 +17,12 @@ typedef struct rd_person_filter {
   const char *email;    /* any address of the person, case-insensitive */
   unsigned role;        /* bit; 0: any */
   int64_t organization; /* 0: any */
-  const char *q;        /* substring of name, username or email */
+  const char *q;        /* CUST-4: words of names, username, addresses, phones, organization */
   const char *created_after, *created_before; /* RFC 3339, normalized */
   bool deleted;         /* list only deleted people (administrators) */
+  /* CUST-4: custom_fields.<key>=value filters (see rd_search_cond_custom) */
+  const char *cf_keys[4], *cf_values[4];
+  int ncf;
 } rd_person_filter;
 
 int rd_person_list(rd_conn *c, const rd_caller *who, const rd_person_filter *f, int64_t after,

@@ -289,13 +289,23 @@ out:
 int rd_rec_list(rd_conn *c, const rd_rtype *t, const char *account_id, const char *where,
                 const rd_param *p, int np, int64_t after, int limit, json_t **out, bool *more,
                 rd_err *err) {
+  return rd_rec_list_by(c, t, account_id, NULL, NULL, where, p, np, after, limit, out, more, err);
+}
+
+int rd_rec_list_by(rd_conn *c, const rd_rtype *t, const char *account_id, const char *join,
+                   const char *key, const char *where, const rd_param *p, int np, int64_t after,
+                   int limit, json_t **out, bool *more, rd_err *err) {
+  if (!key)
+    key = "t.id";
   rd_buf sql;
   rd_buf_init(&sql);
   select_list(t, &sql);
-  rd_buf_adds(&sql, account_id ? " WHERE t.account_id = ? AND t.id > ?" : " WHERE t.id > ?");
+  if (join)
+    rd_buf_adds(&sql, join);
+  rd_buf_printf(&sql, account_id ? " WHERE t.account_id = ? AND %s > ?" : " WHERE %s > ?", key);
   if (where && *where)
     rd_buf_printf(&sql, " AND (%s)", where);
-  rd_buf_adds(&sql, " ORDER BY t.id LIMIT ?");
+  rd_buf_printf(&sql, " ORDER BY %s LIMIT ?", key);
   rd_param params[40];
   int n = 0;
   if (account_id)

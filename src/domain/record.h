@@ -90,6 +90,13 @@ int rd_rec_get(rd_conn *c, const rd_rtype *t, const char *account_id, int64_t id
 int rd_rec_list(rd_conn *c, const rd_rtype *t, const char *account_id, const char *where,
                 const rd_param *p, int np, int64_t after, int limit, json_t **out, bool *more,
                 rd_err *err);
+/* rd_rec_list driven by another table: join (a constant " JOIN x ON x.k = t.id") comes
+ * after the records' table, and key (x.k, equal to t.id) carries the cursor and the order,
+ * so that the planner can walk x in key order and stop at the page's end (CUST-4: the
+ * SQLite full-text index). */
+int rd_rec_list_by(rd_conn *c, const rd_rtype *t, const char *account_id, const char *join,
+                   const char *key, const char *where, const rd_param *p, int np, int64_t after,
+                   int limit, json_t **out, bool *more, rd_err *err);
 
 /* Creates a record from checked input in the caller's account, inside a write transaction
  * the caller holds: applies defaults, runs validate, inserts, runs after_write, writes the

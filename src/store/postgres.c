@@ -17,6 +17,7 @@
 
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/str.h"
 #include "store/store.h"
 
 enum {
@@ -526,6 +527,54 @@ static bool pg_healthy(rd_conn *rc) {
   return true;
 }
 
+/* CUST-4: pg_trgm's GIN index over person_search.doc answers LIKE '%term%' for terms of
+ * 3 characters or more (Debian's postgresql-15 ships the extension; it is trusted, so the
+ * database owner may create it). */
+static const char *pg_migration_extra(int version) {
+  return version == 6 ? "CREATE EXTENSION IF NOT EXISTS pg_trgm;"
+                        "CREATE INDEX person_search_doc ON person_search"
+                        " USING gin (doc gin_trgm_ops);"
+                      : NULL;
+}
+
+/* One LIKE per term of 3 characters or more (the GIN index intersects them); shorter
+ * terms are strpos() filters, which the planner cannot send to the index: a pattern
+ * without a whole trigram would make GIN read every entry. */
+static void pg_search_match(const char *const *terms, int n, rd_buf *cond, char **params,
+                            int *np, const char **join, const char **key) {
+  int k = 0;
+  *join = *key = NULL;
+  rd_buf_adds(cond, "t.id IN (SELECT s.person_id FROM person_search s"
+                    " WHERE s.account_id = t.account_id AND ");
+  for (int pass = 0; pass < 2; pass++) {
+    for (int i = 0; i < n; i++) {
+      bool indexed = rd_utf8_len(terms[i]) >= 3;
+      if (indexed != (pass == 0))
+        continue;
+      rd_buf_adds(cond, k ? " AND " : "");
+      if (!indexed) {
+        rd_buf_adds(cond, "strpos(s.doc, ?) > 0");
+        params[k++] = rd_strdup(terms[i]);
+        continue;
+      }
+      rd_buf_adds(cond, "s.doc LIKE ?");
+      rd_buf like;
+      rd_buf_init(&like);
+      rd_buf_adds(&like, "%");
+      for (const char *p = terms[i]; *p; p++) {
+        if (*p == '%' || *p == '_' || *p == '\\')
+          rd_buf_adds(&like, "\\");
+        rd_buf_add(&like, p, 1);
+      }
+      rd_buf_adds(&like, "%");
+      params[k++] = rd_strdup(rd_buf_cstr(&like));
+      rd_buf_term(&like);
+    }
+  }
+  rd_buf_adds(cond, ")");
+  *np = k;
+}
+
 const rd_store_ops rd_postgres_ops = {
     .name = "postgresql",
     .open = pg_open,
@@ -551,4 +600,6 @@ const rd_store_ops rd_postgres_ops = {
     .healthy = pg_healthy,
     .lock_schema = pg_lock_schema,
     .claim_job = pg_claim_job,
+    .migration_extra = pg_migration_extra,
+    .search_match = pg_search_match,
 };

@@ -287,6 +287,11 @@ int rd_store_migrate(rd_conn *c, rd_err *err) {
     rv = c->ops->exec(c, m->sql, err);
     if (rv)
       goto fail;
+    const char *extra = c->ops->migration_extra ? c->ops->migration_extra(m->version) : NULL;
+    if (extra)
+      rv = c->ops->exec(c, extra, err);
+    if (rv)
+      goto fail;
     char now[RD_TIME_LEN];
     rd_time_now(now);
     rv = rd_sql_exec(c, NULL, err,
@@ -306,10 +311,12 @@ int rd_store_migrate(rd_conn *c, rd_err *err) {
   return 0;
 }
 
+int rd_job_lease_s = RD_JOB_LEASE_S;
+
 int rd_job_claim(rd_conn *c, const char *worker, int64_t *job_id, rd_err *err) {
   char now[RD_TIME_LEN], stale[RD_TIME_LEN];
   rd_time_now(now);
-  time_t t = time(NULL) - RD_JOB_LEASE_S;
+  time_t t = time(NULL) - rd_job_lease_s;
   struct tm tm;
   gmtime_r(&t, &tm);
   strftime(stale, sizeof stale, "%Y-%m-%dT%H:%M:%SZ", &tm); /* the format of rd_time_now */

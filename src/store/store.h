@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/str.h"
 
 typedef struct rd_db rd_db;
 typedef struct rd_conn rd_conn;
@@ -63,6 +64,19 @@ typedef struct rd_store_ops {
    * RD_DONE when there is none. See rd_job_claim. */
   int (*claim_job)(rd_conn *c, const char *worker, const char *now, const char *stale_before,
                    int64_t *job_id, rd_err *err);
+  /* SQL in the backend's own dialect that rd_store_migrate runs right after the portable
+   * migration `version`, in the same transaction (indexes only this engine has), or NULL. */
+  const char *(*migration_extra)(int version);
+  /* CUST-4: appends to cond a condition that holds when the person_search text (migration
+   * 006) of person t contains each of the n terms (normalized text, no spaces; at least
+   * one is 3 characters or longer), using the backend's text index for those of 3
+   * characters or more. The condition may stand in the WHERE of the list of people (alias
+   * t) of account account_id: when the backend wants its index to drive that list in id
+   * order, it sets *join and *key for rd_rec_list_by (record.h), else leaves them NULL.
+   * The text parameters it binds, in order, go to params[0..*np), at most n + 1 of them,
+   * new strings the caller frees with rd_free. */
+  void (*search_match)(const char *const *terms, int n, rd_buf *cond, char **params, int *np,
+                       const char **join, const char **key);
 } rd_store_ops;
 
 extern const rd_store_ops rd_sqlite_ops;
@@ -131,6 +145,9 @@ struct rd_stmt {
  * claim (its worker is presumed dead); attempts counts the claims. Jobs are created and
  * finished with portable SQL by their owners. */
 #define RD_JOB_LEASE_S 300
+/* The lease rd_job_claim applies, in seconds (RD_JOB_LEASE_S unless the daemon was told
+ * otherwise with --job-lease; tests shorten it to resume a killed worker's job). */
+extern int rd_job_lease_s;
 
 /* Claims a job for worker (a name saying which process and thread, for operators).
  * Returns RD_ROW with *job_id set, RD_DONE when no job is waiting, or RD_E* with err.

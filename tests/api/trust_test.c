@@ -225,6 +225,51 @@ Test(trust, TRUST3_view_lists_need_staff_and_page) {
   th_resp_free(&r);
 }
 
+/* Every page through the cursor, as "id,id,...". */
+static void all_pages(const char *token, const char *first, char *out, size_t cap) {
+  char path[256];
+  snprintf(path, sizeof path, "%s", first);
+  out[0] = 0;
+  for (int page = 0; page < 20; page++) {
+    th_resp r = th_get(&S, token, path);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    size_t i;
+    json_t *o;
+    json_array_foreach(r.json, i, o) {
+      size_t n = strlen(out);
+      snprintf(out + n, cap - n, "%s%lld", n ? "," : "",
+               json_integer_value(json_object_get(o, "id")));
+    }
+    const char *link = th_header(&r, "Link");
+    const char *lt = link ? strchr(link, '<') : NULL, *gt = lt ? strchr(lt, '>') : NULL;
+    if (lt && gt)
+      snprintf(path, sizeof path, "%.*s", (int)(gt - lt - 1), lt + 1);
+    th_resp_free(&r);
+    if (!lt || !gt)
+      return;
+  }
+  cr_assert_fail("more than 20 pages");
+}
+
+Test(trust, TRUST3_view_pages_are_exact_when_agreements_share_an_organization) {
+  /* Each source of a page is read from the cursor and cut at the page's length
+   * (trust.c, FOREIGN_PAGE): three SLAs for cust_org must not hide cust_org2 behind it. */
+  trust(msp, "cust");
+  for (int i = 0; i < 3; i++)
+    sla("2020-01-01", NULL, false);
+  long long svc = th_create(&S, msp, "/v1/services", "{s:s,s:{s:I}}", "name", "Backup",
+                            "provider", "id", msp_org);
+  th_create(&S, msp, "/v1/slas", "{s:{s:I},s:{s:I},s:s}", "service", "id", svc, "customer", "id",
+            cust_org2, "start_date", "2020-01-01");
+  char got[256], want[256];
+  all_pages(msp, "/v1/organizations/all?per_page=1", got, sizeof got);
+  snprintf(want, sizeof want, "%lld,%lld,%lld", msp_org, cust_org, cust_org2);
+  cr_assert_str_eq(got, want);
+  all_pages(msp, "/v1/organizations/trusted?per_page=1", got, sizeof got);
+  snprintf(want, sizeof want, "%lld,%lld", cust_org, cust_org2);
+  cr_assert_str_eq(got, want);
+}
+
 Test(trust, TRUST4_foreign_record_shows_only_name_picture_contact) {
   trust(msp, "cust");
   trust(cust, "msp");

@@ -12,6 +12,8 @@
 #include "fuzz_json_body.c"
 #define RD_FUZZ_QUERY_ENTRY rd_fuzz_query
 #include "fuzz_query.c"
+#define RD_FUZZ_CSV_ENTRY rd_fuzz_csv
+#include "fuzz_csv.c"
 
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -68,5 +70,21 @@ Test(fuzz_replay, generated_extremes) {
   cr_assert_eq(rd_fuzz_json_body(buf, 2 * n), 0);
   memset(buf, 'A', 4096);
   cr_assert_eq(rd_fuzz_query(buf, 4096), 0);
+  free(buf);
+}
+
+Test(fuzz_replay, csv_corpus) {
+  cr_assert_geq(replay("fuzz_csv", rd_fuzz_csv), 5, "the corpus is missing");
+}
+
+/* IMP-5: a record over RD_CSV_RECORD_MAX (a quote never closed), too big to keep as a file. */
+Test(fuzz_replay, csv_generated_extremes) {
+  size_t n = RD_CSV_RECORD_MAX + 4096;
+  uint8_t *buf = malloc(n + 8);
+  memcpy(buf, "\x08a\n\"", 4);
+  memset(buf + 4, 'y', n);
+  cr_assert_eq(rd_fuzz_csv(buf, n + 4), 0);
+  buf[0] = 0xF2; /* utf-16le, chunks of 16 */
+  cr_assert_eq(rd_fuzz_csv(buf, n + 4), 0);
   free(buf);
 }

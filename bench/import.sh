@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# The customer import benchmark (IMP-5, PERF-2): generates BENCH_IMPORT_ROWS (1,000,000)
+# customers in the seed's template (bench/gen_customers.py: 1,000 companies with 5
+# departments each, every tenth customer the line manager of the nine after it, one in a
+# hundred naming a manager further down the file, countries by name and code, some quoted
+# multi-line notes), then measures in the same run
+#   - the floor: sqlite3's own `.import --csv` of the same file into a plain table of TEXT
+#     columns (no validation, no indexes);
+#   - `rolodesk import people` of the file into a fresh SQLite database: the whole command
+#     (store and check the file, every row validated and written by the API's rules, the
+#     per-row report), timed and its peak RSS taken with /usr/bin/time -v;
+#   - the same on PostgreSQL (BENCH_IMPORT_PG_ROWS rows, default the same) when
+#     scripts/pg-test.sh can start a server.
+# Prints rows/s, the ratio to the floor and peak RSS; targets on SQLite (PERF-2): at least
+# 100,000 validated rows/s, at least half the floor's rate, peak RSS under 64 MB. Not part
+# of the tests' pass/fail. The table also goes to bench/out/import.md.
+#
+# Usage: bench/import.sh BUILD_DIR
+# Knobs: BENCH_IMPORT_ROWS (1000000), BENCH_IMPORT_PG_ROWS, BENCH_BACKENDS ("sqlite postgresql").
+set -euo pipefail
+
+build=${1:?usage: bench/import.sh BUILD_DIR}
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "$build" && pwd)
+rows=${BENCH_IMPORT_ROWS:-1000000}
+pg_rows=${BENCH_IMPORT_PG_ROWS:-$rows}
+backends=${BENCH_BACKENDS:-sqlite postgresql}
+
+[ -x "$build/rolodesk" ] || { echo "import bench: $build/rolodesk is missing; build first (make)" >&2; exit 1; }
+for cmd in sqlite3 python3 /usr/bin/time; do
+  command -v "$cmd" >/dev/null || { echo "import bench: $cmd is missing" >&2; exit 1; }
+done
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+work=$(mktemp -d /tmp/rdimport.XXXXXX)
+pgdir=""
+cleanup() {
+  if [ -n "$pgdir" ]; then
+    "$root/scripts/pg-test.sh" stop "$pgdir" >/dev/null 2>&1 || true
+    rm -rf "$pgdir"
+  fi
+  [ -n "${BENCH_KEEP:-}" ] && echo "import bench: kept $work" >&2 || rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'echo "import bench: interrupted" >&2; exit 130' INT TERM
+
+# Elapsed seconds and peak RSS (MB) of a command, from /usr/bin/time -v, into $secs $rss,
+# and the peak of its anonymous memory (RssAnon, sampled every 0.2 s) into $anon: SQLite
+# maps the database file (PRAGMA mmap_size), and those pages, the OS's file cache, count in
+# RSS too.
+timed() {
+  local log=$1
+  shift
+  /usr/bin/time -v "$@" >"$log.out" 2>"$log.err" &
+  local tpid=$! peak=0 kb child
+  while kill -0 "$tpid" 2>/dev/null; do
+    child=$(pgrep -P "$tpid" | head -1 || true)
+    if [ -n "$child" ]; then
+      kb=$(awk '/^RssAnon:/ { print $2 }' "/proc/$child/status" 2>/dev/null || echo 0)
+      [ "${kb:-0}" -gt "$peak" ] && peak=$kb
+    fi
+    sleep 0.2
+  done
+  wait "$tpid" || { cat "$log.err" >&2; return 1; }
+  anon=$(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }')
+  secs=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0;
+           for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$log.err")
+  rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$log.err")
+}
+
+echo "import bench: generating $rows customers" >&2
+python3 "$root/bench/gen_customers.py" "$rows" >"$work/people.csv"
+size_mb=$(du -m "$work/people.csv" | cut -f1)
+
+cols=$(head -1 "$work/people.csv" | tr -d '\r' | awk -F, '{ for (i = 1; i <= NF; i++) printf "%sc%d TEXT", (i > 1 ? ", " : ""), i }')
+sqlite3 "$work/raw.db" "CREATE TABLE raw ($cols);"
+echo "import bench: sqlite3 .import (the floor)" >&2
+timed "$work/raw" sqlite3 "$work/raw.db" ".import --csv --skip 1 $work/people.csv raw"
+raw_rows=$(sqlite3 "$work/raw.db" "SELECT COUNT(*) FROM raw")
+floor_secs=$secs floor_rss=$rss floor_anon=$anon
+floor_rate=$(awk -v n="$raw_rows" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
+
+declare -A res
+run_import() { # backend db-uri rows-file
+  local b=$1 db=$2 file=$3
+  "$build/rolodesk" --db "$db" init >/dev/null
+  "$build/rolodesk" --db "$db" account create bench "Bench" >/dev/null
+  echo "import bench: rolodesk import on $b" >&2
+  timed "$work/$b" "$build/rolodesk" --db "$db" import people "$file" --account bench \
+    --ignore-first-line --data "$work/$b.data"
+  local created failed n
+  n=$(awk '$1 == "rows" { print $2 }' "$work/$b.out")
+  created=$(awk '$1 == "created" { print $2 }' "$work/$b.out")
+  failed=$(awk '$1 == "failed" { print $2 }' "$work/$b.out")
+  res[$b]="$n $created $failed $secs $rss $anon"
+}
+
+for b in $backends; do
+  case $b in
+    sqlite) run_import sqlite "$work/rolodesk.db" "$work/people.csv" || echo "import bench: SQLite run failed" >&2 ;;
+    postgresql)
+      pgdir=$(mktemp -d /tmp/rdimportpg.XXXXXX)
+      if uri=$("$root/scripts/pg-test.sh" start "$pgdir" 2>"$work/pg.err") &&
+        psql -q "$uri/postgres" -c 'CREATE DATABASE imports' >/dev/null 2>"$work/pg.err"; then
+        file="$work/people.csv"
+        if [ "$pg_rows" != "$rows" ]; then
+          head -n $((pg_rows + 1)) "$work/people.csv" >"$work/people_pg.csv"
+          file="$work/people_pg.csv"
+        fi
+        run_import postgresql "$uri/imports" "$file" || echo "import bench: PostgreSQL run failed" >&2
+      else
+        echo "import bench: PostgreSQL skipped: $(tail -1 "$work/pg.err")" >&2
+      fi ;;
+  esac
+done
+
+mkdir -p "$root/bench/out"
+table="$root/bench/out/import.md"
+{
+  echo "rolodesk import bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores," \
+    "$rows generated customers ($size_mb MB), load average before: $load_before, after:" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  echo "| what | rows | created | failed | seconds | rows/s | vs sqlite3 .import | peak RSS MB | peak anon MB |"
+  echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+  echo "| sqlite3 .import (floor, no validation) | $raw_rows | - | - | $floor_secs | $floor_rate | 100% | $floor_rss | $floor_anon |"
+  for b in $backends; do
+    [ -n "${res[$b]:-}" ] || continue
+    read -r n created failed s r a <<<"${res[$b]}"
+    rate=$(awk -v n="$n" -v s="$s" 'BEGIN { printf "%.0f", n / s }')
+    ratio=$(awk -v r="$rate" -v f="$floor_rate" 'BEGIN { printf "%.1f%%", 100 * r / f }')
+    echo "| rolodesk import people ($b) | $n | $created | $failed | $s | $rate | $ratio | $r | $a |"
+  done
+} >"$table"
+echo
+cat "$table"

@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# The trusted-accounts benchmark (issue 4, PERF-2): the All Organizations view of an MSP
+# account that trusts and is trusted by 1,000 customer accounts. bench_load --trust loads,
+# into a fresh database, the account "msp" (100 organizations, 10 services) and customer
+# accounts c0001..c1000 of 10 organizations each, each organization the customer of one
+# active SLA of the MSP; so the MSP's view holds 10,100 organizations (10,000 of them
+# foreign) and a customer's view its 10 own plus the 10 provider organizations of its
+# SLAs. It then starts rolodeskd on a free loopback port and measures with wrk
+#   - GET /healthz                                the floor: no database, a fixed body
+#   - GET /v1/organizations?per_page=25           the MSP's own list, no trust: what a
+#                                                 page costs without the view
+#   - GET /v1/organizations/all?per_page=25|100   first page, for the MSP
+#   - the same with a cursor deep in the view: the Link header of the 25-row pages
+#     followed BENCH_TRUST_DEEP (200) times, i.e. after row 5,000; the 100-row page uses
+#     the same cursor
+#   - GET /v1/organizations/all?per_page=25|100   for customer c0500 (its whole view fits
+#     on the first page, so it has no deep page)
+# and prints one table like bench/run.sh's (also written to bench/out/trust.md), SQLite and
+# PostgreSQL side by side. Not part of the tests' pass/fail.
+#
+# Usage: bench/trust.sh BUILD_DIR
+# Knobs (environment): those of bench/run.sh (BENCH_DURATION, BENCH_THREADS,
+# BENCH_CONNECTIONS, BENCH_DAEMON_THREADS, BENCH_BACKENDS) and BENCH_TRUST_CUSTOMERS
+# (1000), BENCH_TRUST_ORGS (10 per customer), BENCH_TRUST_SLAS (10 per customer: one per
+# organization; 1 leaves the MSP 1,000 foreign organizations), BENCH_TRUST_DEEP (200).
+set -euo pipefail
+
+build=${1:?usage: bench/trust.sh BUILD_DIR}
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "$build" && pwd)
+customers=${BENCH_TRUST_CUSTOMERS:-1000}
+cust_orgs=${BENCH_TRUST_ORGS:-10}
+slas=${BENCH_TRUST_SLAS:-$cust_orgs}
+deep=${BENCH_TRUST_DEEP:-200}
+duration=${BENCH_DURATION:-10s}
+wrk_threads=${BENCH_THREADS:-2}
+conns=${BENCH_CONNECTIONS:-50}
+backends=${BENCH_BACKENDS:-sqlite postgresql}
+
+for prog in rolodesk rolodeskd bench_load; do
+  [ -x "$build/$prog" ] || { echo "bench: $build/$prog is missing; build first (make)" >&2; exit 1; }
+done
+command -v wrk >/dev/null || { echo "bench: wrk is missing (scripts/deps.sh installs it)" >&2; exit 1; }
+command -v curl >/dev/null || { echo "bench: curl is missing" >&2; exit 1; }
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+work=$(mktemp -d /tmp/rdbench-trust.XXXXXX)
+daemon_pid=""
+pgdir=""
+
+stop_daemon() {
+  [ -n "$daemon_pid" ] || return 0
+  kill -TERM "$daemon_pid" 2>/dev/null || true
+  for _ in $(seq 100); do
+    kill -0 "$daemon_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$daemon_pid" 2>/dev/null || true
+  wait "$daemon_pid" 2>/dev/null || true
+  daemon_pid=""
+}
+
+cleanup() {
+  stop_daemon
+  if [ -n "$pgdir" ]; then
+    "$root/scripts/pg-test.sh" stop "$pgdir" >/dev/null 2>&1 || true
+    rm -rf "$pgdir"
+    pgdir=""
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
+
+# Latency as wrk prints it (176.00us, 13.61ms, 1.20s) in milliseconds.
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+    printf "%.2f", n }'
+}
+
+# run_wrk NAME URL [TOKEN]: sets RPS, P50, P90, P99 (ms) and ERRS for one scenario.
+run_wrk() {
+  local name=$1 url=$2 token=${3:-} out="$work/wrk-$1.txt"
+  local hdr=()
+  [ -n "$token" ] && hdr=(-H "Authorization: Bearer $token")
+  wrk -t"$wrk_threads" -c"$conns" -d"$duration" --latency "${hdr[@]}" "$url" >"$out"
+  RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+  P50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+  P90=$(to_ms "$(awk '$1 == "90%" { print $2 }' "$out")")
+  P99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+  ERRS=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { n += 1 } END { print n + 0 }' "$out")
+  [ "$ERRS" = 0 ] || echo "bench: $name: wrk saw errors:" "$(grep -E 'Non-2xx|Socket errors' "$out")" >&2
+}
+
+# rows TOKEN URL: how many records the page answers (a 401 or an empty page would be fast
+# and meaningless).
+rows() {
+  curl -fsS -H "Authorization: Bearer $1" "$2" | grep -o '"account":' | wc -l
+}
+
+declare -A result # result[backend:scenario] = "rps p50 p90 p99 errs"
+declare -A note   # note[backend] = why it was skipped or what it loaded
+scenarios=(healthz own25 msp25 msp100 msp25deep msp100deep cust25 cust100)
+all=/v1/organizations/all
+declare -A label=([healthz]="GET /healthz (floor)"
+  [own25]="MSP: GET /v1/organizations?per_page=25 (own only)"
+  [msp25]="MSP: GET $all?per_page=25" [msp100]="MSP: GET $all?per_page=100"
+  [msp25deep]="MSP: per_page=25, $deep pages in" [msp100deep]="MSP: per_page=100, same cursor"
+  [cust25]="customer: GET $all?per_page=25" [cust100]="customer: GET $all?per_page=100")
+
+skip() { # backend message
+  note[$1]=$2
+  echo "bench: $1: $2" >&2
+}
+
+bench_backend() {
+  local backend=$1 db=$2 ids
+  echo "== $backend: loading an MSP and $customers trusted customer accounts" >&2
+  if ! ids=$("$build/bench_load" --db "$db" --trust "$customers" --orgs "$cust_orgs" \
+    --slas "$slas" 2>"$work/load.err"); then
+    skip "$backend" "loader failed: $(tail -1 "$work/load.err")"
+    return 0
+  fi
+  cat "$work/load.err" >&2
+  note[$backend]="$(sed 's/^bench_load: //' "$work/load.err")"
+  local msp=${ids%% *} customer=${ids##* } msp_token cust_token
+  if ! msp_token=$("$build/rolodesk" --db "$db" token create --account "$msp" --username admin \
+    2>"$work/token.err") ||
+    ! cust_token=$("$build/rolodesk" --db "$db" token create --account "$customer" \
+      --username admin 2>"$work/token.err"); then
+    skip "$backend" "token create failed: $(tail -1 "$work/token.err")"
+    return 0
+  fi
+  rm -f "$work/port"
+  local args=(--db "$db" --listen 127.0.0.1:0 --port-file "$work/port" --data "$work/data-$backend"
+    --quiet)
+  [ -n "${BENCH_DAEMON_THREADS:-}" ] && args+=(--threads "$BENCH_DAEMON_THREADS")
+  "$build/rolodeskd" "${args[@]}" 2>"$work/daemon-$backend.log" &
+  daemon_pid=$!
+  for _ in $(seq 100); do
+    [ -s "$work/port" ] && break
+    kill -0 "$daemon_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ ! -s "$work/port" ]; then
+    skip "$backend" "rolodeskd did not start: $(tail -1 "$work/daemon-$backend.log")"
+    stop_daemon
+    return 0
+  fi
+  local base="http://127.0.0.1:$(cat "$work/port")"
+  # The deep cursor: follow the server's own Link header, as a client paging through would.
+  local next="$all?per_page=25" cursor="" i
+  for ((i = 0; i < deep; i++)); do
+    next=$(curl -fsS -o /dev/null -D - -H "Authorization: Bearer $msp_token" "$base$next" |
+      sed -n 's/^[Ll]ink: <\([^>]*\)>; rel="next".*/\1/p' | tr -d '\r')
+    [ -n "$next" ] || break
+  done
+  cursor=${next##*cursor=}
+  if [ -z "$next" ] || [ -z "$cursor" ]; then
+    skip "$backend" "the MSP's view ended before $deep pages of 25"
+    stop_daemon
+    return 0
+  fi
+  declare -A path=([healthz]="/healthz" [own25]="/v1/organizations?per_page=25" [msp25]="$all?per_page=25" [msp100]="$all?per_page=100"
+    [msp25deep]="$all?per_page=25&cursor=$cursor" [msp100deep]="$all?per_page=100&cursor=$cursor"
+    [cust25]="$all?per_page=25" [cust100]="$all?per_page=100")
+  declare -A token=([healthz]="" [own25]=$msp_token [msp25]=$msp_token [msp100]=$msp_token [msp25deep]=$msp_token
+    [msp100deep]=$msp_token [cust25]=$cust_token [cust100]=$cust_token)
+  local cust_view=$((cust_orgs + (slas < 10 ? slas : 10)))
+  declare -A want=([own25]=25 [msp25]=25 [msp100]=100 [msp25deep]=25 [msp100deep]=100
+    [cust25]=$((cust_view < 25 ? cust_view : 25)) [cust100]=$((cust_view < 100 ? cust_view : 100)))
+  local s n
+  for s in "${!want[@]}"; do
+    n=$(rows "${token[$s]}" "$base${path[$s]}") || true
+    if [ "$n" != "${want[$s]}" ]; then
+      skip "$backend" "${label[$s]} answered $n records, not ${want[$s]}"
+      stop_daemon
+      return 0
+    fi
+  done
+  echo "== $backend: warming up" >&2
+  wrk -t"$wrk_threads" -c"$conns" -d2s -H "Authorization: Bearer $msp_token" \
+    "$base${path[msp25]}" >/dev/null
+  for s in "${scenarios[@]}"; do
+    echo "== $backend: ${label[$s]} for $duration" >&2
+    run_wrk "$backend-$s" "$base${path[$s]}" "${token[$s]}"
+    result[$backend:$s]="$RPS $P50 $P90 $P99 $ERRS"
+  done
+  stop_daemon
+}
+
+for backend in $backends; do
+  case $backend in
+  sqlite)
+    bench_backend sqlite "$work/trust.db"
+    ;;
+  postgresql)
+    if [ ! -x "$root/scripts/pg-test.sh" ]; then
+      skip postgresql "skipped: scripts/pg-test.sh is not there"
+      continue
+    fi
+    # Its own directory outside $work: as root the server runs as another user, who must
+    # be able to reach it (mktemp's 0700 parent would stop it).
+    pgdir=$(mktemp -d /tmp/rdbench-trust-pg.XXXXXX)
+    if ! uri=$("$root/scripts/pg-test.sh" start "$pgdir" 2>"$work/pg.err"); then
+      skip postgresql "skipped: pg-test.sh start failed: $(tail -1 "$work/pg.err")"
+      continue
+    fi
+    if ! psql -q "$uri/postgres" -c 'CREATE DATABASE bench' >/dev/null 2>"$work/pg.err"; then
+      skip postgresql "skipped: CREATE DATABASE failed: $(tail -1 "$work/pg.err")"
+    else
+      bench_backend postgresql "$uri/bench"
+    fi
+    "$root/scripts/pg-test.sh" stop "$pgdir" >/dev/null 2>&1 || true
+    rm -rf "$pgdir"
+    pgdir=""
+    ;;
+  *)
+    echo "bench: unknown backend $backend" >&2
+    exit 2
+    ;;
+  esac
+done
+
+# One table, the backends side by side.
+cell() { # backend scenario -> "| rps | p50 | p90 | p99 | ratio "
+  local r=${result[$1:$2]:-} floor=${result[$1:healthz]:-}
+  if [ -z "$r" ]; then
+    printf '| %s | %s | %s | %s | %s ' - - - - -
+    return
+  fi
+  set -- $r
+  local ratio="-"
+  [ -n "$floor" ] && ratio=$(awk -v a="$1" -v b="${floor%% *}" 'BEGIN { printf "%.1f%%", b ? 100 * a / b : 0 }')
+  [ "$5" = 0 ] || ratio="$ratio (errors: $5)"
+  printf '| %s | %s | %s | %s | %s ' "$1" "$2" "$3" "$4" "$ratio"
+}
+
+mkdir -p "$root/bench/out"
+table="$root/bench/out/trust.md"
+{
+  echo "rolodesk trust bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores" \
+    "($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), MSP with $customers" \
+    "trusted customer accounts ($cust_orgs organizations and $slas active SLAs each)," \
+    "wrk -t$wrk_threads -c$conns -d$duration, rolodeskd threads: ${BENCH_DAEMON_THREADS:-one per core}," \
+    "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  printf '| scenario '
+  for b in $backends; do printf '| %s req/s | p50 ms | p90 ms | p99 ms | vs floor ' "$b"; done
+  echo '|'
+  printf '|---'
+  for b in $backends; do printf '|--:|--:|--:|--:|--:'; done
+  echo '|'
+  for s in "${scenarios[@]}"; do
+    printf '| %s ' "${label[$s]}"
+    for b in $backends; do cell "$b" "$s"; done
+    echo '|'
+  done
+  for b in $backends; do
+    [ -z "${note[$b]:-}" ] || { echo; echo "$b: ${note[$b]}"; }
+  done
+} >"$table"
+echo
+cat "$table"

@@ -1,0 +1,1697 @@
+/* Customer imports: see import.h. Every rule a row must pass is the API's: the record is
+ * checked with rd_rec_check and written with rd_rec_create / rd_rec_update of
+ * rd_person_type (whose validate hook runs rd_customer_check: countries, settings-gated
+ * fields, time zones, custom fields...), organizational units with rd_org_type. This file
+ * only turns CSV records into those inputs, resolves the references the template names by
+ * text (company, department, partner email, line manager username), and keeps the report.
+ *
+ * Each row runs under a SAVEPOINT inside its batch's transaction, so a row is stored
+ * entirely or not at all (IMP-3) and one failing row does not spoil its batch (PostgreSQL
+ * aborts a transaction on the first failed statement; rolling back to the savepoint
+ * clears that). */
+#include "domain/import.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/str.h"
+#include "base/time.h"
+#include "domain/account.h"
+#include "domain/org.h"
+#include "domain/person.h"
+#include "domain/record.h"
+
+#define PEOPLE_MANAGERS (RD_ROLE_ACCOUNT_ADMINISTRATOR | RD_ROLE_SUPERVISOR)
+
+/* ---- targets: the template's columns (seed 004, in its order), then a few more ---- */
+
+enum {
+  T_TITLE, T_FIRST, T_LAST, T_EMAIL, T_COMPANY, T_DEPARTMENT, T_COMPANY_CONTACT,
+  T_DEPARTMENT_CONTACT, T_ADDRESS1, T_ADDRESS2, T_CITY, T_STATE, T_POSTCODE, T_COUNTRY,
+  T_PHONE, T_MOBILE, T_FAX, T_PAGER, T_USERNAME, T_PASSWORD, T_PARTNER_EMAIL, T_CUSTOM1,
+  T_CUSTOM2, T_CUSTOM3, T_CUSTOM4, T_CUSTOM5, T_NOTES, T_LOCALE, T_LINE_MANAGER,
+  T_TEMPLATE_END, /* columns below are accepted but not in the seed's template */
+  T_TIME_ZONE = T_TEMPLATE_END, T_ROOM, T_SEND_TO, T_SMS_OVERRIDE, T_COUNT
+};
+
+typedef struct target {
+  const char *name;   /* in mappings: the person field where there is one */
+  const char *header; /* the template's spelling */
+  const char *field;  /* person field, NULL for the import's own columns */
+  const char *type;   /* as the seed writes it */
+  int max;            /* the limit the rules enforce (0: none) */
+  bool required;
+  const char *aliases; /* further header spellings, normalized, space-separated */
+  const char *description;
+} target;
+
+static const target TARGETS[T_COUNT] = {
+    {"title", "Title", "title", "char", 128, false, "", "Only when titles are enabled (account setting titles_enabled)."},
+    {"first_name", "First Name", "first_name", "char", 64, true, "forename givenname", NULL},
+    {"last_name", "Last Name", "last_name", "char", 64, true, "surname familyname", NULL},
+    {"primary_email", "Email Address", "primary_email", "char", 64, true, "email emailaddress mail", "Unique in the account (with the aliases)."},
+    {"company", "Company", NULL, "char", 128, false, "organization organisation orgunit", "Organizational unit; created when the account has none of that name."},
+    {"department", "Department", NULL, "char", 128, false, "dept", "Organizational unit under the company; created when missing."},
+    {"primary_company_contact", "Primary Company Contact", NULL, "int", 1, false, "companycontact", "1: the customer is a primary contact of the company; empty or 0: not."},
+    {"primary_department_contact", "Primary Department Contact", NULL, "int", 1, false, "departmentcontact", "1: the customer is a primary contact of the department; empty or 0: not."},
+    {"address_1", "Address 1", "address_1", "char", 128, false, "address addressline1 street", NULL},
+    {"address_2", "Address 2", "address_2", "char", 128, false, "addressline2", NULL},
+    {"city", "City", "city", "char", 64, false, "town", NULL},
+    {"state", "State", "state", "char", 32, false, "province region", NULL},
+    {"postcode", "Postcode/ Zip", "postcode", "char", 20, false, "zip zipcode postalcode zippostcode postcode", NULL},
+    {"country", "Country", "country", "char", 64, false, "", "ISO 3166 name or code (Netherlands, NL, NLD); an unknown country fails the row."},
+    {"phone", "Phone", "phone", "char", 20, false, "telephone phonenumber", NULL},
+    {"mobile", "Mobile", "mobile", "char", 20, false, "cell mobilephone", NULL},
+    {"fax", "Fax", "fax", "char", 20, false, "", NULL},
+    {"pager", "Pager", "pager", "char", 32, false, "", NULL},
+    {"username", "Username", "username", "char", 64, true, "login loginname", "Unique: an existing username updates that person; twice in one file fails the second."},
+    {"password", "Password", "password", "char", 64, false, "", "8 characters or more; empty: no usable password until one is set or mailed (CUST-6)."},
+    {"partner_email", "Partners Email", NULL, "char", 64, false, "partneremail partnersemail partner customerof", "An email address of a partner organization (only when customer_partner_editable)."},
+    {"custom1", "Custom1", NULL, "char", 256, false, "", "The account's first person custom field."},
+    {"custom2", "Custom2", NULL, "char", 256, false, "", "The account's second person custom field."},
+    {"custom3", "Custom3", NULL, "char", 256, false, "", "The account's third person custom field."},
+    {"custom4", "Custom4", NULL, "char", 256, false, "", "The account's fourth person custom field."},
+    {"custom5", "Custom5", NULL, "char", 256, false, "", "The account's fifth person custom field."},
+    {"notes", "Notes", "notes", "clob", 65536, false, "", NULL},
+    {"email_locale", "Locale", "email_locale", "char", 5, false, "locale emaillocale language", "Empty: the account's default email locale."},
+    {"line_manager_username", "Line Manager Username", NULL, "char", 128, false, "linemanager manager", "A customer's username, in the account or anywhere in the same file."},
+    {"time_zone", "Time Zone", "time_zone", "char", 64, false, "timezone tz", "IANA name such as Europe/Amsterdam."},
+    {"room", "Room", "room", "char", 64, false, "", "Only when rooms are displayed (rooms_displayed)."},
+    {"send_to", "Send To", "send_to", "char", 64, false, "sendto", NULL},
+    {"sms_override", "SMS Override", "sms_override", "char", 64, false, "smsoverride", NULL},
+};
+
+const char *rd_import_target_name(int t) {
+  return t >= 0 && t < T_COUNT ? TARGETS[t].name : NULL;
+}
+
+/* Lower-case letters and digits only; stops at '(' ("First Name(char 64)"). */
+static void normalize(const char *in, char *out, size_t cap) {
+  size_t n = 0;
+  for (const unsigned char *p = (const unsigned char *)in; *p && *p != '(' && n + 1 < cap; p++) {
+    if (*p >= 'A' && *p <= 'Z')
+      out[n++] = (char)(*p - 'A' + 'a');
+    else if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
+      out[n++] = (char)*p;
+  }
+  out[n] = 0;
+}
+
+int rd_import_target(const char *name) {
+  char key[64], cand[64];
+  if (!name)
+    return -1;
+  normalize(name, key, sizeof key);
+  if (!key[0])
+    return -1;
+  for (int t = 0; t < T_COUNT; t++) {
+    normalize(TARGETS[t].name, cand, sizeof cand);
+    if (!strcmp(key, cand))
+      return t;
+    normalize(TARGETS[t].header, cand, sizeof cand);
+    if (!strcmp(key, cand))
+      return t;
+    const char *a = TARGETS[t].aliases;
+    while (*a) {
+      size_t len = strcspn(a, " ");
+      if (len == strlen(key) && !strncmp(a, key, len))
+        return t;
+      a += len;
+      a += *a == ' ';
+    }
+  }
+  return -1;
+}
+
+const char *rd_import_template_csv(void) {
+  /* IMP-1: the seed's columns, names and order; CRLF as spreadsheets write it. */
+  return "Title,First Name,Last Name,Email Address,Company,Department,Primary Company Contact,"
+         "Primary Department Contact,Address 1,Address 2,City,State,Postcode/ Zip,Country,Phone,"
+         "Mobile,Fax,Pager,Username,Password,Partners Email,Custom1,Custom2,Custom3,Custom4,"
+         "Custom5,Notes,Locale,Line Manager Username\r\n";
+}
+
+json_t *rd_import_template_describe(void) {
+  json_t *cols = json_array();
+  for (int t = 0; t < T_COUNT; t++) {
+    const target *g = &TARGETS[t];
+    json_t *c = json_pack("{s:s,s:s,s:s,s:b,s:b}", "column", g->header, "target", g->name,
+                          "type", g->type, "required", g->required, "in_template",
+                          t < T_TEMPLATE_END);
+    if (g->max)
+      json_object_set_new(c, "max_length", json_integer(g->max));
+    if (g->description)
+      json_object_set_new(c, "description", json_string(g->description));
+    json_array_append_new(cols, c);
+  }
+  return json_pack("{s:s,s:o,s:[s,s,s],s:[s,s,s]}", "type", "people", "columns", cols,
+                   "encodings", "UTF-8 (with or without BOM)", "UTF-16 with BOM",
+                   "any charset iconv knows, declared (charset=windows-1252)", "separators",
+                   "comma", "semicolon", "tab");
+}
+
+/* ---- mapping ---- */
+
+/* The name a report gives column col of m (the file's header, else the template's). */
+static const char *column_name(const rd_import_map *m, int col, char *buf, size_t cap) {
+  if (col >= 0 && col < m->ncols && m->header[col][0])
+    return m->header[col];
+  if (col >= 0 && col < m->ncols && m->target[col] >= 0)
+    return TARGETS[m->target[col]].header;
+  snprintf(buf, cap, "field %d", col + 1);
+  return buf;
+}
+
+/* The column mapped to target t, or -1. */
+static int column_of(const rd_import_map *m, int t) {
+  for (int i = 0; i < m->ncols; i++)
+    if (m->target[i] == t)
+      return i;
+  return -1;
+}
+
+/* The report's name for target t: its column's header, else the template's. */
+static const char *target_column(const rd_import_map *m, int t) {
+  int col = column_of(m, t);
+  if (col >= 0 && m->header[col][0])
+    return m->header[col];
+  return TARGETS[t].header;
+}
+
+int rd_import_map_build(const rd_csv_row *header, json_t *overrides, rd_import_map *m,
+                        rd_err *err) {
+  memset(m, 0, sizeof *m);
+  if (header) {
+    m->ncols = header->nfields;
+    for (int i = 0; i < header->nfields; i++) {
+      snprintf(m->header[i], sizeof m->header[i], "%s", header->fields[i]);
+      m->target[i] = rd_import_target(header->fields[i]);
+    }
+  } else {
+    /* No header: the columns are the template's, in its order. */
+    m->ncols = T_TEMPLATE_END;
+    for (int i = 0; i < T_TEMPLATE_END; i++)
+      m->target[i] = i;
+  }
+  if (overrides && !json_is_object(overrides))
+    return rd_err_field(err, "mapping", "must be an object of column index to target");
+  const char *k;
+  json_t *v;
+  json_object_foreach(overrides, k, v) {
+    int64_t col = -1;
+    char path[RD_ERR_FIELD_MAX];
+    snprintf(path, sizeof path, "mapping.%.100s", k);
+    if (!rd_parse_i64(k, &col) || col < 0 || col >= RD_CSV_FIELDS_MAX) {
+      rd_err_field(err, path, "keys are column indexes from 0");
+      continue;
+    }
+    if (col >= m->ncols) {
+      if (header) {
+        rd_err_field(err, path, "the file has %d columns", m->ncols);
+        continue;
+      }
+      for (int i = m->ncols; i <= col; i++)
+        m->target[i] = -1;
+      m->ncols = (int)col + 1;
+    }
+    if (json_is_null(v)) {
+      m->target[col] = -1;
+    } else if (!json_is_string(v) || rd_import_target(json_string_value(v)) < 0) {
+      rd_err_field(err, path, "unknown target (see GET /v1/imports/templates/people.csv?describe=true)");
+    } else {
+      m->target[col] = rd_import_target(json_string_value(v));
+    }
+  }
+  if (err && err->code)
+    return err->code;
+  for (int i = 0; i < m->ncols; i++)
+    for (int j = i + 1; j < m->ncols; j++)
+      if (m->target[i] >= 0 && m->target[i] == m->target[j]) {
+        char a[32], b[32];
+        rd_err_field(err, "mapping", "columns '%s' and '%s' both map to %s",
+                     column_name(m, i, a, sizeof a), column_name(m, j, b, sizeof b),
+                     TARGETS[m->target[i]].name);
+        m->target[j] = -1;
+      }
+  for (int t = 0; t < T_COUNT; t++)
+    if (TARGETS[t].required && column_of(m, t) < 0)
+      rd_err_field(err, "mapping", "no column for the required field '%s'", TARGETS[t].header);
+  return err && err->code ? err->code : 0;
+}
+
+json_t *rd_import_map_json(const rd_import_map *m) {
+  json_t *o = json_object();
+  for (int i = 0; i < m->ncols; i++) {
+    char key[16];
+    snprintf(key, sizeof key, "%d", i);
+    json_object_set_new(o, key, m->target[i] >= 0 ? json_string(TARGETS[m->target[i]].name)
+                                                  : json_null());
+  }
+  return o;
+}
+
+/* Whether s (len bytes) holds nothing but spaces. */
+static bool empty(const char *s, size_t len) {
+  for (size_t i = 0; i < len; i++)
+    if (s[i] != ' ' && s[i] != '\t')
+      return false;
+  return true;
+}
+
+static int parse_flag(const char *s, int *out) {
+  static const char *const yes[] = {"1", "true", "yes", "y", "x"};
+  static const char *const no[] = {"0", "false", "no", "n"};
+  for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+    if (!strcasecmp(s, yes[i]))
+      return *out = 1, 0;
+  for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+    if (!strcasecmp(s, no[i]))
+      return *out = 0, 0;
+  return -1;
+}
+
+int rd_import_record_map(const rd_import_map *m, const rd_csv_row *row, rd_import_record *out,
+                         rd_err *err) {
+  memset(out, 0, sizeof *out);
+  out->person = json_object();
+  out->company_contact = out->department_contact = -1;
+  out->blank = true;
+  for (int i = 0; i < row->nfields; i++) {
+    const char *v = row->fields[i];
+    size_t len = row->lens[i];
+    if (empty(v, len))
+      continue;
+    out->blank = false;
+    int t = i < m->ncols ? m->target[i] : -1;
+    if (t < 0)
+      continue;
+    const target *g = &TARGETS[t];
+    if (g->field) {
+      json_t *s = json_stringn(v, len);
+      if (!s) {
+        char b[32];
+        rd_err_field(err, column_name(m, i, b, sizeof b), "is not valid UTF-8");
+        continue;
+      }
+      json_object_set_new(out->person, g->field, s);
+    }
+    switch (t) {
+    case T_USERNAME: out->username = v; break;
+    case T_COMPANY: out->company = v; break;
+    case T_DEPARTMENT: out->department = v; break;
+    case T_PARTNER_EMAIL: out->partner_email = v; break;
+    case T_LINE_MANAGER: out->line_manager = v; break;
+    case T_CUSTOM1: case T_CUSTOM2: case T_CUSTOM3: case T_CUSTOM4: case T_CUSTOM5:
+      out->custom[t - T_CUSTOM1] = v;
+      break;
+    case T_COMPANY_CONTACT:
+    case T_DEPARTMENT_CONTACT: {
+      int flag = 0;
+      if (parse_flag(v, &flag)) {
+        char b[32];
+        rd_err_field(err, column_name(m, i, b, sizeof b), "must be 1 or 0 (or empty)");
+      } else if (t == T_COMPANY_CONTACT) {
+        out->company_contact = flag;
+      } else {
+        out->department_contact = flag;
+      }
+      break;
+    }
+    default: break;
+    }
+  }
+  return err && err->code ? err->code : 0;
+}
+
+void rd_import_record_term(rd_import_record *r) {
+  json_decref(r->person);
+  r->person = NULL;
+}
+
+/* ---- creating an import ---- */
+
+static int mkdirs(const char *path) {
+  char tmp[1024];
+  snprintf(tmp, sizeof tmp, "%s", path);
+  for (char *p = tmp + 1; *p; p++) {
+    if (*p == '/') {
+      *p = 0;
+      if (mkdir(tmp, 0750) && errno != EEXIST)
+        return -1;
+      *p = '/';
+    }
+  }
+  return mkdir(tmp, 0750) && errno != EEXIST ? -1 : 0;
+}
+
+static bool write_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return false;
+    p += w;
+    n -= (size_t)w;
+  }
+  return true;
+}
+
+/* Copies the upload (fd or data) to path, fsynced. */
+static int store_file(const char *path, int src, const char *data, size_t len, rd_err *err) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0)
+    return rd_err_set(err, RD_EIO, "cannot store the import file");
+  bool ok = true;
+  if (src >= 0) {
+    char *buf = rd_malloc(1 << 16);
+    for (;;) {
+      ssize_t n = read(src, buf, 1 << 16);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0) {
+        ok = n == 0;
+        break;
+      }
+      if (!write_all(fd, buf, (size_t)n)) {
+        ok = false;
+        break;
+      }
+    }
+    rd_free(buf);
+  } else {
+    ok = write_all(fd, data, len);
+  }
+  ok = ok && fsync(fd) == 0;
+  close(fd);
+  if (!ok) {
+    unlink(path);
+    return rd_err_set(err, RD_EIO, "cannot store the import file");
+  }
+  return 0;
+}
+
+typedef struct scan_state {
+  const rd_import_opts *o;
+  rd_import_map map;
+  bool mapped;
+  long rows, blank, records;
+} scan_state;
+
+/* Gives the errors of a mapping problem the line of the header. */
+static void at_line(rd_err *err, long line) {
+  for (int i = 0; err && i < err->nitems; i++)
+    if (!err->items[i].line)
+      err->items[i].line = line;
+}
+
+static int scan_row(void *arg, const rd_csv_row *row, rd_err *err) {
+  scan_state *s = arg;
+  s->records++;
+  if (row->index == 0) {
+    if (s->o->ignore_first_line) {
+      int rv = rd_import_map_build(row, s->o->mapping, &s->map, err);
+      at_line(err, row->line);
+      s->mapped = true;
+      return rv;
+    }
+    int named = 0;
+    for (int i = 0; i < row->nfields; i++)
+      named += rd_import_target(row->fields[i]) >= 0 && row->lens[i] < 64;
+    if (named >= 3 && named * 2 >= row->nfields) {
+      rd_err_field(err, "ignore_first_line",
+                   "the first line looks like a header row (%d column names); import with"
+                   " ignore_first_line=true, or without that line",
+                   named);
+      at_line(err, row->line);
+      return err->code;
+    }
+    int rv = rd_import_map_build(NULL, s->o->mapping, &s->map, err);
+    s->mapped = true;
+    if (rv)
+      return rv;
+  }
+  bool blank = true;
+  for (int i = 0; i < row->nfields && blank; i++)
+    blank = empty(row->fields[i], row->lens[i]);
+  if (blank)
+    s->blank++;
+  else
+    s->rows++;
+  return 0;
+}
+
+static json_t *caller_json(const rd_caller *who) {
+  return json_pack("{s:I,s:i,s:s}", "person_id", (json_int_t)who->person_id, "roles",
+                   (int)who->roles, "name", who->name);
+}
+
+int rd_import_create(rd_conn *c, const rd_caller *who, const char *data_dir, int fd,
+                     const char *data, size_t len, const rd_import_opts *o, const char *worker,
+                     int64_t *id_out, rd_err *err) {
+  if (!rd_caller_has(who, PEOPLE_MANAGERS))
+    return rd_err_set(err, RD_EFORBIDDEN, "Only an administrator or supervisor may import people");
+  if (!o->type || strcmp(o->type, "people"))
+    return rd_err_field(err, "type", "must be people");
+  char dir[1024], tmp[1100], path[1100];
+  unsigned char raw[12];
+  char rnd[24];
+  randombytes_buf(raw, sizeof raw);
+  rd_b64url_encode(raw, sizeof raw, rnd);
+  snprintf(dir, sizeof dir, "%s/imports/%s", data_dir, who->account_id);
+  snprintf(tmp, sizeof tmp, "%s/upload-%s.tmp", dir, rnd);
+  path[0] = 0;
+  if (mkdirs(dir))
+    return rd_err_set(err, RD_EIO, "cannot create the import directory");
+  int rv = store_file(tmp, fd, data, len, err);
+  if (rv)
+    return rv;
+  /* Read the stored file once: encoding, CSV syntax, mapping, rows. */
+  scan_state s = {.o = o};
+  rd_csv *r = NULL;
+  rd_csv_opts co = {.charset = o->charset, .separator = o->separator,
+                    .header = o->ignore_first_line};
+  json_t *mapping = NULL, *caller = NULL;
+  char *mapping_text = NULL, *caller_text = NULL;
+  bool in_tx = false;
+  rv = rd_csv_new(&co, scan_row, &s, &r, err);
+  if (!rv) {
+    int in = open(tmp, O_RDONLY | O_CLOEXEC);
+    rv = in < 0 ? rd_err_set(err, RD_EIO, "cannot read the import file") : rd_csv_read_fd(r, in, err);
+    if (in >= 0)
+      close(in);
+  }
+  if (!rv && !s.mapped && o->ignore_first_line)
+    rv = rd_err_set(err, RD_EINVAL, "The file is empty: no header line");
+  if (!rv && !s.mapped)
+    rv = rd_import_map_build(NULL, o->mapping, &s.map, err);
+  if (!rv && s.rows == 0)
+    rv = rd_err_set(err, RD_EINVAL, "The file has no rows to import");
+  if (rv)
+    goto out;
+  mapping = rd_import_map_json(&s.map);
+  /* The column names of the header stay with the mapping for the report. */
+  json_t *names = json_array();
+  for (int i = 0; i < s.map.ncols; i++)
+    json_array_append_new(names, json_string(s.map.header[i]));
+  json_t *stored = json_pack("{s:O,s:o}", "columns", mapping, "names", names);
+  mapping_text = json_dumps(stored, JSON_COMPACT);
+  json_decref(stored);
+  caller = caller_json(who);
+  caller_text = json_dumps(caller, JSON_COMPACT);
+  rv = rd_tx_begin(c, true, err);
+  in_tx = rv == 0;
+  int64_t id = 0;
+  if (!rv)
+    rv = rd_next_id(c, &id, err);
+  char now[RD_TIME_LEN], sep[2] = {rd_csv_separator(r), 0};
+  rd_time_now(now);
+  if (!rv) {
+    snprintf(path, sizeof path, "%s/%lld.csv", dir, (long long)id);
+    rv = rd_sql_exec(c, NULL, err,
+                     "INSERT INTO jobs (id, account_id, kind, status, payload, total, created_by,"
+                     " claimed_by, heartbeat_at, attempts, created_at, updated_at)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     "ittttiIttitt", id, who->account_id,
+                     RD_IMPORT_JOB_KIND, worker ? "running" : "queued", "{\"type\":\"people\"}",
+                     (int64_t)s.rows, who->person_id, worker, worker ? now : NULL,
+                     (int64_t)(worker ? 1 : 0), now, now);
+  }
+  if (!rv)
+    rv = rd_sql_exec(c, NULL, err,
+                     "INSERT INTO imports (id, account_id, kind, file_path, charset, separator,"
+                     " ignore_first_line, web_access, dry_run, mapping, caller, total_rows,"
+                     " started_at, created_at, updated_at)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     "ittttt" "bbbtti" "ttt", id, who->account_id, o->type, path,
+                     rd_csv_charset(r), sep, (int)o->ignore_first_line, (int)o->web_access,
+                     (int)o->dry_run, mapping_text, caller_text, (int64_t)s.rows,
+                     worker ? now : NULL, now, now);
+  if (!rv && rename(tmp, path))
+    rv = rd_err_set(err, RD_EIO, "cannot store the import file");
+  if (!rv) {
+    rv = rd_tx_commit(c, err);
+    in_tx = false;
+  }
+  if (!rv)
+    *id_out = id;
+out:
+  if (in_tx)
+    rd_tx_rollback(c);
+  if (rv) {
+    unlink(tmp);
+    if (path[0])
+      unlink(path);
+  }
+  rd_csv_free(r);
+  json_decref(mapping);
+  json_decref(caller);
+  free(mapping_text);
+  free(caller_text);
+  return rv;
+}
+
+/* ---- running an import ---- */
+
+enum { ORG_SLOTS = 4096, ORG_NAME_BYTES = RD_ORG_NAME_MAX * 4 + 1, RUN_STOPPED = 1 };
+#define BATCH_US 1000000 /* a batch also ends after a second, for progress and the lease */
+
+typedef struct org_slot {
+  bool used;
+  int64_t parent, id;
+  char name[ORG_NAME_BYTES];
+} org_slot;
+
+typedef struct row_result {
+  long line;
+  const char *result;
+  char *username, *errors, *fields; /* owned */
+  int64_t person_id;
+  bool update; /* a deferred row decided: UPDATE its import_rows row */
+} row_result;
+
+typedef struct run {
+  rd_conn *c;
+  int64_t id;
+  rd_caller who;
+  rd_import_map map;
+  char path[1100], charset[RD_CSV_CHARSET_MAX], worker[256];
+  char sep;
+  bool ignore_first, web_access, dry_run;
+  char locale[16];
+  char custom_key[5][128], custom_type[5][16];
+  int ncustom;
+  json_t *partners; /* [[id, "address"], ...], addresses lower-cased */
+  org_slot orgs[ORG_SLOTS];
+  int pending_orgs[2], npending; /* slots filled by the current row, kept if it succeeds */
+  org_slot pending[2];
+  const char *phase;
+  int64_t processed, created, updated, failed, deferred, skipped, total;
+  row_result res[RD_IMPORT_BATCH];
+  int nres;
+  bool in_tx;
+  int in_batch;
+  int64_t batch_us, start_us;
+  bool deferred_pass, final_round;
+  atomic_bool *stop;
+  bool stopped;
+  rd_import_progress_fn progress;
+  void *parg;
+} run;
+
+static int exec(rd_conn *c, const char *sql, rd_err *err) {
+  return rd_conn_ops(c)->exec(c, sql, err);
+}
+
+static unsigned org_hash(const char *name, int64_t parent) {
+  unsigned h = 2166136261u ^ (unsigned)parent;
+  for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+    h = (h ^ *p) * 16777619u;
+  return h % ORG_SLOTS;
+}
+
+static void org_remember(run *x, const char *name, int64_t parent, int64_t id) {
+  if (strlen(name) >= ORG_NAME_BYTES)
+    return;
+  org_slot *s = &x->orgs[org_hash(name, parent)];
+  s->used = true;
+  s->parent = parent;
+  s->id = id;
+  snprintf(s->name, sizeof s->name, "%s", name);
+}
+
+/* {"column": ..., "message": ...} for each item of e; fields of the person record become
+ * the columns they came from. */
+static const char *field_column(run *x, const char *field, const rd_import_record *rec) {
+  if (!strncmp(field, "custom_fields.", 14)) {
+    for (int i = 0; i < x->ncustom; i++)
+      if (!strcmp(field + 14, x->custom_key[i]))
+        return target_column(&x->map, T_CUSTOM1 + i);
+    return field;
+  }
+  if (!strcmp(field, "organization"))
+    return target_column(&x->map, rec && rec->department ? T_DEPARTMENT : T_COMPANY);
+  if (!strcmp(field, "partner_organization"))
+    return target_column(&x->map, T_PARTNER_EMAIL);
+  if (!strcmp(field, "line_manager"))
+    return target_column(&x->map, T_LINE_MANAGER);
+  for (int t = 0; t < T_COUNT; t++)
+    if (TARGETS[t].field && !strcmp(field, TARGETS[t].field))
+      return target_column(&x->map, t);
+  return field;
+}
+
+static void add_errors(run *x, json_t *errors, const rd_err *e, const rd_import_record *rec,
+                       bool translate, const char *column) {
+  for (int i = 0; i < e->nitems; i++) {
+    const char *col = column ? column
+                      : translate ? field_column(x, e->items[i].field, rec)
+                                  : e->items[i].field;
+    json_array_append_new(errors, json_pack("{s:s,s:s}", "column", col, "message",
+                                            e->items[i].message));
+  }
+  if (e->nitems == 0)
+    json_array_append_new(errors, json_pack("{s:s?,s:s}", "column", column, "message",
+                                            e->message[0] ? e->message : "failed"));
+}
+
+static void add_error(json_t *errors, const char *column, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void add_error(json_t *errors, const char *column, const char *fmt, ...) {
+  char msg[RD_ERR_MSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  json_array_append_new(errors, json_pack("{s:s?,s:s}", "column", column, "message", msg));
+}
+
+static void record(run *x, long line, const char *result, const char *username, int64_t pid,
+                   json_t *errors, json_t *fields) {
+  row_result *r = &x->res[x->nres++];
+  r->line = line;
+  r->result = result;
+  r->username = rd_strdup(username);
+  r->person_id = pid;
+  r->errors = errors && json_array_size(errors) ? json_dumps(errors, JSON_COMPACT) : NULL;
+  r->fields = fields ? json_dumps(fields, JSON_COMPACT) : NULL;
+  r->update = x->deferred_pass;
+  if (x->deferred_pass)
+    x->deferred--;
+  if (!strcmp(result, "created"))
+    x->created++;
+  else if (!strcmp(result, "updated"))
+    x->updated++;
+  else if (!strcmp(result, "failed"))
+    x->failed++;
+  else
+    x->deferred++;
+}
+
+/* Where username first appears in the file before line (0: nowhere). */
+static int earlier_line(run *x, const char *username, long line, long *out, rd_err *err) {
+  long best = 0;
+  for (int i = 0; i < x->nres; i++)
+    if (x->res[i].line < line && x->res[i].username && !strcmp(x->res[i].username, username) &&
+        (!best || x->res[i].line < best))
+      best = x->res[i].line;
+  int64_t l = 0;
+  int rv = rd_sql_int64(x->c, &l, err,
+                        "SELECT line FROM import_rows WHERE import_id = ? AND username = ?"
+                        " AND line < ? ORDER BY line LIMIT 1",
+                        "iti", x->id, username, (int64_t)line);
+  if (rv < 0)
+    return rv;
+  if (rv == RD_ROW && (!best || l < best))
+    best = (long)l;
+  *out = best;
+  return 0;
+}
+
+/* The first row of the file with username: its line and result (NULL: none). */
+static int file_row(run *x, const char *username, long *line, const char **result, rd_err *err) {
+  static const char *const RESULTS[] = {"created", "updated", "failed", "deferred"};
+  long best = 0;
+  const char *res = NULL;
+  for (int i = 0; i < x->nres; i++)
+    if (x->res[i].username && !strcmp(x->res[i].username, username) &&
+        (!best || x->res[i].line < best)) {
+      best = x->res[i].line;
+      res = x->res[i].result;
+    }
+  rd_stmt *s = NULL;
+  int rv = rd_sql(x->c, &s, err,
+                  "SELECT line, result FROM import_rows WHERE import_id = ? AND username = ?"
+                  " ORDER BY line LIMIT 1",
+                  "it", x->id, username);
+  if (rv)
+    return rv;
+  rv = rd_stmt_step(s, err);
+  if (rv == RD_ROW) {
+    long l = (long)rd_stmt_int64(s, 0);
+    const char *r = rd_stmt_text(s, 1);
+    if (!best || l < best) {
+      best = l;
+      res = NULL;
+      for (size_t i = 0; i < 4; i++)
+        if (r && !strcmp(r, RESULTS[i]))
+          res = RESULTS[i];
+    }
+  }
+  rd_stmt_done(s);
+  if (rv < 0)
+    return rv;
+  *line = best;
+  *result = res;
+  return 0;
+}
+
+/* The person of the account with username: id (0: none) and whether it is deleted. */
+static int person_by_username(run *x, const char *username, int64_t *id, bool *deleted,
+                              rd_err *err) {
+  rd_stmt *s = NULL;
+  int rv = rd_sql(x->c, &s, err,
+                  "SELECT id, deleted FROM people WHERE account_id = ? AND username = ?", "tt",
+                  x->who.account_id, username);
+  if (rv)
+    return rv;
+  rv = rd_stmt_step(s, err);
+  *id = 0;
+  if (rv == RD_ROW) {
+    *id = rd_stmt_int64(s, 0);
+    *deleted = rd_stmt_bool(s, 1);
+  }
+  rd_stmt_done(s);
+  return rv < 0 ? rv : 0;
+}
+
+static int64_t partner_by_email(run *x, const char *email) {
+  size_t i;
+  json_t *p;
+  json_array_foreach(x->partners, i, p) {
+    if (!strcasecmp(json_string_value(json_array_get(p, 1)), email))
+      return json_integer_value(json_array_get(p, 0));
+  }
+  return 0;
+}
+
+/* The organizational unit named name under parent (0: top level), created when missing
+ * with the API's rules. Problems go to errors under the column of target t. */
+static int org_unit(run *x, const char *name, int64_t parent, int t, int64_t *out,
+                    json_t *errors, rd_err *err) {
+  org_slot *slot = &x->orgs[org_hash(name, parent)];
+  if (slot->used && slot->parent == parent && !strcmp(slot->name, name)) {
+    *out = slot->id;
+    return 0;
+  }
+  /* No ORDER BY id: the planner would walk the (account_id, id) index instead of the
+   * (account_id, name) one; names are unique per parent in practice. */
+  static const char *const SQL[2][2] = {
+      {"SELECT id FROM organizations WHERE account_id = ? AND name = ?"
+       " AND parent_id IS NULL AND ? = 0 LIMIT 1",
+       "SELECT id FROM organizations WHERE account_id = ? AND name = ? AND parent_id = ? LIMIT 1"},
+      {"SELECT id FROM organizations WHERE account_id = ? AND LOWER(name) = LOWER(?)"
+       " AND parent_id IS NULL AND ? = 0 LIMIT 1",
+       "SELECT id FROM organizations WHERE account_id = ? AND LOWER(name) = LOWER(?)"
+       " AND parent_id = ? LIMIT 1"}};
+  int64_t id = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    int rv = rd_sql_int64(x->c, &id, err, SQL[pass][parent != 0], "tti", x->who.account_id,
+                          name, parent);
+    if (rv < 0)
+      return rv;
+    if (rv == RD_ROW && id > 0) {
+      org_remember(x, name, parent, id);
+      *out = id;
+      return 0;
+    }
+  }
+  json_t *in = parent ? json_pack("{s:s,s:{s:I}}", "name", name, "parent", "id", (json_int_t)parent)
+                      : json_pack("{s:s}", "name", name);
+  rd_err oerr;
+  rd_err_clear(&oerr);
+  int rv = rd_rec_check(&rd_org_type, in, true, NULL, &oerr);
+  if (!rv) {
+    json_object_set_new(in, "source", json_string("csv"));
+    rv = rd_rec_create(x->c, &x->who, &rd_org_type, in, &id, &oerr);
+  }
+  json_decref(in);
+  if (rv == RD_EINVAL || rv == RD_EFORBIDDEN || rv == RD_ECONFLICT) {
+    add_errors(x, errors, &oerr, NULL, false, target_column(&x->map, t));
+    return RD_EINVAL;
+  }
+  if (rv) {
+    *err = oerr;
+    return rv;
+  }
+  if (x->npending < 2) {
+    org_slot *p = &x->pending[x->npending++];
+    p->used = strlen(name) < ORG_NAME_BYTES;
+    p->parent = parent;
+    p->id = id;
+    snprintf(p->name, sizeof p->name, "%s", name);
+  }
+  *out = id;
+  return 0;
+}
+
+static int set_contact(run *x, int64_t org, int64_t person, int flag, rd_err *err) {
+  if (!flag)
+    return rd_sql_exec(x->c, NULL, err,
+                       "DELETE FROM organization_contacts WHERE organization_id = ? AND person_id = ?",
+                       "ii", org, person);
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  return rd_sql_exec(x->c, NULL, err,
+                     "INSERT INTO organization_contacts (account_id, organization_id, person_id,"
+                     " created_at) SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM"
+                     " organization_contacts WHERE organization_id = ? AND person_id = ?)",
+                     "tiitii", x->who.account_id, org, person, now, org, person);
+}
+
+static json_t *custom_value(const char *type, const char *v) {
+  if (!strcmp(type, "number")) {
+    char *end = NULL;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (end != v && !*end && !errno)
+      return json_real(d);
+  } else if (!strcmp(type, "boolean")) {
+    int flag = 0;
+    if (!parse_flag(v, &flag))
+      return json_boolean(flag);
+  }
+  return json_string(v); /* the API's check says what is wrong with it */
+}
+
+static json_t *fields_json(const rd_csv_row *row) {
+  json_t *a = json_array();
+  for (int i = 0; i < row->nfields; i++)
+    json_array_append_new(a, json_stringn(row->fields[i], row->lens[i]));
+  return a;
+}
+
+static bool row_error(int rv) {
+  return rv == RD_EINVAL || rv == RD_ECONFLICT || rv == RD_EFORBIDDEN || rv == RD_ENOTFOUND ||
+         rv == RD_EPRECOND || rv == RD_EBADREQ;
+}
+
+/* Decides one record: 0 when a result was recorded (or the record is blank), 1 when it
+ * waits for its line manager (deferred pass), < 0 on a database failure (err). */
+static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
+  rd_import_record rec;
+  rd_err rerr;
+  rd_err_clear(&rerr);
+  json_t *errors = json_array(), *in = NULL;
+  int64_t pid = 0, manager = 0, partner = 0, company = 0, department = 0;
+  bool deleted = false, savepoint = false;
+  const char *result = NULL;
+  x->npending = 0;
+  int rv = rd_import_record_map(&x->map, row, &rec, &rerr);
+  if (rec.blank) {
+    x->skipped++;
+    rv = 0;
+    goto out;
+  }
+  if (rv) {
+    add_errors(x, errors, &rerr, &rec, false, NULL);
+    goto failed;
+  }
+  const char *username = rec.username;
+  const char *ucol = target_column(&x->map, T_USERNAME);
+  if (username) {
+    long first = 0;
+    rv = earlier_line(x, username, line, &first, err);
+    if (rv)
+      goto out;
+    if (first) {
+      add_error(errors, ucol, "username '%.64s' appears twice in the file (first on line %ld)",
+                username, first);
+      goto failed;
+    }
+    rv = person_by_username(x, username, &pid, &deleted, err);
+    if (rv)
+      goto out;
+    if (pid && deleted) {
+      add_error(errors, ucol,
+                "'%.64s' is a deleted person; enable it (POST /v1/people/%lld/enable) first",
+                username, (long long)pid);
+      goto failed;
+    }
+  }
+  if (rec.line_manager) {
+    const char *mcol = target_column(&x->map, T_LINE_MANAGER);
+    const char *m = rec.line_manager;
+    if (username && !strcmp(m, username)) {
+      add_error(errors, mcol, "cannot be the customer itself");
+      goto failed;
+    }
+    bool mdel = false;
+    rv = person_by_username(x, m, &manager, &mdel, err);
+    if (rv)
+      goto out;
+    if (manager && mdel) {
+      add_error(errors, mcol, "'%.64s' is a deleted person", m);
+      goto failed;
+    }
+    if (!manager) {
+      long mline = 0;
+      const char *mres = NULL;
+      rv = file_row(x, m, &mline, &mres, err);
+      if (rv)
+        goto out;
+      bool imported = mres && (!strcmp(mres, "created") || !strcmp(mres, "updated"));
+      if (imported && x->dry_run) {
+        /* IMP-4: rolled back with an earlier batch; a real run would have it. */
+      } else if (mres && !strcmp(mres, "failed") && mline != line) {
+        add_error(errors, mcol, "line manager '%.64s' (line %ld) was not imported", m, mline);
+        goto failed;
+      } else if (!x->deferred_pass) {
+        json_t *fields = fields_json(row);
+        record(x, line, "deferred", username, 0, NULL, fields);
+        json_decref(fields);
+        rv = 0;
+        goto out;
+      } else if (mres && !strcmp(mres, "deferred") && !x->final_round) {
+        rv = 1; /* its manager's row is still waiting too */
+        goto out;
+      } else if (mres && !strcmp(mres, "deferred")) {
+        add_error(errors, mcol,
+                  "line manager '%.64s' (line %ld) waits for this row in turn (a cycle of"
+                  " line managers)",
+                  m, mline);
+        goto failed;
+      } else {
+        add_error(errors, mcol, "no customer with username '%.64s' in the account or the file", m);
+        goto failed;
+      }
+    }
+  }
+  if (rec.partner_email) {
+    partner = partner_by_email(x, rec.partner_email);
+    if (!partner) {
+      add_error(errors, target_column(&x->map, T_PARTNER_EMAIL),
+                "no partner organization has the email address '%.64s'", rec.partner_email);
+      goto failed;
+    }
+  }
+  if ((rec.company_contact == 1 && !rec.company) || (rec.department_contact == 1 && !rec.department)) {
+    add_error(errors, target_column(&x->map, rec.company_contact == 1 && !rec.company
+                                                 ? T_COMPANY_CONTACT
+                                                 : T_DEPARTMENT_CONTACT),
+              "needs the %s column filled in", rec.company_contact == 1 && !rec.company
+                                                     ? "Company" : "Department");
+    goto failed;
+  }
+  rv = exec(x->c, "SAVEPOINT import_row", err);
+  if (rv)
+    goto out;
+  savepoint = true;
+  if (rec.company) {
+    rv = org_unit(x, rec.company, 0, T_COMPANY, &company, errors, err);
+    if (rv == RD_EINVAL)
+      goto failed;
+    if (rv)
+      goto out;
+  }
+  if (rec.department) {
+    rv = org_unit(x, rec.department, company, T_DEPARTMENT, &department, errors, err);
+    if (rv == RD_EINVAL)
+      goto failed;
+    if (rv)
+      goto out;
+  }
+  in = rec.person;
+  json_incref(in);
+  if (department || company)
+    json_object_set_new(in, "organization", json_pack("{s:I}", "id", (json_int_t)(department ? department : company)));
+  if (manager)
+    json_object_set_new(in, "line_manager", json_pack("{s:I}", "id", (json_int_t)manager));
+  if (partner)
+    json_object_set_new(in, "partner_organization", json_pack("{s:I}", "id", (json_int_t)partner));
+  json_t *cf = NULL;
+  for (int i = 0; i < 5; i++) {
+    if (!rec.custom[i])
+      continue;
+    if (i >= x->ncustom) {
+      add_error(errors, target_column(&x->map, T_CUSTOM1 + i),
+                "the account has no person custom field number %d", i + 1);
+      continue;
+    }
+    if (!cf)
+      cf = json_object();
+    json_object_set_new(cf, x->custom_key[i], custom_value(x->custom_type[i], rec.custom[i]));
+  }
+  if (json_array_size(errors)) {
+    json_decref(cf);
+    goto failed;
+  }
+  if (cf)
+    json_object_set_new(in, "custom_fields", cf);
+  rd_err_clear(&rerr);
+  if (pid) {
+    if (x->web_access)
+      json_object_set_new(in, "web_access", json_true());
+    rv = rd_rec_check(&rd_person_type, in, false, NULL, &rerr);
+    if (!rv)
+      rv = rd_rec_update(x->c, &x->who, &rd_person_type, pid, in, -1, &rerr);
+    result = "updated";
+  } else {
+    json_object_set_new(in, "roles", json_pack("[s]", "customer"));
+    json_object_set_new(in, "web_access", json_boolean(x->web_access));
+    if (!json_object_get(in, "email_locale") && x->locale[0]) /* IMP-2 */
+      json_object_set_new(in, "email_locale", json_string(x->locale));
+    rv = rd_rec_check(&rd_person_type, in, true, NULL, &rerr);
+    if (!rv) {
+      json_object_set_new(in, "source", json_string("csv"));
+      rv = rd_rec_create(x->c, &x->who, &rd_person_type, in, &pid, &rerr);
+    }
+    result = "created";
+  }
+  if (rv == RD_ECONFLICT && rerr.nitems == 0)
+    rd_err_field(&rerr, "username", "is already in use in this account");
+  if (!rv && rec.company_contact >= 0 && company)
+    rv = set_contact(x, company, pid, rec.company_contact, &rerr);
+  if (!rv && rec.department_contact >= 0 && department)
+    rv = set_contact(x, department, pid, rec.department_contact, &rerr);
+  if (rv && row_error(rv)) {
+    add_errors(x, errors, &rerr, &rec, true, NULL);
+    goto failed;
+  }
+  if (rv) {
+    *err = rerr;
+    goto out;
+  }
+  rv = exec(x->c, "RELEASE SAVEPOINT import_row", err);
+  savepoint = false;
+  if (rv)
+    goto out;
+  for (int i = 0; i < x->npending; i++)
+    if (x->pending[i].used)
+      org_remember(x, x->pending[i].name, x->pending[i].parent, x->pending[i].id);
+  record(x, line, result, username, pid, NULL, NULL);
+  rv = 0;
+  goto out;
+failed:
+  if (savepoint) {
+    rv = exec(x->c, "ROLLBACK TO SAVEPOINT import_row", err);
+    if (!rv)
+      rv = exec(x->c, "RELEASE SAVEPOINT import_row", err);
+    savepoint = false;
+    if (rv)
+      goto out;
+  }
+  record(x, line, "failed", rec.username, 0, errors, NULL);
+  rv = 0;
+out:
+  json_decref(in);
+  json_decref(errors);
+  rd_import_record_term(&rec);
+  return rv;
+}
+
+static void free_results(run *x) {
+  for (int i = 0; i < x->nres; i++) {
+    rd_free(x->res[i].username);
+    free(x->res[i].errors);
+    free(x->res[i].fields);
+  }
+  x->nres = 0;
+}
+
+static int open_batch(run *x, rd_err *err) {
+  if (x->in_tx)
+    return 0;
+  int rv = rd_tx_begin(x->c, true, err);
+  if (!rv && x->dry_run) {
+    rv = exec(x->c, "SAVEPOINT import_batch", err);
+    if (rv)
+      rd_tx_rollback(x->c);
+  }
+  if (rv)
+    return rv;
+  x->in_tx = true;
+  x->in_batch = 0;
+  x->batch_us = rd_mono_us();
+  return 0;
+}
+
+static json_t *progress_json(run *x, const char *status) {
+  return json_pack("{s:I,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "id", (json_int_t)x->id, "status",
+                   status, "dry_run", x->dry_run, "rows", (json_int_t)x->total, "processed",
+                   (json_int_t)(x->created + x->updated + x->failed + x->deferred), "created",
+                   (json_int_t)x->created, "updated", (json_int_t)x->updated, "failed",
+                   (json_int_t)x->failed, "deferred", (json_int_t)x->deferred, "phase", x->phase);
+}
+
+/* Commits the open batch: its rows' results and the import's counts and resume offset, in
+ * the same transaction as the rows themselves (a dry run first rolls the rows back). */
+static int flush(run *x, rd_err *err) {
+  if (!x->in_tx)
+    return 0;
+  int rv = 0;
+  if (x->dry_run) {
+    rv = exec(x->c, "ROLLBACK TO SAVEPOINT import_batch", err);
+    if (!rv)
+      rv = exec(x->c, "RELEASE SAVEPOINT import_batch", err);
+    memset(x->orgs, 0, sizeof x->orgs); /* what they named is gone again */
+  }
+  for (int i = 0; i < x->nres && !rv; i++) {
+    row_result *r = &x->res[i];
+    if (r->update)
+      rv = rd_sql_exec(x->c, NULL, err,
+                       "UPDATE import_rows SET result = ?, person_id = ?, errors = ?, fields = NULL"
+                       " WHERE import_id = ? AND line = ?",
+                       "tItii", r->result, r->person_id, r->errors, x->id, (int64_t)r->line);
+    else
+      rv = rd_sql_exec(x->c, NULL, err,
+                       "INSERT INTO import_rows (import_id, line, result, username, person_id,"
+                       " errors, fields) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       "iittItt", x->id, (int64_t)r->line, r->result, r->username, r->person_id,
+                       r->errors, r->fields);
+  }
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  if (!rv)
+    rv = rd_sql_exec(x->c, NULL, err,
+                     "UPDATE imports SET processed = ?, created = ?, updated = ?, failed = ?,"
+                     " deferred = ?, skipped = ?, phase = ?, updated_at = ? WHERE id = ?",
+                     "iiiiiitti", x->processed, x->created, x->updated, x->failed, x->deferred,
+                     x->skipped, x->phase, now, x->id);
+  int64_t changed = 0;
+  if (!rv)
+    rv = rd_sql_exec(x->c, &changed, err,
+                     "UPDATE jobs SET processed = ?, succeeded = ?, failed_items = ?,"
+                     " heartbeat_at = ?, updated_at = ? WHERE id = ? AND status = 'running'"
+                     " AND claimed_by = ?",
+                     "iiittit", x->created + x->updated + x->failed, x->created + x->updated,
+                     x->failed, now, now, x->id, x->worker);
+  if (!rv && changed != 1)
+    rv = rd_err_set(err, RD_ECONFLICT, "import %lld was taken over by another worker",
+                    (long long)x->id);
+  if (!rv)
+    rv = rd_tx_commit(x->c, err);
+  if (rv) {
+    rd_tx_rollback(x->c);
+    x->in_tx = false;
+    return rv;
+  }
+  x->in_tx = false;
+  free_results(x);
+  if (x->progress) {
+    json_t *p = progress_json(x, "running");
+    x->progress(x->parg, p);
+    json_decref(p);
+  }
+  return 0;
+}
+
+/* After a row: ends the batch when it is full or a second old; stops when asked to. */
+static int after_row(run *x, rd_err *err) {
+  x->in_batch++;
+  if (x->in_batch < RD_IMPORT_BATCH && rd_mono_us() - x->batch_us < BATCH_US)
+    return 0;
+  int rv = flush(x, err);
+  if (!rv && x->stop && atomic_load(x->stop)) {
+    x->stopped = true;
+    return RUN_STOPPED;
+  }
+  return rv;
+}
+
+static int on_row(void *arg, const rd_csv_row *row, rd_err *err) {
+  run *x = arg;
+  if (x->ignore_first && row->index == 0)
+    return 0;
+  long rec_no = row->index - (x->ignore_first ? 1 : 0);
+  if (rec_no < x->processed)
+    return 0; /* committed before a crash or a stop: resume after it */
+  int rv = open_batch(x, err);
+  if (!rv)
+    rv = do_row(x, row->line, row, err);
+  if (rv)
+    return rv;
+  x->processed++;
+  return after_row(x, err);
+}
+
+/* The rows that waited for a line manager further down the file, newest line first (their
+ * managers, being further down, are then decided before them), round after round until a
+ * round decides nothing; a last round fails what still waits (cycles). */
+static int deferred_pass(run *x, rd_err *err) {
+  x->deferred_pass = true;
+  while (x->deferred > 0) {
+    int decided = 0;
+    int64_t cursor = INT64_MAX;
+    for (;;) {
+      rd_stmt *s = NULL;
+      json_t *page = json_array();
+      int rv = rd_sql(x->c, &s, err,
+                      "SELECT line, fields FROM import_rows WHERE import_id = ? AND result = ?"
+                      " AND line < ? ORDER BY line DESC LIMIT ?",
+                      "itii", x->id, "deferred", cursor, (int64_t)RD_IMPORT_BATCH);
+      while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW)
+        json_array_append_new(page, json_pack("[I,s?]", (json_int_t)rd_stmt_int64(s, 0),
+                                              rd_stmt_text(s, 1)));
+      rd_stmt_done(s);
+      if (rv < 0 || json_array_size(page) == 0) {
+        json_decref(page);
+        if (rv < 0)
+          return rv;
+        break;
+      }
+      rv = open_batch(x, err);
+      size_t i;
+      json_t *e;
+      json_array_foreach(page, i, e) {
+        if (rv)
+          break;
+        long line = (long)json_integer_value(json_array_get(e, 0));
+        json_t *fields = json_loads(json_string_value(json_array_get(e, 1)) ? json_string_value(json_array_get(e, 1)) : "[]", 0, NULL);
+        size_t n = json_array_size(fields);
+        const char *ptrs[RD_CSV_FIELDS_MAX];
+        size_t lens[RD_CSV_FIELDS_MAX];
+        for (size_t k = 0; k < n && k < RD_CSV_FIELDS_MAX; k++) {
+          ptrs[k] = json_string_value(json_array_get(fields, k));
+          lens[k] = json_string_length(json_array_get(fields, k));
+        }
+        rd_csv_row row = {.line = line, .nfields = (int)(n < RD_CSV_FIELDS_MAX ? n : RD_CSV_FIELDS_MAX),
+                          .fields = ptrs, .lens = lens};
+        rv = do_row(x, line, &row, err);
+        json_decref(fields);
+        if (rv == 0)
+          decided++;
+        if (rv == 1)
+          rv = 0;
+        cursor = line;
+        if (!rv)
+          x->in_batch++;
+      }
+      json_decref(page);
+      if (!rv)
+        rv = flush(x, err);
+      if (rv)
+        return rv;
+      if (x->stop && atomic_load(x->stop)) {
+        x->stopped = true;
+        return RUN_STOPPED;
+      }
+    }
+    if (decided == 0) {
+      if (x->final_round)
+        break;
+      x->final_round = true;
+    }
+  }
+  return 0;
+}
+
+static int load(run *x, rd_err *err) {
+  rd_stmt *s = NULL;
+  int rv = rd_sql(x->c, &s, err,
+                  "SELECT i.account_id, i.file_path, i.charset, i.separator, i.ignore_first_line,"
+                  " i.web_access, i.dry_run, i.mapping, i.caller, i.phase, i.processed, i.created,"
+                  " i.updated, i.failed, i.deferred, i.skipped, i.total_rows, j.claimed_by"
+                  " FROM imports i JOIN jobs j ON j.id = i.id WHERE i.id = ?",
+                  "i", x->id);
+  if (rv)
+    return rv;
+  rv = rd_stmt_step(s, err);
+  if (rv == RD_DONE)
+    rv = rd_err_set(err, RD_ENOTFOUND, "No import with id %lld", (long long)x->id);
+  json_t *mapping = NULL, *caller = NULL;
+  static const char *const PHASES[] = {"rows", "deferred", "done"};
+  if (rv == RD_ROW) {
+    snprintf(x->who.account_id, sizeof x->who.account_id, "%s", rd_stmt_text(s, 0));
+    snprintf(x->path, sizeof x->path, "%s", rd_stmt_text(s, 1));
+    snprintf(x->charset, sizeof x->charset, "%s", rd_stmt_text(s, 2));
+    x->sep = rd_stmt_text(s, 3)[0];
+    x->ignore_first = rd_stmt_bool(s, 4);
+    x->web_access = rd_stmt_bool(s, 5);
+    x->dry_run = rd_stmt_bool(s, 6);
+    mapping = json_loads(rd_stmt_text(s, 7), 0, NULL);
+    caller = json_loads(rd_stmt_text(s, 8), 0, NULL);
+    x->phase = PHASES[0];
+    for (int i = 0; i < 3; i++)
+      if (!strcmp(rd_stmt_text(s, 9), PHASES[i]))
+        x->phase = PHASES[i];
+    x->processed = rd_stmt_int64(s, 10);
+    x->created = rd_stmt_int64(s, 11);
+    x->updated = rd_stmt_int64(s, 12);
+    x->failed = rd_stmt_int64(s, 13);
+    x->deferred = rd_stmt_int64(s, 14);
+    x->skipped = rd_stmt_int64(s, 15);
+    x->total = rd_stmt_int64(s, 16);
+    snprintf(x->worker, sizeof x->worker, "%s", rd_stmt_text(s, 17) ? rd_stmt_text(s, 17) : "");
+    rv = 0;
+  }
+  rd_stmt_done(s);
+  if (rv)
+    goto out;
+  x->who.person_id = json_integer_value(json_object_get(caller, "person_id"));
+  x->who.roles = (unsigned)json_integer_value(json_object_get(caller, "roles"));
+  snprintf(x->who.name, sizeof x->who.name, "%s",
+           json_string_value(json_object_get(caller, "name")) ? json_string_value(json_object_get(caller, "name")) : "import");
+  json_t *cols = json_object_get(mapping, "columns"), *names = json_object_get(mapping, "names");
+  x->map.ncols = (int)json_array_size(names);
+  if (x->map.ncols > RD_CSV_FIELDS_MAX)
+    x->map.ncols = RD_CSV_FIELDS_MAX;
+  for (int i = 0; i < x->map.ncols; i++) {
+    char key[16];
+    snprintf(key, sizeof key, "%d", i);
+    const char *t = json_string_value(json_object_get(cols, key));
+    x->map.target[i] = t ? rd_import_target(t) : -1;
+    snprintf(x->map.header[i], sizeof x->map.header[i], "%s",
+             json_string_value(json_array_get(names, (size_t)i)) ? json_string_value(json_array_get(names, (size_t)i)) : "");
+  }
+  /* Custom1..5: the account's first five person custom fields, oldest first. */
+  rv = rd_sql(x->c, &s, err,
+              "SELECT field_key, type FROM custom_fields WHERE account_id = ?"
+              " AND record_type = 'person' ORDER BY id LIMIT 5",
+              "t", x->who.account_id);
+  while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW && x->ncustom < 5) {
+    snprintf(x->custom_key[x->ncustom], sizeof x->custom_key[0], "%s", rd_stmt_text(s, 0));
+    snprintf(x->custom_type[x->ncustom], sizeof x->custom_type[0], "%s", rd_stmt_text(s, 1));
+    x->ncustom++;
+  }
+  rd_stmt_done(s);
+  if (rv < 0)
+    goto out;
+  /* Partner organizations by their email addresses (customer of, PART-3). */
+  x->partners = json_array();
+  rv = rd_sql(x->c, &s, err,
+              "SELECT id, contact FROM organizations WHERE account_id = ? AND partner = ?", "tb",
+              x->who.account_id, 1);
+  while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
+    json_t *contact = json_loads(rd_stmt_text(s, 1) ? rd_stmt_text(s, 1) : "{}", 0, NULL);
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(contact, "email_addresses"), i, e) {
+      const char *a = json_string_value(json_object_get(e, "address"));
+      if (a)
+        json_array_append_new(x->partners, json_pack("[I,s]", (json_int_t)rd_stmt_int64(s, 0), a));
+    }
+    json_decref(contact);
+  }
+  rd_stmt_done(s);
+  if (rv < 0)
+    goto out;
+  json_t *settings = NULL;
+  rv = rd_account_settings(x->c, x->who.account_id, &settings, err);
+  if (!rv) {
+    const char *loc = json_string_value(json_object_get(settings, "default_email_locale"));
+    snprintf(x->locale, sizeof x->locale, "%s", loc ? loc : "");
+    json_decref(settings);
+  }
+out:
+  json_decref(mapping);
+  json_decref(caller);
+  return rv;
+}
+
+/* Ends the job: done (with the summary), queued again (stopped), or failed. */
+static int end_job(run *x, const char *status, const char *error, rd_err *err) {
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  json_t *summary = progress_json(x, status);
+  json_object_set_new(summary, "skipped", json_integer(x->skipped));
+  char *text = json_dumps(summary, JSON_COMPACT);
+  json_decref(summary);
+  bool done = !strcmp(status, "done");
+  int rv = rd_tx_begin(x->c, true, err);
+  if (!rv && done)
+    rv = rd_sql_exec(x->c, NULL, err,
+                     "UPDATE imports SET phase = 'done', finished_at = ?, updated_at = ? WHERE id = ?",
+                     "tti", now, now, x->id);
+  if (!rv && !strcmp(status, "failed"))
+    rv = rd_sql_exec(x->c, NULL, err, "UPDATE imports SET finished_at = ?, updated_at = ? WHERE id = ?",
+                     "tti", now, now, x->id);
+  if (!rv)
+    rv = rd_sql_exec(x->c, NULL, err,
+                     "UPDATE jobs SET status = ?, result = ?, error = ?, total = ?,"
+                     " claimed_by = CASE WHEN ? = 'queued' THEN NULL ELSE claimed_by END,"
+                     " heartbeat_at = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                     "tttitt" "ti", status, done ? text : NULL, error, x->total, status, now, now,
+                     x->id);
+  if (!rv)
+    rv = rd_tx_commit(x->c, err);
+  else
+    rd_tx_rollback(x->c);
+  free(text);
+  if (!rv && done)
+    unlink(x->path); /* the file served its purpose; the report stays */
+  return rv;
+}
+
+int rd_import_run(rd_conn *c, int64_t id, const char *data_dir, atomic_bool *stop,
+                  rd_import_progress_fn progress, void *arg, rd_err *err) {
+  (void)data_dir;
+  run *x = rd_calloc(1, sizeof *x);
+  x->c = c;
+  x->id = id;
+  x->stop = stop;
+  x->progress = progress;
+  x->parg = arg;
+  x->start_us = rd_mono_us();
+  rd_csv *r = NULL;
+  int rv = load(x, err);
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  if (!rv)
+    rv = rd_sql_exec(c, NULL, err,
+                     "UPDATE imports SET started_at = COALESCE(started_at, ?) WHERE id = ?", "ti",
+                     now, id);
+  if (!rv && !strcmp(x->phase, "rows")) {
+    rd_csv_opts co = {.charset = x->charset, .separator = x->sep, .header = x->ignore_first};
+    rv = rd_csv_new(&co, on_row, x, &r, err);
+    int fd = -1;
+    if (!rv) {
+      fd = open(x->path, O_RDONLY | O_CLOEXEC);
+      rv = fd < 0 ? rd_err_set(err, RD_EIO, "the import file %s is missing", x->path)
+                  : rd_csv_read_fd(r, fd, err);
+    }
+    if (fd >= 0)
+      close(fd);
+    if (!rv) {
+      x->phase = "deferred";
+      rv = open_batch(x, err);
+      if (!rv)
+        rv = flush(x, err);
+    }
+  }
+  if (!rv && !strcmp(x->phase, "deferred"))
+    rv = deferred_pass(x, err);
+  if (!rv)
+    x->phase = "done";
+  if (x->in_tx) {
+    rd_tx_rollback(c);
+    x->in_tx = false;
+  }
+  free_results(x);
+  rd_err e2;
+  rd_err_clear(&e2);
+  if (rv == RUN_STOPPED || (x->stopped && !rv)) {
+    rv = end_job(x, "queued", NULL, &e2);
+  } else if (rv == RD_EUNAVAIL) {
+    rd_log(RD_LOG_WARN, "import %lld: %s; it will be retried", (long long)id, err->message);
+    end_job(x, "queued", NULL, &e2);
+  } else if (rv == RD_ECONFLICT && strstr(err->message, "taken over")) {
+    rd_log(RD_LOG_WARN, "import %lld: %s", (long long)id, err->message);
+  } else if (rv) {
+    char msg[RD_ERR_MSG_MAX + 64];
+    if (err->nitems)
+      snprintf(msg, sizeof msg, "%s (line %ld, %s: %s)", err->message, err->items[0].line,
+               err->items[0].field, err->items[0].message);
+    else
+      snprintf(msg, sizeof msg, "%s", err->message);
+    rd_log(RD_LOG_ERROR, "import %lld failed: %s", (long long)id, msg);
+    end_job(x, "failed", msg, &e2);
+  } else {
+    rv = end_job(x, "done", NULL, err);
+    if (!rv && progress) {
+      json_t *p = progress_json(x, "done");
+      progress(arg, p);
+      json_decref(p);
+    }
+  }
+  rd_csv_free(r);
+  json_decref(x->partners);
+  rd_free(x);
+  return rv;
+}
+
+/* ---- reading imports ---- */
+
+int rd_import_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, rd_err *err) {
+  if (!rd_caller_has(who, PEOPLE_MANAGERS))
+    return rd_err_set(err, RD_EFORBIDDEN, "Only an administrator or supervisor may see imports");
+  rd_stmt *s = NULL;
+  int rv = rd_sql(c, &s, err,
+                  "SELECT j.status, i.dry_run, i.total_rows, i.created, i.updated, i.failed,"
+                  " i.deferred, i.skipped, i.mapping, i.phase, j.error, i.ignore_first_line,"
+                  " i.web_access, i.charset, i.separator, i.kind, i.created_at, i.updated_at,"
+                  " i.started_at, i.finished_at FROM imports i JOIN jobs j ON j.id = i.id"
+                  " WHERE i.id = ? AND i.account_id = ?",
+                  "it", id, who->account_id);
+  if (rv)
+    return rv;
+  rv = rd_stmt_step(s, err);
+  if (rv == RD_DONE)
+    rv = rd_err_set(err, RD_ENOTFOUND, "No import with id %lld", (long long)id);
+  if (rv == RD_ROW) {
+    json_t *m = json_loads(rd_stmt_text(s, 8), 0, NULL);
+    json_int_t created = rd_stmt_int64(s, 3), updated = rd_stmt_int64(s, 4),
+               failed = rd_stmt_int64(s, 5), deferred = rd_stmt_int64(s, 6);
+    json_t *o = json_pack(
+        "{s:I,s:s,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:O,s:s,s:s?,s:b,s:b,s:s,s:s,s:s,s:s,"
+        "s:s?,s:s?}",
+        "id", (json_int_t)id, "type", rd_stmt_text(s, 15), "status", rd_stmt_text(s, 0),
+        "dry_run", rd_stmt_bool(s, 1), "rows", (json_int_t)rd_stmt_int64(s, 2), "processed",
+        created + updated + failed + deferred, "created", created, "updated", updated, "failed",
+        failed, "deferred", deferred, "skipped", (json_int_t)rd_stmt_int64(s, 7), "mapping",
+        json_object_get(m, "columns") ? json_object_get(m, "columns") : json_null(), "phase",
+        rd_stmt_text(s, 9), "error", rd_stmt_text(s, 10), "ignore_first_line",
+        rd_stmt_bool(s, 11), "web_access", rd_stmt_bool(s, 12), "charset", rd_stmt_text(s, 13),
+        "separator", rd_stmt_text(s, 14), "created_at", rd_stmt_text(s, 16), "updated_at",
+        rd_stmt_text(s, 17), "started_at", rd_stmt_text(s, 18), "finished_at",
+        rd_stmt_text(s, 19));
+    json_decref(m);
+    *out = o;
+    rv = 0;
+  }
+  rd_stmt_done(s);
+  return rv;
+}
+
+int rd_import_rows(rd_conn *c, const rd_caller *who, int64_t id, const char *result,
+                   int64_t after, int limit, json_t **out, bool *more, rd_err *err) {
+  json_t *imp = NULL;
+  int rv = rd_import_get(c, who, id, &imp, err);
+  json_decref(imp);
+  if (rv)
+    return rv;
+  static const char *const RESULTS[] = {"created", "updated", "failed", "deferred", NULL};
+  bool known = !result;
+  for (int i = 0; result && RESULTS[i]; i++)
+    known = known || !strcmp(result, RESULTS[i]);
+  if (!known) {
+    rd_err_set(err, RD_EBADREQ, "Bad query parameter");
+    rd_err_field(err, "result", "must be created, updated, failed or deferred");
+    err->code = RD_EBADREQ;
+    err->status = 400;
+    return RD_EBADREQ;
+  }
+  rd_stmt *s = NULL;
+  rv = rd_sql(c, &s, err,
+              "SELECT line, result, username, person_id, errors FROM import_rows"
+              " WHERE import_id = ? AND line > ? AND (? = '' OR result = ?) ORDER BY line LIMIT ?",
+              "iitti", id, after, result ? result : "", result ? result : "", (int64_t)limit + 1);
+  if (rv)
+    return rv;
+  json_t *rows = json_array();
+  *more = false;
+  while ((rv = rd_stmt_step(s, err)) == RD_ROW) {
+    if ((int)json_array_size(rows) == limit) {
+      *more = true;
+      break;
+    }
+    json_t *errors = rd_stmt_text(s, 4) ? json_loads(rd_stmt_text(s, 4), 0, NULL) : NULL;
+    json_t *row = json_pack("{s:I,s:s,s:s?,s:o}", "line", (json_int_t)rd_stmt_int64(s, 0),
+                            "result", rd_stmt_text(s, 1), "username", rd_stmt_text(s, 2),
+                            "errors", errors ? errors : json_array());
+    if (!rd_stmt_null(s, 3))
+      json_object_set_new(row, "person", json_pack("{s:I}", "id", (json_int_t)rd_stmt_int64(s, 3)));
+    json_array_append_new(rows, row);
+  }
+  rd_stmt_done(s);
+  if (rv < 0) {
+    json_decref(rows);
+    return rv;
+  }
+  *out = rows;
+  return 0;
+}
+
+/* ---- the worker ---- */
+
+struct rd_import_worker {
+  rd_db *db;
+  char *data_dir;
+  pthread_t thread;
+  atomic_bool stop;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  char name[128];
+};
+
+static void *work(void *arg) {
+  rd_import_worker *w = arg;
+  while (!atomic_load(&w->stop)) {
+    rd_err err;
+    rd_err_clear(&err);
+    rd_conn *c = NULL;
+    int rv = rd_db_acquire(w->db, &c, &err);
+    int64_t id = 0;
+    if (!rv)
+      rv = rd_job_claim(c, w->name, &id, &err);
+    if (rv == RD_ROW) {
+      char kind[64] = "";
+      rd_stmt *s = NULL;
+      if (!rd_sql(c, &s, &err, "SELECT kind FROM jobs WHERE id = ?", "i", id) &&
+          rd_stmt_step(s, &err) == RD_ROW)
+        snprintf(kind, sizeof kind, "%s", rd_stmt_text(s, 0));
+      rd_stmt_done(s);
+      if (!strcmp(kind, RD_IMPORT_JOB_KIND)) {
+        rd_log(RD_LOG_INFO, "import %lld: running", (long long)id);
+        rd_import_run(c, id, w->data_dir, &w->stop, NULL, NULL, &err);
+        rd_log(RD_LOG_INFO, "import %lld: %s", (long long)id, err.code ? err.message : "finished");
+      } else {
+        rd_sql_exec(c, NULL, &err, "UPDATE jobs SET status = 'failed', error = ? WHERE id = ?",
+                    "ti", "no worker runs jobs of this kind", id);
+      }
+    } else if (rv < 0) {
+      rd_log(RD_LOG_WARN, "import worker: %s", err.message);
+    }
+    if (c)
+      rd_db_release(w->db, c);
+    if (rv != RD_ROW) {
+      struct timespec ts;
+      clock_gettime(CLOCK_REALTIME, &ts);
+      ts.tv_nsec += 250 * 1000000L;
+      if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+      }
+      pthread_mutex_lock(&w->mu);
+      if (!atomic_load(&w->stop))
+        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+      pthread_mutex_unlock(&w->mu);
+    }
+  }
+  return NULL;
+}
+
+int rd_import_worker_start(rd_db *db, const char *data_dir, rd_import_worker **out) {
+  rd_import_worker *w = rd_calloc(1, sizeof *w);
+  w->db = db;
+  w->data_dir = rd_strdup(data_dir);
+  atomic_init(&w->stop, false);
+  pthread_mutex_init(&w->mu, NULL);
+  pthread_cond_init(&w->cv, NULL);
+  char host[64] = "";
+  gethostname(host, sizeof host - 1);
+  snprintf(w->name, sizeof w->name, "rolodeskd:%s:%d:import", host, (int)getpid());
+  if (pthread_create(&w->thread, NULL, work, w)) {
+    rd_free(w->data_dir);
+    rd_free(w);
+    return RD_EINTERNAL;
+  }
+  *out = w;
+  return 0;
+}
+
+void rd_import_worker_stop(rd_import_worker *w) {
+  if (!w)
+    return;
+  pthread_mutex_lock(&w->mu);
+  atomic_store(&w->stop, true);
+  pthread_cond_broadcast(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+  pthread_join(w->thread, NULL);
+  pthread_mutex_destroy(&w->mu);
+  pthread_cond_destroy(&w->cv);
+  rd_free(w->data_dir);
+  rd_free(w);
+}

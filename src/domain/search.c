@@ -1,0 +1,380 @@
+/* Customer search (CUST-4): see search.h. */
+#include "domain/search.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/fold.h"
+#include "base/mem.h"
+#include "base/time.h"
+
+enum { BACKFILL_BATCH = 500 };
+
+/* ---- the person_search row ---- */
+
+static bool phone_char(char ch) {
+  return (ch >= '0' && ch <= '9') || strchr("+-.()/ ", ch);
+}
+
+/* A phone number is searchable as written and by its digits alone. */
+static void add_phone(rd_buf *text, const char *number) {
+  if (!number || !*number)
+    return;
+  rd_buf_adds(text, " ");
+  rd_fold(number, true, text);
+  char digits[64];
+  size_t n = 0;
+  bool only_phone = true;
+  for (const char *p = number; *p; p++) {
+    only_phone &= phone_char(*p);
+    if (*p >= '0' && *p <= '9' && n + 1 < sizeof digits)
+      digits[n++] = *p;
+  }
+  digits[n] = 0;
+  if (only_phone && n && strcmp(digits, number)) {
+    rd_buf_adds(text, " ");
+    rd_buf_adds(text, digits);
+  }
+}
+
+void rd_search_person_text(const char *first, const char *last, const char *username,
+                           const char *const phones[4], const char *const *addresses,
+                           int naddresses, rd_buf *text, rd_buf *first_key, rd_buf *last_key) {
+  rd_fold(first, true, first_key);
+  rd_fold(last, true, last_key);
+  rd_buf_adds(text, rd_buf_cstr(first_key));
+  rd_buf_adds(text, " ");
+  rd_buf_adds(text, rd_buf_cstr(last_key));
+  rd_buf_adds(text, " ");
+  rd_fold(username, true, text);
+  for (int i = 0; i < 4; i++)
+    add_phone(text, phones[i]);
+  for (int i = 0; i < naddresses; i++) {
+    rd_buf_adds(text, " ");
+    rd_fold(addresses[i], true, text);
+  }
+}
+
+void rd_search_doc(const char *person_text, const char *org_name, rd_buf *doc) {
+  rd_buf_adds(doc, person_text);
+  if (org_name) {
+    rd_buf_adds(doc, " ");
+    rd_fold(org_name, true, doc);
+  }
+}
+
+int rd_search_person_refresh(rd_conn *c, int64_t person_id, rd_err *err) {
+  rd_stmt *s = NULL;
+  rd_buf text, doc, first, last;
+  rd_buf_init(&text);
+  rd_buf_init(&doc);
+  rd_buf_init(&first);
+  rd_buf_init(&last);
+  json_t *row = NULL, *addresses = json_array();
+  int rv = rd_sql(c, &s, err,
+                  "SELECT p.account_id, p.first_name, p.last_name, p.username, p.phone, p.mobile,"
+                  " p.fax, p.pager, o.name FROM people p"
+                  " LEFT JOIN organizations o ON o.id = p.organization_id WHERE p.id = ?",
+                  "i", person_id);
+  if (rv)
+    goto out;
+  rv = rd_stmt_step(s, err);
+  if (rv != RD_ROW) {
+    rv = rv < 0 ? rv : rd_err_set(err, RD_ENOTFOUND, "No person with id %lld", (long long)person_id);
+    goto out;
+  }
+  /* The row's texts live until the next step: keep them for after the addresses query. */
+  row = json_array();
+  for (int i = 0; i < 9; i++)
+    json_array_append_new(row, rd_stmt_text(s, i) ? json_string(rd_stmt_text(s, i)) : json_null());
+  rd_stmt_done(s);
+  s = NULL;
+  /* CUST-2: every address of the person, primary and aliases. */
+  rv = rd_sql(c, &s, err, "SELECT address FROM person_emails WHERE person_id = ? ORDER BY address",
+              "i", person_id);
+  if (rv)
+    goto out;
+  while ((rv = rd_stmt_step(s, err)) == RD_ROW)
+    json_array_append_new(addresses, json_string(rd_stmt_text(s, 0)));
+  rd_stmt_done(s);
+  s = NULL;
+  if (rv < 0)
+    goto out;
+  const char *addr[RD_SEARCH_ADDRESSES_MAX];
+  int naddr = 0;
+  for (size_t i = 0; i < json_array_size(addresses) && naddr < RD_SEARCH_ADDRESSES_MAX; i++)
+    addr[naddr++] = json_string_value(json_array_get(addresses, i));
+#define COL(i) json_string_value(json_array_get(row, i))
+  const char *phones[4] = {COL(4), COL(5), COL(6), COL(7)};
+  rd_search_person_text(COL(1), COL(2), COL(3), phones, addr, naddr, &text, &first, &last);
+  rd_search_doc(rd_buf_cstr(&text), COL(8), &doc);
+  const char *account_id = COL(0);
+#undef COL
+  int64_t changed = 0;
+  rv = rd_sql_exec(c, &changed, err,
+                   "UPDATE person_search SET account_id = ?, person_text = ?, doc = ?,"
+                   " first_key = ?, last_key = ? WHERE person_id = ?",
+                   "ttttti", account_id, rd_buf_cstr(&text), rd_buf_cstr(&doc),
+                   rd_buf_cstr(&first), rd_buf_cstr(&last), person_id);
+  if (!rv && changed == 0)
+    rv = rd_sql_exec(c, NULL, err,
+                     "INSERT INTO person_search (person_id, account_id, person_text, doc,"
+                     " first_key, last_key) VALUES (?, ?, ?, ?, ?, ?)",
+                     "ittttt", person_id, account_id, rd_buf_cstr(&text), rd_buf_cstr(&doc),
+                     rd_buf_cstr(&first), rd_buf_cstr(&last));
+out:
+  rd_stmt_done(s);
+  json_decref(row);
+  json_decref(addresses);
+  rd_buf_term(&text);
+  rd_buf_term(&doc);
+  rd_buf_term(&first);
+  rd_buf_term(&last);
+  return rv < 0 ? rv : 0;
+}
+
+int rd_search_org_renamed(rd_conn *c, int64_t org_id, const char *name, rd_err *err) {
+  rd_buf part;
+  rd_buf_init(&part);
+  rd_buf_adds(&part, " ");
+  rd_fold(name, true, &part);
+  int rv = rd_sql_exec(c, NULL, err,
+                       "UPDATE person_search SET doc = person_text || ? WHERE person_id IN"
+                       " (SELECT id FROM people WHERE organization_id = ?)"
+                       " AND person_text IS NOT NULL",
+                       "ti", rd_buf_cstr(&part), org_id);
+  rd_buf_term(&part);
+  return rv;
+}
+
+int rd_search_backfill(rd_conn *c, int64_t *done, rd_err *err) {
+  int64_t total = 0, ids[BACKFILL_BATCH];
+  int rv = 0;
+  for (;;) {
+    int n = 0;
+    rd_stmt *s = NULL;
+    rv = rd_tx_begin(c, true, err);
+    if (!rv)
+      rv = rd_sql(c, &s, err,
+                  "SELECT person_id FROM person_search WHERE doc IS NULL ORDER BY person_id LIMIT ?",
+                  "i", (int64_t)BACKFILL_BATCH);
+    while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW && n < BACKFILL_BATCH)
+      ids[n++] = rd_stmt_int64(s, 0);
+    rd_stmt_done(s);
+    rv = rv < 0 ? rv : 0;
+    for (int i = 0; !rv && i < n; i++)
+      rv = rd_search_person_refresh(c, ids[i], err);
+    if (!rv)
+      rv = rd_tx_commit(c, err);
+    if (rv) {
+      rd_tx_rollback(c);
+      return rv;
+    }
+    total += n;
+    if (n < BACKFILL_BATCH)
+      break;
+  }
+  if (done)
+    *done = total;
+  return 0;
+}
+
+/* ---- list conditions ---- */
+
+void rd_search_cond_init(rd_search_cond *sc) {
+  memset(sc, 0, sizeof *sc);
+  rd_buf_init(&sc->sql);
+}
+
+void rd_search_cond_term(rd_search_cond *sc) {
+  for (int i = 0; i < sc->nowned; i++)
+    rd_free(sc->owned[i]);
+  rd_buf_term(&sc->sql);
+}
+
+/* Adds an owned text parameter. */
+static void add_text(rd_search_cond *sc, char *owned) {
+  sc->owned[sc->nowned++] = owned;
+  sc->p[sc->np++] = (rd_param){.type = 't', .t = owned};
+}
+
+static int bad_query(rd_err *err, const char *field, const char *msg) {
+  rd_err_set(err, RD_EBADREQ, "Bad query parameter");
+  rd_err_field(err, field, "%s", msg);
+  return RD_EBADREQ;
+}
+
+/* A word typed as a phone number ("020-555", "(20)") is searched by its digits. */
+static void phone_digits(char *w) {
+  bool digit = false, other = false;
+  for (const char *p = w; *p; p++) {
+    if (!phone_char(*p))
+      return;
+    digit |= *p >= '0' && *p <= '9';
+    other |= !(*p >= '0' && *p <= '9');
+  }
+  if (!digit || !other)
+    return;
+  char *o = w;
+  for (const char *p = w; *p; p++)
+    if (*p >= '0' && *p <= '9')
+      *o++ = *p;
+  *o = 0;
+}
+
+int rd_search_cond_q(rd_search_cond *sc, rd_conn *c, const char *account_id, const char *q,
+                     rd_err *err) {
+  if (rd_utf8_len(q) > RD_SEARCH_Q_MAX)
+    return bad_query(err, "q", "is longer than 128 characters");
+  rd_buf norm;
+  rd_buf_init(&norm);
+  rd_fold(q, true, &norm);
+  char *words = rd_strdup(rd_buf_cstr(&norm)), *terms[RD_SEARCH_TERMS_MAX];
+  int n = 0, rv = 0;
+  bool indexed = false;
+  for (char *w = words; *w;) {
+    char *end = strchr(w, ' ');
+    if (end)
+      *end = 0;
+    if (n == RD_SEARCH_TERMS_MAX) {
+      rv = bad_query(err, "q", "has more than 8 words");
+      goto out;
+    }
+    phone_digits(w);
+    if (*w) {
+      terms[n++] = w;
+      indexed |= rd_utf8_len(w) >= 3;
+    }
+    w = end ? end + 1 : w + strlen(w);
+  }
+  if (n == 0)
+    goto out; /* only spaces: no condition */
+  if (indexed) {
+    char *params[RD_SEARCH_TERMS_MAX + 1];
+    int np = 0;
+    rd_buf_adds(&sc->sql, " AND ");
+    rd_conn_ops(c)->search_match((const char *const *)terms, n, &sc->sql, params, &np,
+                                 &sc->join, &sc->key);
+    for (int i = 0; i < np; i++)
+      add_text(sc, params[i]);
+  } else {
+    rd_buf_adds(&sc->sql, " AND t.id IN (SELECT s.person_id FROM person_search s"
+                          " WHERE s.account_id = ? AND ");
+    add_text(sc, rd_strdup(account_id));
+    /* Under 3 characters no trigram exists: the query is a prefix of the first or last
+     * name, a range scan of the btree indexes on the normalized names. */
+    const char *prefix = rd_buf_cstr(&norm);
+    size_t len = strlen(prefix);
+    char *upper = rd_malloc(len + 5);
+    memcpy(upper, prefix, len);
+    memcpy(upper + len, "\xf4\x8f\xbf\xbf", 5); /* U+10FFFF: sorts after any continuation */
+    rd_buf_adds(&sc->sql, "((s.first_key >= ? AND s.first_key < ?)"
+                          " OR (s.last_key >= ? AND s.last_key < ?))");
+    char *lo = rd_strdup(prefix);
+    add_text(sc, lo);
+    add_text(sc, upper);
+    sc->p[sc->np++] = (rd_param){.type = 't', .t = lo};
+    sc->p[sc->np++] = (rd_param){.type = 't', .t = upper};
+    rd_buf_adds(&sc->sql, ")");
+  }
+out:
+  rd_free(words);
+  rd_buf_term(&norm);
+  return rv;
+}
+
+/* A number as the API accepts it: a whole decimal, finite. */
+static bool parse_number(const char *s, double *out) {
+  char *end = NULL;
+  if (!*s || strchr(" \t\n", *s))
+    return false;
+  double v = strtod(s, &end);
+  if (*end || !isfinite(v))
+    return false;
+  *out = v;
+  return true;
+}
+
+int rd_search_cond_custom(rd_search_cond *sc, rd_conn *c, const char *account_id,
+                          const char *key, const char *value, rd_err *err) {
+  char field[RD_ERR_FIELD_MAX], type[16] = "";
+  snprintf(field, sizeof field, "custom_fields.%s", key);
+  rd_stmt *s = NULL;
+  int rv = rd_sql(c, &s, err,
+                  "SELECT type FROM custom_fields WHERE account_id = ? AND record_type = ?"
+                  " AND field_key = ?",
+                  "ttt", account_id, "person", key);
+  if (rv)
+    return rv;
+  rv = rd_stmt_step(s, err);
+  if (rv == RD_ROW)
+    snprintf(type, sizeof type, "%s", rd_stmt_text(s, 0));
+  rd_stmt_done(s);
+  if (rv < 0)
+    return rv;
+  if (rv == RD_DONE)
+    return bad_query(err, field, "is not a custom field of people in this account");
+  if (sc->np + 4 > (int)(sizeof sc->p / sizeof *sc->p))
+    return bad_query(err, field, "too many custom field filters");
+  rd_buf_adds(&sc->sql, " AND EXISTS (SELECT 1 FROM custom_values v WHERE v.account_id = ?"
+                        " AND v.record_id = t.id AND v.field_key = ?");
+  add_text(sc, rd_strdup(account_id));
+  add_text(sc, rd_strdup(key));
+  bool number = !strcmp(type, "number"), date = !strcmp(type, "date");
+  if (number || date) {
+    const char *dots = strstr(value, "..");
+    char *lo = rd_strdup(value), *hi = NULL;
+    if (dots) {
+      lo[dots - value] = 0;
+      hi = rd_strdup(dots + 2);
+    }
+    double a = 0, b = 0;
+    bool ok = true;
+    if (number) {
+      ok = (dots && !*lo) || parse_number(lo, &a);
+      ok = ok && (!dots || !*hi || parse_number(hi, &b));
+    } else {
+      ok = (dots && !*lo) || rd_date_valid(lo);
+      ok = ok && (!dots || !*hi || rd_date_valid(hi));
+    }
+    if (ok && dots && !*lo && !*hi)
+      ok = false;
+    if (ok && dots && *lo && *hi && (number ? a > b : strcmp(lo, hi) > 0))
+      ok = false;
+    const char *column = number ? "v.value_num" : "v.value_text";
+    const char *cast = number ? "CAST(? AS DOUBLE PRECISION)" : "?";
+    if (ok && !dots) {
+      rd_buf_printf(&sc->sql, " AND %s = %s", column, cast);
+      add_text(sc, lo);
+      lo = NULL;
+    }
+    if (ok && dots && *lo) {
+      rd_buf_printf(&sc->sql, " AND %s >= %s", column, cast);
+      add_text(sc, lo);
+      lo = NULL;
+    }
+    if (ok && dots && *hi) {
+      rd_buf_printf(&sc->sql, " AND %s <= %s", column, cast);
+      add_text(sc, hi);
+      hi = NULL;
+    }
+    rd_free(lo);
+    rd_free(hi);
+    if (!ok)
+      return bad_query(err, field,
+                       number ? "must be a number, or a range min..max of numbers"
+                              : "must be a date (YYYY-MM-DD), or a range min..max of dates");
+  } else if (!strcmp(type, "boolean")) {
+    if (strcmp(value, "true") && strcmp(value, "false"))
+      return bad_query(err, field, "must be true or false");
+    rd_buf_adds(&sc->sql, " AND v.value_text = ?");
+    add_text(sc, rd_strdup(value));
+  } else {
+    rd_buf_adds(&sc->sql, " AND v.value_text = ?");
+    add_text(sc, rd_strdup(value));
+  }
+  rd_buf_adds(&sc->sql, ")");
+  return 0;
+}
