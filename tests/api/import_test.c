@@ -534,6 +534,50 @@ Test(import, IMP2_partner_by_email_cycles_and_missing_managers) {
   json_decref(imp);
 }
 
+Test(import, IMP5_cli_runs_the_same_job_with_a_summary) {
+  char file[512], data[512];
+  snprintf(file, sizeof file, "%s/cli.csv", S.dir);
+  snprintf(data, sizeof data, "%s/data", S.dir);
+  FILE *f = fopen(file, "w");
+  cr_assert_not_null(f);
+  fputs("First Name,Last Name,Email Address,Username,Country\n"
+        "Ann,Lee,ann@example.com,ann,NL\n"
+        "Bob,Ray,bob@example.com,bob,Holand\n", f);
+  fclose(f);
+  int status = -1;
+  char *out = th_cli(&S, NULL, &status, "import", "people", file, "--account", "wdc",
+                     "--ignore-first-line", "--dry-run", "--data", data, NULL);
+  cr_assert_eq(status, 0, "%s", out);
+  cr_assert(strstr(out, "dry run"), "%s", out);
+  cr_assert_null(person(admin(), "ann"), "IMP-4: the CLI's dry run stores nothing");
+  free(out);
+  out = th_cli(&S, NULL, &status, "import", "people", file, "--account", "wdc",
+               "--ignore-first-line", "--data", data, NULL);
+  cr_assert_eq(status, 0, "%s", out);
+  cr_assert(strstr(out, "created") && strstr(out, "line 3  Country: unknown country 'Holand'"),
+            "%s", out);
+  free(out);
+  json_t *ann = person(admin(), "ann");
+  cr_assert_not_null(ann);
+  json_decref(ann);
+  /* The same import is visible through the API. */
+  th_resp r = th_get(&S, admin(), "/v1/people?username=ann");
+  cr_assert_eq(json_array_size(r.json), 1);
+  th_resp_free(&r);
+  /* A broken file: exit status 1, the line on stderr, nothing stored. */
+  f = fopen(file, "w");
+  fputs("First Name,Last Name,Email Address,Username\nCy,\"Oops,cy@example.com,cy\n", f);
+  fclose(f);
+  out = th_cli(&S, NULL, &status, "import", "people", file, "--account", "wdc",
+               "--ignore-first-line", "--data", data, NULL);
+  cr_assert_eq(status, 1, "%s", out);
+  free(out);
+  cr_assert_null(person(admin(), "cy"));
+  out = th_cli(&S, NULL, &status, "import", "people", file, NULL);
+  cr_assert_eq(status, 2, "usage error without --account");
+  free(out);
+}
+
 /* ---- kill -9 in the middle, restart, resume (IMP-3, REL-2) ---- */
 
 static char *big_csv(int n, size_t *len) {
