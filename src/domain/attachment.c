@@ -11,23 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "base/str.h"
 #include "base/time.h"
 #include "domain/record.h"
-
-static int mkdirs(const char *path) {
-  char tmp[1024];
-  snprintf(tmp, sizeof tmp, "%s", path);
-  for (char *p = tmp + 1; *p; p++) {
-    if (*p == '/') {
-      *p = 0;
-      if (mkdir(tmp, 0750) && errno != EEXIST)
-        return -1;
-      *p = '/';
-    }
-  }
-  return mkdir(tmp, 0750) && errno != EEXIST ? -1 : 0;
-}
 
 static bool content_type_valid(const char *t) {
   /* type/subtype with token characters, optional parameters; no control characters. */
@@ -61,21 +48,12 @@ int rd_attachment_create(rd_conn *c, const rd_caller *who, const char *data_dir,
   snprintf(dir, sizeof dir, "%s/attachments/%s", data_dir, who->account_id);
   snprintf(path, sizeof path, "%s/%s", dir, key);
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  if (mkdirs(dir))
+  if (rd_mkdirs(dir))
     return rd_err_set(err, RD_EIO, "cannot create the attachment directory");
   int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
   if (fd < 0)
     return rd_err_set(err, RD_EIO, "cannot store the attachment");
-  size_t done = 0;
-  while (done < len) {
-    ssize_t w = write(fd, data + done, len - done);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      break;
-    done += (size_t)w;
-  }
-  bool ok = done == len && fsync(fd) == 0;
+  bool ok = rd_write_all(fd, data, len) && fsync(fd) == 0;
   close(fd);
   if (!ok || rename(tmp, path)) {
     unlink(tmp);

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/str.h"
@@ -342,33 +343,6 @@ void rd_import_record_term(rd_import_record *r) {
 
 /* ---- creating an import ---- */
 
-static int mkdirs(const char *path) {
-  char tmp[1024];
-  snprintf(tmp, sizeof tmp, "%s", path);
-  for (char *p = tmp + 1; *p; p++) {
-    if (*p == '/') {
-      *p = 0;
-      if (mkdir(tmp, 0750) && errno != EEXIST)
-        return -1;
-      *p = '/';
-    }
-  }
-  return mkdir(tmp, 0750) && errno != EEXIST ? -1 : 0;
-}
-
-static bool write_all(int fd, const char *p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return false;
-    p += w;
-    n -= (size_t)w;
-  }
-  return true;
-}
-
 /* Copies the upload (fd or data) to path, fsynced. */
 static int store_file(const char *path, int src, const char *data, size_t len, rd_err *err) {
   int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
@@ -385,14 +359,14 @@ static int store_file(const char *path, int src, const char *data, size_t len, r
         ok = n == 0;
         break;
       }
-      if (!write_all(fd, buf, (size_t)n)) {
+      if (!rd_write_all(fd, buf, (size_t)n)) {
         ok = false;
         break;
       }
     }
     rd_free(buf);
   } else {
-    ok = write_all(fd, data, len);
+    ok = rd_write_all(fd, data, len);
   }
   ok = ok && fsync(fd) == 0;
   close(fd);
@@ -473,7 +447,7 @@ int rd_import_create(rd_conn *c, const rd_caller *who, const char *data_dir, int
   snprintf(dir, sizeof dir, "%s/imports/%s", data_dir, who->account_id);
   snprintf(tmp, sizeof tmp, "%s/upload-%s.tmp", dir, rnd);
   path[0] = 0;
-  if (mkdirs(dir))
+  if (rd_mkdirs(dir))
     return rd_err_set(err, RD_EIO, "cannot create the import directory");
   int rv = store_file(tmp, fd, data, len, err);
   if (rv)
