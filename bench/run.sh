@@ -29,57 +29,9 @@ done
 command -v wrk >/dev/null || { echo "bench: wrk is missing (scripts/deps.sh installs it)" >&2; exit 1; }
 command -v curl >/dev/null || { echo "bench: curl is missing" >&2; exit 1; }
 
-# The machine may be shared: the load average before and after goes into the table's header.
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-work=$(mktemp -d /tmp/rdbench.XXXXXX)
-daemon_pid=""
-pgdir=""
-
-stop_daemon() {
-  [ -n "$daemon_pid" ] || return 0
-  kill -TERM "$daemon_pid" 2>/dev/null || true
-  for _ in $(seq 100); do
-    kill -0 "$daemon_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$daemon_pid" 2>/dev/null || true
-  wait "$daemon_pid" 2>/dev/null || true
-  daemon_pid=""
-}
-
-cleanup() {
-  stop_daemon
-  if [ -n "$pgdir" ]; then
-    "$root/scripts/pg-test.sh" stop "$pgdir" >/dev/null 2>&1 || true
-    rm -rf "$pgdir"
-    pgdir=""
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
-
-# Latency as wrk prints it (176.00us, 13.61ms, 1.20s) in milliseconds.
-to_ms() {
-  awk -v v="$1" 'BEGIN {
-    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
-    printf "%.2f", n }'
-}
-
-# run_wrk NAME URL [TOKEN]: sets RPS, P50, P90, P99 (ms) and ERRS for one scenario.
-run_wrk() {
-  local name=$1 url=$2 token=${3:-} out="$work/wrk-$1.txt"
-  local hdr=()
-  [ -n "$token" ] && hdr=(-H "Authorization: Bearer $token")
-  wrk -t"$wrk_threads" -c"$conns" -d"$duration" --latency "${hdr[@]}" "$url" >"$out"
-  RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
-  P50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
-  P90=$(to_ms "$(awk '$1 == "90%" { print $2 }' "$out")")
-  P99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
-  ERRS=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { n += 1 } END { print n + 0 }' "$out")
-  [ "$ERRS" = 0 ] || echo "bench: $name: wrk saw errors:" "$(grep -E 'Non-2xx|Socket errors' "$out")" >&2
-}
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+bench_init bench
 
 declare -A result # result[backend:scenario] = "rps p50 p90 p99 errs"
 declare -A note   # note[backend] = why it was skipped

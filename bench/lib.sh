@@ -1,0 +1,65 @@
+# Shared by the benchmark scripts (bench/run.sh, search.sh, trust.sh): a scratch directory,
+# the daemon and throwaway PostgreSQL they start, cleanup on exit, and wrk's figures.
+# Source it after setting root; bench_init NAME creates $work and installs the traps.
+
+bench_init() { # NAME
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg) # the machine may be shared: it goes in the header
+  work=$(mktemp -d "/tmp/rd$1.XXXXXX")
+  chmod 755 "$work"
+  daemon_pid=""
+  pgdir=""
+  bench_name=$1
+  trap bench_cleanup EXIT
+  trap 'echo "$bench_name: interrupted" >&2; exit 130' INT TERM
+}
+
+stop_daemon() {
+  [ -n "$daemon_pid" ] || return 0
+  kill -TERM "$daemon_pid" 2>/dev/null || true
+  for _ in $(seq 100); do
+    kill -0 "$daemon_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$daemon_pid" 2>/dev/null || true
+  wait "$daemon_pid" 2>/dev/null || true
+  daemon_pid=""
+}
+
+bench_cleanup() {
+  stop_daemon
+  if [ -n "$pgdir" ]; then
+    "$root/scripts/pg-test.sh" stop "$pgdir" >/dev/null 2>&1 || true
+    rm -rf "$pgdir"
+    pgdir=""
+  fi
+  rm -rf "$work"
+}
+
+# Latency as wrk prints it (176.00us, 13.61ms, 1.20s) in milliseconds.
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+    printf "%.2f", n }'
+}
+
+# wrk_figures NAME FILE: sets RPS, P50, P90, P99 (ms) and ERRS from wrk --latency's output.
+wrk_figures() {
+  local name=$1 out=$2
+  RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+  P50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+  P90=$(to_ms "$(awk '$1 == "90%" { print $2 }' "$out")")
+  P99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+  ERRS=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { n += 1 } END { print n + 0 }' "$out")
+  [ "$ERRS" = 0 ] || echo "bench: $name: wrk saw errors:" "$(grep -E 'Non-2xx|Socket errors' "$out")" >&2
+}
+
+# run_wrk NAME URL [TOKEN]: one scenario with $wrk_threads threads, $conns connections for
+# $duration; sets the figures of wrk_figures.
+run_wrk() {
+  local name=$1 url=$2 token=${3:-} out="$work/wrk-$1.txt"
+  local hdr=()
+  [ -n "$token" ] && hdr=(-H "Authorization: Bearer $token")
+  wrk -t"$wrk_threads" -c"$conns" -d"$duration" --latency "${hdr[@]}" "$url" >"$out"
+  wrk_figures "$name" "$out"
+}
