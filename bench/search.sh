@@ -31,42 +31,9 @@ for prog in rolodesk rolodeskd bench_search_load; do
 done
 command -v wrk >/dev/null || { echo "search bench: wrk is missing" >&2; exit 1; }
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-work=$(mktemp -d /tmp/rdsearch.XXXXXX)
-chmod 755 "$work"
-daemon_pid=""
-pgdir=""
-
-stop_daemon() {
-  [ -n "$daemon_pid" ] || return 0
-  kill -TERM "$daemon_pid" 2>/dev/null || true
-  for _ in $(seq 100); do
-    kill -0 "$daemon_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$daemon_pid" 2>/dev/null || true
-  wait "$daemon_pid" 2>/dev/null || true
-  daemon_pid=""
-}
-
-cleanup() {
-  stop_daemon
-  if [ -n "$pgdir" ]; then
-    "$root/scripts/pg-test.sh" stop "$pgdir" >/dev/null 2>&1 || true
-    rm -rf "$pgdir"
-    pgdir=""
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'echo "search bench: interrupted" >&2; exit 130' INT TERM
-
-to_ms() {
-  awk -v v="$1" 'BEGIN {
-    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
-    printf "%.2f", n }'
-}
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+bench_init search
 
 # The wrk script: each request takes the next query of $QUERIES (one a line, raw UTF-8),
 # percent-encoded; the token comes from $TOKEN.
@@ -91,12 +58,7 @@ run_wrk() {
   local name=$1 base=$2 prefix=$3 queries=$4 token=$5 out="$work/wrk-$1.txt"
   QUERIES=$queries TOKEN=$token PREFIX=$prefix \
     wrk -t"$conns" -c"$conns" -d"$duration" --latency -s "$work/search.lua" "$base" >"$out"
-  RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
-  P50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
-  P90=$(to_ms "$(awk '$1 == "90%" { print $2 }' "$out")")
-  P99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
-  ERRS=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { n += 1 } END { print n + 0 }' "$out")
-  [ "$ERRS" = 0 ] || echo "search bench: $name: wrk saw errors:" "$(grep -E 'Non-2xx|Socket errors' "$out")" >&2
+  wrk_figures "$name" "$out"
 }
 
 declare -A result note loadtime

@@ -2,10 +2,12 @@
  * every key has a type here, unknown keys are refused, secrets are write-only. */
 #include "domain/account.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 
+#include "base/mem.h"
 #include "base/str.h"
 #include "base/time.h"
 #include "domain/record.h"
@@ -51,6 +53,40 @@ int rd_account_create(rd_conn *c, const char *id, const char *name, rd_err *err)
   return rv;
 }
 
+/* The defaults with the stored document merged in. Parsing both is most of the cost of a
+ * settings read, made once per write of a person (rd_customer_check): the last stored
+ * text and its result are kept, and a read of the same text gets a copy of that. */
+static pthread_mutex_t settings_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *settings_text;
+static json_t *settings_merged;
+
+static json_t *merged_settings(const char *text) {
+  json_t *out = NULL;
+  if (text) {
+    pthread_mutex_lock(&settings_mu);
+    if (settings_text && !strcmp(settings_text, text))
+      out = json_deep_copy(settings_merged);
+    pthread_mutex_unlock(&settings_mu);
+    if (out)
+      return out;
+  }
+  json_t *def = json_loads(DEFAULT_SETTINGS, 0, NULL);
+  json_t *stored = json_loads(text, 0, NULL);
+  if (stored)
+    rd_json_merge_patch(def, stored);
+  json_decref(stored);
+  json_t *copy = text ? json_deep_copy(def) : NULL;
+  if (copy) {
+    pthread_mutex_lock(&settings_mu);
+    rd_free(settings_text);
+    json_decref(settings_merged);
+    settings_text = rd_strdup(text);
+    settings_merged = copy;
+    pthread_mutex_unlock(&settings_mu);
+  }
+  return def;
+}
+
 int rd_account_settings(rd_conn *c, const char *id, json_t **out, rd_err *err) {
   rd_stmt *s = NULL;
   int rv = rd_sql(c, &s, err, "SELECT settings FROM accounts WHERE id = ?", "t", id);
@@ -58,12 +94,7 @@ int rd_account_settings(rd_conn *c, const char *id, json_t **out, rd_err *err) {
     return rv;
   rv = rd_stmt_step(s, err);
   if (rv == RD_ROW) {
-    json_t *def = json_loads(DEFAULT_SETTINGS, 0, NULL);
-    json_t *stored = json_loads(rd_stmt_text(s, 0), 0, NULL);
-    if (stored)
-      rd_json_merge_patch(def, stored);
-    json_decref(stored);
-    *out = def;
+    *out = merged_settings(rd_stmt_text(s, 0));
     rv = 0;
   } else if (rv == RD_DONE) {
     rv = rd_err_set(err, RD_ENOTFOUND, "No account '%s'", id);

@@ -254,9 +254,18 @@ int rd_search_cond_q(rd_search_cond *sc, rd_conn *c, const char *account_id, con
   if (indexed) {
     char *params[RD_SEARCH_TERMS_MAX + 1];
     int np = 0;
-    rd_buf_adds(&sc->sql, " AND ");
-    rd_conn_ops(c)->search_match((const char *const *)terms, n, &sc->sql, params, &np,
-                                 &sc->join, &sc->key);
+    rd_buf match;
+    rd_buf_init(&match);
+    rd_conn_ops(c)->search_match((const char *const *)terms, n, &match, params, &np, &sc->join,
+                                 &sc->key);
+    if (sc->join) {
+      rd_buf_printf(&sc->sql, " AND %s", rd_buf_cstr(&match));
+    } else {
+      rd_buf_printf(&sc->sql, " AND t.id IN (SELECT s.person_id FROM person_search s"
+                              " WHERE s.account_id = ? AND %s)", rd_buf_cstr(&match));
+      add_text(sc, rd_strdup(account_id));
+    }
+    rd_buf_term(&match);
     for (int i = 0; i < np; i++)
       add_text(sc, params[i]);
   } else {

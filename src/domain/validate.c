@@ -3,10 +3,12 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "base/mem.h"
 #include "base/str.h"
 
 bool rd_email_valid(const char *a) {
@@ -140,25 +142,60 @@ int rd_contact_check(json_t *contact, const char *path, rd_err *err) {
 static json_t *countries;
 static pthread_once_t countries_once = PTHREAD_ONCE_INIT;
 
+/* Every (value, alpha_2) pair of the list in the order a linear search meets them
+ * (country by country, keys in COUNTRY_KEYS order), sorted case-insensitively with ties
+ * kept in that order: a binary search finds the same first match as the linear one. */
+static const char *const COUNTRY_KEYS[] = {"alpha_2", "alpha_3", "name", "common_name",
+                                           "official_name"};
+typedef struct {
+  const char *value, *alpha_2;
+  size_t order;
+} country_key;
+static country_key *country_keys;
+static size_t ncountry_keys;
+
+static int country_key_cmp(const void *a, const void *b) {
+  const country_key *x = a, *y = b;
+  int d = strcasecmp(x->value, y->value);
+  return d ? d : (x->order > y->order) - (x->order < y->order);
+}
+
 static void load_countries(void) {
   json_t *doc = json_load_file(ISO_3166_PATH, 0, NULL);
   countries = json_incref(json_object_get(doc, "3166-1"));
   json_decref(doc);
+  size_t n = json_array_size(countries) * (sizeof COUNTRY_KEYS / sizeof *COUNTRY_KEYS);
+  if (!n)
+    return;
+  country_keys = rd_calloc(n, sizeof *country_keys);
+  size_t i;
+  json_t *c;
+  json_array_foreach(countries, i, c) {
+    for (size_t k = 0; k < sizeof COUNTRY_KEYS / sizeof *COUNTRY_KEYS; k++) {
+      const char *v = json_string_value(json_object_get(c, COUNTRY_KEYS[k]));
+      if (v)
+        country_keys[ncountry_keys++] = (country_key){
+            v, json_string_value(json_object_get(c, "alpha_2")),
+            i * (sizeof COUNTRY_KEYS / sizeof *COUNTRY_KEYS) + k};
+    }
+  }
+  qsort(country_keys, ncountry_keys, sizeof *country_keys, country_key_cmp);
 }
 
 bool rd_country_code(const char *country, char code[3]) {
   pthread_once(&countries_once, load_countries);
-  size_t i;
-  json_t *c;
-  json_array_foreach(countries, i, c) {
-    static const char *const keys[] = {"alpha_2", "alpha_3", "name", "common_name", "official_name"};
-    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
-      const char *v = json_string_value(json_object_get(c, keys[k]));
-      if (v && !strcasecmp(v, country)) {
-        snprintf(code, 3, "%s", json_string_value(json_object_get(c, "alpha_2")));
-        return true;
-      }
-    }
+  /* The first entry not before country (case-insensitively): the earliest match. */
+  size_t lo = 0, hi = ncountry_keys;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (strcasecmp(country_keys[mid].value, country) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo < ncountry_keys && !strcasecmp(country_keys[lo].value, country)) {
+    snprintf(code, 3, "%s", country_keys[lo].alpha_2);
+    return true;
   }
   return false;
 }

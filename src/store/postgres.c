@@ -544,8 +544,6 @@ static void pg_search_match(const char *const *terms, int n, rd_buf *cond, char 
                             int *np, const char **join, const char **key) {
   int k = 0;
   *join = *key = NULL;
-  rd_buf_adds(cond, "t.id IN (SELECT s.person_id FROM person_search s"
-                    " WHERE s.account_id = t.account_id AND ");
   for (int pass = 0; pass < 2; pass++) {
     for (int i = 0; i < n; i++) {
       bool indexed = rd_utf8_len(terms[i]) >= 3;
@@ -571,7 +569,6 @@ static void pg_search_match(const char *const *terms, int n, rd_buf *cond, char 
       rd_buf_term(&like);
     }
   }
-  rd_buf_adds(cond, ")");
   *np = k;
 }
 

@@ -70,9 +70,10 @@ typedef struct rd_store_ops {
   /* CUST-4: appends to cond a condition that holds when the person_search text (migration
    * 006) of person t contains each of the n terms (normalized text, no spaces; at least
    * one is 3 characters or longer), using the backend's text index for those of 3
-   * characters or more. The condition may stand in the WHERE of the list of people (alias
-   * t) of account account_id: when the backend wants its index to drive that list in id
-   * order, it sets *join and *key for rd_rec_list_by (record.h), else leaves them NULL.
+   * characters or more. When the backend wants its index to drive the list of people
+   * (alias t) in id order, it sets *join and *key for rd_rec_list_by (record.h) and the
+   * condition is over t and the joined table; else it sets them NULL and the condition is
+   * over alias s, a person_search row of the caller's account.
    * The text parameters it binds, in order, go to params[0..*np), at most n + 1 of them,
    * new strings the caller frees with rd_free. */
   void (*search_match)(const char *const *terms, int n, rd_buf *cond, char **params, int *np,
