@@ -63,3 +63,18 @@ run_wrk() {
   wrk -t"$wrk_threads" -c"$conns" -d"$duration" --latency "${hdr[@]}" "$url" >"$out"
   wrk_figures "$name" "$out"
 }
+
+# cell BACKEND SCENARIO: one table cell group "| rps | p50 | p90 | p99 | ratio " from
+# result[BACKEND:SCENARIO] ("rps p50 p90 p99 errs"), the ratio to result[BACKEND:healthz].
+cell() {
+  local r=${result[$1:$2]:-} floor=${result[$1:healthz]:-}
+  if [ -z "$r" ]; then
+    printf '| %s | %s | %s | %s | %s ' - - - - -
+    return
+  fi
+  set -- $r
+  local ratio="-"
+  [ -n "$floor" ] && ratio=$(awk -v a="$1" -v b="${floor%% *}" 'BEGIN { printf "%.1f%%", b ? 100 * a / b : 0 }')
+  [ "$5" = 0 ] || ratio="$ratio (errors: $5)"
+  printf '| %s | %s | %s | %s | %s ' "$1" "$2" "$3" "$4" "$ratio"
+}

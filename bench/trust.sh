@@ -177,19 +177,7 @@ for backend in $backends; do
   esac
 done
 
-# One table, the backends side by side.
-cell() { # backend scenario -> "| rps | p50 | p90 | p99 | ratio "
-  local r=${result[$1:$2]:-} floor=${result[$1:healthz]:-}
-  if [ -z "$r" ]; then
-    printf '| %s | %s | %s | %s | %s ' - - - - -
-    return
-  fi
-  set -- $r
-  local ratio="-"
-  [ -n "$floor" ] && ratio=$(awk -v a="$1" -v b="${floor%% *}" 'BEGIN { printf "%.1f%%", b ? 100 * a / b : 0 }')
-  [ "$5" = 0 ] || ratio="$ratio (errors: $5)"
-  printf '| %s | %s | %s | %s | %s ' "$1" "$2" "$3" "$4" "$ratio"
-}
+# One table, the backends side by side (cell: bench/lib.sh).
 
 mkdir -p "$root/bench/out"
 table="$root/bench/out/trust.md"
