@@ -135,6 +135,7 @@ int rd_api_password_reset_page(rd_ctx *x, rd_err *err);
 int rd_api_password_reset_submit(rd_ctx *x, rd_err *err);
 int rd_api_import_template(rd_ctx *x, rd_err *err);
 int rd_api_import_create(rd_ctx *x, rd_err *err);
+int rd_api_import_list(rd_ctx *x, rd_err *err);
 int rd_api_import_get(rd_ctx *x, rd_err *err);
 int rd_api_import_rows(rd_ctx *x, rd_err *err);
 

@@ -211,6 +211,23 @@ int rd_api_import_get(rd_ctx *x, rd_err *err) {
   return rv;
 }
 
+static const char *const LIST_PARAMS[] = {"per_page", "cursor", NULL};
+
+int rd_api_import_list(rd_ctx *x, rd_err *err) {
+  int64_t after = 0;
+  int limit = 0;
+  json_t *list = NULL;
+  bool more = false;
+  int rv = rd_api_query_check(x, LIST_PARAMS, err);
+  if (!rv)
+    rv = rd_api_page(x, &after, &limit, err);
+  if (!rv)
+    rv = rd_import_list(x->db, &x->who, after, limit, &list, &more, err);
+  if (!rv)
+    rd_api_list(x, list, more);
+  return rv;
+}
+
 static const char *const ROWS_PARAMS[] = {"result", "per_page", "cursor", NULL};
 
 int rd_api_import_rows(rd_ctx *x, rd_err *err) {

@@ -1488,45 +1488,88 @@ int rd_import_run(rd_conn *c, int64_t id, const char *data_dir, atomic_bool *sto
 
 /* ---- reading imports ---- */
 
-int rd_import_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, rd_err *err) {
+/* The columns import_json reads, FROM imports i joined with its job. */
+#define IMPORT_SELECT                                                                          \
+  "SELECT j.status, i.dry_run, i.total_rows, i.created, i.updated, i.failed,"                  \
+  " i.deferred, i.skipped, i.mapping, i.phase, j.error, i.ignore_first_line,"                  \
+  " i.web_access, i.charset, i.separator, i.kind, i.created_at, i.updated_at,"                 \
+  " i.started_at, i.finished_at, i.id FROM imports i JOIN jobs j ON j.id = i.id"
+
+static json_t *import_json(rd_stmt *s) {
+  json_t *m = json_loads(rd_stmt_text(s, 8), 0, NULL);
+  json_int_t created = rd_stmt_int64(s, 3), updated = rd_stmt_int64(s, 4),
+             failed = rd_stmt_int64(s, 5), deferred = rd_stmt_int64(s, 6);
+  json_t *o = json_pack(
+      "{s:I,s:s,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:O,s:s,s:s?,s:b,s:b,s:s,s:s,s:s,s:s,"
+      "s:s?,s:s?}",
+      "id", (json_int_t)rd_stmt_int64(s, 20), "type", rd_stmt_text(s, 15), "status",
+      rd_stmt_text(s, 0), "dry_run", rd_stmt_bool(s, 1), "rows",
+      (json_int_t)rd_stmt_int64(s, 2), "processed", created + updated + failed + deferred,
+      "created", created, "updated", updated, "failed", failed, "deferred", deferred,
+      "skipped", (json_int_t)rd_stmt_int64(s, 7), "mapping",
+      json_object_get(m, "columns") ? json_object_get(m, "columns") : json_null(), "phase",
+      rd_stmt_text(s, 9), "error", rd_stmt_text(s, 10), "ignore_first_line",
+      rd_stmt_bool(s, 11), "web_access", rd_stmt_bool(s, 12), "charset", rd_stmt_text(s, 13),
+      "separator", rd_stmt_text(s, 14), "created_at", rd_stmt_text(s, 16), "updated_at",
+      rd_stmt_text(s, 17), "started_at", rd_stmt_text(s, 18), "finished_at",
+      rd_stmt_text(s, 19));
+  json_decref(m);
+  return o;
+}
+
+static int may_see_imports(const rd_caller *who, rd_err *err) {
   if (!rd_caller_has(who, PEOPLE_MANAGERS))
     return rd_err_set(err, RD_EFORBIDDEN, "Only an administrator or supervisor may see imports");
+  return 0;
+}
+
+int rd_import_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, rd_err *err) {
+  int rv = may_see_imports(who, err);
+  if (rv)
+    return rv;
   rd_stmt *s = NULL;
-  int rv = rd_sql(c, &s, err,
-                  "SELECT j.status, i.dry_run, i.total_rows, i.created, i.updated, i.failed,"
-                  " i.deferred, i.skipped, i.mapping, i.phase, j.error, i.ignore_first_line,"
-                  " i.web_access, i.charset, i.separator, i.kind, i.created_at, i.updated_at,"
-                  " i.started_at, i.finished_at FROM imports i JOIN jobs j ON j.id = i.id"
-                  " WHERE i.id = ? AND i.account_id = ?",
-                  "it", id, who->account_id);
+  rv = rd_sql(c, &s, err, IMPORT_SELECT " WHERE i.id = ? AND i.account_id = ?", "it", id,
+              who->account_id);
   if (rv)
     return rv;
   rv = rd_stmt_step(s, err);
   if (rv == RD_DONE)
     rv = rd_err_set(err, RD_ENOTFOUND, "No import with id %lld", (long long)id);
   if (rv == RD_ROW) {
-    json_t *m = json_loads(rd_stmt_text(s, 8), 0, NULL);
-    json_int_t created = rd_stmt_int64(s, 3), updated = rd_stmt_int64(s, 4),
-               failed = rd_stmt_int64(s, 5), deferred = rd_stmt_int64(s, 6);
-    json_t *o = json_pack(
-        "{s:I,s:s,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:O,s:s,s:s?,s:b,s:b,s:s,s:s,s:s,s:s,"
-        "s:s?,s:s?}",
-        "id", (json_int_t)id, "type", rd_stmt_text(s, 15), "status", rd_stmt_text(s, 0),
-        "dry_run", rd_stmt_bool(s, 1), "rows", (json_int_t)rd_stmt_int64(s, 2), "processed",
-        created + updated + failed + deferred, "created", created, "updated", updated, "failed",
-        failed, "deferred", deferred, "skipped", (json_int_t)rd_stmt_int64(s, 7), "mapping",
-        json_object_get(m, "columns") ? json_object_get(m, "columns") : json_null(), "phase",
-        rd_stmt_text(s, 9), "error", rd_stmt_text(s, 10), "ignore_first_line",
-        rd_stmt_bool(s, 11), "web_access", rd_stmt_bool(s, 12), "charset", rd_stmt_text(s, 13),
-        "separator", rd_stmt_text(s, 14), "created_at", rd_stmt_text(s, 16), "updated_at",
-        rd_stmt_text(s, 17), "started_at", rd_stmt_text(s, 18), "finished_at",
-        rd_stmt_text(s, 19));
-    json_decref(m);
-    *out = o;
+    *out = import_json(s);
     rv = 0;
   }
   rd_stmt_done(s);
   return rv;
+}
+
+int rd_import_list(rd_conn *c, const rd_caller *who, int64_t after, int limit, json_t **out,
+                   bool *more, rd_err *err) {
+  int rv = may_see_imports(who, err);
+  if (rv)
+    return rv;
+  rd_stmt *s = NULL;
+  rv = rd_sql(c, &s, err, IMPORT_SELECT " WHERE i.account_id = ? AND i.id > ? ORDER BY i.id LIMIT ?",
+              "tii", who->account_id, after, (int64_t)limit + 1);
+  if (rv)
+    return rv;
+  json_t *list = json_array();
+  int n = 0;
+  *more = false;
+  while ((rv = rd_stmt_step(s, err)) == RD_ROW) {
+    if (n++ == limit) {
+      *more = true;
+      break;
+    }
+    json_array_append_new(list, import_json(s));
+  }
+  rd_stmt_done(s);
+  if (rv < 0) {
+    json_decref(list);
+    return rv;
+  }
+  *out = list;
+  return 0;
 }
 
 int rd_import_rows(rd_conn *c, const rd_caller *who, int64_t id, const char *result,

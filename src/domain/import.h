@@ -99,6 +99,12 @@ typedef void (*rd_import_progress_fn)(void *arg, const json_t *status);
 int rd_import_run(rd_conn *c, int64_t id, const char *data_dir, atomic_bool *stop,
                   rd_import_progress_fn progress, void *arg, rd_err *err);
 
+/* GET /v1/imports: the account's imports in id order (oldest first), as rd_import_get
+ * shows each, at most limit after id after; *more when another page follows. Administrators
+ * and supervisors only (403). */
+int rd_import_list(rd_conn *c, const rd_caller *who, int64_t after, int limit, json_t **out,
+                   bool *more, rd_err *err);
+
 /* {"id", "status", "dry_run", "rows", "processed", "created", "updated", "failed",
  * "deferred", "mapping", ...} of an import of the caller's account (404 otherwise). */
 int rd_import_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, rd_err *err);

@@ -463,6 +463,51 @@ Test(import, IMP1_roles_and_other_accounts_imports) {
   json_decref(imp);
 }
 
+Test(import, IMP3_imports_are_listed_per_account_oldest_first_and_paged) {
+  const char *csv = "First Name,Last Name,Email Address,Username\nA,B,l1@example.com,l1\n";
+  json_t *first = import(admin(), "?ignore_first_line=true", csv);
+  json_t *second = import(admin(), "?ignore_first_line=true&dry_run=true", csv);
+  th_resp r = th_get(&S, admin(), "/v1/imports");
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  cr_assert_eq(json_array_size(r.json), 2);
+  cr_assert_eq(num(json_array_get(r.json, 0), "id"), num(first, "id"));
+  cr_assert_eq(num(json_array_get(r.json, 1), "id"), num(second, "id"));
+  cr_assert(json_is_true(json_object_get(json_array_get(r.json, 1), "dry_run")));
+  cr_assert_str_eq(th_jstr(json_array_get(r.json, 0), "status"), "done");
+  th_resp_free(&r);
+  /* One a page: the Link header leads to the second and no further. */
+  r = th_get(&S, admin(), "/v1/imports?per_page=1");
+  cr_assert_eq(json_array_size(r.json), 1);
+  const char *link = th_header(&r, "Link");
+  cr_assert(link && strstr(link, "rel=\"next\""), "%s", link ? link : "no Link");
+  char next[256];
+  const char *lt = strchr(link, '<'), *gt = strchr(link, '>');
+  snprintf(next, sizeof next, "%.*s", (int)(gt - lt - 1), lt + 1);
+  th_resp_free(&r);
+  r = th_get(&S, admin(), next);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  cr_assert_eq(json_array_size(r.json), 1);
+  cr_assert_eq(num(json_array_get(r.json, 0), "id"), num(second, "id"));
+  cr_assert_null(th_header(&r, "Link"));
+  th_resp_free(&r);
+  /* Another account sees none of them; other roles none at all; bad paging is a 400. */
+  r = th_get(&S, gt_admin(), "/v1/imports");
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  cr_assert_eq(json_array_size(r.json), 0);
+  th_resp_free(&r);
+  r = th_get(&S, th_token(&S, "wdc", "tech", "technician"), "/v1/imports");
+  th_assert_error(&r, 403, NULL);
+  th_resp_free(&r);
+  r = th_get(&S, admin(), "/v1/imports?per_page=0");
+  th_assert_error(&r, 400, "per_page");
+  th_resp_free(&r);
+  r = th_get(&S, admin(), "/v1/imports?status=done");
+  th_assert_error(&r, 400, "status");
+  th_resp_free(&r);
+  json_decref(first);
+  json_decref(second);
+}
+
 Test(import, IMP1_multipart_mapping_overrides_and_headerless_template_order) {
   /* A file without header in the template's order: positional. */
   json_t *imp = import(admin(), "",
