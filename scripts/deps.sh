@@ -9,7 +9,7 @@ pkgs=(
   libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libsodium-dev
   libpq-dev postgresql
   libcurl4-openssl-dev libcriterion-dev libcsv-dev
-  wrk curl ca-certificates iso-codes tzdata
+  wrk curl time ca-certificates iso-codes tzdata
   nodejs npm python3
 )
 
