@@ -78,3 +78,22 @@ cell() {
   [ "$5" = 0 ] || ratio="$ratio (errors: $5)"
   printf '| %s | %s | %s | %s | %s ' "$1" "$2" "$3" "$4" "$ratio"
 }
+
+# table_rows: the table of scenarios[] (labels in label[]) for $backends side by side, then
+# each backend's note[], if any.
+table_rows() {
+  printf '| scenario '
+  for b in $backends; do printf '| %s req/s | p50 ms | p90 ms | p99 ms | vs floor ' "$b"; done
+  echo '|'
+  printf '|---'
+  for b in $backends; do printf '|--:|--:|--:|--:|--:'; done
+  echo '|'
+  for s in "${scenarios[@]}"; do
+    printf '| %s ' "${label[$s]}"
+    for b in $backends; do cell "$b" "$s"; done
+    echo '|'
+  done
+  for b in $backends; do
+    [ -z "${note[$b]:-}" ] || { echo; echo "$b: ${note[$b]}"; }
+  done
+}

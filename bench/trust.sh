@@ -188,20 +188,7 @@ table="$root/bench/out/trust.md"
     "wrk -t$wrk_threads -c$conns -d$duration, rolodeskd threads: ${BENCH_DAEMON_THREADS:-one per core}," \
     "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
-  printf '| scenario '
-  for b in $backends; do printf '| %s req/s | p50 ms | p90 ms | p99 ms | vs floor ' "$b"; done
-  echo '|'
-  printf '|---'
-  for b in $backends; do printf '|--:|--:|--:|--:|--:'; done
-  echo '|'
-  for s in "${scenarios[@]}"; do
-    printf '| %s ' "${label[$s]}"
-    for b in $backends; do cell "$b" "$s"; done
-    echo '|'
-  done
-  for b in $backends; do
-    [ -z "${note[$b]:-}" ] || { echo; echo "$b: ${note[$b]}"; }
-  done
+  table_rows
 } >"$table"
 echo
 cat "$table"
