@@ -6,6 +6,7 @@
 
 #include "api/api.h"
 #include "auth/auth.h"
+#include "domain/account.h"
 #include "domain/person.h"
 
 static const char *const LOGIN_FIELDS[] = {"account", "username", "password", NULL};
@@ -63,7 +64,14 @@ int rd_api_login(rd_ctx *x, rd_err *err) {
   }
   rd_ratelimit_clear(x->db, ukey);
   char token[RD_TOKEN_LEN], csrf[RD_CSRF_LEN];
-  rv = rd_token_create(x->db, account, id, "session", token, err);
+  /* ACC-8: the session ends by the account's idle and absolute limits. */
+  json_t *settings = NULL;
+  rv = rd_account_settings(x->db, account, &settings, err);
+  if (!rv)
+    rv = rd_session_create(
+        x->db, account, id, 60 * json_integer_value(json_object_get(settings, "session_idle_minutes")),
+        3600 * json_integer_value(json_object_get(settings, "session_max_hours")), token, err);
+  json_decref(settings);
   if (!rv)
     rv = rd_person_set_last_login(x->db, id, x->req->client, err);
   json_t *person = NULL;

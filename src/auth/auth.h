@@ -30,9 +30,16 @@ const char *rd_password_dummy_hash(void);
  * shown once. */
 int rd_token_create(rd_conn *c, const char *account_id, int64_t person_id, const char *kind,
                     char token[RD_TOKEN_LEN], rd_err *err);
-/* Resolves a token into the caller (401 RD_EAUTH when unknown, revoked, or the person is
- * deleted or without web access). */
+/* ACC-8: issues a login session token that ends after idle_s seconds without use and
+ * max_s seconds after login, whichever comes first (0: no such limit). */
+int rd_session_create(rd_conn *c, const char *account_id, int64_t person_id, int64_t idle_s,
+                      int64_t max_s, char token[RD_TOKEN_LEN], rd_err *err);
+/* Resolves a token into the caller (401 RD_EAUTH when unknown, revoked, expired, or the
+ * person is deleted or without web access). Each use of a session moves its idle limit on
+ * (written at most once a minute). */
 int rd_token_lookup(rd_conn *c, const char *token, rd_caller *out, rd_err *err);
+/* ACC-8: ends person_id's login sessions but keep_session_id (0: all). API tokens stay. */
+int rd_token_end_sessions(rd_conn *c, int64_t person_id, int64_t keep_session_id, rd_err *err);
 int rd_token_revoke(rd_conn *c, const char *token, rd_err *err);
 /* The CSRF token of a session token (derived, nothing stored). */
 void rd_csrf_for(const char *token, char out[RD_CSRF_LEN]);

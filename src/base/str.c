@@ -160,6 +160,20 @@ size_t rd_utf8_len(const char *s) {
   return n;
 }
 
+bool rd_text_clean(const char *s, bool multiline) {
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p < 0x20 || *p == 0x7f) {
+      if (!multiline || (*p != '\t' && *p != '\n' && *p != '\r'))
+        return false;
+    } else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+      return false; /* C1 controls */
+    } else if (!multiline && *p == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) {
+      return false; /* U+2028, U+2029 */
+    }
+  }
+  return true;
+}
+
 bool rd_parse_i64(const char *s, int64_t *out) {
   if (!s || !*s)
     return false;

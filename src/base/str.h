@@ -29,6 +29,10 @@ long rd_b64url_decode(const char *s, unsigned char *out, size_t cap);
 bool rd_utf8_valid(const char *s, size_t n);
 /* Number of code points in a valid UTF-8 string. */
 size_t rd_utf8_len(const char *s);
+/* REL-1: true when valid UTF-8 s holds no control character: none of C0 (below U+0020),
+ * DEL or C1 (U+0080..U+009F), except tab, CR and LF when multiline. Also the Unicode line
+ * and paragraph separators count as line breaks. */
+bool rd_text_clean(const char *s, bool multiline);
 
 /* Parses a whole decimal int64 (optional '-'); false on junk, overflow or empty. */
 bool rd_parse_i64(const char *s, int64_t *out);

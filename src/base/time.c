@@ -6,7 +6,11 @@
 #include <time.h>
 
 void rd_time_now(char out[RD_TIME_LEN]) {
-  time_t t = time(NULL);
+  rd_time_in(0, out);
+}
+
+void rd_time_in(int64_t seconds, char out[RD_TIME_LEN]) {
+  time_t t = time(NULL) + (time_t)seconds;
   struct tm tm;
   gmtime_r(&t, &tm);
   strftime(out, RD_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);

@@ -11,6 +11,8 @@
 #define RD_DATE_LEN 11
 
 void rd_time_now(char out[RD_TIME_LEN]);
+/* The time seconds from now (negative: ago), in the format of rd_time_now. */
+void rd_time_in(int64_t seconds, char out[RD_TIME_LEN]);
 void rd_date_today(char out[RD_DATE_LEN]);
 /* Microseconds from a monotonic clock, for durations. */
 int64_t rd_mono_us(void);

@@ -18,6 +18,7 @@ static const char DEFAULT_SETTINGS[] =
     " \"rooms_displayed\": false, \"gps_recorded\": false, \"customer_partner_editable\": false,"
     " \"mixed_mode_authentication\": true, \"default_email_locale\": \"en\","
     " \"default_time_zone\": \"UTC\","
+    " \"session_idle_minutes\": 60, \"session_max_hours\": 12,"
     " \"smtp\": {\"host\": null, \"port\": 25, \"from\": null, \"username\": null,"
     " \"password\": null, \"starttls\": false, \"timeout\": 20}}";
 
@@ -38,8 +39,9 @@ int rd_account_create(rd_conn *c, const char *id, const char *name, rd_err *err)
   if (!rd_account_id_valid(id))
     rd_err_field(err, "id", "must be 1 to %d characters of a-z, 0-9 and '-', not starting with '-'",
                  RD_ACCOUNT_ID_MAX);
-  if (!name || !*name || !rd_utf8_valid(name, strlen(name)) || rd_utf8_len(name) > 128)
-    rd_err_field(err, "name", "is required, at most 128 characters");
+  if (!name || !*name || !rd_utf8_valid(name, strlen(name)) || rd_utf8_len(name) > 128 ||
+      !rd_text_clean(name, false))
+    rd_err_field(err, "name", "is required, one line of at most 128 characters");
   if (err && err->code)
     return err->code;
   char now[RD_TIME_LEN];
@@ -165,6 +167,14 @@ static void check_text(json_t *v, const char *path, size_t max, bool nullable, r
     rd_err_field(err, path, "must be a string");
   else if (rd_utf8_len(json_string_value(v)) > max)
     rd_err_field(err, path, "is longer than %zu characters", max);
+  else if (!strstr(path, "password") && !rd_text_clean(json_string_value(v), false))
+    rd_err_field(err, path, "must be one line without control characters"); /* REL-1 */
+}
+
+static void check_int(json_t *v, const char *path, json_int_t min, json_int_t max, rd_err *err) {
+  if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+    rd_err_field(err, path, "must be an integer from %lld to %lld", (long long)min,
+                 (long long)max);
 }
 
 static void check_smtp(json_t *smtp, rd_err *err) {
@@ -216,6 +226,10 @@ static int check_settings(json_t *settings, rd_err *err) {
         rd_err_field(err, path, "must be an IANA time zone name such as Europe/Amsterdam");
     } else if (!strcmp(k, "smtp")) {
       check_smtp(v, err);
+    } else if (!strcmp(k, "session_idle_minutes")) {
+      check_int(v, path, 5, 1440, err); /* ACC-8 */
+    } else if (!strcmp(k, "session_max_hours")) {
+      check_int(v, path, 1, 720, err);
     } else {
       rd_err_field(err, path, "unknown field");
     }

@@ -12,8 +12,6 @@
 #include "domain/search.h"
 #include "domain/validate.h"
 
-#define PEOPLE_MANAGERS (RD_ROLE_ACCOUNT_ADMINISTRATOR | RD_ROLE_SUPERVISOR)
-
 static void lower(char *s) {
   for (; *s; s++)
     if (*s >= 'A' && *s <= 'Z')
@@ -131,11 +129,13 @@ int rd_customer_aliases(rd_conn *c, int64_t person_id, json_t **out, rd_err *err
   return 0;
 }
 
-/* Checks the caller may manage person id (not deleted) and returns its record. */
+/* Checks the caller may manage person id (ACC-7: an address is the person's identity, so
+ * a customer cannot claim a colleague's address as its own alias) and returns its record
+ * (404 when deleted). */
 static int managed(rd_conn *c, const rd_caller *who, int64_t id, json_t **rec, rd_err *err) {
-  if (!rd_caller_has(who, PEOPLE_MANAGERS) && id != who->person_id)
-    return rd_err_set(err, RD_EFORBIDDEN, "Only an administrator or supervisor may change aliases");
-  int rv = rd_rec_get(c, &rd_person_type, who->account_id, id, rec, NULL, err);
+  int rv = rd_person_check_manage(c, who, id, NULL, err);
+  if (!rv)
+    rv = rd_rec_get(c, &rd_person_type, who->account_id, id, rec, NULL, err);
   if (!rv && json_is_true(json_object_get(*rec, "deleted"))) {
     json_decref(*rec);
     rv = rd_err_set(err, RD_ENOTFOUND, "No person with id %lld", (long long)id);
@@ -147,6 +147,9 @@ int rd_customer_alias_add(rd_conn *c, const rd_caller *who, int64_t id, const ch
                           rd_err *err) {
   if (!address || strlen(address) > 254 || !rd_email_valid(address))
     return rd_err_field(err, "address", "is not a valid email address");
+  /* An alias is removed by DELETE .../aliases/{address}: one path segment must name it. */
+  if (strchr(address, '/'))
+    return rd_err_field(err, "address", "must not contain '/'");
   json_t *rec = NULL, *changes = NULL;
   char *addr = rd_strdup(address);
   lower(addr);
@@ -234,13 +237,13 @@ out:
 }
 
 int rd_customer_enable(rd_conn *c, const rd_caller *who, int64_t id, rd_err *err) {
-  if (!rd_caller_has(who, PEOPLE_MANAGERS))
-    return rd_err_set(err, RD_EFORBIDDEN, "Only an administrator or supervisor may enable people");
   int rv = rd_tx_begin(c, true, err);
   if (rv)
     return rv;
   int64_t changed = 0;
-  rv = rd_sql_exec(c, &changed, err,
+  rv = rd_person_check_manage(c, who, id, NULL, err);
+  if (!rv)
+    rv = rd_sql_exec(c, &changed, err,
                    "UPDATE people SET deleted = ?, version = version + 1 WHERE id = ?"
                    " AND account_id = ? AND deleted",
                    "bit", 0, id, who->account_id);

@@ -1316,6 +1316,18 @@ static int load(run *x, rd_err *err) {
     goto out;
   x->who.person_id = json_integer_value(json_object_get(caller, "person_id"));
   x->who.roles = (unsigned)json_integer_value(json_object_get(caller, "roles"));
+  if (x->who.person_id) {
+    /* ACC-7: rows are written with the importer's rights as they are now: a person who
+     * lost a role (or was deleted) since starting the import no longer writes with it. */
+    int64_t roles = 0;
+    rv = rd_sql_int64(x->c, &roles, err,
+                      "SELECT roles FROM people WHERE id = ? AND account_id = ? AND NOT deleted",
+                      "it", x->who.person_id, x->who.account_id);
+    if (rv < 0)
+      goto out;
+    x->who.roles = rv == RD_ROW ? (unsigned)roles : 0;
+    rv = 0;
+  }
   snprintf(x->who.name, sizeof x->who.name, "%s",
            json_string_value(json_object_get(caller, "name")) ? json_string_value(json_object_get(caller, "name")) : "import");
   json_t *cols = json_object_get(mapping, "columns"), *names = json_object_get(mapping, "names");

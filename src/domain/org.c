@@ -149,7 +149,7 @@ static const rd_field FIELDS[] = {
     {.name = "parent", .column = "parent_id", .type = RD_FT_REF, .ref_table = "organizations", .ref_name_sql = "r.name"},
     {.name = "manager", .column = "manager_id", .type = RD_FT_REF, .ref_table = "people", .ref_name_sql = PERSON_NAME},
     {.name = "financial_id", .column = "financial_id", .type = RD_FT_TEXT, .max_len = RD_ORG_FINANCIAL_ID_MAX},
-    {.name = "remarks", .column = "remarks", .type = RD_FT_TEXT, .max_len = 65536},
+    {.name = "remarks", .column = "remarks", .type = RD_FT_TEXT, .flags = RD_FF_MULTILINE, .max_len = 65536},
     {.name = "remarks_attachments", .column = "remarks_attachments", .type = RD_FT_JSON, .def = "[]"},
     {.name = "disabled", .column = "disabled", .type = RD_FT_BOOL, .flags = RD_FF_NOTNULL, .def = "false"},
     {.name = "partner", .column = "partner", .type = RD_FT_BOOL, .flags = RD_FF_NOTNULL, .def = "false"},

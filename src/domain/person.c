@@ -48,20 +48,126 @@ static int person_exists(rd_conn *c, const char *account_id, json_t *ref, unsign
   return 0;
 }
 
+bool rd_person_may_manage(const rd_caller *who, unsigned target_roles) {
+  if (rd_caller_has(who, RD_ROLE_ACCOUNT_ADMINISTRATOR))
+    return true;
+  if (rd_caller_has(who, RD_ROLE_SUPERVISOR) &&
+      !(target_roles & ~(unsigned)(RD_ROLE_TECHNICIAN | RD_ROLE_PARTNER | RD_ROLE_CUSTOMER)))
+    return true;
+  return rd_caller_has(who, RD_ROLE_SERVICE_LEVEL_MANAGER | RD_ROLE_TECHNICIAN) &&
+         !(target_roles & ~(unsigned)RD_ROLE_CUSTOMER);
+}
+
+unsigned rd_person_grantable_roles(const rd_caller *who) {
+  if (rd_caller_has(who, RD_ROLE_ACCOUNT_ADMINISTRATOR))
+    return RD_ROLES_ALL;
+  if (rd_caller_has(who, RD_ROLE_SUPERVISOR))
+    return RD_ROLE_TECHNICIAN | RD_ROLE_PARTNER | RD_ROLE_CUSTOMER;
+  return 0;
+}
+
+/* 403 (ACC-7), naming the field when there is one. */
+static int refuse(rd_err *err, const char *field, const char *why) {
+  rd_err_set(err, RD_EFORBIDDEN, "Your roles do not allow this change to this person (ACC-7)");
+  if (field)
+    rd_err_field(err, field, "%s", why);
+  return RD_EFORBIDDEN;
+}
+
+int rd_person_check_manage(rd_conn *c, const rd_caller *who, int64_t id, unsigned *roles_out,
+                           rd_err *err) {
+  int64_t roles = 0;
+  int rv = rd_sql_int64(c, &roles, err, "SELECT roles FROM people WHERE id = ? AND account_id = ?",
+                        "it", id, who->account_id);
+  if (rv < 0)
+    return rv;
+  if (rv == RD_DONE)
+    return rd_err_set(err, RD_ENOTFOUND, "No person with id %lld", (long long)id);
+  if (!rd_person_may_manage(who, (unsigned)roles))
+    return refuse(err, NULL, NULL);
+  if (roles_out)
+    *roles_out = (unsigned)roles;
+  return 0;
+}
+
+/* An account keeps an administrator who can sign in: 409 when person id is the last one
+ * and the change (losing the role, web access, or being deleted) would end that. */
+static int keep_an_admin(rd_conn *c, const char *account_id, int64_t id, rd_err *err) {
+  int64_t others = 0;
+  int rv = rd_sql_int64(c, &others, err,
+                        "SELECT COUNT(*) FROM people WHERE account_id = ? AND id <> ?"
+                        " AND (roles & ?) <> 0 AND web_access AND NOT deleted",
+                        "tii", account_id, id, (int64_t)RD_ROLE_ACCOUNT_ADMINISTRATOR);
+  if (rv < 0)
+    return rv;
+  if (others == 0)
+    return rd_err_set(err, RD_ECONFLICT,
+                      "This is the account's last administrator who can sign in; make another"
+                      " administrator first");
+  return 0;
+}
+
+/* ACC-8: changing one's own password needs the current one (when one is set). */
+static int check_current_password(rd_conn *c, int64_t id, json_t *rec, rd_err *err) {
+  const char *current = json_string_value(json_object_get(rec, "current_password"));
+  char hash[128] = "";
+  rd_stmt *s = NULL;
+  int rv = rd_sql(c, &s, err, "SELECT password_hash FROM people WHERE id = ?", "i", id);
+  if (rv)
+    return rv;
+  rv = rd_stmt_step(s, err);
+  if (rv == RD_ROW && rd_stmt_text(s, 0))
+    snprintf(hash, sizeof hash, "%s", rd_stmt_text(s, 0));
+  rd_stmt_done(s);
+  if (rv < 0)
+    return rv;
+  if (!hash[0])
+    return 0; /* no password yet: signed in with an API token the CLI issued */
+  if (!current)
+    rd_err_field(err, "current_password", "is required to change your own password");
+  else if (!rd_password_verify(hash, current))
+    rd_err_field(err, "current_password", "is not your current password");
+  return 0;
+}
+
+/* Fields a person without the right to manage itself may not change (ACC-7). */
+static const char *const SELF_LOCKED[] = {"roles", "username", "web_access", "supervisor",
+                                          "organization", "default_portal", "line_manager",
+                                          "partner_organization", "custom_fields", "notes"};
+
 static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *old,
                     json_t *rec, rd_err *err) {
   (void)t;
   bool self = id && id == who->person_id;
-  if (!rd_caller_has(who, PEOPLE_MANAGERS) && !self)
-    return rd_err_set(err, RD_EFORBIDDEN, "Only an administrator or supervisor may manage people");
-  if (self && !rd_caller_has(who, PEOPLE_MANAGERS)) {
-    /* Others may change only their own contact details and password. */
-    static const char *const locked[] = {"roles", "username", "web_access", "supervisor",
-                                         "organization", "default_portal", "line_manager",
-                                         "partner_organization", "custom_fields", "notes"};
-    for (size_t i = 0; i < sizeof locked / sizeof *locked; i++)
-      if (!json_equal(json_object_get(old, locked[i]), json_object_get(rec, locked[i])))
-        rd_err_field(err, locked[i], "can be changed only by an administrator or supervisor");
+  unsigned roles = rd_roles_bits(json_object_get(rec, "roles"));
+  unsigned old_roles = old ? rd_roles_bits(json_object_get(old, "roles")) : 0;
+  /* ACC-7: who may change whom, and which roles it may grant or take away. */
+  if (!old && !rd_person_may_manage(who, roles))
+    return refuse(err, "roles", "you may not add a person with these roles");
+  if (old && !rd_person_may_manage(who, old_roles)) {
+    if (!self)
+      return refuse(err, NULL, NULL);
+    for (size_t i = 0; i < sizeof SELF_LOCKED / sizeof *SELF_LOCKED; i++)
+      if (!json_equal(json_object_get(old, SELF_LOCKED[i]), json_object_get(rec, SELF_LOCKED[i])))
+        return refuse(err, SELF_LOCKED[i], "can be changed only by someone who manages you");
+  } else if (old && (roles ^ old_roles) & ~rd_person_grantable_roles(who)) {
+    return refuse(err, "roles", "you may not grant or take away these roles");
+  } else if (old && !rd_person_may_manage(who, roles)) {
+    return refuse(err, "roles", "you may not give this person these roles");
+  }
+  if (json_object_get(rec, "current_password") && !json_object_get(rec, "password"))
+    rd_err_field(err, "current_password", "is accepted only with password");
+  if (self && old && json_object_get(rec, "password")) {
+    int prv = check_current_password(c, id, rec, err);
+    if (prv)
+      return prv;
+  }
+  if (old && (old_roles & RD_ROLE_ACCOUNT_ADMINISTRATOR) &&
+      (!(roles & RD_ROLE_ACCOUNT_ADMINISTRATOR) ||
+       !json_is_true(json_object_get(rec, "web_access")))) {
+    int krv = keep_an_admin(c, who->account_id, id, err);
+    if (krv)
+      return krv;
   }
   const char *username = json_string_value(json_object_get(rec, "username"));
   if (!username_valid(username))
@@ -81,10 +187,6 @@ static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t
   int crv = rd_customer_check(c, who, id, old, rec, err);
   if (crv && crv != RD_EINVAL)
     return crv;
-  unsigned roles = rd_roles_bits(json_object_get(rec, "roles"));
-  if ((roles & RD_ROLE_ACCOUNT_ADMINISTRATOR) && !rd_caller_has(who, RD_ROLE_ACCOUNT_ADMINISTRATOR) &&
-      !(old && (rd_roles_bits(json_object_get(old, "roles")) & RD_ROLE_ACCOUNT_ADMINISTRATOR)))
-    rd_err_field(err, "roles", "only an account administrator may make administrators");
   /* ACC-2: a technician must have a supervisor. */
   json_t *sup = json_object_get(rec, "supervisor");
   if ((roles & RD_ROLE_TECHNICIAN) && !json_is_object(sup))
@@ -158,6 +260,14 @@ static int after_write(rd_conn *c, const rd_caller *who, int64_t id, json_t *old
     if (rv)
       return rv;
   }
+  /* ACC-8: a new password or lost web access ends the person's login sessions (but the one
+   * making the change, when a person changes its own password). */
+  if (old && (pw || (json_is_true(json_object_get(old, "web_access")) &&
+                     !json_is_true(json_object_get(rec, "web_access"))))) {
+    rv = rd_token_end_sessions(c, id, who->person_id == id ? who->session_id : 0, err);
+    if (rv)
+      return rv;
+  }
   json_t *email = json_object_get(rec, "primary_email");
   if (!old || !json_equal(email, json_object_get(old, "primary_email"))) {
     /* CUST-2: an address identifies one person in the account. */
@@ -225,6 +335,8 @@ static const rd_field FIELDS[] = {
     {.name = "name", .type = RD_FT_TEXT, .flags = RD_FF_READONLY},
     {.name = "username", .column = "username", .type = RD_FT_TEXT, .flags = RD_FF_REQUIRED, .max_len = RD_USERNAME_MAX},
     {.name = "password", .type = RD_FT_TEXT, .flags = RD_FF_WRITEONLY, .max_len = RD_PASSWORD_MAX},
+    /* ACC-8: a person changing its own password proves it knows the current one. */
+    {.name = "current_password", .type = RD_FT_TEXT, .flags = RD_FF_WRITEONLY | RD_FF_CHECKONLY, .max_len = RD_PASSWORD_MAX},
     {.name = "web_access", .column = "web_access", .type = RD_FT_BOOL, .flags = RD_FF_NOTNULL, .def = "true"},
     {.name = "primary_email", .column = "primary_email", .type = RD_FT_TEXT, .flags = RD_FF_REQUIRED, .max_len = RD_EMAIL_MAX},
     {.name = "send_to", .column = "send_to", .type = RD_FT_TEXT, .max_len = RD_EMAIL_MAX},
@@ -252,7 +364,7 @@ static const rd_field FIELDS[] = {
     {.name = "gps", .column = "gps", .type = RD_FT_JSON},
     {.name = "roles", .column = "roles", .type = RD_FT_ROLES, .flags = RD_FF_REQUIRED},
     {.name = "default_portal", .column = "default_portal", .type = RD_FT_TEXT, .max_len = 32},
-    {.name = "notes", .column = "notes", .type = RD_FT_TEXT, .max_len = 65536},
+    {.name = "notes", .column = "notes", .type = RD_FT_TEXT, .flags = RD_FF_MULTILINE, .max_len = 65536},
     {.name = "custom_fields", .column = "custom_fields", .type = RD_FT_JSON, .def = "{}"},
     {.name = "source", .column = "source", .type = RD_FT_TEXT, .flags = RD_FF_READONLY, .def = "\"manual\""},
     {.name = "source_id", .column = "source_id", .type = RD_FT_TEXT, .flags = RD_FF_READONLY},
@@ -360,8 +472,8 @@ static int fix_conflict(int rv, rd_err *err) {
 }
 
 int rd_person_create(rd_conn *c, const rd_caller *who, json_t *in, int64_t *id, rd_err *err) {
-  if (!rd_caller_has(who, PEOPLE_MANAGERS))
-    return rd_err_set(err, RD_EFORBIDDEN, "Only an administrator or supervisor may add people");
+  if (!rd_person_grantable_roles(who) && !rd_person_may_manage(who, RD_ROLE_CUSTOMER))
+    return rd_err_set(err, RD_EFORBIDDEN, "Your roles do not allow adding people (ACC-7)");
   int rv = rd_rec_check(&rd_person_type, in, true, NULL, err);
   write_args a = {who, in, 0, -1};
   if (!rv)
@@ -383,7 +495,12 @@ int rd_person_update(rd_conn *c, const rd_caller *who, int64_t id, json_t *patch
 static int do_delete(rd_conn *c, void *arg, rd_err *err) {
   write_args *a = arg;
   int64_t changed = 0;
-  int rv = rd_sql_exec(c, &changed, err,
+  unsigned roles = 0;
+  int rv = rd_person_check_manage(c, a->who, a->id, &roles, err);
+  if (!rv && (roles & RD_ROLE_ACCOUNT_ADMINISTRATOR))
+    rv = keep_an_admin(c, a->who->account_id, a->id, err);
+  if (!rv)
+    rv = rd_sql_exec(c, &changed, err,
                        "UPDATE people SET deleted = ?, version = version + 1 WHERE id = ?"
                        " AND account_id = ? AND NOT deleted",
                        "bit", 1, a->id, a->who->account_id);
@@ -413,8 +530,6 @@ static int do_delete(rd_conn *c, void *arg, rd_err *err) {
 }
 
 int rd_person_delete(rd_conn *c, const rd_caller *who, int64_t id, rd_err *err) {
-  if (!rd_caller_has(who, PEOPLE_MANAGERS))
-    return rd_err_set(err, RD_EFORBIDDEN, "Only an administrator or supervisor may delete people");
   if (id == who->person_id)
     return rd_err_set(err, RD_ECONFLICT, "You cannot delete yourself");
   write_args a = {who, NULL, id, -1};

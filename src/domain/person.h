@@ -29,8 +29,30 @@ int rd_person_list(rd_conn *c, const rd_caller *who, const rd_person_filter *f, 
                    int limit, json_t **out, bool *more, rd_err *err);
 int rd_person_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, int64_t *version,
                   rd_err *err);
-/* Create and update: administrators and supervisors manage people; anyone may change
- * their own password. "password" in the input is hashed (argon2id) and never stored. */
+/* ACC-7, the one rule of who may change whom. A caller may manage (create, change,
+ * disable, delete, enable, reset or mail the password of, change the email, username,
+ * roles or web access of) a person whose roles are target_roles when it is:
+ *   an account administrator (anyone of its account; the system caller is one);
+ *   a supervisor, and the person has only technician, partner and customer roles;
+ *   a service level manager or technician, and the person is only a customer.
+ * Everyone else manages nobody, itself included (self-service is rd_person_update's
+ * narrower rule). Pure; thread-safe. */
+bool rd_person_may_manage(const rd_caller *who, unsigned target_roles);
+/* ACC-7: the roles who may grant or take away: administrators all, supervisors technician,
+ * partner and customer, everyone else none. */
+unsigned rd_person_grantable_roles(const rd_caller *who);
+/* ACC-7 for a stored person: 0 when who may manage person id of its account (its roles in
+ * *roles when not NULL), RD_EFORBIDDEN (403) when not, RD_ENOTFOUND when there is no such
+ * person (deleted ones included). */
+int rd_person_check_manage(rd_conn *c, const rd_caller *who, int64_t id, unsigned *roles,
+                           rd_err *err);
+/* Create and update under ACC-7 (rd_person_may_manage; role changes only within
+ * rd_person_grantable_roles, else 403 naming roles). Anyone may change its own contact
+ * details and password; changing one's own password needs "current_password" (ACC-8, 422
+ * naming it when missing or wrong) and ends the person's other login sessions, as does
+ * any password change, turning web access off, or deleting. "password" in the input is
+ * hashed (argon2id) and never stored. An account keeps at least one administrator who can
+ * sign in (409). */
 int rd_person_create(rd_conn *c, const rd_caller *who, json_t *in, int64_t *id, rd_err *err);
 int rd_person_update(rd_conn *c, const rd_caller *who, int64_t id, json_t *patch,
                      int64_t if_match, rd_err *err);

@@ -64,6 +64,11 @@ static void check_value(const rd_field *f, json_t *v, rd_err *err) {
     } else if ((f->flags & RD_FF_REQUIRED) && f->type == RD_FT_TEXT &&
                s[strspn(s, " \t\r\n")] == '\0') {
       rd_err_field(err, f->name, "must not be blank");
+    } else if (!(f->flags & RD_FF_WRITEONLY) &&
+               !rd_text_clean(s, (f->flags & RD_FF_MULTILINE) != 0)) {
+      rd_err_field(err, f->name, (f->flags & RD_FF_MULTILINE)
+                                     ? "must not contain control characters other than tab and line breaks"
+                                     : "must be one line without control characters");
     } else if (f->type == RD_FT_DATE && !rd_date_valid(s)) {
       rd_err_field(err, f->name, "must be a date (YYYY-MM-DD)");
     } else if (f->type == RD_FT_TIME) {
@@ -406,6 +411,8 @@ static json_t *diff(const rd_rtype *t, json_t *old, json_t *rec, json_t *patch) 
   json_t *changes = json_object();
   for (int i = 0; i < t->nfields; i++) {
     const rd_field *f = &t->fields[i];
+    if (f->flags & RD_FF_CHECKONLY)
+      continue;
     if (f->flags & RD_FF_WRITEONLY) {
       /* ACC-6: secrets are never written to the audit trail; only that they changed. */
       if (patch && json_object_get(patch, f->name))

@@ -36,6 +36,8 @@ enum {
   RD_FF_WRITEONLY = 1 << 2, /* accepted, never output (passwords); not stored by rd_rec */
   RD_FF_NOTNULL = 1 << 3,   /* null is refused */
   RD_FF_ANYACCOUNT = 1 << 4, /* REF may name another account's record: validate checks it */
+  RD_FF_MULTILINE = 1 << 5,  /* TEXT may hold line breaks and tabs (remarks, notes) */
+  RD_FF_CHECKONLY = 1 << 6,  /* with WRITEONLY: read by validate, never stored or audited */
 };
 
 typedef struct rd_field {
@@ -69,7 +71,8 @@ struct rd_rtype {
 };
 
 /* Checks input JSON (an object) against t: unknown fields, read-only fields, types, text
- * lengths and valid UTF-8, dates, and on create the required fields. Collects every
+ * lengths and valid UTF-8, control characters (REL-1: none in single-line text, only tab and
+ * line breaks in RD_FF_MULTILINE text), dates, and on create the required fields. Collects every
  * problem into err (422) before returning. `allowed` (may be NULL) restricts which fields
  * may appear at all (others: "cannot be changed here"). */
 int rd_rec_check(const rd_rtype *t, json_t *in, bool create, const char *const *allowed,

@@ -185,9 +185,9 @@ Test(person, ACC2_roles_are_required_and_valid) {
   snprintf(body, sizeof body, "{%s, \"roles\": [\"customer\"], \"default_portal\": \"supervisor\"}",
            base);
   refused_create(admin(), body, 422, "default_portal");
-  /* only an administrator makes administrators */
+  /* ACC-7: only an administrator makes administrators (a role outside one's grants: 403) */
   snprintf(body, sizeof body, "{%s, \"roles\": [\"account_administrator\"]}", base);
-  refused_create(sup(), body, 422, "roles");
+  refused_create(sup(), body, 403, "roles");
   /* several roles; the portal is one of them */
   snprintf(
       body, sizeof body,
@@ -430,19 +430,28 @@ Test(person, ACC4_customers_see_only_themselves) {
   refused_patch(cust(), cust_id(), "{\"username\": \"boss\"}", 422, "username");
 }
 
-Test(person, ACC4_technicians_read_but_do_not_manage_people) {
+/* ACC-7: a technician manages customers' records, never their roles, nor staff. */
+Test(person, ACC7_technicians_manage_customers_but_not_their_roles_nor_staff) {
   long long other = customer(admin(), "other");
   th_resp r = th_get(&S, tech(), path_of(other));
   cr_assert_eq(r.status, 200, "%s", r.body);
   th_resp_free(&r);
-  refused_patch(tech(), other, "{\"first_name\": \"X\"}", 403, NULL);
-  r = th_req(&S, "DELETE", path_of(other), tech(), NULL, NULL, NULL);
+  r = th_json(&S, "PATCH", tech(), path_of(other), "{s:s}", "first_name", "X");
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  refused_patch(tech(), other, "{\"roles\": [\"customer\", \"technician\"]}", 403, "roles");
+  refused_patch(tech(), sup_id(), "{\"first_name\": \"X\"}", 403, NULL);
+  r = th_req(&S, "DELETE", path_of(sup_id()), tech(), NULL, NULL, NULL);
   th_assert_error(&r, 403, NULL);
   th_resp_free(&r);
   refused_create(tech(),
                  "{\"first_name\": \"A\", \"last_name\": \"B\", \"username\": \"x\","
-                 " \"primary_email\": \"x@wdc.example\", \"roles\": [\"customer\"]}",
-                 403, NULL);
+                 " \"primary_email\": \"x@wdc.example\", \"roles\": [\"partner\"]}",
+                 403, "roles");
+  long long made = customer(tech(), "madebytech");
+  r = th_req(&S, "DELETE", path_of(made), tech(), NULL, NULL, NULL);
+  cr_assert_eq(r.status, 204, "%s", r.body);
+  th_resp_free(&r);
 }
 
 Test(person, ACC4_another_accounts_person_is_404) {

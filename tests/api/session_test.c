@@ -1,6 +1,7 @@
 /* End-to-end tests of POST /v1/login, POST /v1/logout, GET /v1/me (ACC-3, ACC-4). */
 #include <criterion/criterion.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness/harness.h"
 
@@ -138,4 +139,150 @@ Test(session, unknown_route_and_method) {
   th_assert_error(&r, 405, NULL);
   cr_assert_str_eq(th_header(&r, "Allow"), "POST");
   th_resp_free(&r);
+}
+
+/* ---- ACC-8: sessions end ---- */
+
+static const char *admin(void) {
+  return th_token(&S, "wdc", "admin", "account_administrator");
+}
+
+/* A new login session of jdoe (copied into out). */
+static void session(char out[128], const char *password) {
+  th_resp r = login("wdc", "jdoe", password);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  snprintf(out, 128, "%s", json_string_value(json_object_get(r.json, "token")));
+  th_resp_free(&r);
+}
+
+static long me_status(const char *token) {
+  th_resp r = th_get(&S, token, "/v1/me");
+  long st = r.status;
+  th_resp_free(&r);
+  return st;
+}
+
+static long long jdoe_id(void) {
+  return th_sql_int(&S, "SELECT id FROM people WHERE username = 'jdoe'");
+}
+
+static const char *jdoe_path(void) {
+  static char p[64];
+  snprintf(p, sizeof p, "/v1/people/%lld", jdoe_id());
+  return p;
+}
+
+Test(session, ACC8_own_password_change_needs_the_current_one_and_ends_other_sessions) {
+  char a[128], b[128];
+  session(a, "correct horse");
+  session(b, "correct horse");
+  th_resp r = th_json(&S, "PATCH", a, jdoe_path(), "{s:s}", "password", "battery staple");
+  th_assert_error(&r, 422, "current_password");
+  th_resp_free(&r);
+  r = th_json(&S, "PATCH", a, jdoe_path(), "{s:s,s:s}", "password", "battery staple",
+              "current_password", "wrong guess");
+  th_assert_error(&r, 422, "current_password");
+  th_resp_free(&r);
+  r = th_json(&S, "PATCH", a, jdoe_path(), "{s:s}", "current_password", "correct horse");
+  th_assert_error(&r, 422, "current_password");
+  th_resp_free(&r);
+  cr_assert_eq(me_status(b), 200, "refused changes end no session");
+  r = th_json(&S, "PATCH", a, jdoe_path(), "{s:s,s:s}", "password", "battery staple",
+              "current_password", "correct horse");
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  cr_assert_eq(me_status(b), 401, "the other session outlived the password change");
+  cr_assert_eq(me_status(a), 200, "the session that changed the password goes on");
+  /* The audit trail says the password changed, and nothing of current_password. */
+  r = th_get(&S, admin(), "/v1/audit?record_type=person");
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  cr_assert(!strstr(r.body, "current_password") && !strstr(r.body, "correct horse"), "%s", r.body);
+  th_resp_free(&r);
+  /* A password set by an administrator ends every session of the person. */
+  r = th_json(&S, "PATCH", admin(), jdoe_path(), "{s:s}", "password", "set by the admin");
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  cr_assert_eq(me_status(a), 401);
+  session(a, "set by the admin");
+  cr_assert_eq(me_status(a), 200);
+}
+
+Test(session, ACC8_disabling_or_deleting_a_person_ends_its_sessions_for_good) {
+  char a[128];
+  session(a, "correct horse");
+  th_resp r = th_json(&S, "PATCH", admin(), jdoe_path(), "{s:b}", "web_access", 0);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  cr_assert_eq(me_status(a), 401);
+  r = th_json(&S, "PATCH", admin(), jdoe_path(), "{s:b}", "web_access", 1);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  cr_assert_eq(me_status(a), 401, "web access back brought an old session back");
+  session(a, "correct horse");
+  r = th_req(&S, "DELETE", jdoe_path(), admin(), NULL, NULL, NULL);
+  cr_assert_eq(r.status, 204, "%s", r.body);
+  th_resp_free(&r);
+  cr_assert_eq(me_status(a), 401);
+  char path[96];
+  snprintf(path, sizeof path, "%s/enable", jdoe_path());
+  r = th_req(&S, "POST", path, admin(), NULL, NULL, NULL);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  cr_assert_eq(me_status(a), 401, "enabling brought an old session back");
+}
+
+Test(session, ACC8_sessions_end_after_the_idle_and_the_absolute_limit) {
+  char a[128];
+  session(a, "correct horse");
+  /* Safe defaults: 60 minutes idle, 12 hours at most. */
+  cr_assert_eq(th_sql_int(&S, "SELECT MAX(idle_s) FROM api_tokens WHERE kind = 'session'"), 3600);
+  cr_assert_eq(me_status(a), 200);
+  th_sql(&S, "UPDATE api_tokens SET idle_until = '2000-01-01T00:00:00Z' WHERE kind = 'session'");
+  cr_assert_eq(me_status(a), 401, "an idle session went on");
+  session(a, "correct horse");
+  th_sql(&S, "UPDATE api_tokens SET expires_at = '2000-01-01T00:00:00Z' WHERE kind = 'session'");
+  cr_assert_eq(me_status(a), 401, "a session went on past its absolute limit");
+  /* API tokens have neither limit. */
+  cr_assert_eq(me_status(admin()), 200);
+  /* Use moves the idle limit on (written at most once a minute). */
+  session(a, "correct horse");
+  th_sql(&S, "UPDATE api_tokens SET idle_until = '2099-01-01T00:00:00Z' WHERE id ="
+             " (SELECT MAX(id) FROM api_tokens WHERE kind = 'session')");
+  cr_assert_eq(me_status(a), 200);
+  cr_assert_eq(th_sql_int(&S, "SELECT COUNT(*) FROM api_tokens WHERE idle_until ="
+                              " '2099-01-01T00:00:00Z'"),
+               1, "a fresh idle limit was written again");
+  th_sql(&S, "UPDATE api_tokens SET idle_until = '2000-01-02T00:00:00Z' WHERE id ="
+             " (SELECT MAX(id) FROM api_tokens WHERE kind = 'session')");
+  cr_assert_eq(me_status(a), 401);
+  /* A session used with 10 minutes left gets its full idle time again. */
+  session(a, "correct horse");
+  char soon[32], sql[256];
+  time_t t = time(NULL) + 600;
+  strftime(soon, sizeof soon, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+  snprintf(sql, sizeof sql, "UPDATE api_tokens SET idle_until = '%s' WHERE id ="
+                            " (SELECT MAX(id) FROM api_tokens WHERE kind = 'session')", soon);
+  th_sql(&S, sql);
+  cr_assert_eq(me_status(a), 200);
+  snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM api_tokens WHERE idle_until > '%s' AND id ="
+                            " (SELECT MAX(id) FROM api_tokens WHERE kind = 'session')", soon);
+  cr_assert_eq(th_sql_int(&S, sql), 1, "use did not move the idle limit on");
+}
+
+Test(session, ACC8_session_limits_are_account_settings) {
+  th_resp r = th_json(&S, "PATCH", admin(), "/v1/account", "{s:{s:i,s:i}}", "settings",
+                      "session_idle_minutes", 15, "session_max_hours", 8);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  char a[128];
+  session(a, "correct horse");
+  cr_assert_eq(th_sql_int(&S, "SELECT MAX(idle_s) FROM api_tokens WHERE kind = 'session'"), 900);
+  const char *bad[] = {"{\"settings\": {\"session_idle_minutes\": 0}}",
+                       "{\"settings\": {\"session_idle_minutes\": \"60\"}}",
+                       "{\"settings\": {\"session_max_hours\": 100000}}"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    r = th_req(&S, "PATCH", "/v1/account", admin(), bad[i], NULL, NULL);
+    th_assert_error(&r, 422, NULL);
+    th_resp_free(&r);
+  }
 }

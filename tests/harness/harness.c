@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/store.h"
+
 #ifndef RD_BUILD_DIR
 #error "RD_BUILD_DIR must name the build directory"
 #endif
@@ -455,4 +457,30 @@ long long th_create(th_server *s, const char *token, const char *path, const cha
   long long id = json_integer_value(json_object_get(r.json, "id"));
   th_resp_free(&r);
   return id;
+}
+
+static void with_db(th_server *s, const char *sql, long long *out) {
+  rd_db *db = NULL;
+  rd_conn *c = NULL;
+  rd_err err;
+  rd_err_clear(&err);
+  cr_assert_eq(rd_db_open(s->db, false, &db, &err), 0, "%s", err.message);
+  cr_assert_eq(rd_db_acquire(db, &c, &err), 0, "%s", err.message);
+  int64_t v = 0;
+  int rv = out ? rd_sql_int64(c, &v, &err, sql, "") : rd_sql_exec(c, NULL, &err, sql, "");
+  cr_assert_geq(rv, 0, "%s: %s", sql, err.message);
+  if (out)
+    *out = v;
+  rd_db_release(db, c);
+  rd_db_free(db);
+}
+
+void th_sql(th_server *s, const char *sql) {
+  with_db(s, sql, NULL);
+}
+
+long long th_sql_int(th_server *s, const char *sql) {
+  long long v = 0;
+  with_db(s, sql, &v);
+  return v;
 }

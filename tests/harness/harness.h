@@ -81,4 +81,9 @@ void th_assert_error(th_resp *r, long status, const char *field);
 /* Convenience: POSTs a JSON body and returns the new record's id (asserts 201). */
 long long th_create(th_server *s, const char *token, const char *path, const char *fmt, ...);
 
+/* Runs one SQL statement on s's database directly (to age a session, say) / reads one
+ * integer with it (0 when there is no row). Asserts success. */
+void th_sql(th_server *s, const char *sql);
+long long th_sql_int(th_server *s, const char *sql);
+
 #endif
