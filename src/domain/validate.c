@@ -127,6 +127,8 @@ int rd_contact_check(json_t *contact, const char *path, rd_err *err) {
           rd_err_field(err, fp, "must be a string");
         } else if (rd_utf8_len(json_string_value(fv)) > (size_t)kind->max[j]) {
           rd_err_field(err, fp, "is longer than %d characters", kind->max[j]);
+        } else if (!rd_text_clean(json_string_value(fv), false)) {
+          rd_err_field(err, fp, "must be one line without control characters"); /* REL-1 */
         } else if (!strcmp(k, "email_addresses") && !strcmp(fk, "address") &&
                    !rd_email_valid(json_string_value(fv))) {
           rd_err_field(err, fp, "is not a valid email address");
