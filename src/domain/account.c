@@ -10,6 +10,7 @@
 #include "base/mem.h"
 #include "base/str.h"
 #include "base/time.h"
+#include "domain/attachment.h"
 #include "domain/record.h"
 #include "domain/validate.h"
 
@@ -18,6 +19,7 @@ static const char DEFAULT_SETTINGS[] =
     " \"rooms_displayed\": false, \"gps_recorded\": false, \"customer_partner_editable\": false,"
     " \"mixed_mode_authentication\": true, \"default_email_locale\": \"en\","
     " \"default_time_zone\": \"UTC\","
+    " \"attachment_quota_mb\": 1024,"
     " \"smtp\": {\"host\": null, \"port\": 25, \"from\": null, \"username\": null,"
     " \"password\": null, \"starttls\": false, \"timeout\": 20}}";
 
@@ -216,6 +218,11 @@ static int check_settings(json_t *settings, rd_err *err) {
         rd_err_field(err, path, "must be an IANA time zone name such as Europe/Amsterdam");
     } else if (!strcmp(k, "smtp")) {
       check_smtp(v, err);
+    } else if (!strcmp(k, "attachment_quota_mb")) {
+      /* Issue 10: MiB of attachments the account may store (attachment.c). */
+      if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+          json_integer_value(v) > RD_ATTACHMENT_QUOTA_MB_MAX)
+        rd_err_field(err, path, "must be an integer from 1 to %d (MiB)", RD_ATTACHMENT_QUOTA_MB_MAX);
     } else {
       rd_err_field(err, path, "unknown field");
     }
