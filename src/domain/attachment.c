@@ -102,26 +102,27 @@ int rd_attachment_type_check(const char *content_type, rd_err *err) {
 
 /* ---- quota (issue 10) ---- */
 
-static int64_t quota_mb(rd_conn *c, const char *account_id, rd_err *err, int *rv) {
+/* The account's attachment_quota_mb (its default when unset). */
+static int quota_mb(rd_conn *c, const char *account_id, int64_t *out, rd_err *err) {
   json_t *settings = NULL;
-  int64_t mb = RD_ATTACHMENT_QUOTA_MB_DEFAULT;
-  *rv = rd_account_settings(c, account_id, &settings, err);
-  json_t *v = json_object_get(settings, "attachment_quota_mb");
-  if (json_is_integer(v) && json_integer_value(v) > 0)
-    mb = json_integer_value(v);
+  int rv = rd_account_settings(c, account_id, &settings, err);
+  if (!rv) {
+    json_t *v = json_object_get(settings, "attachment_quota_mb");
+    *out = json_is_integer(v) && json_integer_value(v) > 0 ? json_integer_value(v)
+                                                           : RD_ATTACHMENT_QUOTA_MB_DEFAULT;
+  }
   json_decref(settings);
-  return mb;
+  return rv;
 }
 
 int rd_attachment_quota_check(rd_conn *c, const rd_caller *who, uint64_t size, rd_err *err) {
-  int rv = 0;
-  int64_t mb = quota_mb(c, who->account_id, err, &rv), used = 0;
-  if (rv)
-    return rv;
-  rv = rd_sql_int64(c, &used, err,
-                    "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments"
-                    " WHERE account_id = ?",
-                    "t", who->account_id);
+  int64_t mb = 0, used = 0;
+  int rv = quota_mb(c, who->account_id, &mb, err);
+  if (!rv)
+    rv = rd_sql_int64(c, &used, err,
+                      "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments"
+                      " WHERE account_id = ?",
+                      "t", who->account_id);
   if (rv < 0)
     return rv;
   uint64_t quota = (uint64_t)mb << 20;
