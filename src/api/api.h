@@ -116,6 +116,9 @@ int rd_api_custom_field_patch(rd_ctx *x, rd_err *err);
 int rd_api_custom_field_delete(rd_ctx *x, rd_err *err);
 int rd_api_attachment_create(rd_ctx *x, rd_err *err);
 int rd_api_attachment_get(rd_ctx *x, rd_err *err);
+/* The checks of POST /v1/attachments that need only the headers (query, media type, quota
+ * from Content-Length): for a caller that wants to refuse before reading the body. */
+int rd_api_attachment_precheck(rd_ctx *x, rd_err *err);
 int rd_api_audit_list(rd_ctx *x, rd_err *err);
 int rd_api_trust_list(rd_ctx *x, rd_err *err);
 int rd_api_trust_add(rd_ctx *x, rd_err *err);

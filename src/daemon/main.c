@@ -11,13 +11,14 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/str.h"
+#include "domain/attachment.h"
 #include "domain/import.h"
 #include "domain/search.h"
 
 static void usage(void) {
   fputs("usage: rolodeskd [--db PATH|postgresql://...] [--listen HOST:PORT] [--data DIR]\n"
         "                 [--threads N] [--openapi FILE] [--port-file FILE] [--quiet]\n"
-        "                 [--job-lease SECONDS]\n",
+        "                 [--job-lease SECONDS] [--attachment-grace SECONDS]\n",
         stderr);
 }
 
@@ -30,6 +31,7 @@ int main(int argc, char **argv) {
   if (lease && rd_parse_i64(lease, &lease_s) && lease_s > 0 && lease_s <= 86400)
     rd_job_lease_s = (int)lease_s;
   bool quiet = false;
+  int64_t attachment_grace_s = RD_ATTACHMENT_GRACE_S;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -57,6 +59,8 @@ int main(int argc, char **argv) {
       threads = (int)n;
     else if (!strcmp(a, "--job-lease") && rd_parse_i64(v, &n) && n > 0 && n <= 86400)
       rd_job_lease_s = (int)n; /* background jobs: see store.h */
+    else if (!strcmp(a, "--attachment-grace") && rd_parse_i64(v, &n) && n > 0 && n <= 31536000)
+      attachment_grace_s = n; /* issue 10: unreferenced uploads live this long */
     else {
       usage();
       return 2;
@@ -135,6 +139,10 @@ int main(int argc, char **argv) {
   rd_import_worker *worker = NULL;
   if (rd_import_worker_start(db, data, &worker))
     rd_log(RD_LOG_ERROR, "cannot start the import worker");
+  /* Issue 10: removes uploads no record refers to once older than the grace period. */
+  rd_attachment_sweeper *sweeper = NULL;
+  if (rd_attachment_sweeper_start(db, data, attachment_grace_s, &sweeper))
+    rd_log(RD_LOG_ERROR, "cannot start the attachment sweeper");
   int bound = rd_http_port(srv);
   rd_log(RD_LOG_INFO, "rolodeskd listening on http://%s:%d (%s, %d threads)", host, bound,
          rd_db_backend(db), cfg.threads);
@@ -153,6 +161,7 @@ int main(int argc, char **argv) {
   rd_log(RD_LOG_INFO, "signal %d: draining requests in flight", sig);
   rd_http_stop(srv, 10000);
   rd_import_worker_stop(worker); /* after its batch; the job is queued again */
+  rd_attachment_sweeper_stop(sweeper);
   rd_db_free(db);
   rd_log(RD_LOG_INFO, "rolodeskd stopped");
   return 0;

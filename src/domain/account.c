@@ -10,6 +10,7 @@
 #include "base/mem.h"
 #include "base/str.h"
 #include "base/time.h"
+#include "domain/attachment.h"
 #include "domain/record.h"
 #include "domain/validate.h"
 
@@ -19,6 +20,7 @@ static const char DEFAULT_SETTINGS[] =
     " \"mixed_mode_authentication\": true, \"default_email_locale\": \"en\","
     " \"default_time_zone\": \"UTC\","
     " \"session_idle_minutes\": 60, \"session_max_hours\": 12,"
+    " \"attachment_quota_mb\": 1024,"
     " \"smtp\": {\"host\": null, \"port\": 25, \"from\": null, \"username\": null,"
     " \"password\": null, \"starttls\": false, \"timeout\": 20}}";
 
@@ -230,6 +232,9 @@ static int check_settings(json_t *settings, rd_err *err) {
       check_int(v, path, 5, 1440, err); /* ACC-8 */
     } else if (!strcmp(k, "session_max_hours")) {
       check_int(v, path, 1, 720, err);
+    } else if (!strcmp(k, "attachment_quota_mb")) {
+      /* Issue 10: MiB of attachments the account may store (attachment.c). */
+      check_int(v, path, 1, RD_ATTACHMENT_QUOTA_MB_MAX, err);
     } else {
       rd_err_field(err, path, "unknown field");
     }

@@ -138,9 +138,14 @@ void th_start_daemon(th_server *s) {
     (void)f;
     f = freopen("/dev/null", "w", stdout);
     (void)f;
-    execl(RD_BUILD_DIR "/rolodeskd", "rolodeskd", "--db", s->db, "--listen", "127.0.0.1:0",
-          "--port-file", port_file, "--data", data, "--openapi",
-          RD_SOURCE_DIR "/docs/openapi.json", (char *)NULL);
+    char *argv[32] = {"rolodeskd", "--db", s->db, "--listen", "127.0.0.1:0", "--port-file",
+                      port_file, "--data", data, "--openapi",
+                      RD_SOURCE_DIR "/docs/openapi.json"};
+    int n = 11;
+    for (int i = 0; i < 8 && s->daemon_args[i]; i++)
+      argv[n++] = (char *)s->daemon_args[i];
+    argv[n] = NULL;
+    execv(RD_BUILD_DIR "/rolodeskd", argv);
     _exit(127);
   }
   for (int i = 0; i < 1000; i++) {

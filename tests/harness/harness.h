@@ -16,6 +16,9 @@ typedef struct th_server {
   char dir[256]; /* temporary directory: database, data, logs */
   char db[512];  /* --db value */
   char pg_name[64]; /* PostgreSQL database to drop at the end ("" for SQLite) */
+  /* Extra rolodeskd arguments ("--attachment-grace", "2"), NULL-terminated: set them
+   * between th_init_db and th_start_daemon. */
+  const char *daemon_args[9];
 } th_server;
 
 typedef struct th_resp {
