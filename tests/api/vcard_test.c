@@ -63,7 +63,7 @@ static json_t *full_person(long long *id_out) {
   for (int i = 0; i < 6; i++)
     strcat(first, i % 2 ? "\xc3\x89lo\xc3\xafse" : "\xc3\x85ngstr\xc3\xb6m");
   strcat(first, ", \"Zo\xc3\xab\"; \\ \xe2\x98\x83");
-  snprintf(last, sizeof last, "%s", "van der Berg-\xe6\x9d\xb1\xe4\xba\xac; Jr.,\nthe \\ 2nd \xf0\x9f\x98\x80");
+  snprintf(last, sizeof last, "%s", "van der Berg-\xe6\x9d\xb1\xe4\xba\xac; Jr., the \\ 2nd \xf0\x9f\x98\x80");
   const char *notes =
       "Line one, with comma; semicolon \\ backslash\nLine two: \xe2\x98\x83 snowman\r\n"
       "Line three is long enough to be folded more than once: \xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
@@ -74,7 +74,7 @@ static json_t *full_person(long long *id_out) {
       "s:s}",
       "title", "Dr., PhD; \\ h.c.", "first_name", first, "last_name", last, "username", "ann.lee",
       "primary_email", "ann@wdc.example", "roles", "customer", "organization", "id", org,
-      "address_1", "Main St 1, Suite; 5 \\ B", "address_2", "Floor 2\nBack door", "city",
+      "address_1", "Main St 1, Suite; 5 \\ B", "address_2", "Floor 2; Back door", "city",
       "'s-Hertogenbosch, NB", "state", "N;B", "postcode", "1011 AB", "country", "NL", "phone",
       "+31 20, 555;1", "mobile", "+31 6 1234 5678", "fax", "+31 20 555 0199", "pager", "PG,1;2",
       "time_zone", "Europe/Amsterdam", "email_locale", "nl", "gps", "lat", 52.37, "lon", 4.89, "notes", notes);
