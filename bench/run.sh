@@ -151,3 +151,4 @@ cat "$table"
 [ "${BENCH_SEARCH:-1}" = 0 ] || "$root/bench/search.sh" "$build" # customer search at 1M (CUST-4)
 [ "${BENCH_TRUST:-1}" = 0 ] || "$root/bench/trust.sh" "$build" # All Organizations, 1,000 trusted accounts (issue 4)
 [ "${BENCH_IMPORT:-1}" = 0 ] || "$root/bench/import.sh" "$build" # customer import of 1M rows (IMP-5)
+[ "${BENCH_SECURITY:-1}" = 0 ] || "$root/bench/security.sh" "$build" # /healthz under hostile clients (issue 10)
