@@ -7,10 +7,12 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/log.h"
+#include "base/time.h"
 #include "domain/validate.h"
 
 /* ---- the message ---- */
@@ -229,14 +231,126 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *arg) {
   return n;
 }
 
-static int gateway(rd_err *err, int status, const char *fmt, const char *a, long b) {
-  rd_err_set(err, RD_EUNAVAIL, fmt, a, b);
+static int gateway(rd_err *err, int status, const char *what, long reply) {
+  if (reply)
+    rd_err_set(err, RD_EUNAVAIL, "%s (SMTP %ld)", what, reply);
+  else
+    rd_err_set(err, RD_EUNAVAIL, "%s", what);
   if (err)
     err->status = status;
   return RD_EUNAVAIL;
 }
 
+/* ---- allowed ports ---- */
+
+enum { PORT_RANGES_MAX = 32 };
+typedef struct port_range {
+  long lo, hi;
+} port_range;
+static port_range port_ranges[PORT_RANGES_MAX] = {{25, 25}, {465, 465}, {587, 587}, {2525, 2525}};
+static int nport_ranges = 4;
+static char ports_text[256] = RD_SMTP_PORTS_DEFAULT;
+
+int rd_mail_ports_set(const char *list) {
+  int n = 0;
+  const char *p = list;
+  if (!list || !*list || strlen(list) >= sizeof ports_text)
+    return RD_EINVAL;
+  port_range ranges[PORT_RANGES_MAX];
+  while (*p) {
+    char *end = NULL;
+    long lo = strtol(p, &end, 10), hi = lo;
+    if (end == p || n == PORT_RANGES_MAX)
+      return RD_EINVAL;
+    p = end;
+    if (*p == '-') {
+      const char *q = p + 1;
+      hi = strtol(q, &end, 10);
+      if (end == q)
+        return RD_EINVAL;
+      p = end;
+    }
+    if (lo < 1 || hi > 65535 || lo > hi || (*p && *p != ','))
+      return RD_EINVAL;
+    ranges[n].lo = lo;
+    ranges[n++].hi = hi;
+    if (*p == ',' && !*++p)
+      return RD_EINVAL;
+  }
+  memcpy(port_ranges, ranges, (size_t)n * sizeof *ranges);
+  nport_ranges = n;
+  snprintf(ports_text, sizeof ports_text, "%s", list);
+  return 0;
+}
+
+bool rd_mail_port_allowed(long port) {
+  for (int i = 0; i < nport_ranges; i++)
+    if (port >= port_ranges[i].lo && port <= port_ranges[i].hi)
+      return true;
+  return false;
+}
+
+const char *rd_mail_ports(void) {
+  return ports_text;
+}
+
+/* ---- the public URL ---- */
+
+int rd_mail_public_url(const char *url, char out[RD_PUBLIC_URL_MAX + 1], rd_err *err) {
+  int rv = 0;
+  pthread_once(&curl_once, curl_init);
+  CURLU *u = curl_url();
+  char *scheme = NULL, *host = NULL, *user = NULL, *query = NULL, *fragment = NULL;
+  size_t n = url ? strlen(url) : 0;
+  bool ok = n > 0 && n <= RD_PUBLIC_URL_MAX && u;
+  for (size_t i = 0; ok && i < n; i++)
+    ok = (unsigned char)url[i] > 0x20 && (unsigned char)url[i] < 0x7f;
+  /* libcurl's own parser, which is also what reads the link back in a mail client's
+   * place; no guessing of a scheme. */
+  ok = ok && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+       curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+       curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+  ok = ok && (!strcmp(scheme, "http") || !strcmp(scheme, "https")) && *host;
+  ok = ok && curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_NO_USER &&
+       curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_NO_QUERY &&
+       curl_url_get(u, CURLUPART_FRAGMENT, &fragment, 0) == CURLUE_NO_FRAGMENT &&
+       !strchr(url, '?') && !strchr(url, '#');
+  if (!ok) {
+    rv = rd_err_set(err, RD_EINVAL,
+                    "--public-url must be an http:// or https:// URL with a host and no user,"
+                    " query or fragment (at most %d characters)", RD_PUBLIC_URL_MAX);
+    goto out;
+  }
+  /* The URL as given, less trailing slashes: links append "/v1/...". */
+  while (n > 0 && url[n - 1] == '/')
+    n--;
+  memcpy(out, url, n);
+  out[n] = 0;
+out:
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(user);
+  curl_free(query);
+  curl_free(fragment);
+  curl_url_cleanup(u);
+  return rv;
+}
+
+/* ---- sending ---- */
+
+/* Aborts the transfer once *stop (may be NULL) is set: libcurl calls this at least once
+ * a second, also while it waits for a silent server. */
+static int progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow) {
+  const atomic_bool *stop = arg;
+  return stop && atomic_load(stop) ? 1 : 0;
+}
+
 int rd_mail_send(json_t *smtp, const rd_mail *msg, rd_err *err) {
+  return rd_mail_send_until(smtp, msg, NULL, err);
+}
+
+int rd_mail_send_until(json_t *smtp, const rd_mail *msg, const atomic_bool *stop, rd_err *err) {
   int rv = rd_mail_configured(smtp, err);
   if (rv)
     return rv;
@@ -255,6 +369,15 @@ int rd_mail_send(json_t *smtp, const rd_mail *msg, rd_err *err) {
   long port = json_is_integer(jp) ? (long)json_integer_value(jp) : 25;
   long timeout = json_is_integer(jt) && json_integer_value(jt) > 0
                      ? (long)json_integer_value(jt) : RD_SMTP_TIMEOUT_DEFAULT;
+  if (timeout > RD_SMTP_TIMEOUT_MAX)
+    timeout = RD_SMTP_TIMEOUT_MAX;
+  /* ACC-8: also settings stored before the installation narrowed its list. */
+  if (!rd_mail_port_allowed(port)) {
+    rd_buf_term(&text);
+    rd_err_set(err, RD_EINVAL, "SMTP port %ld is not allowed on this installation (%s)", port,
+               rd_mail_ports());
+    return RD_EINVAL;
+  }
   bool v6 = strchr(host, ':') != NULL;
   char url[400], mail_from[300], rcpt[300], where[300], errbuf[CURL_ERROR_SIZE] = "";
   /* 465 is SMTP over TLS from the first byte (RFC 8314); elsewhere STARTTLS if asked. The
@@ -286,6 +409,11 @@ int rd_mail_send(json_t *smtp, const rd_mail *msg, rd_err *err) {
   curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
   curl_easy_setopt(h, CURLOPT_READDATA, &r);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  if (stop) {
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress_cb);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)stop);
+  }
   if (json_is_true(json_object_get(smtp, "starttls")))
     curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
   if (smtp_str(smtp, "username")) {
@@ -296,31 +424,18 @@ int rd_mail_send(json_t *smtp, const rd_mail *msg, rd_err *err) {
   CURLcode rc = curl_easy_perform(h);
   long reply = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply);
-  switch (rc) {
-  case CURLE_OK:
+  /* ACC-8: whatever kept the conversation from happening (DNS, refused, timeout, TLS, a
+   * service that is not SMTP) reads the same; only a real SMTP reply is told apart. */
+  if (rc == CURLE_OK)
     rv = 0;
-    break;
-  case CURLE_COULDNT_RESOLVE_HOST:
-  case CURLE_COULDNT_CONNECT:
-    rv = gateway(err, 503, "The mail server %s cannot be reached (%ld)", where, (long)rc);
-    break;
-  case CURLE_OPERATION_TIMEDOUT:
-    rv = gateway(err, 504, "The mail server %s did not finish within %ld seconds", where, timeout);
-    break;
-  case CURLE_LOGIN_DENIED:
-    rv = gateway(err, 502, "The mail server %s refused the sign-in (SMTP %ld); check settings.smtp",
-                 where, reply);
-    break;
-  case CURLE_USE_SSL_FAILED:
-    rv = gateway(err, 502, "The mail server %s does not offer STARTTLS (SMTP %ld)", where, reply);
-    break;
-  default:
-    if (reply >= 400)
-      rv = gateway(err, 502, "The mail server %s refused the message (SMTP %ld)", where, reply);
-    else
-      rv = gateway(err, 502, "The mail server %s failed (curl error %ld)", where, (long)rc);
-    break;
-  }
+  else if (rc == CURLE_LOGIN_DENIED && reply >= 500 && reply < 600)
+    rv = gateway(err, 502, "The mail server refused the sign-in; check settings.smtp", reply);
+  else if (reply >= 500 && reply < 600)
+    rv = gateway(err, 502, "The mail server refused the message", reply);
+  else if (reply >= 400 && reply < 500)
+    rv = gateway(err, 503, "The mail server refused the message for now", reply);
+  else
+    rv = gateway(err, 503, RD_SMTP_UNREACHABLE, 0);
   if (rv)
     rd_log(RD_LOG_WARN, "mail via %s failed: %s (SMTP %ld)", where,
            errbuf[0] ? errbuf : curl_easy_strerror(rc), reply);
@@ -330,4 +445,69 @@ out:
     curl_easy_cleanup(h);
   rd_buf_term(&text);
   return rv;
+}
+
+/* ---- the outbox ---- */
+
+int rd_mail_queue(rd_conn *c, const char *account_id, const char *kind, int64_t person_id,
+                  const rd_mail *m, int64_t *id, rd_err *err) {
+  if (!m->to || !rd_email_valid(m->to) || !plain_ascii(m->to))
+    return rd_err_field(err, "to", "is not a valid ASCII email address");
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  int64_t row = 0;
+  int rv = rd_next_id(c, &row, err);
+  if (!rv)
+    rv = rd_sql_exec(c, NULL, err,
+                     "INSERT INTO outbox (id, account_id, kind, person_id, recipient,"
+                     " recipient_name, sender_name, subject, body, state, attempts,"
+                     " next_attempt_at, created_at, updated_at)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
+                     "ittI" "ttttt" "ttt", row, account_id, kind, person_id, m->to, m->to_name,
+                     m->from_name, m->subject ? m->subject : "", m->body ? m->body : "", now,
+                     now, now);
+  if (!rv && id)
+    *id = row;
+  return rv;
+}
+
+int rd_mail_request(rd_conn *c, const char *account_id, const char *kind, json_t *request,
+                    rd_err *err) {
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  char *text = json_dumps(request, JSON_COMPACT);
+  int64_t row = 0;
+  int rv = rd_next_id(c, &row, err);
+  if (!rv)
+    rv = rd_sql_exec(c, NULL, err,
+                     "INSERT INTO outbox (id, account_id, kind, request, state, attempts,"
+                     " next_attempt_at, created_at, updated_at)"
+                     " VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
+                     "itttttt", row, account_id, kind, text, now, now, now);
+  free(text);
+  return rv;
+}
+
+int rd_mail_resolve(rd_conn *c, int64_t id, const char *worker, int64_t person_id,
+                    const rd_mail *m, rd_err *err) {
+  if (!m->to || !rd_email_valid(m->to) || !plain_ascii(m->to))
+    return rd_err_field(err, "to", "is not a valid ASCII email address");
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  int64_t changed = 0;
+  int rv = rd_sql_exec(c, &changed, err,
+                       "UPDATE outbox SET person_id = ?, recipient = ?, recipient_name = ?,"
+                       " sender_name = ?, subject = ?, body = ?, request = NULL, updated_at = ?"
+                       " WHERE id = ? AND claimed_by = ? AND state = 'sending'",
+                       "Itttttt" "it", person_id, m->to, m->to_name, m->from_name,
+                       m->subject ? m->subject : "", m->body ? m->body : "", now, id, worker);
+  if (!rv && changed != 1)
+    rv = rd_err_set(err, RD_ECONFLICT, "outbox message %lld was taken over by another worker",
+                    (long long)id);
+  return rv;
+}
+
+int rd_mail_drop(rd_conn *c, int64_t id, const char *worker, rd_err *err) {
+  return rd_sql_exec(c, NULL, err, "DELETE FROM outbox WHERE id = ? AND claimed_by = ?", "it",
+                     id, worker);
 }

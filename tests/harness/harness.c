@@ -136,9 +136,14 @@ void th_start_daemon(th_server *s) {
     (void)f;
     f = freopen("/dev/null", "w", stdout);
     (void)f;
-    execl(RD_BUILD_DIR "/rolodeskd", "rolodeskd", "--db", s->db, "--listen", "127.0.0.1:0",
-          "--port-file", port_file, "--data", data, "--openapi",
-          RD_SOURCE_DIR "/docs/openapi.json", (char *)NULL);
+    const char *argv[32] = {"rolodeskd", "--db", s->db, "--listen", "127.0.0.1:0",
+                            "--port-file", port_file, "--data", data, "--openapi",
+                            RD_SOURCE_DIR "/docs/openapi.json"};
+    int n = 11;
+    for (int i = 0; i < 8 && s->args[i]; i++)
+      argv[n++] = s->args[i];
+    argv[n] = NULL;
+    execv(RD_BUILD_DIR "/rolodeskd", (char *const *)argv);
     _exit(127);
   }
   for (int i = 0; i < 1000; i++) {

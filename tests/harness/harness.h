@@ -16,6 +16,9 @@ typedef struct th_server {
   char dir[256]; /* temporary directory: database, data, logs */
   char db[512];  /* --db value */
   char pg_name[64]; /* PostgreSQL database to drop at the end ("" for SQLite) */
+  /* Extra rolodeskd arguments (NULL-terminated; e.g. "--smtp-ports", "1024-65535"): set
+   * them after th_init_db and before th_start_daemon. */
+  const char *args[9];
 } th_server;
 
 typedef struct th_resp {
