@@ -1,6 +1,6 @@
 /* Unit tests of src/domain/mail.c (CUST-6): quoted-printable bodies, RFC 2047
  * encoded-words that never split a character, the headers of a message, header injection,
- * and the SMTP settings check. tests/api/credentials_test.c sends real mail to an SMTP
+ * the SMTP settings check, the allowed SMTP ports and --public-url (ACC-8). tests/api/credentials_test.c sends real mail to an SMTP
  * listener and parses it with Python's email package. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -244,7 +244,7 @@ Test(mail, CUST6_settings_must_name_host_and_from) {
   json_decref(smtp);
 }
 
-Test(mail, CUST6_unreachable_server_is_503) {
+Test(mail, ACC8_unreachable_server_is_503_in_the_one_text) {
   /* A port that was free a moment ago: nothing listens there. */
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -257,7 +257,63 @@ Test(mail, CUST6_unreachable_server_is_503) {
   rd_mail m = {.to = "ann@example.org", .subject = "x", .body = "y"};
   rd_err err;
   rd_err_clear(&err);
+  /* ACC-8: a port outside the installation's list is refused before any connection. */
+  cr_assert_eq(rd_mail_ports_set(RD_SMTP_PORTS_DEFAULT), 0);
+  cr_assert_eq(rd_mail_send(smtp, &m, &err), RD_EINVAL);
+  cr_assert(strstr(err.message, "not allowed"), "%s", err.message);
+  rd_err_clear(&err);
+  cr_assert_eq(rd_mail_ports_set("25,1024-65535"), 0);
   cr_assert_eq(rd_mail_send(smtp, &m, &err), RD_EUNAVAIL);
   cr_assert_eq(err.status, 503, "%d %s", err.status, err.message);
+  cr_assert_str_eq(err.message, RD_SMTP_UNREACHABLE, "the error tells more than it may");
+  cr_assert_eq(err.nitems, 0);
   json_decref(smtp);
+  rd_mail_ports_set(RD_SMTP_PORTS_DEFAULT);
+}
+
+Test(mail, ACC8_smtp_port_list) {
+  cr_assert_eq(rd_mail_ports_set(RD_SMTP_PORTS_DEFAULT), 0);
+  cr_assert(rd_mail_port_allowed(25) && rd_mail_port_allowed(465) && rd_mail_port_allowed(587) &&
+            rd_mail_port_allowed(2525));
+  cr_assert(!rd_mail_port_allowed(22) && !rd_mail_port_allowed(1025) && !rd_mail_port_allowed(0));
+  cr_assert_str_eq(rd_mail_ports(), "25,465,587,2525");
+  cr_assert_eq(rd_mail_ports_set("25,1025-1030,8025"), 0);
+  cr_assert(rd_mail_port_allowed(1025) && rd_mail_port_allowed(1030) && rd_mail_port_allowed(8025));
+  cr_assert(!rd_mail_port_allowed(587) && !rd_mail_port_allowed(1031));
+  const char *bad[] = {"", ",", "25,", ",25", "0", "65536", "30-20", "25;587", "25-", "-25", "x",
+                       "25 ,587", NULL};
+  for (int i = 0; bad[i]; i++)
+    cr_assert_eq(rd_mail_ports_set(bad[i]), RD_EINVAL, "'%s' was taken", bad[i]);
+  /* A refused list changes nothing. */
+  cr_assert(rd_mail_port_allowed(8025) && !rd_mail_port_allowed(587));
+  rd_mail_ports_set(RD_SMTP_PORTS_DEFAULT);
+}
+
+Test(mail, ACC8_public_url) {
+  char out[RD_PUBLIC_URL_MAX + 1];
+  rd_err err;
+  static const char *const GOOD[][2] = {
+      {"https://desk.example.com", "https://desk.example.com"},
+      {"https://desk.example.com/", "https://desk.example.com"},
+      {"http://127.0.0.1:8080//", "http://127.0.0.1:8080"},
+      {"https://example.com/desk/", "https://example.com/desk"},
+      {"http://[::1]:8080", "http://[::1]:8080"}};
+  for (size_t i = 0; i < sizeof GOOD / sizeof *GOOD; i++) {
+    rd_err_clear(&err);
+    cr_assert_eq(rd_mail_public_url(GOOD[i][0], out, &err), 0, "%s: %s", GOOD[i][0], err.message);
+    cr_assert_str_eq(out, GOOD[i][1]);
+  }
+  static const char *const BAD[] = {"", "desk.example.com", "ftp://desk.example.com", "https://",
+                                    "https://desk.example.com/?x=1", "https://desk.example.com/?",
+                                    "https://desk.example.com#top", "https://u:p@desk.example.com",
+                                    "https://desk.example.com/a b", "https://desk.example.com/\n",
+                                    "javascript:alert(1)"};
+  for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
+    rd_err_clear(&err);
+    cr_assert_eq(rd_mail_public_url(BAD[i], out, &err), RD_EINVAL, "'%s' was taken", BAD[i]);
+  }
+  char longer[RD_PUBLIC_URL_MAX + 16] = "https://";
+  memset(longer + 8, 'a', sizeof longer - 9);
+  longer[sizeof longer - 1] = 0;
+  cr_assert_eq(rd_mail_public_url(longer, out, &err), RD_EINVAL);
 }
