@@ -193,6 +193,15 @@ static int deliver(rd_conn *c, int64_t id, const char *worker, const rd_outbox_o
     json_decref(request);
     if (!rv && !dropped)
       rv = msg_load(c, id, worker, &m, err);
+    if (rv && rv != RD_ECONFLICT) {
+      /* Database trouble: try again later rather than hold the lease. */
+      rd_log(RD_LOG_WARN, "outbox %lld: %s", (long long)id, err->message);
+      rd_err_clear(err);
+      m.id = id;
+      rv = finish(c, &m, worker, RETRY, "The message could not be composed; it is retried",
+                  o->retry_s, err);
+      goto out;
+    }
     if (rv || dropped)
       goto out;
   }
