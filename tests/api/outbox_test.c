@@ -278,17 +278,23 @@ Test(outbox, ACC8_REL1_silent_smtp_server_stalls_no_request) {
   /* The workers are talking to the silent server now; the API answers anyway. */
   usleep(500000);
   cr_assert_geq(th_smtp_connections(silent), 1, "no worker is waiting on the server");
+  /* The best of five within 200 ms, none over a second (the machine may be loaded; a
+   * request stuck behind SMTP would take the 5 s timeout or more). */
+  long best = 1000000;
   for (int i = 0; i < 5; i++) {
     clock_gettime(CLOCK_MONOTONIC, &t0);
     r = th_get(&S, NULL, "/healthz");
     ms = ms_since(&t0);
     cr_assert_eq(r.status, 200);
     th_resp_free(&r);
-    cr_assert_lt(ms, 200, "/healthz took %ld ms while SMTP was silent", ms);
+    cr_assert_lt(ms, 1000, "/healthz took %ld ms while SMTP was silent", ms);
+    best = ms < best ? ms : best;
     r = th_get(&S, admin(), "/v1/me");
     cr_assert_eq(r.status, 200);
     th_resp_free(&r);
   }
+  cr_assert_lt(best, 200, "/healthz took %ld ms at best while SMTP was silent", best);
+  cr_assert_eq(th_smtp_count(silent), 0);
   th_smtp_stop(silent);
 }
 
