@@ -298,6 +298,42 @@ Test(outbox, ACC8_REL1_silent_smtp_server_stalls_no_request) {
   th_smtp_stop(silent);
 }
 
+Test(outbox, ACC8_forgot_password_does_the_same_work_for_anyone) {
+  /* While the account's server keeps a worker waiting, its other messages wait too: what
+   * the two requests stored can be looked at before any worker touches it. */
+  th_smtp *silent = th_smtp_start(TH_SMTP_SILENT, 0);
+  smtp_at(admin(), th_smtp_port(silent), 15, true);
+  long long id = customer(admin(), "gil");
+  th_resp r = send_credentials(admin(), id, NULL);
+  cr_assert_eq(r.status, 202, "%s", r.body);
+  th_resp_free(&r);
+  for (int i = 0; i < 100 && th_smtp_connections(silent) < 1; i++)
+    usleep(50000);
+  cr_assert_geq(th_smtp_connections(silent), 1, "no worker is waiting on the server");
+  char bodies[2][512];
+  const char *asks[] = {"{\"account\": \"wdc\", \"username\": \"gil\"}",
+                        "{\"account\": \"wdc\", \"username\": \"nobody\"}"};
+  for (int i = 0; i < 2; i++) {
+    r = forgot(asks[i], NULL);
+    cr_assert_eq(r.status, 202, "%s", r.body);
+    snprintf(bodies[i], sizeof bodies[i], "%s", r.body);
+    th_resp_free(&r);
+  }
+  cr_assert_str_eq(bodies[0], bodies[1], "the answer tells who exists");
+  /* One row each, alike but for what was asked: nothing was looked up. */
+  cr_assert_eq(db_int("SELECT COUNT(*) FROM outbox WHERE kind = 'password_reset'"), 2);
+  cr_assert_eq(db_int("SELECT COUNT(*) FROM outbox WHERE kind = 'password_reset'"
+                      " AND account_id = 'wdc' AND state = 'queued' AND attempts = 0"
+                      " AND recipient IS NULL AND person_id IS NULL AND body IS NULL"
+                      " AND subject IS NULL AND request IS NOT NULL"),
+               2);
+  /* Not listed until composed. */
+  json_t *list = outbox(admin(), NULL);
+  cr_assert_eq(json_array_size(list), 1, "only the credentials mail");
+  json_decref(list);
+  th_smtp_stop(silent);
+}
+
 /* ---- delivery ---- */
 
 Test(outbox, ACC8_CUST6_mail_is_delivered_by_the_worker_and_listed) {
