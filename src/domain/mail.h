@@ -8,7 +8,6 @@
 #define RD_DOMAIN_MAIL_H
 
 #include <jansson.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -46,20 +45,6 @@ int rd_mail_format(const rd_mail *m, long long now, rd_buf *out, rd_err *err);
 /* Checks that smtp (the settings.smtp object, borrowed) names a host and a From address.
  * RD_EINVAL (422) naming settings.smtp.host or settings.smtp.from when not. */
 int rd_mail_configured(json_t *smtp, rd_err *err);
-
-/* Sends m over smtp (m->from NULL: smtp.from). Returns 0 once the server accepted the
- * message (250 after DATA). For the outbox workers only: it blocks for about twice
- * smtp.timeout (capped at RD_SMTP_TIMEOUT_MAX) at most, a hung server being also waited
- * for when the connection is closed. Failures:
- *   RD_EINVAL (422)     not configured, or a port this installation does not allow;
- *   RD_EUNAVAIL (503)   worth a retry: RD_SMTP_UNREACHABLE whatever the cause, or a
- *                       temporary SMTP refusal (4xx, the reply code in the message);
- *   RD_EUNAVAIL (502)   permanent: the server refused with a 5xx reply (in the message).
- * Thread-safe; logs the cause for the operator, never the message or the password. */
-int rd_mail_send(json_t *smtp, const rd_mail *m, rd_err *err);
-/* The same, given up (RD_SMTP_UNREACHABLE, 503) within about a second of *stop (may be
- * NULL) becoming true: a daemon that stops does not wait on a silent server. */
-int rd_mail_send_until(json_t *smtp, const rd_mail *m, const atomic_bool *stop, rd_err *err);
 
 /* ---- installation settings (rolodeskd options; set once before any thread starts) ---- */
 

@@ -1,6 +1,6 @@
 /* Outbox delivery and listing: see outbox.h. The one place that talks to SMTP servers;
  * it sits above src/domain/ (it composes "forgot password" mail with
- * rd_credentials_forgot_compose and sends with rd_mail_send_until) and below src/api/. */
+ * rd_credentials_forgot_compose and sends with rd_smtp_send, smtp.c) and below src/api/. */
 #include "mail/outbox.h"
 
 #include <pthread.h>
@@ -16,6 +16,7 @@
 #include "domain/account.h"
 #include "domain/credentials.h"
 #include "domain/mail.h"
+#include "mail/smtp.h"
 
 static void time_in(int seconds, char out[RD_TIME_LEN]) {
   time_t t = time(NULL) + seconds;
@@ -225,7 +226,7 @@ static int deliver(rd_conn *c, int64_t id, const char *worker, const rd_outbox_o
                   .to_name = m.recipient_name,
                   .subject = m.subject,
                   .body = m.body ? m.body : ""};
-  int srv = rd_mail_send_until(json_object_get(settings, "smtp"), &mail, stop, &sent);
+  int srv = rd_smtp_send(json_object_get(settings, "smtp"), &mail, stop, &sent);
   outcome how = SENT;
   if (srv && stop && atomic_load(stop))
     how = REQUEUE;
