@@ -479,6 +479,44 @@ Test(outbox, ACC8_two_daemons_send_each_message_once) {
   th_stop(&B);
 }
 
+/* Runs one statement on the daemon's database. */
+static void db_exec(const char *sql) {
+  rd_db *db = NULL;
+  rd_conn *c = NULL;
+  rd_err err;
+  rd_err_clear(&err);
+  cr_assert_eq(rd_db_open(S.db, false, &db, &err), 0, "%s", err.message);
+  cr_assert_eq(rd_db_acquire(db, &c, &err), 0, "%s", err.message);
+  cr_assert_eq(rd_sql_exec(c, NULL, &err, sql, ""), 0, "%s: %s", sql, err.message);
+  rd_db_release(db, c);
+  rd_db_free(db);
+}
+
+Test(outbox, ACC8_a_dead_daemons_message_is_taken_over_after_its_lease) {
+  smtp_at(admin(), th_smtp_port(SMTP), 10, false);
+  /* A message claimed by a daemon that died (its lease ran out), and one whose lease still
+   * runs: the first is sent by the next claim, the second is left alone. */
+  db_exec("INSERT INTO outbox (id, account_id, kind, recipient, subject, body, state, attempts,"
+          " next_attempt_at, claimed_by, lease_until, created_at, updated_at) VALUES"
+          " (900000001, 'wdc', 'credentials', 'ivy@wdc.example', 'Hello', 'Hello again', 'sending',"
+          " 1, '2000-01-01T00:00:00Z', 'dead', '2000-01-01T00:05:00Z', '2000-01-01T00:00:00Z',"
+          " '2000-01-01T00:00:00Z'),"
+          " (900000002, 'gigatera', 'credentials', 'x@gigatera.example', 'Hello', 'Busy', 'sending',"
+          " 1, '2000-01-01T00:00:00Z', 'alive', '2999-01-01T00:00:00Z', '2000-01-01T00:00:00Z',"
+          " '2000-01-01T00:00:00Z')");
+  th_smtp_msg *m = th_smtp_wait(SMTP, 0, 10000);
+  cr_assert_not_null(m, "the message of the dead daemon was not taken over");
+  cr_assert_str_eq(m->rcpt, "ivy@wdc.example");
+  th_smtp_msg_free(m);
+  json_t *e = wait_state(900000001, "sent", 2);
+  json_decref(e);
+  usleep(500000);
+  cr_assert_eq(th_smtp_count(SMTP), 1, "a message under a live lease was sent");
+  cr_assert_eq(db_int("SELECT COUNT(*) FROM outbox WHERE id = 900000002 AND claimed_by = 'alive'"
+                      " AND state = 'sending'"),
+               1);
+}
+
 /* ---- GET /v1/outbox: who, and bad input ---- */
 
 Test(outbox, ACC8_REL1_outbox_list_roles_isolation_paging_bad_input) {
