@@ -344,6 +344,12 @@ int rd_credentials_forgot_compose(rd_conn *c, int64_t outbox_id, const char *wor
   const char *email = json_string_value(json_object_get(request, "email"));
   int64_t id = 0;
   int rv = RD_DONE;
+  char token[RESET_TOKEN_LEN] = "";
+  rd_buf subject, body;
+  rd_buf_init(&subject);
+  rd_buf_init(&body);
+  target t;
+  memset(&t, 0, sizeof t);
   *dropped = false;
   if (!rd_account_id_valid(account_id)) {
     rv = RD_DONE;
@@ -359,39 +365,36 @@ int rd_credentials_forgot_compose(rd_conn *c, int64_t outbox_id, const char *wor
                       "tt", account_id, email);
   }
   if (rv < 0)
-    return rv;
+    goto out;
   rd_caller system = rd_system_caller(account_id);
-  rd_err quiet; /* why nothing is sent is logged, never shown: it tells who exists */
+  rd_err quiet; /* why nothing is sent goes to the log, never to anyone who asks */
   rd_err_clear(&quiet);
-  target t;
-  memset(&t, 0, sizeof t);
   bool send = rv == RD_ROW;
   if (send && target_load(c, &system, id, &t, &quiet))
     send = false;
   if (send && rd_mail_configured(json_object_get(t.settings, "smtp"), &quiet))
     send = false;
+  if (!send && quiet.code && quiet.code != RD_EINVAL && quiet.code != RD_ENOTFOUND) {
+    if (err)
+      *err = quiet; /* database trouble: the worker tries again */
+    rv = quiet.code;
+    goto out;
+  }
   if (!send) {
-    if (quiet.code && quiet.code != RD_EINVAL && quiet.code != RD_ENOTFOUND) {
-      if (err)
-        *err = quiet;
-      target_term(&t);
-      return quiet.code;
-    }
-    target_term(&t);
+    if (quiet.code)
+      rd_log(RD_LOG_INFO, "password reset for person %lld in %s not mailed: %s", (long long)id,
+             account_id, quiet.message);
     *dropped = true;
-    return rd_mail_drop(c, outbox_id, worker, err);
+    rv = rd_mail_drop(c, outbox_id, worker, err);
+    goto out;
   }
   bool questions = json_is_true(json_object_get(t.settings, "password_questions"));
   bool random = json_is_true(json_object_get(t.settings, "random_passwords"));
   /* Asking never changes a password: where staff would mail a random one, the person
    * gets a link and chooses it (nobody can lock someone else out by asking). */
   kind k = (questions && t.nquestions > 0) || random ? KIND_LINK : KIND_USERNAME;
-  char token[RESET_TOKEN_LEN] = "";
   if (k == KIND_LINK)
     link_token(token);
-  rd_buf subject, body;
-  rd_buf_init(&subject);
-  rd_buf_init(&body);
   compose(&t, k, token, base_url, &subject, &body);
   rd_mail m = mail_of(&t, &subject, &body);
   /* The link row and the message in one transaction. */
@@ -404,11 +407,12 @@ int rd_credentials_forgot_compose(rd_conn *c, int64_t outbox_id, const char *wor
     rv = rd_tx_commit(c, err);
   else
     rd_tx_rollback(c);
+out:
   sodium_memzero(token, sizeof token);
   secret_term(&body);
   rd_buf_term(&subject);
   target_term(&t);
-  return rv;
+  return rv < 0 ? rv : 0;
 }
 
 /* ---- security questions ---- */
