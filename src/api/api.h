@@ -22,6 +22,7 @@ typedef struct rd_api {
   rd_db *db;
   const char *data_dir;     /* attachments */
   const char *openapi_path; /* docs/openapi.json */
+  const char *public_url;   /* --public-url, no trailing slash: the base of links (ACC-8) */
 } rd_api;
 
 /* What a handler gets: the request, a database connection for this request, the caller
@@ -141,5 +142,6 @@ int rd_api_import_create(rd_ctx *x, rd_err *err);
 int rd_api_import_list(rd_ctx *x, rd_err *err);
 int rd_api_import_get(rd_ctx *x, rd_err *err);
 int rd_api_import_rows(rd_ctx *x, rd_err *err);
+int rd_api_outbox_list(rd_ctx *x, rd_err *err);
 
 #endif

@@ -5,7 +5,8 @@
  *   GET|POST /v1/password_reset/{token}             the reset page the mailed link opens
  * The reset page is a small self-contained HTML form (no script, strict CSP, no referrer
  * so the token does not leak); with Accept / Content-Type application/json the same URL
- * speaks JSON for the web UI. Links in mails start with the request's Host header. */
+ * speaks JSON for the web UI. Links in mails start with the daemon's --public-url, never
+ * with a request header (Host, X-Forwarded-*: ACC-8). Mail is only queued here. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -15,23 +16,6 @@
 #include "base/mem.h"
 #include "base/str.h"
 #include "domain/credentials.h"
-
-/* "http://" + the Host header of this request: what the person's browser reached. Only
- * host name characters and a port; anything else is a 400 (it would go into a mail). */
-static int base_url(rd_ctx *x, char *out, size_t cap, rd_err *err) {
-  const char *host = rd_req_header(x->req, "Host");
-  size_t n = host ? strlen(host) : 0;
-  bool ok = n > 0 && n <= 255;
-  for (size_t i = 0; ok && i < n; i++) {
-    char ch = host[i];
-    ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-         ch == '.' || ch == '-' || ch == ':' || ch == '[' || ch == ']';
-  }
-  if (!ok)
-    return rd_err_set(err, RD_EBADREQ, "The Host header must name this server (host[:port])");
-  snprintf(out, cap, "http://%s", host);
-  return 0;
-}
 
 /* An optional body that must be empty or an object without fields. */
 static int no_fields(rd_ctx *x, rd_err *err) {
@@ -50,7 +34,6 @@ static int no_fields(rd_ctx *x, rd_err *err) {
 
 int rd_api_person_credentials_email(rd_ctx *x, rd_err *err) {
   int64_t id = 0;
-  char base[300];
   json_t *out = NULL;
   int rv = rd_api_id(x, 0, &id, err);
   if (!rv)
@@ -58,9 +41,7 @@ int rd_api_person_credentials_email(rd_ctx *x, rd_err *err) {
   if (!rv)
     rv = no_fields(x, err);
   if (!rv)
-    rv = base_url(x, base, sizeof base, err);
-  if (!rv)
-    rv = rd_credentials_email(x->db, &x->who, id, base, &out, err);
+    rv = rd_credentials_email(x->db, &x->who, id, x->api->public_url, &out, err);
   if (!rv)
     rd_api_json(x, 202, out, -1);
   return rv;
@@ -109,7 +90,6 @@ static int limit(rd_ctx *x, const char *key, rd_err *err) {
 
 int rd_api_password_reset_request(rd_ctx *x, rd_err *err) {
   json_t *in = NULL;
-  char base[300];
   int rv = rd_api_query_check(x, NULL, err);
   if (!rv)
     rv = rd_api_body(x, &in, err);
@@ -128,8 +108,6 @@ int rd_api_password_reset_request(rd_ctx *x, rd_err *err) {
     rd_err_field(err, "account", "is required");
   if (!json_object_get(in, "username") == !json_object_get(in, "email"))
     rd_err_field(err, "username", "give either username or email");
-  if (!err->code)
-    rv = base_url(x, base, sizeof base, err);
   if (err->code) {
     json_decref(in);
     return err->code;
@@ -151,7 +129,7 @@ int rd_api_password_reset_request(rd_ctx *x, rd_err *err) {
   if (!rv) {
     rd_ratelimit_fail(x->db, akey);
     rd_ratelimit_fail(x->db, pkey);
-    rv = rd_credentials_forgot(x->db, account, username, email, base, err);
+    rv = rd_credentials_forgot(x->db, account, username, email, err);
   }
   json_decref(in);
   if (!rv)

@@ -62,7 +62,7 @@ const rd_route rd_routes[] = {
     {"PATCH", "/v1/teams/{id}", rd_api_agreement_patch, TEAM_WRITERS, 0},
     /* CUST-5, CUST-6: vCard, credentials mail, security questions, password reset. */
     {"GET", "/v1/people/{id}/vcard", rd_api_person_vcard, ANY, 0},
-    {"POST", "/v1/people/{id}/credentials_email", rd_api_person_credentials_email, PEOPLE_MANAGERS, 0},
+    {"POST", "/v1/people/{id}/credentials_email", rd_api_person_credentials_email, STAFF, 0},
     {"GET", "/v1/people/{id}/security_questions", rd_api_security_questions_get, ANY, 0},
     {"PUT", "/v1/people/{id}/security_questions", rd_api_security_questions_put, ANY, 0},
     {"POST", "/v1/password_reset", rd_api_password_reset_request, 0, RD_ROUTE_PUBLIC},
@@ -74,6 +74,8 @@ const rd_route rd_routes[] = {
     {"POST", "/v1/imports", rd_api_import_create, PEOPLE_MANAGERS, RD_ROUTE_UPLOAD},
     {"GET", "/v1/imports/{id}", rd_api_import_get, PEOPLE_MANAGERS, 0},
     {"GET", "/v1/imports/{id}/rows", rd_api_import_rows, PEOPLE_MANAGERS, 0},
+    /* ACC-8: the mail outbox. */
+    {"GET", "/v1/outbox", rd_api_outbox_list, ADMIN, 0},
 };
 
 const int rd_nroutes = sizeof rd_routes / sizeof *rd_routes;

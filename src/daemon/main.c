@@ -13,19 +13,24 @@
 #include "base/str.h"
 #include "domain/attachment.h"
 #include "domain/import.h"
+#include "domain/mail.h"
 #include "domain/search.h"
+#include "mail/outbox.h"
 
 static void usage(void) {
   fputs("usage: rolodeskd [--db PATH|postgresql://...] [--listen HOST:PORT] [--data DIR]\n"
         "                 [--threads N] [--openapi FILE] [--port-file FILE] [--quiet]\n"
-        "                 [--job-lease SECONDS] [--attachment-grace SECONDS]\n",
+        "                 [--job-lease SECONDS] [--attachment-grace SECONDS]\n"
+        "                 [--public-url URL] [--smtp-ports LIST]\n"
+        "                 [--mail-workers N] [--mail-retry SECONDS]\n",
         stderr);
 }
 
 int main(int argc, char **argv) {
   const char *db_uri = getenv("ROLODESK_DB"), *listen = "127.0.0.1:8080", *data = NULL;
-  const char *openapi = NULL, *port_file = NULL;
+  const char *openapi = NULL, *port_file = NULL, *public_url_arg = NULL;
   int threads = 0;
+  rd_outbox_opts mail = {0};
   const char *lease = getenv("ROLODESK_JOB_LEASE"); /* default of --job-lease */
   int64_t lease_s = 0;
   if (lease && rd_parse_i64(lease, &lease_s) && lease_s > 0 && lease_s <= 86400)
@@ -61,6 +66,14 @@ int main(int argc, char **argv) {
       rd_job_lease_s = (int)n; /* background jobs: see store.h */
     else if (!strcmp(a, "--attachment-grace") && rd_parse_i64(v, &n) && n > 0 && n <= 31536000)
       attachment_grace_s = n; /* issue 10: unreferenced uploads live this long */
+    else if (!strcmp(a, "--public-url"))
+      public_url_arg = v; /* ACC-8: checked below */
+    else if (!strcmp(a, "--smtp-ports") && rd_mail_ports_set(v) == 0)
+      ; /* ACC-8: the ports settings.smtp.port may name */
+    else if (!strcmp(a, "--mail-workers") && rd_parse_i64(v, &n) && n > 0 && n <= 16)
+      mail.workers = (int)n;
+    else if (!strcmp(a, "--mail-retry") && rd_parse_i64(v, &n) && n > 0 && n <= 3600)
+      mail.retry_s = (int)n; /* the first retry's delay; tests shorten it */
     else {
       usage();
       return 2;
@@ -80,6 +93,17 @@ int main(int argc, char **argv) {
   }
   memcpy(host, listen, (size_t)(colon - listen));
   host[colon - listen] = 0;
+  char public_url[RD_PUBLIC_URL_MAX + 1] = "";
+  rd_err uerr;
+  rd_err_clear(&uerr);
+  if (public_url_arg && rd_mail_public_url(public_url_arg, public_url, &uerr)) {
+    fprintf(stderr, "rolodeskd: %s\n", uerr.message);
+    return 2;
+  }
+  /* ACC-8: without --public-url, links start with the address we listen on; never with
+   * what a request says. A port of 0 is known once bound (below). */
+  if (!public_url[0] && port)
+    snprintf(public_url, sizeof public_url, "http://%s:%lld", host, (long long)port);
   char default_data[1024];
   if (!data) {
     bool pg = !strncmp(db_uri, "postgres", 8);
@@ -124,7 +148,7 @@ int main(int argc, char **argv) {
   }
   if (filled)
     rd_log(RD_LOG_INFO, "search: indexed %lld people", (long long)filled);
-  rd_api api = {.db = db, .data_dir = data, .openapi_path = openapi};
+  rd_api api = {.db = db, .data_dir = data, .openapi_path = openapi, .public_url = public_url};
   rd_http_app app = rd_api_app(&api);
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   rd_http_config cfg = {.host = host, .port = (int)port,
@@ -144,6 +168,13 @@ int main(int argc, char **argv) {
   if (rd_attachment_sweeper_start(db, data, attachment_grace_s, &sweeper))
     rd_log(RD_LOG_ERROR, "cannot start the attachment sweeper");
   int bound = rd_http_port(srv);
+  /* --listen HOST:0: the port bound, before the port file tells anyone where we are. */
+  if (!public_url[0])
+    snprintf(public_url, sizeof public_url, "http://%s:%d", host, bound);
+  mail.public_url = public_url;
+  rd_outbox *outbox = NULL;
+  if (rd_outbox_start(db, &mail, &outbox))
+    rd_log(RD_LOG_ERROR, "cannot start the mail outbox workers");
   rd_log(RD_LOG_INFO, "rolodeskd listening on http://%s:%d (%s, %d threads)", host, bound,
          rd_db_backend(db), cfg.threads);
   if (port_file) {
@@ -162,6 +193,7 @@ int main(int argc, char **argv) {
   rd_http_stop(srv, 10000);
   rd_import_worker_stop(worker); /* after its batch; the job is queued again */
   rd_attachment_sweeper_stop(sweeper);
+  rd_outbox_stop(outbox);         /* a message being sent is queued again */
   rd_db_free(db);
   rd_log(RD_LOG_INFO, "rolodeskd stopped");
   return 0;

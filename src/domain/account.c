@@ -11,6 +11,7 @@
 #include "base/str.h"
 #include "base/time.h"
 #include "domain/attachment.h"
+#include "domain/mail.h"
 #include "domain/record.h"
 #include "domain/validate.h"
 
@@ -195,15 +196,20 @@ static void check_smtp(json_t *smtp, rd_err *err) {
         !strcmp(k, "password")) {
       check_text(v, path, 255, true, err);
     } else if (!strcmp(k, "port")) {
+      /* ACC-8: mail ports only, so that settings cannot probe other services. */
       if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 65535)
         rd_err_field(err, path, "must be an integer from 1 to 65535");
+      else if (!rd_mail_port_allowed((long)json_integer_value(v)))
+        rd_err_field(err, path, "must be an SMTP port this installation allows (%s)",
+                     rd_mail_ports());
     } else if (!strcmp(k, "starttls")) {
       if (!json_is_boolean(v))
         rd_err_field(err, path, "must be a boolean");
     } else if (!strcmp(k, "timeout")) {
-      /* CUST-6: seconds a mail may take before the API gives up (504). */
-      if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 300)
-        rd_err_field(err, path, "must be an integer from 1 to 300 (seconds)");
+      /* ACC-8: seconds an outbox worker waits on the server, capped. */
+      if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+          json_integer_value(v) > RD_SMTP_TIMEOUT_MAX)
+        rd_err_field(err, path, "must be an integer from 1 to %d (seconds)", RD_SMTP_TIMEOUT_MAX);
     } else {
       rd_err_field(err, path, "unknown field");
     }

@@ -5,8 +5,8 @@
  * What a mail carries follows the account settings (ACC-5):
  *   password_questions on and the person has questions  -> a reset link;
  *   random_passwords on                                 -> a new random password, stored
- *                                                          only once the SMTP server has
- *                                                          accepted the mail;
+ *                                                          with the queued mail (one
+ *                                                          transaction; ACC-8);
  *   neither                                             -> the username and how to sign in.
  * "Forgot password" never changes a password by itself: where staff would get a random
  * password it mails a reset link instead, so nobody can reset someone else's password by
@@ -28,23 +28,33 @@
 #define RD_RANDOM_PASSWORD_LEN 16  /* ~93 bits from a 57-character alphabet */
 
 /* POST /v1/people/{id}/credentials_email: administrators and supervisors mail person id
- * of their account (404 otherwise) its credentials as described above. base_url
- * ("http://host:port") starts the links in the mail. On success *out is {"kind":
- * "password"|"reset_link"|"username", "sent_to": address} (caller owns it). Errors: 422
- * when the person has no address, cannot sign in, or has no security questions while the
- * account wants them (and random passwords are off), or SMTP is not configured; the
- * gateway errors of rd_mail_send (502/503/504), in which case no password has changed and
- * no link works. Audited (never the password). */
+ * of their account (404 otherwise) its credentials as described above. base_url (the
+ * daemon's --public-url, never a request header) starts the links in the mail. The mail
+ * is queued in the outbox in the transaction that changes the password or writes the
+ * link (ACC-8); nothing here waits on SMTP. On success *out is {"kind":
+ * "password"|"reset_link"|"username", "sent_to": address, "outbox_id": id, "state":
+ * "queued"} (caller owns it). Errors: 422 when the person has no address, cannot sign
+ * in, or has no security questions while the account wants them (and random passwords
+ * are off), or SMTP is not configured. Audited (never the password). */
 int rd_credentials_email(rd_conn *c, const rd_caller *who, int64_t id, const char *base_url,
                          json_t **out, rd_err *err);
 
-/* POST /v1/password_reset: finds the person of account_id by username or by any of its
- * addresses (one of them NULL) and, when it exists, may sign in, and the account can send
- * mail, mails it a reset link (or, when the account allows no self-service reset, its
- * username and how to get a password). Returns 0 whether or not anyone was found, so the
- * answer cannot tell who exists; only database errors come back. */
+/* POST /v1/password_reset: records the request for account_id by username or by email
+ * (one of them NULL) in the outbox and nothing else: no lookup, so the work, the time and
+ * the answer are the same whether or not anyone is found (ACC-8). Only database errors
+ * come back. */
 int rd_credentials_forgot(rd_conn *c, const char *account_id, const char *username,
-                          const char *email, const char *base_url, rd_err *err);
+                          const char *email, rd_err *err);
+
+/* The outbox worker's half of a "forgot password" request (outbox row outbox_id, claimed
+ * by worker; request the stored {"username"} or {"email"}): finds the person, and when it
+ * exists, may sign in, and the account can send mail, writes a reset link (or, when the
+ * account allows no self-service reset, tells its username and how to get a password)
+ * and fills the row with the mail, in one transaction. Otherwise the row is deleted and
+ * *dropped is set. base_url is the --public-url. Only database errors come back. */
+int rd_credentials_forgot_compose(rd_conn *c, int64_t outbox_id, const char *worker,
+                                  const char *account_id, json_t *request,
+                                  const char *base_url, bool *dropped, rd_err *err);
 
 /* PUT /v1/people/{id}/security_questions: replaces the person's questions with body's
  * {"questions": [{"question": ..., "answer": ...}]} (1 to RD_QUESTIONS_MAX entries; 422

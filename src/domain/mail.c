@@ -1,16 +1,17 @@
 /* Outgoing mail: see mail.h. The message is all 7-bit (encoded-words in headers,
- * quoted-printable body), so it needs nothing of the server beyond RFC 5321; libcurl does
- * the SMTP conversation, dot-stuffing and the final ".". */
+ * quoted-printable body), so it needs nothing of the server beyond RFC 5321. Sending is
+ * src/mail/smtp.c's; here the message, the settings checks and the queue. */
 #include "domain/mail.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "base/log.h"
+#include "base/time.h"
 #include "domain/validate.h"
 
 /* ---- the message ---- */
@@ -174,7 +175,7 @@ int rd_mail_format(const rd_mail *m, long long now, rd_buf *out, rd_err *err) {
   return 0;
 }
 
-/* ---- sending ---- */
+/* ---- settings ---- */
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init(void) {
@@ -215,119 +216,162 @@ int rd_mail_configured(json_t *smtp, rd_err *err) {
   return RD_EINVAL;
 }
 
-typedef struct reader {
-  const char *p;
-  size_t left;
-} reader;
+/* ---- allowed ports ---- */
 
-static size_t read_cb(char *buf, size_t size, size_t nitems, void *arg) {
-  reader *r = arg;
-  size_t n = size * nitems < r->left ? size * nitems : r->left;
-  memcpy(buf, r->p, n);
-  r->p += n;
-  r->left -= n;
-  return n;
-}
+enum { PORT_RANGES_MAX = 32 };
+typedef struct port_range {
+  long lo, hi;
+} port_range;
+static port_range port_ranges[PORT_RANGES_MAX] = {{25, 25}, {465, 465}, {587, 587}, {2525, 2525}};
+static int nport_ranges = 4;
+static char ports_text[256] = RD_SMTP_PORTS_DEFAULT;
 
-static int gateway(rd_err *err, int status, const char *fmt, const char *a, long b) {
-  rd_err_set(err, RD_EUNAVAIL, fmt, a, b);
-  if (err)
-    err->status = status;
-  return RD_EUNAVAIL;
-}
-
-int rd_mail_send(json_t *smtp, const rd_mail *msg, rd_err *err) {
-  int rv = rd_mail_configured(smtp, err);
-  if (rv)
-    return rv;
-  rd_mail m = *msg;
-  if (!m.from)
-    m.from = smtp_str(smtp, "from");
-  rd_buf text;
-  rd_buf_init(&text);
-  rv = rd_mail_format(&m, 0, &text, err);
-  if (rv) {
-    rd_buf_term(&text);
-    return rv;
+int rd_mail_ports_set(const char *list) {
+  int n = 0;
+  const char *p = list;
+  if (!list || !*list || strlen(list) >= sizeof ports_text)
+    return RD_EINVAL;
+  port_range ranges[PORT_RANGES_MAX];
+  while (*p) {
+    char *end = NULL;
+    long lo = strtol(p, &end, 10), hi = lo;
+    if (end == p || n == PORT_RANGES_MAX)
+      return RD_EINVAL;
+    p = end;
+    if (*p == '-') {
+      const char *q = p + 1;
+      hi = strtol(q, &end, 10);
+      if (end == q)
+        return RD_EINVAL;
+      p = end;
+    }
+    if (lo < 1 || hi > 65535 || lo > hi || (*p && *p != ','))
+      return RD_EINVAL;
+    ranges[n].lo = lo;
+    ranges[n++].hi = hi;
+    if (*p == ',' && !*++p)
+      return RD_EINVAL;
   }
-  const char *host = smtp_str(smtp, "host");
-  json_t *jp = json_object_get(smtp, "port"), *jt = json_object_get(smtp, "timeout");
-  long port = json_is_integer(jp) ? (long)json_integer_value(jp) : 25;
-  long timeout = json_is_integer(jt) && json_integer_value(jt) > 0
-                     ? (long)json_integer_value(jt) : RD_SMTP_TIMEOUT_DEFAULT;
-  bool v6 = strchr(host, ':') != NULL;
-  char url[400], mail_from[300], rcpt[300], where[300], errbuf[CURL_ERROR_SIZE] = "";
-  /* 465 is SMTP over TLS from the first byte (RFC 8314); elsewhere STARTTLS if asked. The
-   * path of the URL is the name we give in EHLO: the domain we send for. */
-  snprintf(url, sizeof url, "%s://%s%s%s:%ld/%s", port == 465 ? "smtps" : "smtp", v6 ? "[" : "",
-           host, v6 ? "]" : "", port, domain_of(m.from));
-  snprintf(where, sizeof where, "%s:%ld", host, port);
-  snprintf(mail_from, sizeof mail_from, "<%s>", m.from);
-  snprintf(rcpt, sizeof rcpt, "<%s>", m.to);
+  memcpy(port_ranges, ranges, (size_t)n * sizeof *ranges);
+  nport_ranges = n;
+  snprintf(ports_text, sizeof ports_text, "%s", list);
+  return 0;
+}
+
+bool rd_mail_port_allowed(long port) {
+  for (int i = 0; i < nport_ranges; i++)
+    if (port >= port_ranges[i].lo && port <= port_ranges[i].hi)
+      return true;
+  return false;
+}
+
+const char *rd_mail_ports(void) {
+  return ports_text;
+}
+
+/* ---- the public URL ---- */
+
+int rd_mail_public_url(const char *url, char out[RD_PUBLIC_URL_MAX + 1], rd_err *err) {
+  int rv = 0;
   pthread_once(&curl_once, curl_init);
-  CURL *h = curl_easy_init();
-  struct curl_slist *rcpts = curl_slist_append(NULL, rcpt);
-  if (!h || !rcpts) {
-    rv = rd_err_set(err, RD_EINTERNAL, "Cannot start the mail client");
+  CURLU *u = curl_url();
+  char *scheme = NULL, *host = NULL, *user = NULL, *query = NULL, *fragment = NULL;
+  size_t n = url ? strlen(url) : 0;
+  bool ok = n > 0 && n <= RD_PUBLIC_URL_MAX && u;
+  for (size_t i = 0; ok && i < n; i++)
+    ok = (unsigned char)url[i] > 0x20 && (unsigned char)url[i] < 0x7f;
+  /* libcurl's own parser, which is also what reads the link back in a mail client's
+   * place; no guessing of a scheme. */
+  ok = ok && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+       curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+       curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+  ok = ok && (!strcmp(scheme, "http") || !strcmp(scheme, "https")) && *host;
+  ok = ok && curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_NO_USER &&
+       curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_NO_QUERY &&
+       curl_url_get(u, CURLUPART_FRAGMENT, &fragment, 0) == CURLUE_NO_FRAGMENT &&
+       !strchr(url, '?') && !strchr(url, '#');
+  if (!ok) {
+    rv = rd_err_set(err, RD_EINVAL,
+                    "--public-url must be an http:// or https:// URL with a host and no user,"
+                    " query or fragment (at most %d characters)", RD_PUBLIC_URL_MAX);
     goto out;
   }
-  reader r = {text.data, text.len};
-  curl_easy_setopt(h, CURLOPT_URL, url);
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout < 10 ? timeout : 10L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
-  /* Also for each reply, including the wait on a hung server when closing (QUIT), which
-   * the overall timeout does not cover: a slow server costs about twice the timeout. */
-  curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, timeout);
-  curl_easy_setopt(h, CURLOPT_MAIL_FROM, mail_from);
-  curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);
-  curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
-  curl_easy_setopt(h, CURLOPT_READDATA, &r);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  if (json_is_true(json_object_get(smtp, "starttls")))
-    curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-  if (smtp_str(smtp, "username")) {
-    curl_easy_setopt(h, CURLOPT_USERNAME, smtp_str(smtp, "username"));
-    const char *password = smtp_str(smtp, "password");
-    curl_easy_setopt(h, CURLOPT_PASSWORD, password ? password : "");
-  }
-  CURLcode rc = curl_easy_perform(h);
-  long reply = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply);
-  switch (rc) {
-  case CURLE_OK:
-    rv = 0;
-    break;
-  case CURLE_COULDNT_RESOLVE_HOST:
-  case CURLE_COULDNT_CONNECT:
-    rv = gateway(err, 503, "The mail server %s cannot be reached (%ld)", where, (long)rc);
-    break;
-  case CURLE_OPERATION_TIMEDOUT:
-    rv = gateway(err, 504, "The mail server %s did not finish within %ld seconds", where, timeout);
-    break;
-  case CURLE_LOGIN_DENIED:
-    rv = gateway(err, 502, "The mail server %s refused the sign-in (SMTP %ld); check settings.smtp",
-                 where, reply);
-    break;
-  case CURLE_USE_SSL_FAILED:
-    rv = gateway(err, 502, "The mail server %s does not offer STARTTLS (SMTP %ld)", where, reply);
-    break;
-  default:
-    if (reply >= 400)
-      rv = gateway(err, 502, "The mail server %s refused the message (SMTP %ld)", where, reply);
-    else
-      rv = gateway(err, 502, "The mail server %s failed (curl error %ld)", where, (long)rc);
-    break;
-  }
-  if (rv)
-    rd_log(RD_LOG_WARN, "mail via %s failed: %s (SMTP %ld)", where,
-           errbuf[0] ? errbuf : curl_easy_strerror(rc), reply);
+  /* The URL as given, less trailing slashes: links append "/v1/...". */
+  while (n > 0 && url[n - 1] == '/')
+    n--;
+  memcpy(out, url, n);
+  out[n] = 0;
 out:
-  curl_slist_free_all(rcpts);
-  if (h)
-    curl_easy_cleanup(h);
-  rd_buf_term(&text);
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(user);
+  curl_free(query);
+  curl_free(fragment);
+  curl_url_cleanup(u);
   return rv;
+}
+
+/* ---- the outbox ---- */
+
+int rd_mail_queue(rd_conn *c, const char *account_id, const char *kind, int64_t person_id,
+                  const rd_mail *m, int64_t *id, rd_err *err) {
+  if (!m->to || !rd_email_valid(m->to) || !plain_ascii(m->to))
+    return rd_err_field(err, "to", "is not a valid ASCII email address");
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  int64_t row = 0;
+  int rv = rd_next_id(c, &row, err);
+  if (!rv)
+    rv = rd_sql_exec(c, NULL, err,
+                     "INSERT INTO outbox (id, account_id, kind, person_id, recipient,"
+                     " recipient_name, sender_name, subject, body, state, attempts,"
+                     " next_attempt_at, created_at, updated_at)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
+                     "ittI" "ttttt" "ttt", row, account_id, kind, person_id, m->to, m->to_name,
+                     m->from_name, m->subject ? m->subject : "", m->body ? m->body : "", now,
+                     now, now);
+  if (!rv && id)
+    *id = row;
+  return rv;
+}
+
+int rd_mail_request(rd_conn *c, const char *account_id, const char *kind, json_t *request,
+                    rd_err *err) {
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  char *text = json_dumps(request, JSON_COMPACT);
+  int64_t row = 0;
+  int rv = rd_next_id(c, &row, err);
+  if (!rv)
+    rv = rd_sql_exec(c, NULL, err,
+                     "INSERT INTO outbox (id, account_id, kind, request, state, attempts,"
+                     " next_attempt_at, created_at, updated_at)"
+                     " VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
+                     "itttttt", row, account_id, kind, text, now, now, now);
+  free(text);
+  return rv;
+}
+
+int rd_mail_resolve(rd_conn *c, int64_t id, const char *worker, int64_t person_id,
+                    const rd_mail *m, rd_err *err) {
+  if (!m->to || !rd_email_valid(m->to) || !plain_ascii(m->to))
+    return rd_err_field(err, "to", "is not a valid ASCII email address");
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  int64_t changed = 0;
+  int rv = rd_sql_exec(c, &changed, err,
+                       "UPDATE outbox SET person_id = ?, recipient = ?, recipient_name = ?,"
+                       " sender_name = ?, subject = ?, body = ?, request = NULL, updated_at = ?"
+                       " WHERE id = ? AND claimed_by = ? AND state = 'sending'",
+                       "Itttttt" "it", person_id, m->to, m->to_name, m->from_name,
+                       m->subject ? m->subject : "", m->body ? m->body : "", now, id, worker);
+  if (!rv && changed != 1)
+    rv = rd_err_set(err, RD_ECONFLICT, "outbox message %lld was taken over by another worker",
+                    (long long)id);
+  return rv;
+}
+
+int rd_mail_drop(rd_conn *c, int64_t id, const char *worker, rd_err *err) {
+  return rd_sql_exec(c, NULL, err, "DELETE FROM outbox WHERE id = ? AND claimed_by = ?", "it",
+                     id, worker);
 }

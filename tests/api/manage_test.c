@@ -348,3 +348,28 @@ Test(manage, ACC7_imports_apply_the_rule_per_row_with_the_importers_rights) {
   cr_assert_str_eq(th_jstr(r.json, "person.primary_email"), "boss@wdc.example");
   th_resp_free(&r);
 }
+
+/* ACC-7: security questions and credentials mail set passwords, so they follow the rule. */
+Test(manage, ACC7_security_questions_and_credentials_mail_follow_the_rule) {
+  long long admin = id_of(target_token(ADMIN)), cust = id_of(target_token(CUST));
+  const char *qs = "{\"questions\": [{\"question\": \"Pet?\", \"answer\": \"Rex\"}]}";
+  th_resp r = th_req(&S, "PUT", path_of(admin, "/security_questions"), caller(SUP), qs, NULL, NULL);
+  th_assert_error(&r, 403, NULL);
+  th_resp_free(&r);
+  r = th_req(&S, "PUT", path_of(cust, "/security_questions"), caller(TECH), qs, NULL, NULL);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  r = th_req(&S, "PUT", path_of(cust, "/security_questions"), caller(PARTNER), qs, NULL, NULL);
+  th_assert_error(&r, 404, NULL);
+  th_resp_free(&r);
+  r = th_req(&S, "POST", path_of(admin, "/credentials_email"), caller(SUP), NULL, NULL, NULL);
+  th_assert_error(&r, 403, NULL);
+  th_resp_free(&r);
+  r = th_req(&S, "POST", path_of(admin, "/credentials_email"), caller(TECH), NULL, NULL, NULL);
+  th_assert_error(&r, 403, NULL);
+  th_resp_free(&r);
+  /* A technician may mail a customer (422 here: the account has no SMTP server yet). */
+  r = th_req(&S, "POST", path_of(cust, "/credentials_email"), caller(TECH), NULL, NULL, NULL);
+  th_assert_error(&r, 422, NULL);
+  th_resp_free(&r);
+}

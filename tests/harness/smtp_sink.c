@@ -77,6 +77,13 @@ static void session(th_smtp *s, int fd) {
   char *buf = malloc(65536), line[4096];
   size_t have = 0;
   char *from = NULL, *rcpt = NULL;
+  if (s->mode == TH_SMTP_SILENT) {
+    /* Reads (and drops) whatever comes until the client gives up or the sink stops. */
+    while (read_line(s, fd, buf, &have, line, sizeof line))
+      ;
+    free(buf);
+    return;
+  }
   say(fd, "220 sink.test ESMTP rolodesk test sink\r\n");
   while (read_line(s, fd, buf, &have, line, sizeof line)) {
     if (!strncasecmp(line, "EHLO", 4)) {

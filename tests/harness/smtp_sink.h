@@ -2,7 +2,8 @@
  * thread that speaks enough RFC 5321 for libcurl (220 greeting, EHLO/HELO, MAIL FROM,
  * RCPT TO, DATA with dot-unstuffing, RSET, NOOP, QUIT) and keeps every message it
  * accepted. It can also misbehave the ways a mail server does: refuse a recipient or a
- * message with 550, or answer the end of DATA only after a delay. */
+ * message with 550, answer the end of DATA only after a delay, or accept and stay
+ * silent. */
 #ifndef RD_TESTS_SMTP_SINK_H
 #define RD_TESTS_SMTP_SINK_H
 
@@ -13,6 +14,7 @@ typedef enum th_smtp_mode {
   TH_SMTP_REJECT_RCPT, /* 550 to RCPT TO */
   TH_SMTP_REJECT_DATA, /* 550 after the message (nothing kept) */
   TH_SMTP_SLOW,        /* waits delay_ms before the 250 after the message (kept) */
+  TH_SMTP_SILENT,      /* accepts connections and never says a word */
 } th_smtp_mode;
 
 typedef struct th_smtp th_smtp;

@@ -1,6 +1,6 @@
 /* Unit tests of src/domain/mail.c (CUST-6): quoted-printable bodies, RFC 2047
  * encoded-words that never split a character, the headers of a message, header injection,
- * and the SMTP settings check. tests/api/credentials_test.c sends real mail to an SMTP
+ * the SMTP settings check, the allowed SMTP ports and --public-url (ACC-8). tests/api/credentials_test.c sends real mail to an SMTP
  * listener and parses it with Python's email package. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -244,20 +244,49 @@ Test(mail, CUST6_settings_must_name_host_and_from) {
   json_decref(smtp);
 }
 
-Test(mail, CUST6_unreachable_server_is_503) {
-  /* A port that was free a moment ago: nothing listens there. */
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t len = sizeof a;
-  cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-  cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-  close(fd);
-  json_t *smtp = json_pack("{s:s,s:i,s:s,s:i}", "host", "127.0.0.1", "port", ntohs(a.sin_port),
-                           "from", "desk@example.com", "timeout", 5);
-  rd_mail m = {.to = "ann@example.org", .subject = "x", .body = "y"};
+Test(mail, ACC8_smtp_port_list) {
+  cr_assert_eq(rd_mail_ports_set(RD_SMTP_PORTS_DEFAULT), 0);
+  cr_assert(rd_mail_port_allowed(25) && rd_mail_port_allowed(465) && rd_mail_port_allowed(587) &&
+            rd_mail_port_allowed(2525));
+  cr_assert(!rd_mail_port_allowed(22) && !rd_mail_port_allowed(1025) && !rd_mail_port_allowed(0));
+  cr_assert_str_eq(rd_mail_ports(), "25,465,587,2525");
+  cr_assert_eq(rd_mail_ports_set("25,1025-1030,8025"), 0);
+  cr_assert(rd_mail_port_allowed(1025) && rd_mail_port_allowed(1030) && rd_mail_port_allowed(8025));
+  cr_assert(!rd_mail_port_allowed(587) && !rd_mail_port_allowed(1031));
+  const char *bad[] = {"", ",", "25,", ",25", "0", "65536", "30-20", "25;587", "25-", "-25", "x",
+                       "25 ,587", NULL};
+  for (int i = 0; bad[i]; i++)
+    cr_assert_eq(rd_mail_ports_set(bad[i]), RD_EINVAL, "'%s' was taken", bad[i]);
+  /* A refused list changes nothing. */
+  cr_assert(rd_mail_port_allowed(8025) && !rd_mail_port_allowed(587));
+  rd_mail_ports_set(RD_SMTP_PORTS_DEFAULT);
+}
+
+Test(mail, ACC8_public_url) {
+  char out[RD_PUBLIC_URL_MAX + 1];
   rd_err err;
-  rd_err_clear(&err);
-  cr_assert_eq(rd_mail_send(smtp, &m, &err), RD_EUNAVAIL);
-  cr_assert_eq(err.status, 503, "%d %s", err.status, err.message);
-  json_decref(smtp);
+  static const char *const GOOD[][2] = {
+      {"https://desk.example.com", "https://desk.example.com"},
+      {"https://desk.example.com/", "https://desk.example.com"},
+      {"http://127.0.0.1:8080//", "http://127.0.0.1:8080"},
+      {"https://example.com/desk/", "https://example.com/desk"},
+      {"http://[::1]:8080", "http://[::1]:8080"}};
+  for (size_t i = 0; i < sizeof GOOD / sizeof *GOOD; i++) {
+    rd_err_clear(&err);
+    cr_assert_eq(rd_mail_public_url(GOOD[i][0], out, &err), 0, "%s: %s", GOOD[i][0], err.message);
+    cr_assert_str_eq(out, GOOD[i][1]);
+  }
+  static const char *const BAD[] = {"", "desk.example.com", "ftp://desk.example.com", "https://",
+                                    "https://desk.example.com/?x=1", "https://desk.example.com/?",
+                                    "https://desk.example.com#top", "https://u:p@desk.example.com",
+                                    "https://desk.example.com/a b", "https://desk.example.com/\n",
+                                    "javascript:alert(1)"};
+  for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
+    rd_err_clear(&err);
+    cr_assert_eq(rd_mail_public_url(BAD[i], out, &err), RD_EINVAL, "'%s' was taken", BAD[i]);
+  }
+  char longer[RD_PUBLIC_URL_MAX + 16] = "https://";
+  memset(longer + 8, 'a', sizeof longer - 9);
+  longer[sizeof longer - 1] = 0;
+  cr_assert_eq(rd_mail_public_url(longer, out, &err), RD_EINVAL);
 }
