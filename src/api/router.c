@@ -538,19 +538,17 @@ static void handle(void *ctx, rd_req *r) {
   x->db = NULL;
 }
 
-static void error(void *ctx, rd_req *r, int status, const char *message) {
+static void fail(void *ctx, rd_req *r, int status, const char *message) {
   (void)ctx;
   rd_err err;
   rd_err_clear(&err);
   if (status == 413)
     rd_err_set(&err, RD_ETOOBIG, "The request body is larger than the limit of this endpoint");
-  else if (status == 503)
-    rd_err_set(&err, RD_EUNAVAIL, "%s", message ? message : "Unavailable; retry later");
   else
     rd_err_set(&err, RD_EINTERNAL, "%s", message ? message : "Internal error");
   rd_api_error(r, &err);
 }
 
 rd_http_app rd_api_app(rd_api *api) {
-  return (rd_http_app){.admit = admit, .handle = handle, .error = error, .ctx = api};
+  return (rd_http_app){.admit = admit, .handle = handle, .error = fail, .ctx = api};
 }

@@ -32,7 +32,7 @@ typedef struct rd_http_app {
    * HTTP thread, or on a work-pool thread when the request was offloaded. */
   void (*handle)(void *ctx, rd_req *r);
   /* Answers a request the HTTP layer refuses itself (413 body over the limit, 500 a
-   * spool file that cannot be written, 503 work pool stopping). */
+   * spool file that cannot be written). */
   void (*error)(void *ctx, rd_req *r, int status, const char *message);
   /* Called when the request ends (may be NULL): frees what admit kept in r->app_data. */
   void (*done)(void *ctx, rd_req *r);

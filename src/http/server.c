@@ -308,45 +308,53 @@ static void release_work(rd_http_server *srv, conn_state *st) {
   pthread_mutex_unlock(&srv->mu);
 }
 
+static void run_work(rd_http_server *srv, conn_state *st) {
+  srv->app.handle(srv->app.ctx, &st->req);
+  atomic_store(&st->phase, PHASE_DONE);
+  MHD_resume_connection(st->req.mhd_conn);
+}
+
+static conn_state *pop_work(rd_http_server *srv) {
+  conn_state *st = srv->work_head;
+  if (st) {
+    srv->work_head = st->next_work;
+    if (!srv->work_head)
+      srv->work_tail = NULL;
+  }
+  return st;
+}
+
 static void *work_main(void *arg) {
   rd_http_server *srv = arg;
   pthread_mutex_lock(&srv->mu);
   for (;;) {
     while (!srv->work_head && !srv->stopping)
       pthread_cond_wait(&srv->cv, &srv->mu);
-    conn_state *st = srv->work_head;
+    conn_state *st = pop_work(srv);
     if (!st)
       break;
-    srv->work_head = st->next_work;
-    if (!srv->work_head)
-      srv->work_tail = NULL;
     pthread_mutex_unlock(&srv->mu);
-    srv->app.handle(srv->app.ctx, &st->req);
-    atomic_store(&st->phase, PHASE_DONE);
-    MHD_resume_connection(st->req.mhd_conn);
+    run_work(srv, st);
     pthread_mutex_lock(&srv->mu);
   }
   pthread_mutex_unlock(&srv->mu);
   return NULL;
 }
 
-/* Suspends the connection and queues st for the pool; false when the pool is stopping. */
-static bool enqueue(rd_http_server *srv, conn_state *st) {
+/* Suspends the connection (outside our lock: MHD takes its own) and queues st for the
+ * pool. Work queued after the pool stopped is run by pool_stop. */
+static void enqueue(rd_http_server *srv, conn_state *st) {
+  atomic_store(&st->phase, PHASE_QUEUED);
+  MHD_suspend_connection(st->req.mhd_conn);
   pthread_mutex_lock(&srv->mu);
-  bool ok = !srv->stopping;
-  if (ok) {
-    atomic_store(&st->phase, PHASE_QUEUED);
-    MHD_suspend_connection(st->req.mhd_conn);
-    st->next_work = NULL;
-    if (srv->work_tail)
-      srv->work_tail->next_work = st;
-    else
-      srv->work_head = st;
-    srv->work_tail = st;
-    pthread_cond_signal(&srv->cv);
-  }
+  st->next_work = NULL;
+  if (srv->work_tail)
+    srv->work_tail->next_work = st;
+  else
+    srv->work_head = st;
+  srv->work_tail = st;
+  pthread_cond_signal(&srv->cv);
   pthread_mutex_unlock(&srv->mu);
-  return ok;
 }
 
 /* ---- requests ---- */
@@ -461,9 +469,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (r->body_fd < 0)
       r->body = st->body.data ? st->body.data : (char *)"";
     if (st->holds_work) {
-      if (enqueue(srv, st))
-        return MHD_YES; /* suspended; resumed in PHASE_DONE */
-      return refuse(srv, conn, r, 503, "The server is stopping");
+      enqueue(srv, st);
+      return MHD_YES; /* suspended; resumed in PHASE_DONE */
     }
     srv->app.handle(srv->app.ctx, r);
     atomic_store(&st->phase, PHASE_DONE);
@@ -529,6 +536,15 @@ static void pool_stop(rd_http_server *srv) {
   for (int i = 0; i < srv->nthreads; i++)
     pthread_join(srv->threads[i], NULL);
   srv->nthreads = 0;
+  /* what an HTTP thread queued after the workers left (MHD is still running) */
+  for (;;) {
+    pthread_mutex_lock(&srv->mu);
+    conn_state *st = pop_work(srv);
+    pthread_mutex_unlock(&srv->mu);
+    if (!st)
+      break;
+    run_work(srv, st);
+  }
 }
 
 int rd_http_start(const rd_http_config *cfg, const rd_http_app *app, rd_http_server **out) {
