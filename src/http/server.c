@@ -365,6 +365,9 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
   (void)conn;
   conn_state *st = rd_calloc(1, sizeof *st);
   st->srv = cls;
+  /* on_completed runs for requests that never reached on_request too */
+  st->req.body_fd = -1;
+  st->req.resp_fd = -1;
   size_t n = strcspn(uri, "?");
   for (size_t i = 0; i + 2 < n; i++)
     if (uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0')

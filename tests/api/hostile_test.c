@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -484,4 +485,24 @@ Test(hostile, REL1_password_hashing_keeps_healthz_fast) {
   cr_assert_gt(atomic_load(&h.limited), 0, "%d clients of one address were never limited",
                CLIENTS);
   cr_assert(atomic_load(&h.retry_after), "429 without Retry-After");
+}
+
+Test(hostile, REL1_malformed_requests_leave_the_daemon_serving) {
+  char buf[4096];
+  const char *bad[] = {"GET /healthz HTTP/1.1\r\nno colon here\r\n\r\n",
+                       "GET /healthz HTTP/1.1\r\nHost: x\r\nX:\001\r\n\r\n",
+                       "GET /v1/people/1%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                       "NOT-HTTP\r\n\r\n"};
+  for (int round = 0; round < 5; round++)
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+      int fd = dial();
+      cr_assert(fd >= 0);
+      send_all(fd, bad[i], strlen(bad[i]));
+      answer(fd, 2000, false, buf, sizeof buf);
+      close(fd);
+    }
+  th_resp r = th_get(&S, NULL, "/healthz");
+  cr_assert_eq(r.status, 200, "the daemon stopped serving");
+  th_resp_free(&r);
+  cr_assert_eq(kill(S.pid, 0), 0, "the daemon died");
 }
