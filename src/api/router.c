@@ -1,7 +1,14 @@
 /* Dispatch: matches the route table, authenticates (bearer token, or session cookie plus
  * X-CSRF-Token for calls that change data), checks roles, hands the handler a database
  * connection, and renders every error as the JSON body of API.md. Also the helpers of
- * api.h that handlers share. */
+ * api.h that handlers share.
+ *
+ * Issue 10: all of that except the handler happens in admit(), on the headers alone,
+ * before the HTTP layer reads any body byte; a refusal (400 strict input, 404/405, 401,
+ * 403, 429/503 limits) is answered at once and the body is never read. admit() also sets
+ * the body limit, spools uploads (RD_ROUTE_UPLOAD), sends password hashing to the work
+ * pool (RD_ROUTE_HASHES) and sets the path as logged, with secret segments redacted. The
+ * caller it authenticated is kept in the request's rd_ctx for handle(). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
