@@ -82,12 +82,14 @@ static void fail(void *ctx, rd_req *r, int status, const char *message) {
   text(r, status, message ? message : "error");
 }
 
+static char DIR_[64], SPOOL[96];
+
 static void start(int threads, int max_uploads) {
   rd_log_level = RD_LOG_WARN;
-  char dir[] = "/tmp/rdhttp.XXXXXX";
-  cr_assert(mkdtemp(dir));
-  static char spool[64];
-  snprintf(spool, sizeof spool, "%s/spool", dir);
+  snprintf(DIR_, sizeof DIR_, "/tmp/rdhttp.XXXXXX");
+  cr_assert(mkdtemp(DIR_));
+  snprintf(SPOOL, sizeof SPOOL, "%s/spool", DIR_);
+  const char *spool = SPOOL;
   rd_http_app app = {.admit = admit, .handle = handle, .error = fail};
   rd_http_config cfg = {.host = "127.0.0.1", .threads = threads, .quiet = true,
                         .spool_dir = spool, .max_uploads = max_uploads, .work_threads = 1};
@@ -97,6 +99,9 @@ static void start(int threads, int max_uploads) {
 
 static void stop(void) {
   rd_http_stop(SRV, 1000);
+  /* spooled bodies are anonymous files: the directory is empty again */
+  cr_assert_eq(rmdir(SPOOL), 0, "%s is not empty", SPOOL);
+  rmdir(DIR_);
 }
 
 static int64_t now_ms(void) {
