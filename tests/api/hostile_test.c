@@ -380,13 +380,17 @@ Test(hostile, ACC8_reset_tokens_are_not_logged) {
   snprintf(path, sizeof path, "/v1/password_reset/%s/more", secret); /* a 404 */
   r = th_get(&S, NULL, path);
   th_resp_free(&r);
-  r = th_get(&S, NULL, "/healthz?after=reset"); /* marks the end */
+  r = th_get(&S, NULL, "/v1/end-of-ACC8?after=reset");
   th_resp_free(&r);
-  char *text = log_with("GET /healthz 200");
+  /* lines are written when each request ends: wait for every one */
+  const char *lines[] = {"GET /v1/password_reset/[redacted] ",
+                         "POST /v1/password_reset/[redacted] ",
+                         "GET /v1/password_reset/[redacted]/more 404", "GET /v1/end-of-ACC8 404"};
+  for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
+    free(log_with(lines[i]));
+  usleep(100 * 1000);
+  char *text = daemon_log();
   cr_assert_null(strstr(text, secret), "a reset token is in the log:\n%s", text);
-  cr_assert(strstr(text, "GET /v1/password_reset/[redacted] "), "%s", text);
-  cr_assert(strstr(text, "POST /v1/password_reset/[redacted] "), "%s", text);
-  cr_assert(strstr(text, "GET /v1/password_reset/[redacted]/more 404"), "%s", text);
   cr_assert_null(strstr(text, "after=reset"), "query strings are logged:\n%s", text);
   free(text);
 }
@@ -408,7 +412,8 @@ Test(hostile, REL1_log_lines_escape_control_bytes) {
 typedef struct hammer {
   char request[1024];
   atomic_bool stop;
-  atomic_int ok, limited, busy, other;
+  atomic_int ok, limited, busy, reset, other;
+  atomic_int last_other;
   atomic_bool retry_after;
 } hammer;
 
@@ -429,8 +434,12 @@ static void *hammer_main(void *arg) {
       atomic_fetch_add(&h->limited, 1);
     else if (status == 503)
       atomic_fetch_add(&h->busy, 1);
-    else
+    else if (status == 0)
+      atomic_fetch_add(&h->reset, 1); /* refused unread: the close may reset */
+    else {
       atomic_fetch_add(&h->other, 1);
+      atomic_store(&h->last_other, status);
+    }
     if (status == 429 && strcasestr(buf, "\r\nRetry-After: "))
       atomic_store(&h->retry_after, true);
     if (status == 429 || status == 503)
@@ -476,14 +485,19 @@ Test(hostile, REL1_password_hashing_keeps_healthz_fast) {
   atomic_store(&h.stop, true);
   for (int i = 0; i < CLIENTS; i++)
     pthread_join(t[i], NULL);
-  cr_log_info("healthz worst %lld ms over %d probes; hashing 200: %d, 429: %d, 503: %d",
-              (long long)worst, probes, h.ok, h.limited, h.busy);
-  cr_assert_lt(worst, 200, "/healthz took %lld ms while passwords were hashed", (long long)worst);
-  cr_assert_gt(atomic_load(&h.ok), 0, "no hashing request succeeded");
-  cr_assert_eq(atomic_load(&h.other), 0, "unexpected answers to the hashing requests");
+  char counts[256];
+  snprintf(counts, sizeof counts,
+           "healthz worst %lld ms over %d probes; hashing 200: %d, 429: %d, 503: %d, reset: %d,"
+           " other: %d (last %d)",
+           (long long)worst, probes, h.ok, h.limited, h.busy, h.reset, h.other, h.last_other);
+  cr_log_info("%s", counts);
+  /* Generous for a loaded machine: inline hashing (main before issue 10) took seconds. */
+  cr_assert_lt(worst, 400, "/healthz was slow while passwords were hashed: %s", counts);
+  cr_assert_gt(atomic_load(&h.ok), 0, "no hashing request succeeded: %s", counts);
+  cr_assert_eq(atomic_load(&h.other), 0, "unexpected answers: %s", counts);
   /* at most two hashing requests per address at once: the rest are told to come back */
-  cr_assert_gt(atomic_load(&h.limited), 0, "%d clients of one address were never limited",
-               CLIENTS);
+  cr_assert_gt(atomic_load(&h.limited), 0, "%d clients of one address were never limited: %s",
+               CLIENTS, counts);
   cr_assert(atomic_load(&h.retry_after), "429 without Retry-After");
 }
 
