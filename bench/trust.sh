@@ -90,6 +90,8 @@ bench_backend() {
   local args=(--db "$db" --listen 127.0.0.1:0 --port-file "$work/port" --data "$work/data-$backend"
     --quiet)
   [ -n "${BENCH_DAEMON_THREADS:-}" ] && args+=(--threads "$BENCH_DAEMON_THREADS")
+  # wrk's connections all come from one address: above rolodeskd's per-address default (32)
+  args+=(--max-conns-per-ip $((conns + 16)))
   "$build/rolodeskd" "${args[@]}" 2>"$work/daemon-$backend.log" &
   daemon_pid=$!
   for _ in $(seq 100); do

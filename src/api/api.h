@@ -14,6 +14,7 @@
 #include "store/store.h"
 
 #define RD_JSON_BODY_MAX (1u << 20)
+#define RD_UPLOAD_BODY_MAX (20u << 20) /* RD_ROUTE_UPLOAD bodies (attachments, imports) */
 #define RD_JSON_DEPTH_MAX 32
 #define RD_PER_PAGE_DEFAULT 25
 #define RD_PER_PAGE_MAX 100
@@ -36,6 +37,7 @@ typedef struct rd_ctx {
   const char *token; /* the bearer or session token of this request */
   const char *params[4];
   int nparams;
+  const struct rd_route *route; /* the matched route (set on admission) */
 } rd_ctx;
 
 typedef int (*rd_handler)(rd_ctx *x, rd_err *err);
@@ -44,6 +46,7 @@ enum {
   RD_ROUTE_PUBLIC = 1 << 0, /* no authentication */
   RD_ROUTE_UPLOAD = 1 << 1, /* body up to the upload limit, not the JSON one */
   RD_ROUTE_NODB = 1 << 2,   /* needs no database connection */
+  RD_ROUTE_HASHES = 1 << 3, /* hashes passwords: runs on the work pool, bounded per client */
 };
 
 typedef struct rd_route {

@@ -28,6 +28,9 @@ int rd_api_attachment_create(rd_ctx *x, rd_err *err) {
   if (rv)
     return rv;
   json_t *meta = NULL;
+  /* The body was spooled to a file (issue 10); mapped, not copied into memory. */
+  if (rd_req_body_map(x->req))
+    return rd_err_set(err, RD_EIO, "cannot read the uploaded file");
   rv = rd_attachment_create(x->db, &x->who, x->api->data_dir, rd_req_query(x->req, "filename"),
                             rd_req_header(x->req, "Content-Type"), x->req->body,
                             x->req->body_len, &meta, err);

@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "api/api.h"
+#include "base/file.h"
 #include "base/str.h"
 #include "domain/import.h"
 #include "http/multipart.h"
@@ -62,10 +64,13 @@ static bool csv_media_type(const char *ct) {
 }
 
 typedef struct upload {
-  rd_buf file, mapping;
+  rd_buf mapping;
+  int file_fd; /* the 'file' part, in a temporary file of the request (issue 10) */
+  uint64_t file_len;
+  bool write_failed;
   const char *charset;
   bool has_file;
-  rd_arena *arena;
+  rd_req *req;
 } upload;
 
 static int on_part(void *arg, const char *name, const char *filename, const char *content_type,
@@ -73,10 +78,16 @@ static int on_part(void *arg, const char *name, const char *filename, const char
   upload *u = arg;
   (void)filename;
   if (!strcmp(name, "file")) {
-    if (off == 0 && !u->has_file)
-      u->charset = charset_of(u->arena, content_type);
+    if (off == 0 && !u->has_file) {
+      u->charset = charset_of(&u->req->arena, content_type);
+      u->file_fd = rd_req_tmpfile(u->req);
+    }
     u->has_file = true;
-    rd_buf_add(&u->file, data, len);
+    if (u->file_fd < 0 || !rd_write_all(u->file_fd, data, len)) {
+      u->write_failed = true;
+      return 1;
+    }
+    u->file_len += len;
   } else if (!strcmp(name, "mapping")) {
     if (u->mapping.len + len > 64 * 1024)
       return 1;
@@ -111,8 +122,7 @@ static int parse_mapping(const char *text, size_t len, json_t **out, rd_err *err
 int rd_api_import_create(rd_ctx *x, rd_err *err) {
   rd_import_opts o = {.type = "people"};
   int ignore = 0, web = 0, dry = 0;
-  upload u = {.arena = &x->req->arena};
-  rd_buf_init(&u.file);
+  upload u = {.req = x->req, .file_fd = -1};
   rd_buf_init(&u.mapping);
   json_t *mapping = NULL;
   int rv = rd_api_query_check(x, CREATE_PARAMS, err);
@@ -144,18 +154,26 @@ int rd_api_import_create(rd_ctx *x, rd_err *err) {
       goto out;
     }
   }
+  /* The body was spooled to a file (RD_ROUTE_UPLOAD); the import copies it from there. */
+  int fd = x->req->body_fd;
   const char *data = x->req->body;
   size_t len = x->req->body_len;
   const char *ct = rd_req_header(x->req, "Content-Type");
   o.charset = rd_req_query(x->req, "charset");
   if (rd_req_is_multipart(x->req)) {
-    if (rd_req_multipart(x->req, on_part, &u) || !u.has_file) {
+    int mp = rd_req_multipart(x->req, on_part, &u);
+    if (u.write_failed) {
+      rv = rd_err_set(err, RD_EIO, "cannot store the uploaded file");
+      goto out;
+    }
+    if (mp || !u.has_file) {
       rv = rd_err_set(err, RD_EBADREQ,
                       "The multipart body must have a 'file' part (and may have a 'mapping' part)");
       goto out;
     }
-    data = u.file.data ? u.file.data : "";
-    len = u.file.len;
+    fd = u.file_fd;
+    data = "";
+    len = (size_t)u.file_len;
     if (!o.charset)
       o.charset = u.charset;
     if (u.mapping.len) {
@@ -184,7 +202,11 @@ int rd_api_import_create(rd_ctx *x, rd_err *err) {
   o.dry_run = dry;
   o.mapping = mapping;
   int64_t id = 0;
-  rv = rd_import_create(x->db, &x->who, x->api->data_dir, -1, data, len, &o, NULL, &id, err);
+  if (fd >= 0 && lseek(fd, 0, SEEK_SET) != 0) {
+    rv = rd_err_set(err, RD_EIO, "cannot read the uploaded file");
+    goto out;
+  }
+  rv = rd_import_create(x->db, &x->who, x->api->data_dir, fd, data, len, &o, NULL, &id, err);
   if (rv)
     goto out;
   char loc[64];
@@ -193,7 +215,6 @@ int rd_api_import_create(rd_ctx *x, rd_err *err) {
   rd_api_json(x, 202, json_pack("{s:I,s:s}", "id", (json_int_t)id, "status", "queued"), -1);
 out:
   json_decref(mapping);
-  rd_buf_term(&u.file);
   rd_buf_term(&u.mapping);
   return rv;
 }

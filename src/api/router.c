@@ -1,7 +1,14 @@
 /* Dispatch: matches the route table, authenticates (bearer token, or session cookie plus
  * X-CSRF-Token for calls that change data), checks roles, hands the handler a database
  * connection, and renders every error as the JSON body of API.md. Also the helpers of
- * api.h that handlers share. */
+ * api.h that handlers share.
+ *
+ * Issue 10: all of that except the handler happens in admit(), on the headers alone,
+ * before the HTTP layer reads any body byte; a refusal (400 strict input, 404/405, 401,
+ * 403, 429/503 limits) is answered at once and the body is never read. admit() also sets
+ * the body limit, spools uploads (RD_ROUTE_UPLOAD), sends password hashing to the work
+ * pool (RD_ROUTE_HASHES) and sets the path as logged, with secret segments redacted. The
+ * caller it authenticated is kept in the request's rd_ctx for handle(). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +64,7 @@ void rd_api_error(rd_req *r, const rd_err *err) {
   }
   json_t *body = json_pack("{s:s,s:o}", "message",
                            err->message[0] ? err->message : "Internal error", "errors", errors);
-  if (status == 429 && err->retry_after > 0) {
+  if ((status == 429 || status == 503) && err->retry_after > 0) {
     char ra[16];
     snprintf(ra, sizeof ra, "%d", err->retry_after);
     rd_resp_header(r, "Retry-After", ra);
@@ -375,45 +382,180 @@ static int authenticate(rd_ctx *x, const rd_route *rt, rd_err *err) {
   return 0;
 }
 
+/* ---- admission (issue 10): everything decided on the headers, before the body ---- */
+
+/* Path segments that carry secrets: never logged (ACC-8: reset tokens). */
+static const char *const SECRET_SEGMENTS[] = {"{token}", NULL};
+
+static bool secret_segment(const char *seg, size_t len) {
+  for (int i = 0; SECRET_SEGMENTS[i]; i++)
+    if (strlen(SECRET_SEGMENTS[i]) == len && !memcmp(SECRET_SEGMENTS[i], seg, len))
+      return true;
+  return false;
+}
+
+/* Marks in *mask the segments of path that sit where a secret segment of pattern is, when
+ * every literal segment before it matches (so /v1/password_reset/<token>/x, a 404, is
+ * redacted too). */
+static void secrets_of(const char *pattern, const char *path, unsigned *mask) {
+  for (int i = 0; i < 32 && *pattern == '/' && *path == '/'; i++) {
+    pattern++;
+    path++;
+    size_t pl = strcspn(pattern, "/"), sl = strcspn(path, "/");
+    if (pattern[0] == '{' && secret_segment(pattern, pl))
+      *mask |= 1u << i;
+    else if (pattern[0] != '{' && (pl != sl || memcmp(pattern, path, pl)))
+      return;
+    pattern += pl;
+    path += sl;
+  }
+}
+
+/* The path as logged: secret segments replaced by [redacted]. */
+static const char *log_path(rd_req *r) {
+  unsigned mask = 0;
+  for (int i = 0; i < rd_nroutes; i++)
+    secrets_of(rd_routes[i].pattern, r->path, &mask);
+  if (!mask)
+    return r->path;
+  rd_buf b;
+  rd_buf_init(&b);
+  const char *p = r->path;
+  for (int i = 0; *p == '/'; i++) {
+    size_t sl = strcspn(p + 1, "/");
+    if (i < 32 && (mask & (1u << i)))
+      rd_buf_adds(&b, "/[redacted]");
+    else
+      rd_buf_add(&b, p, sl + 1);
+    p += sl + 1;
+  }
+  rd_buf_adds(&b, p);
+  const char *out = rd_arena_strdup(&r->arena, rd_buf_cstr(&b));
+  rd_buf_term(&b);
+  return out;
+}
+
+static int bad_input(rd_err *err, const char *field, const char *msg) {
+  rd_err_set(err, RD_EBADREQ, "%s", msg);
+  rd_err_field(err, field, "must not contain NUL bytes (%%00)");
+  err->code = RD_EBADREQ;
+  err->status = 400;
+  return RD_EBADREQ;
+}
+
+static bool nul_arg(void *arg, const char *k, size_t kl, const char *v, size_t vl) {
+  rd_err *err = arg;
+  if (memchr(k, 0, kl) || (v && memchr(v, 0, vl))) {
+    bad_input(err, k, "NUL byte in a query parameter");
+    return false;
+  }
+  return true;
+}
+
+/* REL-1: requests no client should send are refused before anything else. */
+static int strict(rd_req *r, rd_err *err) {
+  if (rd_req_header_count(r, "Content-Length") > 1) {
+    rd_err_set(err, RD_EBADREQ, "More than one Content-Length header");
+    rd_err_field(err, "Content-Length", "must appear at most once");
+    err->code = RD_EBADREQ;
+    err->status = 400;
+    return RD_EBADREQ;
+  }
+  if (rd_req_path_has_nul(r))
+    return bad_input(err, "path", "NUL byte in the path");
+  rd_req_query_foreach_n(r, nul_arg, err);
+  return err->code;
+}
+
+/* Refusals the work pool and upload cap decide: 503 (server busy) or 429 (this client). */
+static int busy(int outcome, const char *what, int retry_after, rd_err *err) {
+  if (outcome == RD_HTTP_CLIENT_BUSY)
+    rd_err_set(err, RD_ERATE, "Too many %s requests from your address at once; retry later", what);
+  else
+    rd_err_set(err, RD_EUNAVAIL, "Too many %s requests at once; retry later", what);
+  err->retry_after = retry_after;
+  return err->code;
+}
+
+static bool admit(void *ctx, rd_req *r) {
+  rd_api *api = ctx;
+  rd_err err, nf;
+  rd_err_clear(&err);
+  rd_err_clear(&nf);
+  rd_ctx *x = rd_arena_alloc(&r->arena, sizeof *x);
+  x->api = api;
+  x->req = r;
+  r->app_data = x;
+  r->log_path = log_path(r);
+  const rd_route *rt = find(r, x, &nf);
+  int rv = strict(r, &err);
+  if (!rv && !rt) {
+    err = nf;
+    rv = err.code;
+  }
+  if (!rv && !(rt->flags & RD_ROUTE_PUBLIC)) {
+    /* The connection is held only while the token is looked up, not while the body comes. */
+    rv = rd_db_acquire(api->db, &x->db, &err);
+    if (!rv)
+      rv = authenticate(x, rt, &err);
+    rd_db_release(api->db, x->db);
+    x->db = NULL;
+  }
+  if (!rv) {
+    x->route = rt;
+    r->body_limit = rt->flags & RD_ROUTE_UPLOAD ? RD_UPLOAD_BODY_MAX : RD_JSON_BODY_MAX;
+  }
+  if (!rv && (rt->flags & RD_ROUTE_UPLOAD)) {
+    int o = rd_req_spool(r);
+    if (o)
+      rv = busy(o, "upload", 5, &err);
+  }
+  if (!rv && (rt->flags & RD_ROUTE_HASHES)) {
+    int o = rd_req_offload(r);
+    if (o)
+      rv = busy(o, "password", 1, &err);
+  }
+  if (rv) {
+    if (!err.code)
+      rd_err_set(&err, rv, "Internal error");
+    rd_api_error(r, &err);
+    return false;
+  }
+  return true;
+}
+
 static void handle(void *ctx, rd_req *r) {
   rd_api *api = ctx;
+  rd_ctx *x = r->app_data;
+  const rd_route *rt = x->route;
   rd_err err;
   rd_err_clear(&err);
-  rd_ctx x = {.api = api, .req = r};
-  const rd_route *rt = find(r, &x, &err);
-  int rv = rt ? 0 : err.code;
-  if (!rv && !(rt->flags & RD_ROUTE_NODB))
-    rv = rd_db_acquire(api->db, &x.db, &err);
-  if (!rv && !(rt->flags & RD_ROUTE_PUBLIC))
-    rv = authenticate(&x, rt, &err);
+  int rv = 0;
+  if (!(rt->flags & RD_ROUTE_NODB))
+    rv = rd_db_acquire(api->db, &x->db, &err);
   if (!rv)
-    rv = rt->handler(&x, &err);
+    rv = rt->handler(x, &err);
   if (rv) {
     if (!err.code)
       rd_err_set(&err, rv, "Internal error");
     rd_api_error(r, &err);
   }
-  if (x.db)
-    rd_db_release(api->db, x.db);
+  if (x->db)
+    rd_db_release(api->db, x->db);
+  x->db = NULL;
 }
 
-static size_t body_limit(void *ctx, const char *method, const char *path) {
-  (void)ctx;
-  for (int i = 0; i < rd_nroutes; i++)
-    if ((rd_routes[i].flags & RD_ROUTE_UPLOAD) && !strcmp(rd_routes[i].method, method) &&
-        !strcmp(rd_routes[i].pattern, path))
-      return 20u << 20;
-  return RD_JSON_BODY_MAX;
-}
-
-static void too_big(void *ctx, rd_req *r) {
+static void fail(void *ctx, rd_req *r, int status, const char *message) {
   (void)ctx;
   rd_err err;
   rd_err_clear(&err);
-  rd_err_set(&err, RD_ETOOBIG, "The request body is larger than the limit of this endpoint");
+  if (status == 413)
+    rd_err_set(&err, RD_ETOOBIG, "The request body is larger than the limit of this endpoint");
+  else
+    rd_err_set(&err, RD_EINTERNAL, "%s", message ? message : "Internal error");
   rd_api_error(r, &err);
 }
 
 rd_http_app rd_api_app(rd_api *api) {
-  return (rd_http_app){.body_limit = body_limit, .handle = handle, .too_big = too_big, .ctx = api};
+  return (rd_http_app){.admit = admit, .handle = handle, .error = fail, .ctx = api};
 }

@@ -14,7 +14,7 @@
 const rd_route rd_routes[] = {
     {"GET", "/healthz", rd_api_healthz, 0, RD_ROUTE_PUBLIC | RD_ROUTE_NODB},
     {"GET", "/v1/openapi.json", rd_api_openapi, 0, RD_ROUTE_PUBLIC | RD_ROUTE_NODB},
-    {"POST", "/v1/login", rd_api_login, 0, RD_ROUTE_PUBLIC},
+    {"POST", "/v1/login", rd_api_login, 0, RD_ROUTE_PUBLIC | RD_ROUTE_HASHES},
     {"POST", "/v1/logout", rd_api_logout, ANY, 0},
     {"GET", "/v1/me", rd_api_me, ANY, 0},
     {"GET", "/v1/account", rd_api_account_get, ANY, 0},
@@ -64,10 +64,11 @@ const rd_route rd_routes[] = {
     {"GET", "/v1/people/{id}/vcard", rd_api_person_vcard, ANY, 0},
     {"POST", "/v1/people/{id}/credentials_email", rd_api_person_credentials_email, STAFF, 0},
     {"GET", "/v1/people/{id}/security_questions", rd_api_security_questions_get, ANY, 0},
-    {"PUT", "/v1/people/{id}/security_questions", rd_api_security_questions_put, ANY, 0},
+    {"PUT", "/v1/people/{id}/security_questions", rd_api_security_questions_put, ANY, RD_ROUTE_HASHES},
     {"POST", "/v1/password_reset", rd_api_password_reset_request, 0, RD_ROUTE_PUBLIC},
     {"GET", "/v1/password_reset/{token}", rd_api_password_reset_page, 0, RD_ROUTE_PUBLIC},
-    {"POST", "/v1/password_reset/{token}", rd_api_password_reset_submit, 0, RD_ROUTE_PUBLIC},
+    {"POST", "/v1/password_reset/{token}", rd_api_password_reset_submit, 0,
+     RD_ROUTE_PUBLIC | RD_ROUTE_HASHES},
     /* IMP-1..5: customer imports from CSV. */
     {"GET", "/v1/imports/templates/people.csv", rd_api_import_template, STAFF, 0},
     {"GET", "/v1/imports", rd_api_import_list, PEOPLE_MANAGERS, 0},

@@ -2,6 +2,7 @@
 #include "base/log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -26,4 +27,26 @@ void rd_log(int level, const char *fmt, ...) {
   line[len++] = '\n';
   ssize_t w = write(STDERR_FILENO, line, len);
   (void)w;
+}
+
+void rd_log_escape(char *out, size_t cap, const char *s) {
+  static const char hex[] = "0123456789abcdef";
+  size_t n = 0;
+  if (cap == 0)
+    return;
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    bool esc = *p < 0x20 || *p == 0x7f || *p == '\\';
+    size_t need = esc ? 4 : 1;
+    if (n + need >= cap)
+      break;
+    if (esc) {
+      out[n++] = '\\';
+      out[n++] = 'x';
+      out[n++] = hex[*p >> 4];
+      out[n++] = hex[*p & 15];
+    } else {
+      out[n++] = (char)*p;
+    }
+  }
+  out[n] = 0;
 }

@@ -22,7 +22,8 @@ static void usage(void) {
         "                 [--threads N] [--openapi FILE] [--port-file FILE] [--quiet]\n"
         "                 [--job-lease SECONDS] [--attachment-grace SECONDS]\n"
         "                 [--public-url URL] [--smtp-ports LIST]\n"
-        "                 [--mail-workers N] [--mail-retry SECONDS]\n",
+        "                 [--mail-workers N] [--mail-retry SECONDS]\n"
+        "                 [--max-conns-per-ip N] [--max-uploads N]\n",
         stderr);
 }
 
@@ -31,6 +32,7 @@ int main(int argc, char **argv) {
   const char *openapi = NULL, *port_file = NULL, *public_url_arg = NULL;
   int threads = 0;
   rd_outbox_opts mail = {0};
+  int max_conns_per_ip = RD_HTTP_CONNS_PER_IP, max_uploads = RD_HTTP_UPLOADS;
   const char *lease = getenv("ROLODESK_JOB_LEASE"); /* default of --job-lease */
   int64_t lease_s = 0;
   if (lease && rd_parse_i64(lease, &lease_s) && lease_s > 0 && lease_s <= 86400)
@@ -62,6 +64,10 @@ int main(int argc, char **argv) {
       port_file = v;
     else if (!strcmp(a, "--threads") && rd_parse_i64(v, &n) && n > 0 && n <= 256)
       threads = (int)n;
+    else if (!strcmp(a, "--max-conns-per-ip") && rd_parse_i64(v, &n) && n > 0 && n <= 65535)
+      max_conns_per_ip = (int)n;
+    else if (!strcmp(a, "--max-uploads") && rd_parse_i64(v, &n) && n > 0 && n <= 4096)
+      max_uploads = (int)n;
     else if (!strcmp(a, "--job-lease") && rd_parse_i64(v, &n) && n > 0 && n <= 86400)
       rd_job_lease_s = (int)n; /* background jobs: see store.h */
     else if (!strcmp(a, "--attachment-grace") && rd_parse_i64(v, &n) && n > 0 && n <= 31536000)
@@ -151,9 +157,12 @@ int main(int argc, char **argv) {
   rd_api api = {.db = db, .data_dir = data, .openapi_path = openapi, .public_url = public_url};
   rd_http_app app = rd_api_app(&api);
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  char spool_dir[1100]; /* issue 10: upload bodies are spooled here, not kept in memory */
+  snprintf(spool_dir, sizeof spool_dir, "%s/spool", data);
   rd_http_config cfg = {.host = host, .port = (int)port,
                         .threads = threads ? threads : (int)(ncpu > 1 ? ncpu : 2),
-                        .quiet = quiet};
+                        .quiet = quiet, .spool_dir = spool_dir,
+                        .max_conns_per_ip = max_conns_per_ip, .max_uploads = max_uploads};
   rd_http_server *srv = NULL;
   if (rd_http_start(&cfg, &app, &srv)) {
     rd_db_free(db);

@@ -1,9 +1,10 @@
-/* multipart/form-data: see multipart.h. */
+/* multipart/form-data: see multipart.h. Spooled bodies are read from their file. */
 #include "http/multipart.h"
 
 #include <microhttpd.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 typedef struct part_ctx {
   rd_part_fn fn;
@@ -37,7 +38,22 @@ int rd_req_multipart(rd_req *r, rd_part_fn fn, void *arg) {
   struct MHD_PostProcessor *pp = MHD_create_post_processor(r->mhd_conn, 64 * 1024, each_part, &p);
   if (!pp)
     return -1;
-  enum MHD_Result ok = MHD_post_process(pp, r->body, r->body_len);
+  enum MHD_Result ok = MHD_YES;
+  if (r->body_fd >= 0 && !r->body) {
+    /* a spooled body is fed from its file in pieces; memory stays flat */
+    char buf[64 * 1024];
+    for (uint64_t off = 0; ok == MHD_YES && off < r->body_len;) {
+      ssize_t n = pread(r->body_fd, buf, sizeof buf, (off_t)off);
+      if (n <= 0) {
+        ok = MHD_NO;
+        break;
+      }
+      ok = MHD_post_process(pp, buf, (size_t)n);
+      off += (uint64_t)n;
+    }
+  } else {
+    ok = MHD_post_process(pp, r->body, r->body_len);
+  }
   enum MHD_Result complete = MHD_destroy_post_processor(pp);
   return ok == MHD_YES && complete == MHD_YES && !p.stopped ? 0 : -1;
 }

@@ -1,5 +1,6 @@
 /* multipart/form-data request bodies (uploads with several parts, e.g. an import's file
- * and its mapping), parsed by libmicrohttpd's post processor over the buffered body. */
+ * and its mapping), parsed by libmicrohttpd's post processor over the body, in memory or
+ * spooled to a file. */
 #ifndef RD_HTTP_MULTIPART_H
 #define RD_HTTP_MULTIPART_H
 
