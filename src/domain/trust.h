@@ -32,6 +32,15 @@ int rd_org_view_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out,
  * id, account, name, picture_uri and contact from the owner, plus the annotation's
  * remarks, remarks_attachments, financial_id and custom_fields, and "foreign": true. */
 json_t *rd_org_project(json_t *owner_record, json_t *annotation);
+/* ACC-7: what a caller may see of an organization record as it leaves the domain (own
+ * records whole, foreign ones through rd_org_project). Staff (any staff role) see rec as
+ * it is; customers and partners only id, account, name, picture_uri, contact and the
+ * foreign flag: never remarks, remarks_attachments, financial_id, custom_fields, manager,
+ * parent or anything else, their own organization included. Takes over the caller's
+ * reference to rec and returns a reference the caller owns (rec itself or a new record).
+ * Every read path of organizations (rd_org_get, rd_org_list, rd_org_view_get,
+ * rd_org_view_list) passes its records through it. */
+json_t *rd_org_project_for_caller(const rd_caller *who, json_t *rec);
 /* TRUST-5: updates the caller's annotation of a foreign organization of its view.
  * Only remarks, remarks_attachments, financial_id, custom_fields (422 naming any other
  * field); only service_level_manager or account_administrator (403). Audited in the
