@@ -30,8 +30,8 @@
  * agreement's provider account (the account that registered it) at the time of reading.
  * Sources 2 (X is the customer) check "X trusts a.account_id", sources 3 (X registered the
  * agreement) check "a.customer_account_id trusts X"; what X itself trusts never matters
- * in source 3. Both probes are one lookup in the trusts primary key (account_id,
- * trusted_account_id). The trust is checked row by row in an EXISTS that OFFSET 0 keeps
+ * in source 3. Each probe is one index lookup in trusts (its primary key or
+ * trusts_trusted: both columns are bound). The trust is checked row by row in an EXISTS that OFFSET 0 keeps
  * from being turned into a join: PostgreSQL's generic plan of the prepared statement
  * would otherwise start from the trusts (estimated 2 rows for "account_id = $1", 1,000
  * for an MSP) and sort every agreement of the account. */

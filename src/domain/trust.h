@@ -1,6 +1,8 @@
 /* Trusted accounts and the All Organizations view (TRUST-1, TRUST-3..7): which accounts an
  * account trusts, which organizations of other accounts it may see because an active
- * agreement links them, the one projection every foreign record passes through, and the
+ * agreement links them and the agreement's customer account trusts its provider's account
+ * (the customer's consent), the one projection every foreign record passes through, the
+ * one that customers and partners see every organization through (ACC-7), and the
  * viewer's private annotations of foreign records. */
 #ifndef RD_DOMAIN_TRUST_H
 #define RD_DOMAIN_TRUST_H
@@ -17,8 +19,8 @@ int rd_trust_add(rd_conn *c, const rd_caller *who, const char *account_id, rd_er
 /* 404 when not trusted. */
 int rd_trust_remove(rd_conn *c, const rd_caller *who, const char *account_id, rd_err *err);
 
-/* The All Organizations view of the caller's account (TRUST-3), by id, paginated like any
- * list; foreign_only leaves out the account's own records (/organizations/trusted). Own
+/* The All Organizations view of the caller's account (TRUST-3, consent checked at the time
+ * of reading), by id, paginated like any list; foreign_only leaves out the account's own records (/organizations/trusted). Own
  * records are returned whole, foreign ones through rd_org_project. */
 int rd_org_view_list(rd_conn *c, const rd_caller *who, bool foreign_only, int64_t after,
                      int limit, json_t **out, bool *more, rd_err *err);
