@@ -11,7 +11,8 @@
  *
  * With --trust N it loads the trusted-accounts dataset of bench/trust.sh (issue 4) instead:
  * an MSP account "msp" with --msp-orgs organizations (100) and ten services, trusted by
- * and trusting N customer accounts c0001..cN, each with --orgs organizations (10) and
+ * N customer accounts c0001..cN (their consent, TRUST-2; the MSP trusts none of them, as
+ * its own trust would change nothing), each with --orgs organizations (10) and
  * --slas active SLAs (as many as it has organizations) registered by the MSP, one per
  * customer organization, for the MSP's services in turn. So the MSP's All Organizations
  * view holds its own organizations plus N x --slas foreign ones (TRUST-3 source 3), and a
@@ -157,8 +158,7 @@ static int load_trust_rows(rd_conn *conn, const trust_opts *o, const char *now, 
     snprintf(account, sizeof account, "c%04ld", c + 1);
     snprintf(aname, sizeof aname, "Customer %04ld", c + 1);
     rv = rd_account_create(conn, account, aname, err);
-    if (!rv)
-      rv = insert_trust(conn, "msp", account, now, err);
+    /* TRUST-2: the customer trusts its provider. */
     if (!rv)
       rv = insert_trust(conn, account, "msp", now, err);
     for (long k = 0; !rv && k < o->orgs; k++) {
@@ -260,7 +260,7 @@ int main(int argc, char **argv) {
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     long rows = trust.msp_orgs + trust.customers * (trust.orgs + trust.slas);
     fprintf(stderr,
-            "bench_load: MSP with %ld organizations, %ld trusted customer accounts of %ld"
+            "bench_load: MSP with %ld organizations, %ld customer accounts (trusting it) of %ld"
             " organizations and %ld SLAs each (%s): %ld organizations and SLAs in %.2f s"
             " (%.0f/s)\n",
             trust.msp_orgs, trust.customers, trust.orgs, trust.slas, rd_db_backend(db), rows,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The trusted-accounts benchmark (issue 4, PERF-2): the All Organizations view of an MSP
-# account that trusts and is trusted by 1,000 customer accounts. bench_load --trust loads,
+# account trusted by 1,000 customer accounts (the customers' consent, TRUST-2: the
+# customer's account trusts the provider's). bench_load --trust loads,
 # into a fresh database, the account "msp" (100 organizations, 10 services) and customer
 # accounts c0001..c1000 of 10 organizations each, each organization the customer of one
 # active SLA of the MSP; so the MSP's view holds 10,100 organizations (10,000 of them
@@ -70,7 +71,7 @@ skip() { # backend message
 
 bench_backend() {
   local backend=$1 db=$2 ids
-  echo "== $backend: loading an MSP and $customers trusted customer accounts" >&2
+  echo "== $backend: loading an MSP and $customers customer accounts that trust it" >&2
   if ! ids=$("$build/bench_load" --db "$db" --trust "$customers" --orgs "$cust_orgs" \
     --slas "$slas" 2>"$work/load.err"); then
     skip "$backend" "loader failed: $(tail -1 "$work/load.err")"
@@ -186,7 +187,7 @@ table="$root/bench/out/trust.md"
 {
   echo "rolodesk trust bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores" \
     "($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), MSP with $customers" \
-    "trusted customer accounts ($cust_orgs organizations and $slas active SLAs each)," \
+    "customer accounts that trust it ($cust_orgs organizations and $slas active SLAs each)," \
     "wrk -t$wrk_threads -c$conns -d$duration, rolodeskd threads: ${BENCH_DAEMON_THREADS:-one per core}," \
     "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo

@@ -3,7 +3,9 @@
  * technician, a few organizations with contact details and a few customers; and the
  * trusts and agreements under which Widget Data Center's All Organizations view shows
  * GigaTera and GlobalNet (seed 000): both provide a service to Widget Data Center under an
- * active SLA registered in their own account, and the accounts trust each other. */
+ * active SLA registered in their own account, with Widget Data Center's consent: the
+ * customer trusts its providers (TRUST-2). GigaTera's and GlobalNet's views show Widget
+ * Data Center in turn (TRUST-3 source 3). */
 #include <stdio.h>
 #include <string.h>
 
@@ -124,9 +126,9 @@ static int add_sla(rd_conn *conn, const char *provider, const char *service,
   return rv;
 }
 
+/* TRUST-2: the customer (wdc) trusts its providers; their trust in it would grant nothing. */
 static int load_trusts(rd_conn *conn, rd_err *err) {
-  static const char *const pairs[][2] = {{"wdc", "gigatera"}, {"wdc", "globalnet"},
-                                         {"gigatera", "wdc"}, {"globalnet", "wdc"}};
+  static const char *const pairs[][2] = {{"wdc", "gigatera"}, {"wdc", "globalnet"}};
   int rv = 0;
   for (size_t i = 0; i < sizeof pairs / sizeof *pairs && !rv; i++) {
     rd_caller who = rd_system_caller(pairs[i][0]);

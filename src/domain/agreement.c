@@ -28,14 +28,16 @@ static int check_writer(const rd_caller *who, const rd_rtype *t, rd_err *err) {
 }
 
 /* TRUST-2: the customer organization must be the registering account's own, or live in
- * an account that it trusts. Sets customer_account. */
+ * an account that trusts the registering account: consent comes from the customer's side,
+ * and a trust by the registering (provider) account grants nothing. Sets
+ * customer_account. */
 static int check_customer(rd_conn *c, const rd_caller *who, json_t *rec, rd_err *err) {
   json_t *ref = json_object_get(rec, "customer");
   rd_stmt *s = NULL;
   int rv = rd_sql(c, &s, err,
                   "SELECT o.account_id FROM organizations o WHERE o.id = ? AND (o.account_id = ?"
-                  " OR o.account_id IN (SELECT t.trusted_account_id FROM trusts t"
-                  " WHERE t.account_id = ?))",
+                  " OR EXISTS (SELECT 1 FROM trusts t WHERE t.account_id = o.account_id"
+                  " AND t.trusted_account_id = ?))",
                   "itt", (int64_t)json_integer_value(json_object_get(ref, "id")), who->account_id,
                   who->account_id);
   if (rv)
@@ -46,7 +48,7 @@ static int check_customer(rd_conn *c, const rd_caller *who, json_t *rec, rd_err 
                         json_pack("{s:s}", "id", rd_stmt_text(s, 0)));
   else if (rv == RD_DONE)
     rd_err_field(err, "customer",
-                 "must be an organization of this account or of an account it trusts");
+                 "must be an organization of this account or of an account that trusts it");
   rd_stmt_done(s);
   return rv < 0 ? rv : 0;
 }
@@ -58,6 +60,9 @@ static int validate_agreement(rd_conn *c, const rd_caller *who, const rd_rtype *
   if (rv)
     return rv;
   json_t *cust = json_object_get(rec, "customer");
+  /* TRUST-2: consent is checked when a customer is named (create, or a PATCH changing
+   * it). Other changes of an agreement whose customer has since withdrawn its trust stay
+   * possible (cancelling it, above all); the view hides it at read time (TRUST-3). */
   if (!old || !json_equal(json_object_get(json_object_get(old, "customer"), "id"),
                           json_object_get(cust, "id")))
     rv = check_customer(c, who, rec, err);

@@ -1,7 +1,7 @@
 /* Services, agreements and teams (TRUST-2): a service has a provider organization of its
  * account; an SLA (for a service) and an FLSA (with a provider organization and a service
- * desk team) have a customer organization in the registering account or in an account it
- * trusts. Their status follows the dates and the cancelled flag at read time, so it is
+ * desk team) have a customer organization in the registering account or in an account
+ * that trusts it (the customer's consent). Their status follows the dates and the cancelled flag at read time, so it is
  * right on the day without any job running. */
 #ifndef RD_DOMAIN_AGREEMENT_H
 #define RD_DOMAIN_AGREEMENT_H

@@ -8,6 +8,7 @@
 #include "base/mem.h"
 #include "domain/custom_field.h"
 #include "domain/search.h"
+#include "domain/trust.h"
 #include "domain/validate.h"
 
 #define ORG_WRITERS                                                                           \
@@ -207,14 +208,27 @@ int rd_org_list(rd_conn *c, const rd_caller *who, const rd_org_filter *f, int64_
     p[n++] = (rd_param){.type = 't', .t = f->cf_value};
   }
 #undef ADD
-  int rv = rd_rec_list(c, &rd_org_type, who->account_id, where, p, n, after, limit, out, more, err);
+  json_t *rows = NULL;
+  int rv = rd_rec_list(c, &rd_org_type, who->account_id, where, p, n, after, limit, &rows, more,
+                       err);
   rd_free(pattern);
-  return rv;
+  if (rv)
+    return rv;
+  size_t i;
+  json_t *rec;
+  json_array_foreach(rows, i, rec)
+      json_array_set_new(rows, i, rd_org_project_for_caller(who, json_incref(rec)));
+  *out = rows;
+  return 0;
 }
 
 int rd_org_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, int64_t *version,
                rd_err *err) {
-  return rd_rec_get(c, &rd_org_type, who->account_id, id, out, version, err);
+  json_t *rec = NULL;
+  int rv = rd_rec_get(c, &rd_org_type, who->account_id, id, &rec, version, err);
+  if (!rv)
+    *out = rd_org_project_for_caller(who, rec);
+  return rv;
 }
 
 typedef struct write_args {

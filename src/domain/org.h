@@ -19,7 +19,8 @@ typedef struct rd_org_filter {
   const char *cf_key, *cf_value; /* custom_fields.<key>=value */
 } rd_org_filter;
 
-/* Lists the caller's own organizations (any role of the account may read them). */
+/* Lists the caller's own organizations (any role of the account may read them); get reads
+ * one. Customers and partners get them through rd_org_project_for_caller (ACC-7). */
 int rd_org_list(rd_conn *c, const rd_caller *who, const rd_org_filter *f, int64_t after,
                 int limit, json_t **out, bool *more, rd_err *err);
 int rd_org_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, int64_t *version,

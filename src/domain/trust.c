@@ -24,24 +24,36 @@
  * of a union are among the smallest n of each part, so the outer ORDER BY id LIMIT n stays
  * exact; DISTINCT comes before each LIMIT, as several agreements may link one organization.
  * Each branch binds: X, cursor, X, today, today, n (page_params); the indexes of
- * migration 008 let the branches walk in id order. The trust is checked row by row in an
- * EXISTS that OFFSET 0 keeps from being turned into a join: PostgreSQL's generic plan of
- * the prepared statement would otherwise start from the trusts (estimated 2 rows for
- * "account_id = $1", 1,000 for an MSP) and sort every agreement of the account. */
-#define PAGE_BRANCH(col, from, trusted, registered)                                            \
+ * migration 008 let the branches walk in id order.
+ *
+ * TRUST-2/TRUST-3 consent: in every branch the agreement's customer account must trust the
+ * agreement's provider account (the account that registered it) at the time of reading.
+ * Sources 2 (X is the customer) check "X trusts a.account_id", sources 3 (X registered the
+ * agreement) check "a.customer_account_id trusts X"; what X itself trusts never matters
+ * in source 3. Each probe is one index lookup in trusts (its primary key or
+ * trusts_trusted: both columns are bound). The trust is checked row by row in an EXISTS that OFFSET 0 keeps
+ * from being turned into a join: PostgreSQL's generic plan of the prepared statement
+ * would otherwise start from the trusts (estimated 2 rows for "account_id = $1", 1,000
+ * for an MSP) and sort every agreement of the account. */
+#define PAGE_BRANCH(col, from, truster, trusted, registered)                                   \
   " UNION SELECT id FROM (SELECT DISTINCT " col " AS id FROM " from " WHERE " registered       \
-  " = ? AND " col " > ? AND EXISTS (SELECT 1 FROM trusts tr WHERE tr.account_id = ?"           \
+  " = ? AND " col " > ? AND EXISTS (SELECT 1 FROM trusts tr WHERE tr.account_id = " truster    \
   " AND tr.trusted_account_id = " trusted " LIMIT 1 OFFSET 0) AND "
 #define PAGE_END(alias) " ORDER BY 1 LIMIT ?) " alias
+/* Source 2: X is the customer account and trusts the provider's account. */
+#define PROVIDER_BRANCH(col, from, a)                                                          \
+  PAGE_BRANCH(col, from, "?", a ".account_id", a ".customer_account_id")
+/* Source 3: X registered the agreement and the customer's account trusts X. */
+#define CUSTOMER_BRANCH(col, from, a)                                                          \
+  PAGE_BRANCH(col, from, a ".customer_account_id", "?", a ".account_id")
 #define FOREIGN_PAGE                                                                           \
-  PAGE_BRANCH("s.provider_org_id", "slas a JOIN services s ON s.id = a.service_id",             \
-              "a.account_id", "a.customer_account_id")                                          \
+  PROVIDER_BRANCH("s.provider_org_id", "slas a JOIN services s ON s.id = a.service_id", "a")    \
   RD_AGREEMENT_ACTIVE_SQL("a") PAGE_END("b1")                                                   \
-  PAGE_BRANCH("f.provider_org_id", "flsas f", "f.account_id", "f.customer_account_id")          \
+  PROVIDER_BRANCH("f.provider_org_id", "flsas f", "f")                                          \
   RD_AGREEMENT_ACTIVE_SQL("f") PAGE_END("b2")                                                   \
-  PAGE_BRANCH("a.customer_org_id", "slas a", "a.customer_account_id", "a.account_id")           \
+  CUSTOMER_BRANCH("a.customer_org_id", "slas a", "a")                                           \
   RD_AGREEMENT_ACTIVE_SQL("a") PAGE_END("b3")                                                   \
-  PAGE_BRANCH("f.customer_org_id", "flsas f", "f.customer_account_id", "f.account_id")          \
+  CUSTOMER_BRANCH("f.customer_org_id", "flsas f", "f")                                          \
   RD_AGREEMENT_ACTIVE_SQL("f") PAGE_END("b4")
 /* The caller's own organizations of the page (X, cursor, n), then FOREIGN_PAGE. */
 #define VIEW_PAGE                                                                              \
@@ -147,17 +159,26 @@ int rd_trust_remove(rd_conn *c, const rd_caller *who, const char *account_id, rd
   return rv;
 }
 
-/* ---- the projection (TRUST-4) ---- */
+/* ---- the projections (TRUST-4, ACC-7) ---- */
+
+/* TRUST-4, ACC-7: what every reader of an organization may see of it: picture, name and
+ * contact details, with the id and the owning account. */
+static const char *const CONTACT_FIELDS[] = {"id", "account", "name", "picture_uri", "contact"};
+
+/* A new record with rec's CONTACT_FIELDS (null where absent). */
+static json_t *contact_card(json_t *rec) {
+  json_t *out = json_object();
+  for (size_t i = 0; i < sizeof CONTACT_FIELDS / sizeof *CONTACT_FIELDS; i++) {
+    json_t *v = json_object_get(rec, CONTACT_FIELDS[i]);
+    json_object_set(out, CONTACT_FIELDS[i], v ? v : json_null());
+  }
+  return out;
+}
 
 json_t *rd_org_project(json_t *owner, json_t *annotation) {
-  static const char *const FROM_OWNER[] = {"id", "account", "name", "picture_uri", "contact"};
   static const char *const FROM_VIEWER[] = {"remarks", "remarks_attachments", "financial_id",
                                             "custom_fields"};
-  json_t *out = json_object();
-  for (size_t i = 0; i < sizeof FROM_OWNER / sizeof *FROM_OWNER; i++) {
-    json_t *v = json_object_get(owner, FROM_OWNER[i]);
-    json_object_set(out, FROM_OWNER[i], v ? v : json_null());
-  }
+  json_t *out = contact_card(owner);
   for (size_t i = 0; i < sizeof FROM_VIEWER / sizeof *FROM_VIEWER; i++) {
     json_t *v = annotation ? json_object_get(annotation, FROM_VIEWER[i]) : NULL;
     if (v)
@@ -167,6 +188,17 @@ json_t *rd_org_project(json_t *owner, json_t *annotation) {
                           i == 1 ? json_array() : i == 3 ? json_object() : json_null());
   }
   json_object_set_new(out, "foreign", json_true());
+  return out;
+}
+
+json_t *rd_org_project_for_caller(const rd_caller *who, json_t *rec) {
+  if (rd_caller_has(who, RD_ROLES_STAFF))
+    return rec;
+  /* ACC-7: a customer or partner sees no internal data, of its own organization neither. */
+  json_t *out = contact_card(rec);
+  json_t *foreign = json_object_get(rec, "foreign");
+  json_object_set(out, "foreign", foreign ? foreign : json_false());
+  json_decref(rec);
   return out;
 }
 
@@ -251,7 +283,7 @@ int rd_org_view_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out,
   if (!rv)
     rv = annotation_get(c, who->account_id, id, &ann, &ann_version, err);
   if (rv >= 0) {
-    *out = rd_org_project(rec, ann);
+    *out = rd_org_project_for_caller(who, rd_org_project(rec, ann));
     *version = ann_version;
     rv = 0;
   }
@@ -305,13 +337,16 @@ int rd_org_view_list(rd_conn *c, const rd_caller *who, bool foreign_only, int64_
     rv = rv < 0 ? rv : 0;
   }
   for (size_t i = 0; !rv && i < count; i++) {
-    json_t *rec = json_array_get(rows, i);
+    json_t *rec = json_array_get(rows, i), *shown = NULL;
     const char *acct = json_string_value(json_object_get(json_object_get(rec, "account"), "id"));
-    if (acct && !strcmp(acct, who->account_id))
-      continue;
-    char key[24];
-    snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(rec, "id")));
-    json_array_set_new(rows, i, rd_org_project(rec, json_object_get(anns, key)));
+    if (acct && !strcmp(acct, who->account_id)) {
+      shown = json_incref(rec);
+    } else {
+      char key[24];
+      snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(rec, "id")));
+      shown = rd_org_project(rec, json_object_get(anns, key));
+    }
+    json_array_set_new(rows, i, rd_org_project_for_caller(who, shown));
   }
   json_decref(anns);
   if (rv) {

@@ -1,6 +1,8 @@
 /* Trusted accounts and the All Organizations view (TRUST-1, TRUST-3..7): which accounts an
  * account trusts, which organizations of other accounts it may see because an active
- * agreement links them, the one projection every foreign record passes through, and the
+ * agreement links them and the agreement's customer account trusts its provider's account
+ * (the customer's consent), the one projection every foreign record passes through, the
+ * one that customers and partners see every organization through (ACC-7), and the
  * viewer's private annotations of foreign records. */
 #ifndef RD_DOMAIN_TRUST_H
 #define RD_DOMAIN_TRUST_H
@@ -17,8 +19,8 @@ int rd_trust_add(rd_conn *c, const rd_caller *who, const char *account_id, rd_er
 /* 404 when not trusted. */
 int rd_trust_remove(rd_conn *c, const rd_caller *who, const char *account_id, rd_err *err);
 
-/* The All Organizations view of the caller's account (TRUST-3), by id, paginated like any
- * list; foreign_only leaves out the account's own records (/organizations/trusted). Own
+/* The All Organizations view of the caller's account (TRUST-3, consent checked at the time
+ * of reading), by id, paginated like any list; foreign_only leaves out the account's own records (/organizations/trusted). Own
  * records are returned whole, foreign ones through rd_org_project. */
 int rd_org_view_list(rd_conn *c, const rd_caller *who, bool foreign_only, int64_t after,
                      int limit, json_t **out, bool *more, rd_err *err);
@@ -32,6 +34,15 @@ int rd_org_view_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out,
  * id, account, name, picture_uri and contact from the owner, plus the annotation's
  * remarks, remarks_attachments, financial_id and custom_fields, and "foreign": true. */
 json_t *rd_org_project(json_t *owner_record, json_t *annotation);
+/* ACC-7: what a caller may see of an organization record as it leaves the domain (own
+ * records whole, foreign ones through rd_org_project). Staff (any staff role) see rec as
+ * it is; customers and partners only id, account, name, picture_uri, contact and the
+ * foreign flag: never remarks, remarks_attachments, financial_id, custom_fields, manager,
+ * parent or anything else, their own organization included. Takes over the caller's
+ * reference to rec and returns a reference the caller owns (rec itself or a new record).
+ * Every read path of organizations (rd_org_get, rd_org_list, rd_org_view_get,
+ * rd_org_view_list) passes its records through it. */
+json_t *rd_org_project_for_caller(const rd_caller *who, json_t *rec);
 /* TRUST-5: updates the caller's annotation of a foreign organization of its view.
  * Only remarks, remarks_attachments, financial_id, custom_fields (422 naming any other
  * field); only service_level_manager or account_administrator (403). Audited in the

@@ -832,3 +832,121 @@ Test(org, ORG2_required_custom_field_must_have_a_value) {
   th_resp_free(&r);
   refused_patch(old, "{\"custom_fields\": {\"region\": null}}", 422, "custom_fields.region");
 }
+
+/* ---- ACC-7: customers and partners see organizations only as contact cards ---- */
+
+/* An organization with every internal field set (parent, manager, financial ID, remarks
+ * with an attachment, a custom field value), and the customer or partner `username` (made
+ * with roles) as one of its people. */
+static long long internal_org(const char *username, const char *roles, const char **token) {
+  th_create(&S, admin(), "/v1/custom_fields", "{s:s,s:s,s:s,s:s}", "record_type",
+            "organization", "key", "billing_tier", "label", "Billing tier", "type", "text");
+  th_resp r = th_req_len(&S, "POST", "/v1/attachments?filename=contract.txt", admin(),
+                         "contract", 8, "text/plain", NULL);
+  cr_assert_eq(r.status, 201, "%s", r.body);
+  char key[128];
+  snprintf(key, sizeof key, "%s", th_jstr(r.json, "key"));
+  th_resp_free(&r);
+  long long parent = org(admin(), "Holding");
+  r = th_get(&S, sup(), "/v1/me");
+  long long manager = json_integer_value(json_object_get(r.json, "id"));
+  th_resp_free(&r);
+  long long id = th_create(
+      &S, admin(), "/v1/organizations",
+      "{s:s,s:{s:I},s:{s:I},s:s,s:s,s:[{s:s}],s:s,s:{s:[{s:s,s:s}]},s:{s:s}}", "name",
+      "Customer Co", "parent", "id", parent, "manager", "id", manager, "financial_id",
+      "FIN-SECRET", "remarks", "internal remark", "remarks_attachments", "key", key,
+      "picture_uri", "https://example.com/logo.png", "contact", "telephones", "label", "work",
+      "number", "+31 20 555 0199", "custom_fields", "billing_tier", "gold");
+  *token = th_token(&S, "wdc", username, roles);
+  r = th_get(&S, *token, "/v1/me");
+  char path[64];
+  snprintf(path, sizeof path, "/v1/people/%lld",
+           (long long)json_integer_value(json_object_get(r.json, "id")));
+  th_resp_free(&r);
+  r = th_json(&S, "PATCH", admin(), path, "{s:{s:I}}", "organization", "id", id);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  return id;
+}
+
+/* Asserts that r (a 200 GET of organization id) is the contact card of Customer Co. */
+static void contact_card_only(th_resp *r, long long id) {
+  cr_assert_eq(r->status, 200, "%s", r->body);
+  cr_assert_eq(json_integer_value(json_object_get(r->json, "id")), id);
+  cr_assert_str_eq(th_jstr(r->json, "account.id"), "wdc");
+  cr_assert_str_eq(th_jstr(r->json, "name"), "Customer Co");
+  cr_assert_str_eq(th_jstr(r->json, "picture_uri"), "https://example.com/logo.png");
+  cr_assert_str_eq(th_jstr(r->json, "contact.telephones[0].number"), "+31 20 555 0199");
+  static const char *const shown[] = {"id", "account", "name", "picture_uri", "contact",
+                                      "foreign"};
+  const char *k;
+  json_t *v;
+  json_object_foreach(r->json, k, v) {
+    bool ok = false;
+    for (size_t i = 0; i < sizeof shown / sizeof *shown; i++)
+      ok = ok || !strcmp(k, shown[i]);
+    cr_assert(ok, "ACC-7: %s shown to a customer or partner: %s", k, r->body);
+  }
+  cr_assert_not(strstr(r->body, "FIN-SECRET"));
+  cr_assert_not(strstr(r->body, "internal remark"));
+  cr_assert_not(strstr(r->body, "contract.txt"));
+  cr_assert_not(strstr(r->body, "gold"));
+}
+
+Test(org, ACC7_customer_reads_its_own_organization_without_internal_fields) {
+  const char *token = NULL;
+  long long id = internal_org("ann", "customer", &token);
+  th_resp r = th_get(&S, token, path_of(id));
+  contact_card_only(&r, id);
+  cr_assert(json_is_false(json_object_get(r.json, "foreign")));
+  th_resp_free(&r);
+  /* any other organization of the account the same way */
+  json_t *whole = get_org(id);
+  long long holding = json_integer_value(th_jpath(whole, "parent.id"));
+  json_decref(whole);
+  r = th_get(&S, token, path_of(holding));
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  cr_assert_null(json_object_get(r.json, "custom_fields"));
+  cr_assert_null(json_object_get(r.json, "remarks_attachments"));
+  th_resp_free(&r);
+}
+
+Test(org, ACC7_partner_reads_organizations_without_internal_fields) {
+  const char *token = NULL;
+  long long id = internal_org("pat", "partner", &token);
+  th_resp r = th_get(&S, token, path_of(id));
+  contact_card_only(&r, id);
+  th_resp_free(&r);
+}
+
+Test(org, ACC7_staff_still_see_the_internal_fields) {
+  const char *token = NULL;
+  long long id = internal_org("ann", "customer", &token);
+  const char *staff[] = {admin(), sup(), slm(), tech(),
+                         th_token(&S, "wdc", "techcust", "technician,customer")};
+  for (size_t i = 0; i < sizeof staff / sizeof *staff; i++) {
+    th_resp r = th_get(&S, staff[i], path_of(id));
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(th_jstr(r.json, "financial_id"), "FIN-SECRET");
+    cr_assert_str_eq(th_jstr(r.json, "remarks"), "internal remark");
+    cr_assert_str_eq(th_jstr(r.json, "remarks_attachments[0].filename"), "contract.txt");
+    cr_assert_str_eq(th_jstr(r.json, "custom_fields.billing_tier"), "gold");
+    cr_assert_str_eq(th_jstr(r.json, "manager.name"), "sup Tester");
+    cr_assert(th_jpath(r.json, "parent.id"));
+    th_resp_free(&r);
+  }
+  /* the staff list too */
+  th_resp r = th_get(&S, admin(), "/v1/organizations?financial_id=FIN-SECRET");
+  cr_assert_str_eq(th_jstr(json_array_get(r.json, 0), "remarks"), "internal remark");
+  th_resp_free(&r);
+}
+
+Test(org, ACC7_customer_gets_404_for_unknown_or_malformed_ids) {
+  th_resp r = th_get(&S, cust(), "/v1/organizations/999999");
+  th_assert_error(&r, 404, NULL);
+  th_resp_free(&r);
+  r = th_get(&S, cust(), "/v1/organizations/abc");
+  th_assert_error(&r, 404, NULL);
+  th_resp_free(&r);
+}

@@ -108,14 +108,14 @@ Test(trust, TRUST1_trusts_add_list_remove_and_errors) {
   th_resp_free(&r);
 }
 
-Test(trust, TRUST2_sla_customer_must_be_own_or_trusted) {
+Test(trust, TRUST2_sla_customer_must_be_own_or_of_an_account_that_trusts_the_provider) {
   long long svc = th_create(&S, msp, "/v1/services", "{s:s,s:{s:I}}", "name", "Hosting",
                             "provider", "id", msp_org);
   th_resp r = th_json(&S, "POST", msp, "/v1/slas", "{s:{s:I},s:{s:I},s:s}", "service", "id", svc,
                       "customer", "id", cust_org, "start_date", "2020-01-01");
   th_assert_error(&r, 422, "customer");
   th_resp_free(&r);
-  trust(msp, "cust");
+  trust(cust, "msp"); /* the customer's consent */
   r = th_json(&S, "POST", msp, "/v1/slas", "{s:{s:I},s:{s:I},s:s}", "service", "id", svc,
               "customer", "id", cust_org, "start_date", "2020-01-01");
   cr_assert_eq(r.status, 201, "%s", r.body);
@@ -148,7 +148,7 @@ Test(trust, TRUST2_sla_customer_must_be_own_or_trusted) {
 }
 
 Test(trust, TRUST2_status_follows_dates_and_filter) {
-  trust(msp, "cust");
+  trust(cust, "msp");
   long long active = sla("2020-01-01", NULL, false);
   long long pending = sla("2999-01-01", NULL, false);
   long long expired = sla("2020-01-01", "2021-01-01", false);
@@ -169,10 +169,10 @@ Test(trust, TRUST2_status_follows_dates_and_filter) {
 }
 
 Test(trust, TRUST3_view_follows_trusts_and_agreements) {
-  /* msp's SLA with cust's organization: the customer org shows in msp's view (source 3)
-   * once msp trusts cust; the provider org shows in cust's view (source 2) once cust trusts
-   * msp. Nothing of `other` ever shows. */
-  trust(msp, "cust");
+  /* msp's SLA with cust's organization, registered with cust's consent (cust trusts msp):
+   * the customer org shows in msp's view (source 3) and the provider org in cust's view
+   * (source 2). Nothing of `other` ever shows. */
+  trust(cust, "msp");
   long long s = sla("2020-01-01", NULL, false);
   char got[256], want[256];
   ids(msp, "/v1/organizations/all", got, sizeof got);
@@ -181,11 +181,13 @@ Test(trust, TRUST3_view_follows_trusts_and_agreements) {
   ids(msp, "/v1/organizations/trusted", got, sizeof got);
   snprintf(want, sizeof want, "%lld", cust_org);
   cr_assert_str_eq(got, want);
-  cr_assert_not(visible(cust, msp_org), "cust does not trust msp yet");
+  ids(cust, "/v1/organizations/trusted", got, sizeof got);
+  snprintf(want, sizeof want, "%lld", msp_org);
+  cr_assert_str_eq(got, want);
+  cr_assert(visible(cust, msp_org));
+  cr_assert(visible(msp, cust_org));
   cr_assert_not(visible(msp, cust_org2));
   cr_assert_not(visible(msp, other_org));
-  trust(cust, "msp");
-  cr_assert(visible(cust, msp_org));
   cr_assert(visible(cust_customer, msp_org), "TRUST-6: any person of the account may read");
   /* cancelling the SLA takes both away */
   char path[64];
@@ -195,18 +197,60 @@ Test(trust, TRUST3_view_follows_trusts_and_agreements) {
   th_resp_free(&r);
   cr_assert_not(visible(msp, cust_org));
   cr_assert_not(visible(cust, msp_org));
-  /* re-activate, then remove the trust */
+  /* re-activate: both back */
   r = th_json(&S, "PATCH", msp, path, "{s:b}", "cancelled", 0);
+  cr_assert_eq(r.status, 200, "%s", r.body);
   th_resp_free(&r);
   cr_assert(visible(msp, cust_org));
-  r = th_req(&S, "DELETE", "/v1/account/trusts/cust", msp, NULL, NULL, NULL);
+  cr_assert(visible(cust, msp_org));
+}
+
+/* TRUST-3: the customer's trust is checked at read time, in both sources of the view:
+ * withdrawing it hides the records at once (lists and single GET 404), on both sides,
+ * however the provider trusts the customer. */
+Test(trust, TRUST3_withdrawn_customer_trust_hides_records_at_once) {
+  trust(cust, "msp");
+  trust(msp, "cust"); /* the provider's trust: never enough on its own */
+  sla("2020-01-01", NULL, false);
+  th_create(&S, msp, "/v1/flsas", "{s:{s:I},s:{s:I},s:s}", "provider", "id", msp_org,
+            "customer", "id", cust_org2, "start_date", "2020-01-01");
+  char got[256], want[256];
+  ids(msp, "/v1/organizations/trusted", got, sizeof got);
+  snprintf(want, sizeof want, "%lld,%lld", cust_org, cust_org2);
+  cr_assert_str_eq(got, want);
+  ids(cust, "/v1/organizations/trusted", got, sizeof got);
+  snprintf(want, sizeof want, "%lld", msp_org);
+  cr_assert_str_eq(got, want);
+  th_resp r = th_req(&S, "DELETE", "/v1/account/trusts/msp", cust, NULL, NULL, NULL);
+  cr_assert_eq(r.status, 204, "%s", r.body);
   th_resp_free(&r);
-  cr_assert_not(visible(msp, cust_org));
+  /* source 3: msp registered the agreements, but cust no longer consents */
+  ids(msp, "/v1/organizations/trusted", got, sizeof got);
+  cr_assert_str_eq(got, "");
+  ids(msp, "/v1/organizations/all", got, sizeof got);
+  snprintf(want, sizeof want, "%lld", msp_org);
+  cr_assert_str_eq(got, want);
+  cr_assert_not(visible(msp, cust_org), "SLA customer still readable by the provider");
+  cr_assert_not(visible(msp, cust_org2), "FLSA customer still readable by the provider");
+  /* and no annotation of it either */
+  char path[64];
+  snprintf(path, sizeof path, "/v1/organizations/%lld", cust_org);
+  r = th_json(&S, "PATCH", msp, path, "{s:s}", "remarks", "x");
+  th_assert_error(&r, 404, NULL);
+  th_resp_free(&r);
+  /* source 2: cust is the customer and no longer trusts the provider */
+  ids(cust, "/v1/organizations/trusted", got, sizeof got);
+  cr_assert_str_eq(got, "");
+  cr_assert_not(visible(cust, msp_org));
+  /* consent given again: back at once */
+  trust(cust, "msp");
+  cr_assert(visible(msp, cust_org));
+  cr_assert(visible(msp, cust_org2));
   cr_assert(visible(cust, msp_org));
 }
 
 Test(trust, TRUST3_view_lists_need_staff_and_page) {
-  trust(msp, "cust");
+  trust(cust, "msp");
   for (int i = 0; i < 3; i++)
     sla("2020-01-01", NULL, false);
   th_resp r = th_get(&S, cust_customer, "/v1/organizations/all");
@@ -254,7 +298,7 @@ static void all_pages(const char *token, const char *first, char *out, size_t ca
 Test(trust, TRUST3_view_pages_are_exact_when_agreements_share_an_organization) {
   /* Each source of a page is read from the cursor and cut at the page's length
    * (trust.c, FOREIGN_PAGE): three SLAs for cust_org must not hide cust_org2 behind it. */
-  trust(msp, "cust");
+  trust(cust, "msp");
   for (int i = 0; i < 3; i++)
     sla("2020-01-01", NULL, false);
   long long svc = th_create(&S, msp, "/v1/services", "{s:s,s:{s:I}}", "name", "Backup",
@@ -271,7 +315,6 @@ Test(trust, TRUST3_view_pages_are_exact_when_agreements_share_an_organization) {
 }
 
 Test(trust, TRUST4_foreign_record_shows_only_name_picture_contact) {
-  trust(msp, "cust");
   trust(cust, "msp");
   sla("2020-01-01", NULL, false);
   char path[64];
@@ -299,7 +342,6 @@ Test(trust, TRUST4_foreign_record_shows_only_name_picture_contact) {
 }
 
 Test(trust, TRUST5_annotations_are_private_to_the_viewer) {
-  trust(msp, "cust");
   trust(cust, "msp");
   sla("2020-01-01", NULL, false);
   char path[64];
@@ -345,7 +387,6 @@ Test(trust, TRUST5_annotations_are_private_to_the_viewer) {
   /* another viewer sees nothing of it (other gets the record into its view via its own
    * SLA with msp's provider org: other trusts msp, msp registers an SLA for other) */
   trust(other, "msp");
-  trust(msp, "other");
   long long svc = th_create(&S, msp, "/v1/services", "{s:s,s:{s:I}}", "name", "Net", "provider", "id", msp_org);
   th_create(&S, msp, "/v1/slas", "{s:{s:I},s:{s:I},s:s}", "service", "id", svc, "customer", "id",
             other_org, "start_date", "2020-01-01");
@@ -382,5 +423,101 @@ Test(trust, TRUST4_foreign_records_outside_the_view_are_404_for_every_verb) {
   th_resp_free(&r);
   r = th_get(&S, msp, path);
   th_assert_error(&r, 404, NULL);
+  th_resp_free(&r);
+}
+
+/* TRUST-2: consent comes from the customer's account. A trust by the registering
+ * (provider) account alone grants nothing: SLA and FLSA creates naming the other
+ * account's organization are 422 naming `customer`, and so is a PATCH that changes the
+ * customer to it; nothing is stored. */
+Test(trust, TRUST2_one_sided_provider_trust_is_422_on_create_and_on_customer_change) {
+  trust(msp, "cust");
+  long long svc = th_create(&S, msp, "/v1/services", "{s:s,s:{s:I}}", "name", "Hosting",
+                            "provider", "id", msp_org);
+  th_resp r = th_json(&S, "POST", msp, "/v1/slas", "{s:{s:I},s:{s:I},s:s}", "service", "id", svc,
+                      "customer", "id", cust_org, "start_date", "2020-01-01");
+  th_assert_error(&r, 422, "customer");
+  th_resp_free(&r);
+  r = th_json(&S, "POST", msp, "/v1/flsas", "{s:{s:I},s:{s:I},s:s}", "provider", "id", msp_org,
+              "customer", "id", cust_org, "start_date", "2020-01-01");
+  th_assert_error(&r, 422, "customer");
+  th_resp_free(&r);
+  /* agreements with an own customer, then a PATCH naming cust's organization */
+  long long s = th_create(&S, msp, "/v1/slas", "{s:{s:I},s:{s:I},s:s}", "service", "id", svc,
+                          "customer", "id", msp_org, "start_date", "2020-01-01");
+  long long f = th_create(&S, msp, "/v1/flsas", "{s:{s:I},s:{s:I},s:s}", "provider", "id",
+                          msp_org, "customer", "id", msp_org, "start_date", "2020-01-01");
+  char spath[64], fpath[64];
+  snprintf(spath, sizeof spath, "/v1/slas/%lld", s);
+  snprintf(fpath, sizeof fpath, "/v1/flsas/%lld", f);
+  const char *paths[] = {spath, fpath};
+  for (int i = 0; i < 2; i++) {
+    r = th_json(&S, "PATCH", msp, paths[i], "{s:{s:I}}", "customer", "id", cust_org);
+    th_assert_error(&r, 422, "customer");
+    th_resp_free(&r);
+    r = th_get(&S, msp, paths[i]);
+    cr_assert_eq(json_integer_value(th_jpath(r.json, "customer.id")), msp_org, "%s", r.body);
+    cr_assert_str_eq(th_jstr(r.json, "customer_account.id"), "msp");
+    th_resp_free(&r);
+  }
+  char got[256];
+  ids(msp, "/v1/organizations/trusted", got, sizeof got);
+  cr_assert_str_eq(got, "");
+  cr_assert_not(visible(msp, cust_org));
+  /* the customer's consent makes the same requests work */
+  trust(cust, "msp");
+  for (int i = 0; i < 2; i++) {
+    r = th_json(&S, "PATCH", msp, paths[i], "{s:{s:I}}", "customer", "id", cust_org);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(th_jstr(r.json, "customer_account.id"), "cust");
+    th_resp_free(&r);
+  }
+  r = th_json(&S, "POST", msp, "/v1/flsas", "{s:{s:I},s:{s:I},s:s}", "provider", "id", msp_org,
+              "customer", "id", cust_org2, "start_date", "2020-01-01");
+  cr_assert_eq(r.status, 201, "%s", r.body);
+  th_resp_free(&r);
+  cr_assert(visible(msp, cust_org));
+  /* the same rule the other way round: msp's trust in cust is msp's consent to be named
+   * as customer in cust's agreements; `other` has given none */
+  long long csvc = th_create(&S, cust, "/v1/services", "{s:s,s:{s:I}}", "name", "Catering",
+                             "provider", "id", cust_org);
+  r = th_json(&S, "POST", cust, "/v1/slas", "{s:{s:I},s:{s:I},s:s}", "service", "id", csvc,
+              "customer", "id", msp_org, "start_date", "2020-01-01");
+  cr_assert_eq(r.status, 201, "%s", r.body);
+  th_resp_free(&r);
+  r = th_json(&S, "POST", cust, "/v1/slas", "{s:{s:I},s:{s:I},s:s}", "service", "id", csvc,
+              "customer", "id", other_org, "start_date", "2020-01-01");
+  th_assert_error(&r, 422, "customer");
+  th_resp_free(&r);
+}
+
+/* ACC-7: a customer (or partner) reads a foreign organization of its account's view only
+ * as its contact card: without the annotations its own account keeps about it (TRUST-5),
+ * which its staff still see. */
+Test(trust, ACC7_customer_sees_a_foreign_organization_without_annotations) {
+  trust(cust, "msp");
+  sla("2020-01-01", NULL, false);
+  char path[64];
+  snprintf(path, sizeof path, "/v1/organizations/%lld", msp_org);
+  th_resp r = th_json(&S, "PATCH", cust_slm, path, "{s:s,s:s}", "financial_id", "OUR-42",
+                      "remarks", "slow to answer");
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  r = th_get(&S, cust_customer, path);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  cr_assert_str_eq(th_jstr(r.json, "name"), "MSP Inc");
+  cr_assert(json_object_get(json_object_get(r.json, "contact"), "telephones"));
+  cr_assert(json_is_true(json_object_get(r.json, "foreign")));
+  static const char *const hidden[] = {"remarks", "remarks_attachments", "financial_id",
+                                       "custom_fields", "manager", "parent", "disabled"};
+  for (size_t i = 0; i < sizeof hidden / sizeof *hidden; i++)
+    cr_assert_null(json_object_get(r.json, hidden[i]), "%s shown to a customer: %s", hidden[i],
+                   r.body);
+  cr_assert_not(strstr(r.body, "OUR-42"));
+  cr_assert_not(strstr(r.body, "slow to answer"));
+  th_resp_free(&r);
+  r = th_get(&S, cust_slm, path);
+  cr_assert_str_eq(th_jstr(r.json, "financial_id"), "OUR-42");
+  cr_assert_str_eq(th_jstr(r.json, "remarks"), "slow to answer");
   th_resp_free(&r);
 }

@@ -1,7 +1,8 @@
 /* Property test of tenant isolation (BEYOND-4, TRUST-3..5): for many seeds, build a random
  * installation through the API (accounts, directed trusts, organizations, services, SLAs
  * and FLSAs in every status, some trusts removed afterwards), compute each account's All
- * Organizations view with the deliberately simple model below, and check that the API
+ * Organizations view with the deliberately simple model below (consent: the customer's
+ * account trusts the provider's, TRUST-2/3), and check that the API
  * agrees: the listed ids (paged through the cursor), 200 for every record in the view and
  * 404 for every other, the foreign flag, and that an annotation is seen only by its
  * account. */
@@ -37,7 +38,8 @@ static unsigned rnd(unsigned n) {
   return (unsigned)(rng % n);
 }
 
-/* The model: a direct reading of TRUST-3. */
+/* The model: a direct reading of TRUST-3. In both sources the customer's account must
+ * trust the provider's (registering) account now; what X trusts otherwise never counts. */
 static bool in_view(const model *m, int x, int o) {
   if (m->org_acc[o] == x)
     return true; /* 1. own organizations */
@@ -45,11 +47,12 @@ static bool in_view(const model *m, int x, int o) {
     if (!m->agr[i].active)
       continue;
     int reg = m->agr[i].acc, cust_acc = m->org_acc[m->agr[i].customer];
+    bool consent = m->trusts[cust_acc][reg];
     /* 2. providers of active agreements registered in an account X trusts, for X */
-    if (m->agr[i].provider == o && cust_acc == x && m->trusts[x][reg])
+    if (m->agr[i].provider == o && cust_acc == x && consent)
       return true;
-    /* 3. customers, in an account X trusts, of active agreements registered in X */
-    if (m->agr[i].customer == o && reg == x && m->trusts[x][cust_acc])
+    /* 3. customers, in an account that trusts X, of active agreements registered in X */
+    if (m->agr[i].customer == o && reg == x && consent)
       return true;
   }
   return false;
@@ -97,14 +100,15 @@ static void build(model *m) {
   for (int i = 0; i < nagr; i++) {
     int reg = (int)rnd((unsigned)m->nacc);
     int provider = (int)rnd((unsigned)m->norg), customer = (int)rnd((unsigned)m->norg);
-    if (m->org_acc[provider] != reg)
-      continue; /* providers are own organizations */
+    while (m->org_acc[provider] != reg)
+      provider = (provider + 1) % m->norg; /* providers are own organizations */
     int cust_acc = m->org_acc[customer];
-    bool allowed = cust_acc == reg || m->trusts[reg][cust_acc];
-    int kind = (int)rnd(4); /* 0 active, 1 pending, 2 expired, 3 cancelled */
-    const char *start = starts[kind == 1];
-    const char *expiry = kind == 2 ? "2021-01-01" : NULL;
-    bool cancelled = kind == 3;
+    /* TRUST-2: the customer's account consents by trusting the registering account */
+    bool allowed = cust_acc == reg || m->trusts[cust_acc][reg];
+    int kind = (int)rnd(5); /* 0, 1 active, 2 pending, 3 expired, 4 cancelled */
+    const char *start = starts[kind == 2];
+    const char *expiry = kind == 3 ? "2021-01-01" : NULL;
+    bool cancelled = kind == 4;
     th_resp r;
     if (rnd(2)) {
       long long svc = th_create(&S, m->token[reg], "/v1/services", "{s:s,s:{s:I}}", "name", "svc",
@@ -117,21 +121,23 @@ static void build(model *m) {
                   "provider", "id", m->org_id[provider], "customer", "id", m->org_id[customer],
                   "start_date", start, "expiry_date", expiry, "cancelled", cancelled);
     }
-    /* TRUST-2: a customer in an untrusted account is refused */
+    /* TRUST-2: a customer whose account does not trust the registering one is refused,
+     * whatever the registering account trusts */
     cr_assert_eq(r.status, allowed ? 201 : 422, "%s", r.body);
     th_resp_free(&r);
     if (allowed && m->nagr < MAX_AGR) {
       m->agr[m->nagr].acc = reg;
       m->agr[m->nagr].provider = provider;
       m->agr[m->nagr].customer = customer;
-      m->agr[m->nagr].active = kind == 0;
+      m->agr[m->nagr].active = kind <= 1;
       m->nagr++;
     }
   }
-  /* remove some trusts after the agreements exist */
+  /* remove some trusts after the agreements exist: a withdrawn consent must hide its
+   * agreements' records at once, whatever the other side still trusts (TRUST-3) */
   for (int x = 0; x < m->nacc; x++)
     for (int y = 0; y < m->nacc; y++)
-      if (m->trusts[x][y] && rnd(100) < 25)
+      if (m->trusts[x][y] && rnd(100) < 40)
         set_trust(m, x, y, false);
 }
 
