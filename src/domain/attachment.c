@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 #include "domain/account.h"
 #include "domain/audit.h"
 #include "domain/record.h"
+#include "store/worker.h"
 
 /* ---- media types (issue 10) ---- */
 
@@ -340,7 +340,7 @@ static int sweep_files(rd_conn *c, const char *dir, const char *account_id, time
 }
 
 static int sweep(rd_conn *c, const char *data_dir, int64_t grace_s, int64_t *removed,
-                 atomic_bool *stop, rd_err *err) {
+                 const atomic_bool *stop, rd_err *err) {
   char cutoff[RD_TIME_LEN], after[64] = "";
   cutoff_time(grace_s, cutoff);
   int rv = 0;
@@ -402,63 +402,35 @@ int rd_attachment_sweep(rd_conn *c, const char *data_dir, int64_t grace_s, int64
 }
 
 struct rd_attachment_sweeper {
-  rd_db *db;
+  rd_worker *worker;
   char *data_dir;
   int64_t grace_s;
-  pthread_t thread;
-  atomic_bool stop;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
 };
 
-static void *sweeper_main(void *arg) {
+/* One pass; the worker waits half the grace period (1 s to an hour) before the next. */
+static int sweeper_pass(rd_conn *c, void *arg, const char *name, const atomic_bool *stop,
+                        rd_err *err) {
   rd_attachment_sweeper *w = arg;
-  int64_t interval = w->grace_s / 2;
-  if (interval < 1)
-    interval = 1;
-  if (interval > 3600)
-    interval = 3600;
-  while (!atomic_load(&w->stop)) {
-    rd_err err;
-    rd_err_clear(&err);
-    rd_conn *c = NULL;
-    int64_t removed = 0;
-    int rv = rd_db_acquire(w->db, &c, &err);
-    if (!rv)
-      rv = sweep(c, w->data_dir, w->grace_s, &removed, &w->stop, &err);
-    if (c)
-      rd_db_release(w->db, c);
-    if (rv)
-      rd_log(RD_LOG_WARN, "attachment sweeper: %s", err.message);
-    if (removed)
-      rd_log(RD_LOG_INFO, "attachments: removed %lld unreferenced uploads or files",
-             (long long)removed);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += (time_t)interval;
-    pthread_mutex_lock(&w->mu);
-    if (!atomic_load(&w->stop))
-      pthread_cond_timedwait(&w->cv, &w->mu, &ts);
-    pthread_mutex_unlock(&w->mu);
-  }
-  return NULL;
+  int64_t removed = 0;
+  int rv = sweep(c, w->data_dir, w->grace_s, &removed, stop, err);
+  if (removed)
+    rd_log(RD_LOG_INFO, "attachments: removed %lld unreferenced uploads or files",
+           (long long)removed);
+  return rv < 0 ? rv : 0;
 }
 
 int rd_attachment_sweeper_start(rd_db *db, const char *data_dir, int64_t grace_s,
                                 rd_attachment_sweeper **out) {
   rd_attachment_sweeper *w = rd_calloc(1, sizeof *w);
-  w->db = db;
   w->data_dir = rd_strdup(data_dir);
   w->grace_s = grace_s > 0 ? grace_s : RD_ATTACHMENT_GRACE_S;
-  atomic_init(&w->stop, false);
-  pthread_mutex_init(&w->mu, NULL);
-  pthread_cond_init(&w->cv, NULL);
-  if (pthread_create(&w->thread, NULL, sweeper_main, w)) {
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->cv);
+  int64_t interval = w->grace_s / 2;
+  interval = interval < 1 ? 1 : interval > 3600 ? 3600 : interval;
+  int rv = rd_worker_start(db, "sweeper", 1, interval * 1000, sweeper_pass, w, &w->worker);
+  if (rv) {
     rd_free(w->data_dir);
     rd_free(w);
-    return RD_EINTERNAL;
+    return rv;
   }
   *out = w;
   return 0;
@@ -467,13 +439,7 @@ int rd_attachment_sweeper_start(rd_db *db, const char *data_dir, int64_t grace_s
 void rd_attachment_sweeper_stop(rd_attachment_sweeper *w) {
   if (!w)
     return;
-  pthread_mutex_lock(&w->mu);
-  atomic_store(&w->stop, true);
-  pthread_cond_broadcast(&w->cv);
-  pthread_mutex_unlock(&w->mu);
-  pthread_join(w->thread, NULL);
-  pthread_mutex_destroy(&w->mu);
-  pthread_cond_destroy(&w->cv);
+  rd_worker_stop(w->worker);
   rd_free(w->data_dir);
   rd_free(w);
 }

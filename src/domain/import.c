@@ -33,6 +33,7 @@
 #include "domain/org.h"
 #include "domain/person.h"
 #include "domain/record.h"
+#include "store/worker.h"
 
 #define PEOPLE_MANAGERS (RD_ROLE_ACCOUNT_ADMINISTRATOR | RD_ROLE_SUPERVISOR)
 
@@ -579,7 +580,7 @@ typedef struct run {
   int in_batch;
   int64_t batch_us, start_us;
   bool deferred_pass, final_round;
-  atomic_bool *stop;
+  const atomic_bool *stop;
   bool stopped;
   rd_import_progress_fn progress;
   void *parg;
@@ -1421,7 +1422,7 @@ static int end_job(run *x, const char *status, const char *error, rd_err *err) {
   return rv;
 }
 
-int rd_import_run(rd_conn *c, int64_t id, const char *data_dir, atomic_bool *stop,
+int rd_import_run(rd_conn *c, int64_t id, const char *data_dir, const atomic_bool *stop,
                   rd_import_progress_fn progress, void *arg, rd_err *err) {
   (void)data_dir;
   run *x = rd_calloc(1, sizeof *x);
@@ -1636,76 +1637,45 @@ int rd_import_rows(rd_conn *c, const rd_caller *who, int64_t id, const char *res
 /* ---- the worker ---- */
 
 struct rd_import_worker {
-  rd_db *db;
+  rd_worker *worker;
   char *data_dir;
-  pthread_t thread;
-  atomic_bool stop;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  char name[128];
 };
 
-static void *work(void *arg) {
+/* One job claimed (rd_job_claim, also those of dead daemons) and run. */
+static int work(rd_conn *c, void *arg, const char *name, const atomic_bool *stop, rd_err *err) {
   rd_import_worker *w = arg;
-  while (!atomic_load(&w->stop)) {
-    rd_err err;
-    rd_err_clear(&err);
-    rd_conn *c = NULL;
-    int rv = rd_db_acquire(w->db, &c, &err);
-    int64_t id = 0;
-    if (!rv)
-      rv = rd_job_claim(c, w->name, &id, &err);
-    if (rv == RD_ROW) {
-      char kind[64] = "";
-      rd_stmt *s = NULL;
-      if (!rd_sql(c, &s, &err, "SELECT kind FROM jobs WHERE id = ?", "i", id) &&
-          rd_stmt_step(s, &err) == RD_ROW)
-        snprintf(kind, sizeof kind, "%s", rd_stmt_text(s, 0));
-      rd_stmt_done(s);
-      if (!strcmp(kind, RD_IMPORT_JOB_KIND)) {
-        rd_log(RD_LOG_INFO, "import %lld: running", (long long)id);
-        rd_import_run(c, id, w->data_dir, &w->stop, NULL, NULL, &err);
-        rd_log(RD_LOG_INFO, "import %lld: %s", (long long)id, err.code ? err.message : "finished");
-      } else {
-        rd_sql_exec(c, NULL, &err, "UPDATE jobs SET status = 'failed', error = ? WHERE id = ?",
-                    "ti", "no worker runs jobs of this kind", id);
-      }
-    } else if (rv < 0) {
-      rd_log(RD_LOG_WARN, "import worker: %s", err.message);
-    }
-    if (c)
-      rd_db_release(w->db, c);
-    if (rv != RD_ROW) {
-      struct timespec ts;
-      clock_gettime(CLOCK_REALTIME, &ts);
-      ts.tv_nsec += 250 * 1000000L;
-      if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-      }
-      pthread_mutex_lock(&w->mu);
-      if (!atomic_load(&w->stop))
-        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
-      pthread_mutex_unlock(&w->mu);
-    }
+  int64_t id = 0;
+  int rv = rd_job_claim(c, name, &id, err);
+  if (rv != RD_ROW)
+    return rv < 0 ? rv : 0;
+  char kind[64] = "";
+  rd_stmt *s = NULL;
+  if (!rd_sql(c, &s, err, "SELECT kind FROM jobs WHERE id = ?", "i", id) &&
+      rd_stmt_step(s, err) == RD_ROW)
+    snprintf(kind, sizeof kind, "%s", rd_stmt_text(s, 0));
+  rd_stmt_done(s);
+  rd_err_clear(err);
+  if (!strcmp(kind, RD_IMPORT_JOB_KIND)) {
+    rd_log(RD_LOG_INFO, "import %lld: running", (long long)id);
+    rd_import_run(c, id, w->data_dir, stop, NULL, NULL, err);
+    rd_log(RD_LOG_INFO, "import %lld: %s", (long long)id, err->code ? err->message : "finished");
+    rd_err_clear(err); /* the job records its own failure */
+  } else {
+    rd_sql_exec(c, NULL, err, "UPDATE jobs SET status = 'failed', error = ? WHERE id = ?", "ti",
+                "no worker runs jobs of this kind", id);
+    rd_err_clear(err);
   }
-  return NULL;
+  return 1;
 }
 
 int rd_import_worker_start(rd_db *db, const char *data_dir, rd_import_worker **out) {
   rd_import_worker *w = rd_calloc(1, sizeof *w);
-  w->db = db;
   w->data_dir = rd_strdup(data_dir);
-  atomic_init(&w->stop, false);
-  pthread_mutex_init(&w->mu, NULL);
-  pthread_cond_init(&w->cv, NULL);
-  char host[64] = "";
-  gethostname(host, sizeof host - 1);
-  snprintf(w->name, sizeof w->name, "rolodeskd:%s:%d:import", host, (int)getpid());
-  if (pthread_create(&w->thread, NULL, work, w)) {
+  int rv = rd_worker_start(db, "import", 1, 250, work, w, &w->worker);
+  if (rv) {
     rd_free(w->data_dir);
     rd_free(w);
-    return RD_EINTERNAL;
+    return rv;
   }
   *out = w;
   return 0;
@@ -1714,13 +1684,7 @@ int rd_import_worker_start(rd_db *db, const char *data_dir, rd_import_worker **o
 void rd_import_worker_stop(rd_import_worker *w) {
   if (!w)
     return;
-  pthread_mutex_lock(&w->mu);
-  atomic_store(&w->stop, true);
-  pthread_cond_broadcast(&w->cv);
-  pthread_mutex_unlock(&w->mu);
-  pthread_join(w->thread, NULL);
-  pthread_mutex_destroy(&w->mu);
-  pthread_cond_destroy(&w->cv);
+  rd_worker_stop(w->worker);
   rd_free(w->data_dir);
   rd_free(w);
 }

@@ -96,7 +96,7 @@ typedef void (*rd_import_progress_fn)(void *arg, const json_t *status);
 /* Runs (or resumes) the claimed import job id to its end, or until *stop becomes true
  * after a batch (the job is then queued again). Uses c for the whole run, outside any
  * transaction of the caller. */
-int rd_import_run(rd_conn *c, int64_t id, const char *data_dir, atomic_bool *stop,
+int rd_import_run(rd_conn *c, int64_t id, const char *data_dir, const atomic_bool *stop,
                   rd_import_progress_fn progress, void *arg, rd_err *err);
 
 /* GET /v1/imports: the account's imports in id order (oldest first), as rd_import_get

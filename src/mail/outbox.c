@@ -3,7 +3,6 @@
  * rd_credentials_forgot_compose and sends with rd_smtp_send, smtp.c) and below src/api/. */
 #include "mail/outbox.h"
 
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "domain/credentials.h"
 #include "domain/mail.h"
 #include "mail/smtp.h"
+#include "store/worker.h"
 
 static void time_in(int seconds, char out[RD_TIME_LEN]) {
   time_t t = time(NULL) + seconds;
@@ -314,73 +314,25 @@ int rd_outbox_list(rd_conn *c, const rd_caller *who, const char *state, int64_t 
 /* ---- the workers ---- */
 
 struct rd_outbox {
-  rd_db *db;
+  rd_worker *worker;
   rd_outbox_opts opts;
-  int n;
-  pthread_t *threads;
-  atomic_bool stop;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  char (*names)[128];
-  int next; /* the index the next thread takes */
 };
 
-static void *work(void *arg) {
+static int work(rd_conn *c, void *arg, const char *name, const atomic_bool *stop, rd_err *err) {
   rd_outbox *w = arg;
-  pthread_mutex_lock(&w->mu);
-  const char *name = w->names[w->next++];
-  pthread_mutex_unlock(&w->mu);
-  while (!atomic_load(&w->stop)) {
-    rd_err err;
-    rd_err_clear(&err);
-    rd_conn *c = NULL;
-    bool did = false;
-    int rv = rd_db_acquire(w->db, &c, &err);
-    if (!rv)
-      rv = rd_outbox_run_one(c, name, &w->opts, &w->stop, &did, &err);
-    if (rv < 0)
-      rd_log(RD_LOG_WARN, "outbox worker: %s", err.message);
-    if (c)
-      rd_db_release(w->db, c);
-    if (!did || rv < 0) {
-      struct timespec ts;
-      clock_gettime(CLOCK_REALTIME, &ts);
-      ts.tv_nsec += 250 * 1000000L;
-      if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-      }
-      pthread_mutex_lock(&w->mu);
-      if (!atomic_load(&w->stop))
-        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
-      pthread_mutex_unlock(&w->mu);
-    }
-  }
-  return NULL;
+  bool did = false;
+  int rv = rd_outbox_run_one(c, name, &w->opts, stop, &did, err);
+  return rv < 0 ? rv : did;
 }
 
 int rd_outbox_start(rd_db *db, const rd_outbox_opts *o, rd_outbox **out) {
   rd_outbox *w = rd_calloc(1, sizeof *w);
-  w->db = db;
   w->opts = *o;
-  w->n = o->workers > 0 ? o->workers : RD_OUTBOX_WORKERS;
-  w->threads = rd_calloc((size_t)w->n, sizeof *w->threads);
-  w->names = rd_calloc((size_t)w->n, sizeof *w->names);
-  atomic_init(&w->stop, false);
-  pthread_mutex_init(&w->mu, NULL);
-  pthread_cond_init(&w->cv, NULL);
-  char host[64] = "";
-  gethostname(host, sizeof host - 1);
-  int started = 0;
-  for (int i = 0; i < w->n; i++)
-    snprintf(w->names[i], sizeof w->names[i], "rolodeskd:%s:%d:mail:%d", host, (int)getpid(), i);
-  for (; started < w->n; started++)
-    if (pthread_create(&w->threads[started], NULL, work, w))
-      break;
-  w->n = started;
-  if (!started) {
-    rd_outbox_stop(w);
-    return RD_EINTERNAL;
+  int rv = rd_worker_start(db, "mail", o->workers > 0 ? o->workers : RD_OUTBOX_WORKERS, 250,
+                           work, w, &w->worker);
+  if (rv) {
+    rd_free(w);
+    return rv;
   }
   *out = w;
   return 0;
@@ -389,15 +341,6 @@ int rd_outbox_start(rd_db *db, const rd_outbox_opts *o, rd_outbox **out) {
 void rd_outbox_stop(rd_outbox *w) {
   if (!w)
     return;
-  pthread_mutex_lock(&w->mu);
-  atomic_store(&w->stop, true);
-  pthread_cond_broadcast(&w->cv);
-  pthread_mutex_unlock(&w->mu);
-  for (int i = 0; i < w->n; i++)
-    pthread_join(w->threads[i], NULL);
-  pthread_mutex_destroy(&w->mu);
-  pthread_cond_destroy(&w->cv);
-  rd_free(w->threads);
-  rd_free(w->names);
+  rd_worker_stop(w->worker);
   rd_free(w);
 }
