@@ -1,6 +1,7 @@
 /* People: see person.h. Roles are a bit set in the row and an array in JSON (ACC-2). */
 #include "domain/person.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -385,7 +386,10 @@ int rd_person_list(rd_conn *c, const rd_caller *who, const rd_person_filter *f, 
                    int limit, json_t **out, bool *more, rd_err *err) {
   rd_search_cond sc;
   rd_search_cond_init(&sc);
-  rd_param p[40];
+  /* The filter's own conditions (at most PERSON_FILTER_NPARAMS) then the search
+   * condition's parameters (at most as many as sc.p holds): the array fits them all. */
+  enum { PERSON_FILTER_NPARAMS = 7 };
+  rd_param p[PERSON_FILTER_NPARAMS + sizeof sc.p / sizeof *sc.p];
   int n = 0;
   rd_buf_adds(&sc.sql, "t.deleted = ?");
   p[n++] = (rd_param){.type = 'b', .i = f->deleted};
@@ -416,13 +420,15 @@ int rd_person_list(rd_conn *c, const rd_caller *who, const rd_person_filter *f, 
     p[n++] = (rd_param){.type = 't', .t = f->created_before};
   }
 #undef ADD
+  assert(n <= PERSON_FILTER_NPARAMS);
   int rv = 0;
   /* CUST-4: the text search and custom field values add their own parameters. */
   if (f->q)
     rv = rd_search_cond_q(&sc, c, who->account_id, f->q, err);
   for (int i = 0; !rv && i < f->ncf; i++)
     rv = rd_search_cond_custom(&sc, c, who->account_id, f->cf_keys[i], f->cf_values[i], err);
-  for (int i = 0; i < sc.np && n < (int)(sizeof p / sizeof *p); i++)
+  assert(sc.np <= (int)(sizeof sc.p / sizeof *sc.p));
+  for (int i = 0; i < sc.np; i++)
     p[n++] = sc.p[i];
   if (!rv)
     rv = rd_rec_list_by(c, &rd_person_type, who->account_id, sc.join, sc.key,

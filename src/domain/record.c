@@ -311,12 +311,13 @@ int rd_rec_list_by(rd_conn *c, const rd_rtype *t, const char *account_id, const 
   if (where && *where)
     rd_buf_printf(&sql, " AND (%s)", where);
   rd_buf_printf(&sql, " ORDER BY %s LIMIT ?", key);
-  rd_param params[40];
+  /* Sized from np: every parameter of where is bound, none dropped. */
+  rd_param *params = rd_calloc((size_t)np + 3, sizeof *params);
   int n = 0;
   if (account_id)
     params[n++] = (rd_param){.type = 't', .t = account_id};
   params[n++] = (rd_param){.type = 'i', .i = after};
-  for (int i = 0; i < np && n < 39; i++)
+  for (int i = 0; i < np; i++)
     params[n++] = p[i];
   params[n++] = (rd_param){.type = 'i', .i = limit + 1};
   rd_stmt *s = NULL;
@@ -352,6 +353,7 @@ int rd_rec_list_by(rd_conn *c, const rd_rtype *t, const char *account_id, const 
 out:
   rd_stmt_done(s);
   json_decref(arr);
+  rd_free(params);
   rd_buf_term(&sql);
   return rv;
 }
@@ -437,6 +439,7 @@ static json_t *diff(const rd_rtype *t, json_t *old, json_t *rec, json_t *patch) 
 int rd_rec_create(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *in,
                   int64_t *id_out, rd_err *err) {
   json_t *rec = json_deep_copy(in), *keep = json_array(), *changes = NULL;
+  rd_param *p = NULL;
   rd_buf sql;
   rd_buf_init(&sql);
   int64_t id = 0;
@@ -454,14 +457,15 @@ int rd_rec_create(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *i
     goto out;
   char now[RD_TIME_LEN];
   rd_time_now(now);
-  rd_param p[64];
+  /* Sized from t->nfields: every stored field is bound, none dropped. */
+  p = rd_calloc((size_t)t->nfields + 4, sizeof *p);
   int n = 0;
   p[n++] = (rd_param){.type = 'i', .i = id};
   p[n++] = (rd_param){.type = 't', .t = who->account_id};
   p[n++] = (rd_param){.type = 't', .t = now};
   p[n++] = (rd_param){.type = 't', .t = now};
   rd_buf_printf(&sql, "INSERT INTO %s (id, account_id, created_at, updated_at", t->table);
-  for (int i = 0; i < t->nfields && n < 64; i++) {
+  for (int i = 0; i < t->nfields; i++) {
     const rd_field *f = &t->fields[i];
     if (!f->column || (f->flags & RD_FF_WRITEONLY))
       continue;
@@ -488,6 +492,7 @@ int rd_rec_create(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *i
   if (!rv)
     *id_out = id;
 out:
+  rd_free(p);
   json_decref(rec);
   json_decref(keep);
   json_decref(changes);
@@ -498,6 +503,7 @@ out:
 int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *patch,
                   int64_t if_match, rd_err *err) {
   json_t *old = NULL, *rec = NULL, *keep = json_array(), *changes = NULL;
+  rd_param *p = NULL;
   rd_buf sql;
   rd_buf_init(&sql);
   int64_t version = 0;
@@ -517,11 +523,12 @@ int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t i
     goto out;
   char now[RD_TIME_LEN];
   rd_time_now(now);
-  rd_param p[64];
+  /* Sized from t->nfields: every stored field is bound, none dropped. */
+  p = rd_calloc((size_t)t->nfields + 4, sizeof *p);
   int n = 0;
   p[n++] = (rd_param){.type = 't', .t = now};
   rd_buf_printf(&sql, "UPDATE %s SET version = version + 1, updated_at = ?", t->table);
-  for (int i = 0; i < t->nfields && n < 60; i++) {
+  for (int i = 0; i < t->nfields; i++) {
     const rd_field *f = &t->fields[i];
     if (!f->column || (f->flags & RD_FF_WRITEONLY))
       continue;
@@ -551,6 +558,7 @@ int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t i
   changes = diff(t, old, rec, patch);
   rv = rd_audit_write(c, who, t->name, id, "update", changes, err);
 out:
+  rd_free(p);
   json_decref(old);
   json_decref(rec);
   json_decref(keep);

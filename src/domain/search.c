@@ -1,6 +1,7 @@
 /* Customer search (CUST-4): see search.h. */
 #include "domain/search.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,6 +197,9 @@ void rd_search_cond_term(rd_search_cond *sc) {
 
 /* Adds an owned text parameter. */
 static void add_text(rd_search_cond *sc, char *owned) {
+  /* Bounded by RD_SEARCH_TERMS_MAX and RD_SEARCH_CF_MAX, checked where the input comes in. */
+  assert(sc->nowned < (int)(sizeof sc->owned / sizeof *sc->owned));
+  assert(sc->np < (int)(sizeof sc->p / sizeof *sc->p));
   sc->owned[sc->nowned++] = owned;
   sc->p[sc->np++] = (rd_param){.type = 't', .t = owned};
 }
@@ -284,6 +288,7 @@ int rd_search_cond_q(rd_search_cond *sc, rd_conn *c, const char *account_id, con
     char *lo = rd_strdup(prefix);
     add_text(sc, lo);
     add_text(sc, upper);
+    assert(sc->np + 2 <= (int)(sizeof sc->p / sizeof *sc->p));
     sc->p[sc->np++] = (rd_param){.type = 't', .t = lo};
     sc->p[sc->np++] = (rd_param){.type = 't', .t = upper};
     rd_buf_adds(&sc->sql, ")");

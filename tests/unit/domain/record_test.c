@@ -767,3 +767,98 @@ Test(record_db, ORG2_custom_field_values_are_checked) {
                      " AND value_text = 'gold'"),
                1);
 }
+
+/* ---- no silent limits (issue 11): records wider than the old fixed parameter arrays ---- */
+
+enum { WIDE_N = 70 }; /* the old arrays held 64 (create), 60 (update), 40 (list) */
+static char wide_names[WIDE_N][8];
+static rd_field wide_fields[WIDE_N];
+static const rd_rtype WIDE = {.name = "wide", .table = "wides", .fields = wide_fields,
+                              .nfields = WIDE_N};
+
+static void wide_setup(void) {
+  setup();
+  rd_buf sql;
+  rd_buf_init(&sql);
+  rd_buf_adds(&sql, "CREATE TABLE wides (id BIGINT PRIMARY KEY, account_id TEXT NOT NULL,"
+                    " version BIGINT NOT NULL DEFAULT 1, created_at TEXT NOT NULL,"
+                    " updated_at TEXT NOT NULL");
+  for (int i = 0; i < WIDE_N; i++) {
+    snprintf(wide_names[i], sizeof wide_names[i], "f%02d", i);
+    wide_fields[i] = (rd_field){.name = wide_names[i], .column = wide_names[i],
+                                .type = RD_FT_TEXT};
+    rd_buf_printf(&sql, ", %s TEXT", wide_names[i]);
+  }
+  rd_buf_adds(&sql, ")");
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err, rd_buf_cstr(&sql), ""), 0, "%s", err.message);
+  rd_buf_term(&sql);
+}
+
+static int do_wide_create(rd_conn *c, void *arg, rd_err *e) {
+  op *o = arg;
+  return rd_rec_create(c, o->who, &WIDE, o->in, &o->id, e);
+}
+
+static int do_wide_update(rd_conn *c, void *arg, rd_err *e) {
+  op *o = arg;
+  return rd_rec_update(c, o->who, &WIDE, o->id, o->in, o->if_match, e);
+}
+
+TestSuite(record_wide, .init = wide_setup, .fini = teardown, .timeout = 30);
+
+Test(record_wide, ISSUE11_every_field_of_a_wide_record_is_written_and_listed) {
+  json_t *in = json_object();
+  for (int i = 0; i < WIDE_N; i++)
+    json_object_set_new(in, wide_names[i], json_sprintf("v%02d", i));
+  op o = {&who, in, 0, -1};
+  rd_err_clear(&err);
+  cr_assert_eq(rd_with_tx(T.c, &err, do_wide_create, &o), 0, "%s", err.message);
+  json_decref(in);
+  json_t *rec = NULL;
+  cr_assert_eq(rd_rec_get(T.c, &WIDE, "acme", o.id, &rec, NULL, &err), 0, "%s", err.message);
+  for (int i = 0; i < WIDE_N; i++) {
+    char want[8];
+    snprintf(want, sizeof want, "v%02d", i);
+    const char *got = json_string_value(json_object_get(rec, wide_names[i]));
+    cr_assert(got && !strcmp(got, want), "create dropped %s", wide_names[i]);
+  }
+  json_decref(rec);
+
+  /* update: every field changes, the last ones too */
+  json_t *patch = json_object();
+  for (int i = 0; i < WIDE_N; i++)
+    json_object_set_new(patch, wide_names[i], json_sprintf("u%02d", i));
+  op u = {&who, patch, o.id, -1};
+  rd_err_clear(&err);
+  cr_assert_eq(rd_with_tx(T.c, &err, do_wide_update, &u), 0, "%s", err.message);
+  json_decref(patch);
+  cr_assert_eq(rd_rec_get(T.c, &WIDE, "acme", o.id, &rec, NULL, &err), 0, "%s", err.message);
+  for (int i = 0; i < WIDE_N; i++) {
+    char want[8];
+    snprintf(want, sizeof want, "u%02d", i);
+    const char *got = json_string_value(json_object_get(rec, wide_names[i]));
+    cr_assert(got && !strcmp(got, want), "update dropped %s", wide_names[i]);
+  }
+  json_decref(rec);
+
+  /* list: a condition with one parameter per field binds all of them */
+  rd_buf where;
+  rd_buf_init(&where);
+  rd_param p[WIDE_N];
+  char vals[WIDE_N][8];
+  for (int i = 0; i < WIDE_N; i++) {
+    rd_buf_printf(&where, "%st.%s = ?", i ? " AND " : "", wide_names[i]);
+    snprintf(vals[i], sizeof vals[i], "u%02d", i);
+    p[i] = (rd_param){.type = 't', .t = vals[i]};
+  }
+  json_t *rows = NULL;
+  bool more = true;
+  rd_err_clear(&err);
+  cr_assert_eq(rd_rec_list(T.c, &WIDE, "acme", rd_buf_cstr(&where), p, WIDE_N, 0, 10, &rows,
+                           &more, &err),
+               0, "%s", err.message);
+  cr_assert_eq(json_array_size(rows), 1, "the last parameters were not bound");
+  cr_assert_not(more);
+  json_decref(rows);
+  rd_buf_term(&where);
+}
