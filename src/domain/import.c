@@ -1217,9 +1217,14 @@ static int deferred_pass(run *x, rd_err *err) {
                       "SELECT line, fields FROM import_rows WHERE import_id = ? AND result = ?"
                       " AND line < ? ORDER BY line DESC LIMIT ?",
                       "itii", x->id, "deferred", cursor, (int64_t)RD_IMPORT_BATCH);
-      while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW)
-        json_array_append_new(page, json_pack("[I,s?]", (json_int_t)rd_stmt_int64(s, 0),
-                                              rd_stmt_text(s, 1)));
+      /* The whole page: RD_ROW is positive, so rv must not gate the loop. */
+      if (!rv) {
+        while ((rv = rd_stmt_step(s, err)) == RD_ROW)
+          json_array_append_new(page, json_pack("[I,s?]", (json_int_t)rd_stmt_int64(s, 0),
+                                                rd_stmt_text(s, 1)));
+        if (rv > 0)
+          rv = 0;
+      }
       rd_stmt_done(s);
       if (rv < 0 || json_array_size(page) == 0) {
         json_decref(page);

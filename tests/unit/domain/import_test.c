@@ -339,3 +339,38 @@ Test(import_job, IMP4_dry_run_stores_no_person_but_the_report) {
   json_decref(st);
   rd_free(csv);
 }
+
+typedef struct deferred_log {
+  int flushes;             /* progress reports of the deferred phase */
+  int64_t first_deferred;  /* "deferred" after its first page: the rows still waiting */
+} deferred_log;
+
+static void log_deferred(void *arg, const json_t *st) {
+  deferred_log *l = arg;
+  if (strcmp(json_string_value(json_object_get(st, "phase")), "deferred"))
+    return;
+  if (l->flushes++ == 1) /* report 0 closes the rows phase; report 1 ends the first page */
+    l->first_deferred = json_integer_value(json_object_get(st, "deferred"));
+}
+
+/* Issue 11: the deferred pass reads a page of up to RD_IMPORT_BATCH waiting rows and decides
+ * them in one transaction, not one row per page. */
+Test(import_job, IMP3_deferred_rows_are_decided_a_page_at_a_time) {
+  int n = 60; /* 29 rows wait for a manager further down */
+  char *csv = rows_csv(n);
+  int64_t id = create(csv, false, "unit-test");
+  deferred_log l = {0, -1};
+  rd_err err;
+  rd_err_clear(&err);
+  cr_assert_eq(rd_import_run(T.c, id, T.dir, NULL, log_deferred, &l, &err), 0, "%s",
+               err.message);
+  cr_assert_eq(l.first_deferred, 0, "the first page left %lld rows waiting",
+               (long long)l.first_deferred);
+  cr_assert_eq(l.flushes, 2, "%d batches for 29 deferred rows", l.flushes);
+  json_t *st = status(id);
+  cr_assert_str_eq(json_string_value(json_object_get(st, "status")), "done");
+  cr_assert_eq(json_integer_value(json_object_get(st, "created")), n);
+  cr_assert_eq(people(), n);
+  json_decref(st);
+  rd_free(csv);
+}
