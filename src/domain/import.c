@@ -1646,30 +1646,19 @@ struct rd_import_worker {
   char *data_dir;
 };
 
-/* One job claimed (rd_job_claim, also those of dead daemons) and run. */
+/* One import job claimed (rd_job_claim, also those of dead daemons) and run. Only import
+ * jobs are claimed: a job of another kind stays queued for a daemon that runs it. */
 static int work(rd_conn *c, void *arg, const char *name, const atomic_bool *stop, rd_err *err) {
+  static const char *const KINDS[] = {RD_IMPORT_JOB_KIND, NULL};
   rd_import_worker *w = arg;
   int64_t id = 0;
-  int rv = rd_job_claim(c, name, &id, err);
+  int rv = rd_job_claim(c, name, KINDS, &id, err);
   if (rv != RD_ROW)
     return rv < 0 ? rv : 0;
-  char kind[64] = "";
-  rd_stmt *s = NULL;
-  if (!rd_sql(c, &s, err, "SELECT kind FROM jobs WHERE id = ?", "i", id) &&
-      rd_stmt_step(s, err) == RD_ROW)
-    snprintf(kind, sizeof kind, "%s", rd_stmt_text(s, 0));
-  rd_stmt_done(s);
-  rd_err_clear(err);
-  if (!strcmp(kind, RD_IMPORT_JOB_KIND)) {
-    rd_log(RD_LOG_INFO, "import %lld: running", (long long)id);
-    rd_import_run(c, id, w->data_dir, stop, NULL, NULL, err);
-    rd_log(RD_LOG_INFO, "import %lld: %s", (long long)id, err->code ? err->message : "finished");
-    rd_err_clear(err); /* the job records its own failure */
-  } else {
-    rd_sql_exec(c, NULL, err, "UPDATE jobs SET status = 'failed', error = ? WHERE id = ?", "ti",
-                "no worker runs jobs of this kind", id);
-    rd_err_clear(err);
-  }
+  rd_log(RD_LOG_INFO, "import %lld: running", (long long)id);
+  rd_import_run(c, id, w->data_dir, stop, NULL, NULL, err);
+  rd_log(RD_LOG_INFO, "import %lld: %s", (long long)id, err->code ? err->message : "finished");
+  rd_err_clear(err); /* the job records its own failure */
   return 1;
 }
 

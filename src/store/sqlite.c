@@ -232,27 +232,35 @@ static int lite_lock_schema(rd_conn *c, rd_err *err) {
   return 0; /* BEGIN IMMEDIATE already holds the database's one write lock */
 }
 
-static int lite_claim_job(rd_conn *c, const char *worker, const char *now,
-                          const char *stale_before, int64_t *job_id, rd_err *err) {
+static int lite_claim_job(rd_conn *c, const char *worker, const char *const *kinds, int nkinds,
+                          const char *now, const char *stale_before, int64_t *job_id,
+                          rd_err *err) {
   /* One writer at a time: under the write lock the oldest claimable job is this one's. */
   rd_stmt *s = NULL;
   int64_t id = 0;
-  int rv = lite_exec(c, "BEGIN IMMEDIATE", err);
-  if (rv)
-    return rv;
-  rv = lite_prepare(c,
-                    "UPDATE jobs SET status = 'running', claimed_by = ?, heartbeat_at = ?,"
+  rd_buf sql;
+  rd_buf_init(&sql);
+  rd_buf_adds(&sql, "UPDATE jobs SET status = 'running', claimed_by = ?, heartbeat_at = ?,"
                     " updated_at = ?, attempts = attempts + 1"
-                    " WHERE id = (SELECT id FROM jobs WHERE status = 'queued'"
-                    " OR (status = 'running' AND heartbeat_at < ?) ORDER BY id LIMIT 1)"
-                    " RETURNING id",
-                    &s, err);
+                    " WHERE id = (SELECT id FROM jobs WHERE (status = 'queued'"
+                    " OR (status = 'running' AND heartbeat_at < ?)) AND kind IN (?");
+  for (int i = 1; i < nkinds; i++)
+    rd_buf_adds(&sql, ", ?");
+  rd_buf_adds(&sql, ") ORDER BY id LIMIT 1) RETURNING id");
+  int rv = lite_exec(c, "BEGIN IMMEDIATE", err);
+  if (rv) {
+    rd_buf_term(&sql);
+    return rv;
+  }
+  rv = lite_prepare(c, rd_buf_cstr(&sql), &s, err);
   if (rv)
     goto out;
   bind_text(s, 1, worker);
   bind_text(s, 2, now);
   bind_text(s, 3, now);
   bind_text(s, 4, stale_before);
+  for (int i = 0; i < nkinds; i++)
+    bind_text(s, 5 + i, kinds[i]);
   rv = lite_step(s, err);
   if (rv == RD_ROW) {
     id = col_int64(s, 0);
@@ -271,6 +279,7 @@ out:
     lite_exec(c, "ROLLBACK", NULL);
   if (rv == RD_ROW)
     *job_id = id;
+  rd_buf_term(&sql);
   return rv;
 }
 

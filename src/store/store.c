@@ -2,6 +2,7 @@
  * and the one place where every statement passes (for tracing and timing). */
 #include "store/store.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -313,7 +314,12 @@ int rd_store_migrate(rd_conn *c, rd_err *err) {
 
 int rd_job_lease_s = RD_JOB_LEASE_S;
 
-int rd_job_claim(rd_conn *c, const char *worker, int64_t *job_id, rd_err *err) {
+int rd_job_claim(rd_conn *c, const char *worker, const char *const *kinds, int64_t *job_id,
+                 rd_err *err) {
+  int nkinds = 0;
+  while (kinds && kinds[nkinds])
+    nkinds++;
+  assert(nkinds >= 1 && nkinds <= RD_JOB_KINDS_MAX);
   char now[RD_TIME_LEN], stale[RD_TIME_LEN];
   rd_time_now(now);
   time_t t = time(NULL) - rd_job_lease_s;
@@ -321,7 +327,7 @@ int rd_job_claim(rd_conn *c, const char *worker, int64_t *job_id, rd_err *err) {
   gmtime_r(&t, &tm);
   strftime(stale, sizeof stale, "%Y-%m-%dT%H:%M:%SZ", &tm); /* the format of rd_time_now */
   int64_t id = 0;
-  int rv = c->ops->claim_job(c, worker, now, stale, &id, err);
+  int rv = c->ops->claim_job(c, worker, kinds, nkinds, now, stale, &id, err);
   if (rv == RD_ROW)
     *job_id = id;
   return rv;

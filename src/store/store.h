@@ -59,11 +59,11 @@ typedef struct rd_store_ops {
   /* Inside a write transaction: waits until no other process changes the schema, and
    * keeps them waiting until this transaction ends (rd_store_migrate). */
   int (*lock_schema)(rd_conn *c, rd_err *err);
-  /* Claims the oldest job that is queued, or running with heartbeat_at < stale_before
-   * (its worker died): sets it running for worker at now. RD_ROW with *job_id set,
-   * RD_DONE when there is none. See rd_job_claim. */
-  int (*claim_job)(rd_conn *c, const char *worker, const char *now, const char *stale_before,
-                   int64_t *job_id, rd_err *err);
+  /* Claims the oldest job of one of kinds[0..nkinds) (1..RD_JOB_KINDS_MAX) that is queued,
+   * or running with heartbeat_at < stale_before (its worker died): sets it running for
+   * worker at now. RD_ROW with *job_id set, RD_DONE when there is none. See rd_job_claim. */
+  int (*claim_job)(rd_conn *c, const char *worker, const char *const *kinds, int nkinds,
+                   const char *now, const char *stale_before, int64_t *job_id, rd_err *err);
   /* SQL in the backend's own dialect that rd_store_migrate runs right after the portable
    * migration `version`, in the same transaction (indexes only this engine has), or NULL. */
   const char *(*migration_extra)(int version);
@@ -150,11 +150,17 @@ struct rd_stmt {
  * otherwise with --job-lease; tests shorten it to resume a killed worker's job). */
 extern int rd_job_lease_s;
 
-/* Claims a job for worker (a name saying which process and thread, for operators).
- * Returns RD_ROW with *job_id set, RD_DONE when no job is waiting, or RD_E* with err.
- * Call it outside a transaction: the claim commits by itself. Thread-safe as the
- * connection is (one thread per rd_conn). */
-int rd_job_claim(rd_conn *c, const char *worker, int64_t *job_id, rd_err *err);
+/* How many kinds one claim may name (an assert: the callers' lists are constants). */
+#define RD_JOB_KINDS_MAX 8
+
+/* Claims a job for worker (a name saying which process and thread, for operators), only
+ * among the kinds the caller runs: kinds is a NULL-terminated list of 1..RD_JOB_KINDS_MAX
+ * names (borrowed). Jobs of other kinds stay queued for a daemon that knows them.
+ * Returns RD_ROW with *job_id set, RD_DONE when no job of those kinds is waiting, or
+ * RD_E* with err. Call it outside a transaction: the claim commits by itself. Thread-safe
+ * as the connection is (one thread per rd_conn). */
+int rd_job_claim(rd_conn *c, const char *worker, const char *const *kinds, int64_t *job_id,
+                 rd_err *err);
 
 /* Migrations, embedded at build time from src/store/migrations/NNN_name.sql. */
 typedef struct rd_migration {

@@ -313,7 +313,8 @@ Test(import_job, IMP3_a_stopped_job_resumes_after_its_last_batch) {
   json_decref(st);
   /* Claimed again (as a worker would), it goes on from there. */
   int64_t claimed = 0;
-  cr_assert_eq(rd_job_claim(T.c, "unit-test", &claimed, &err), RD_ROW);
+  static const char *const kinds[] = {RD_IMPORT_JOB_KIND, NULL};
+  cr_assert_eq(rd_job_claim(T.c, "unit-test", kinds, &claimed, &err), RD_ROW);
   cr_assert_eq(claimed, id);
   atomic_store(&stop, false);
   rv = rd_import_run(T.c, id, T.dir, &stop, NULL, NULL, &err);

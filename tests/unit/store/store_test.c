@@ -332,19 +332,22 @@ static int64_t enqueue(const char *kind) {
   return id;
 }
 
+/* The kinds the claims below run (every kind the tests enqueue, unless they say). */
+static const char *const ALL_KINDS[] = {"csv_import", "ldap_sync", "rmm_sync", NULL};
+
 static void job_claim_basics(bool pg) {
   open_db(pg);
   int64_t id = -1;
-  cr_assert_eq(rd_job_claim(c, "w1", &id, &err), RD_DONE, "%s", err.message);
+  cr_assert_eq(rd_job_claim(c, "w1", ALL_KINDS, &id, &err), RD_DONE, "%s", err.message);
   cr_assert_eq(id, -1, "untouched when there is no job");
   int64_t a = enqueue("csv_import"), b = enqueue("ldap_sync"), d = enqueue("rmm_sync");
   cr_assert_eq(rd_sql_exec(c, NULL, &err, "UPDATE jobs SET status = 'done' WHERE id = ?", "i", d),
                0);
-  cr_assert_eq(rd_job_claim(c, "w1", &id, &err), RD_ROW, "%s", err.message);
+  cr_assert_eq(rd_job_claim(c, "w1", ALL_KINDS, &id, &err), RD_ROW, "%s", err.message);
   cr_assert_eq(id, a, "oldest first");
-  cr_assert_eq(rd_job_claim(c, "w2", &id, &err), RD_ROW);
+  cr_assert_eq(rd_job_claim(c, "w2", ALL_KINDS, &id, &err), RD_ROW);
   cr_assert_eq(id, b);
-  cr_assert_eq(rd_job_claim(c, "w3", &id, &err), RD_DONE, "done and running jobs stay put");
+  cr_assert_eq(rd_job_claim(c, "w3", ALL_KINDS, &id, &err), RD_DONE, "done and running jobs stay put");
   rd_stmt *s = NULL;
   cr_assert_eq(rd_sql(c, &s, &err,
                       "SELECT status, claimed_by, attempts, heartbeat_at FROM jobs WHERE id = ?",
@@ -360,12 +363,44 @@ static void job_claim_basics(bool pg) {
   cr_assert_eq(rd_sql_exec(c, NULL, &err, "UPDATE jobs SET heartbeat_at = ? WHERE id = ?", "ti",
                            "2000-01-01T00:00:00Z", b),
                0);
-  cr_assert_eq(rd_job_claim(c, "w4", &id, &err), RD_ROW);
+  cr_assert_eq(rd_job_claim(c, "w4", ALL_KINDS, &id, &err), RD_ROW);
   cr_assert_eq(id, b);
   cr_assert_eq(ub_int(c, "SELECT attempts FROM jobs WHERE claimed_by = 'w4'"), 2);
-  cr_assert_eq(rd_job_claim(c, "w5", &id, &err), RD_DONE);
+  cr_assert_eq(rd_job_claim(c, "w5", ALL_KINDS, &id, &err), RD_DONE);
 }
 UB_BOTH(store, job_claim_takes_the_oldest_queued_or_stale_job, job_claim_basics)
+
+/* Issue 11: a worker claims only the kinds it names; a job of a kind it does not run
+ * (added by a newer daemon, say) stays queued, untouched, for a daemon that runs it. */
+static void job_claim_by_kind(bool pg) {
+  open_db(pg);
+  static const char *const imports[] = {"csv_import", NULL};
+  static const char *const syncs[] = {"ldap_sync", "rmm_sync", NULL};
+  int64_t unknown = enqueue("future_kind"), sync = enqueue("rmm_sync"), imp = enqueue("csv_import");
+  int64_t id = -1;
+  cr_assert_eq(rd_job_claim(c, "w1", imports, &id, &err), RD_ROW, "%s", err.message);
+  cr_assert_eq(id, imp, "the older jobs of other kinds are passed over");
+  cr_assert_eq(rd_job_claim(c, "w1", imports, &id, &err), RD_DONE, "%s", err.message);
+  cr_assert_eq(rd_job_claim(c, "w2", syncs, &id, &err), RD_ROW, "%s", err.message);
+  cr_assert_eq(id, sync);
+  cr_assert_eq(rd_job_claim(c, "w2", syncs, &id, &err), RD_DONE, "%s", err.message);
+  char sql[160];
+  snprintf(sql, sizeof sql,
+           "SELECT COUNT(*) FROM jobs WHERE id = %lld AND status = 'queued' AND claimed_by IS NULL"
+           " AND attempts = 0 AND error IS NULL",
+           (long long)unknown);
+  cr_assert_eq(ub_int(c, sql), 1, "the job of an unknown kind stays queued");
+  /* even when it is stale-running (its daemon died), only a worker of its kind takes it */
+  cr_assert_eq(rd_sql_exec(c, NULL, &err,
+                           "UPDATE jobs SET status = 'running', heartbeat_at = ? WHERE id = ?",
+                           "ti", "2000-01-01T00:00:00Z", unknown),
+               0);
+  cr_assert_eq(rd_job_claim(c, "w3", ALL_KINDS, &id, &err), RD_DONE, "%s", err.message);
+  static const char *const future[] = {"future_kind", NULL};
+  cr_assert_eq(rd_job_claim(c, "w4", future, &id, &err), RD_ROW, "%s", err.message);
+  cr_assert_eq(id, unknown);
+}
+UB_BOTH(store, ISSUE11_job_claim_leaves_unknown_kinds_queued, job_claim_by_kind)
 
 enum { JOBS = 90 };
 
@@ -384,7 +419,7 @@ static void *claim_all(void *arg) {
   w->rv = rd_db_acquire(w->db, &wc, &w->err);
   while (!w->rv && w->n < JOBS) {
     int64_t id = 0;
-    int rv = rd_job_claim(wc, w->name, &id, &w->err);
+    int rv = rd_job_claim(wc, w->name, ALL_KINDS, &id, &w->err);
     if (rv == RD_DONE)
       break;
     if (rv < 0)
