@@ -69,6 +69,12 @@ rd_http_app rd_api_app(rd_api *api);
  * JSON (400 naming line and column), depth at most RD_JSON_DEPTH_MAX (400), an object (422).
  * *out is a new reference. */
 int rd_api_body(rd_ctx *x, json_t **out, rd_err *err);
+/* The part of rd_api_body that needs no request: checks content_type (may be NULL) and
+ * parses body[0..len) with the same errors; *out (a new reference) is written only on
+ * success. Pure and thread-safe: also the entry of the JSON fuzz target. The body size
+ * limit is the HTTP layer's (413), before this. */
+int rd_api_json_parse(const char *content_type, const char *body, size_t len, json_t **out,
+                      rd_err *err);
 /* Refuses query parameters not in allowed (NULL-terminated), and values that are not valid
  * UTF-8 (400). */
 int rd_api_query_check(rd_ctx *x, const char *const *allowed, rd_err *err);

@@ -102,17 +102,17 @@ static int depth_of(json_t *j, int limit) {
   return 0;
 }
 
-int rd_api_body(rd_ctx *x, json_t **out, rd_err *err) {
-  rd_req *r = x->req;
-  const char *ct = rd_req_header(r, "Content-Type");
+int rd_api_json_parse(const char *content_type, const char *body, size_t len, json_t **out,
+                      rd_err *err) {
+  const char *ct = content_type;
   if (!ct || strncasecmp(ct, "application/json", 16) || (ct[16] && ct[16] != ';' && ct[16] != ' '))
     return rd_err_set(err, RD_EMEDIA, "Content-Type must be application/json");
-  if (r->body_len == 0)
+  if (len == 0)
     return rd_err_set(err, RD_EBADREQ, "The request body is empty; a JSON object is expected");
-  if (!rd_utf8_valid(r->body, r->body_len))
+  if (!rd_utf8_valid(body, len))
     return rd_err_set(err, RD_EBADREQ, "The request body is not valid UTF-8");
   json_error_t je;
-  json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+  json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
   if (!j) {
     rd_err_set(err, RD_EBADREQ, "Malformed JSON");
     rd_err_field(err, "body", "line %d, column %d: %s", je.line, je.column, je.text);
@@ -130,6 +130,11 @@ int rd_api_body(rd_ctx *x, json_t **out, rd_err *err) {
   }
   *out = j;
   return 0;
+}
+
+int rd_api_body(rd_ctx *x, json_t **out, rd_err *err) {
+  rd_req *r = x->req;
+  return rd_api_json_parse(rd_req_header(r, "Content-Type"), r->body, r->body_len, out, err);
 }
 
 typedef struct qcheck {

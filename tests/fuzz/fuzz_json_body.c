@@ -1,14 +1,16 @@
 /* libFuzzer target (REL-3): the checks a JSON request body goes through before any domain
- * rule sees it, in the order of rd_api_body (src/api/router.c) after the Content-Type:
- * size limit, UTF-8 validation, jansson with JSON_REJECT_DUPLICATES, the nesting limit,
- * an object at the top; then rd_rec_check against the organization and person field
- * tables (create and update), rd_contact_check of "contact", and the merge patch an update
- * applies. rd_api_body itself needs a live libmicrohttpd connection for its headers, so
- * the steps after the header are repeated here with the same constants and flags.
+ * rule sees it: the daemon's own parser, rd_api_json_parse (src/api/router.c, the part of
+ * rd_api_body after the request: Content-Type, UTF-8 validation, jansson with
+ * JSON_REJECT_DUPLICATES, the nesting limit, an object at the top); then rd_rec_check
+ * against the organization and person field tables (create and update), rd_contact_check
+ * of "contact", and the merge patch an update applies. Bodies over RD_JSON_BODY_MAX never
+ * reach the parser (the HTTP layer answers 413), so they are skipped here too.
  *
- * Invariants checked (abort() makes libFuzzer and the corpus replay report them): a body
- * accepted by rd_rec_check really has the required fields with the right types; every error
- * item is NUL-terminated and within RD_ERR_MAX_ITEMS; merge patch leaves no null at the top.
+ * Invariants checked (abort() makes libFuzzer and the corpus replay report them): the
+ * parser returns err.code and fills a well-formed error (4xx, items NUL-terminated and
+ * within RD_ERR_MAX_ITEMS) or an object no deeper than RD_JSON_DEPTH_MAX, and refuses
+ * invalid UTF-8; a body accepted by rd_rec_check really has the required fields with the
+ * right types; merge patch leaves no null at the top.
  *
  * Built by RD_FUZZ with clang (make fuzz); tests/fuzz/replay_test.c also compiles this file
  * into the unit tests under another entry name and runs the corpus through it. */
@@ -122,18 +124,23 @@ static void jb_merge(json_t *body) {
 }
 
 int RD_FUZZ_JSON_BODY_ENTRY(const uint8_t *data, size_t size) {
-  if (size == 0 || size > RD_JSON_BODY_MAX)
+  if (size > RD_JSON_BODY_MAX)
     return 0;
-  if (!rd_utf8_valid((const char *)data, size))
-    return 0;
-  json_error_t je;
-  json_t *j = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &je);
-  if (!j)
-    return 0;
-  if (jb_depth(j, RD_JSON_DEPTH_MAX) > RD_JSON_DEPTH_MAX || !json_is_object(j)) {
-    json_decref(j);
+  rd_err perr;
+  rd_err_clear(&perr);
+  json_t *j = NULL;
+  int prv = rd_api_json_parse("application/json", (const char *)data, size, &j, &perr);
+  jb_check_err(&perr);
+  if (prv != perr.code)
+    abort();
+  if (prv) {
+    if (j) /* written only on success */
+      abort();
     return 0;
   }
+  if (!j || !json_is_object(j) || jb_depth(j, RD_JSON_DEPTH_MAX) > RD_JSON_DEPTH_MAX ||
+      !rd_utf8_valid((const char *)data, size))
+    abort();
   jb_check_type(&rd_org_type, j);
   jb_check_type(&rd_person_type, j);
   json_t *contact = json_object_get(j, "contact");
