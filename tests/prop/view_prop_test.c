@@ -81,13 +81,38 @@ static void build(model *m) {
     snprintf(m->acc[a], sizeof m->acc[a], "acc%d", a);
     th_account(&S, m->acc[a], m->acc[a]);
     m->token[a] = th_person_token(&S, m->acc[a], "admin", "account_administrator,service_level_manager");
+    /* Everything TRUST-4 withholds, filled in by the owner: remarks with an attachment,
+     * financial ID, a custom field value, a manager and a parent. */
+    th_create(&S, m->token[a], "/v1/custom_fields", "{s:s,s:s,s:s,s:s}", "record_type",
+              "organization", "key", "tier", "label", "Tier", "type", "text");
+    th_resp r = th_req_len(&S, "POST", "/v1/attachments?filename=contract.txt", m->token[a],
+                           "contract", 8, "text/plain", NULL);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    char key[128];
+    snprintf(key, sizeof key, "%s", th_jstr(r.json, "key"));
+    th_resp_free(&r);
+    r = th_get(&S, m->token[a], "/v1/me");
+    long long manager = json_integer_value(json_object_get(r.json, "id"));
+    th_resp_free(&r);
     int n = 1 + (int)rnd(4);
+    long long parent = 0;
     for (int i = 0; i < n && m->norg < MAX_ORG; i++) {
       char name[32];
       snprintf(name, sizeof name, "Org %d of %s", i, m->acc[a]);
       m->org_acc[m->norg] = a;
-      m->org_id[m->norg] = th_create(&S, m->token[a], "/v1/organizations", "{s:s,s:s}", "name",
-                                     name, "financial_id", "OWNER-SECRET");
+      m->org_id[m->norg] =
+          parent ? th_create(&S, m->token[a], "/v1/organizations",
+                             "{s:s,s:s,s:s,s:[{s:s}],s:{s:s},s:{s:I},s:{s:I}}", "name", name,
+                             "financial_id", "OWNER-SECRET", "remarks", "OWNER-REMARKS",
+                             "remarks_attachments", "key", key, "custom_fields", "tier",
+                             "OWNER-TIER", "manager", "id", manager, "parent", "id", parent)
+                 : th_create(&S, m->token[a], "/v1/organizations",
+                             "{s:s,s:s,s:s,s:[{s:s}],s:{s:s},s:{s:I}}", "name", name,
+                             "financial_id", "OWNER-SECRET", "remarks", "OWNER-REMARKS",
+                             "remarks_attachments", "key", key, "custom_fields", "tier",
+                             "OWNER-TIER", "manager", "id", manager);
+      if (!parent)
+        parent = m->org_id[m->norg];
       m->norg++;
     }
   }
@@ -141,6 +166,35 @@ static void build(model *m) {
         set_trust(m, x, y, false);
 }
 
+/* TRUST-4: a foreign record shows the owner's picture, name and contact details and, in
+ * the viewer's own layer, nothing until the viewer writes an annotation (TRUST-5): no key
+ * beyond these, and none of the owner's remarks, attachments, financial ID, custom field
+ * values, manager or parent. */
+static void check_foreign(json_t *o, const char *body) {
+  static const char *const allowed[] = {"id", "account", "name", "picture_uri", "contact",
+                                        "remarks", "remarks_attachments", "financial_id",
+                                        "custom_fields", "foreign"};
+  const char *k;
+  json_t *v;
+  json_object_foreach(o, k, v) {
+    size_t i = 0;
+    while (i < sizeof allowed / sizeof *allowed && strcmp(allowed[i], k))
+      i++;
+    cr_assert(i < sizeof allowed / sizeof *allowed, "TRUST-4 leak of %s: %s", k, body);
+  }
+  cr_assert_null(json_object_get(o, "manager"), "TRUST-4 leak: %s", body);
+  cr_assert_null(json_object_get(o, "parent"), "TRUST-4 leak: %s", body);
+  cr_assert(json_is_null(json_object_get(o, "financial_id")), "TRUST-4 leak: %s", body);
+  cr_assert(json_is_null(json_object_get(o, "remarks")), "TRUST-4 leak: %s", body);
+  json_t *att = json_object_get(o, "remarks_attachments");
+  cr_assert(json_is_array(att) && json_array_size(att) == 0, "TRUST-4 leak: %s", body);
+  json_t *cf = json_object_get(o, "custom_fields");
+  cr_assert(json_is_object(cf) && json_object_size(cf) == 0, "TRUST-4 leak: %s", body);
+  char *text = json_dumps(o, JSON_COMPACT);
+  cr_assert_not(strstr(text, "OWNER-"), "TRUST-4 leak: %s", text);
+  free(text);
+}
+
 static void check(model *m) {
   for (int x = 0; x < m->nacc; x++) {
     bool listed[MAX_ORG] = {0};
@@ -161,7 +215,7 @@ static void check(model *m) {
         bool foreign = m->org_acc[k] != x;
         cr_assert_eq(json_is_true(json_object_get(o, "foreign")), foreign);
         if (foreign)
-          cr_assert(json_is_null(json_object_get(o, "financial_id")), "TRUST-4 leak: %s", r.body);
+          check_foreign(o, r.body);
       }
       const char *link = th_header(&r, "Link");
       bool more = link != NULL;
@@ -182,6 +236,8 @@ static void check(model *m) {
       snprintf(p, sizeof p, "/v1/organizations/%lld", m->org_id[o]);
       th_resp r = th_get(&S, m->token[x], p);
       cr_assert_eq(r.status, want ? 200 : 404, "GET %s as %s: %s", p, m->acc[x], r.body);
+      if (want && m->org_acc[o] != x)
+        check_foreign(r.json, r.body);
       th_resp_free(&r);
     }
   }
