@@ -8,9 +8,11 @@
  * Each row runs under a SAVEPOINT inside its batch's transaction, so a row is stored
  * entirely or not at all (IMP-3) and one failing row does not spoil its batch (PostgreSQL
  * aborts a transaction on the first failed statement; rolling back to the savepoint
- * clears that). */
+ * clears that). A file with a Password column is read a window ahead so that the window's
+ * argon2id hashes run on all cores before its rows are written (see AHEAD_PER_THREAD). */
 #include "domain/import.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -1303,6 +1305,7 @@ static int on_row(void *arg, const rd_csv_row *row, rd_err *err) {
   /* Read ahead: keep a copy of the record until its window is hashed. */
   if (!x->ahead)
     x->ahead = rd_calloc(RD_IMPORT_BATCH, sizeof *x->ahead);
+  assert(x->nahead < RD_IMPORT_BATCH); /* a full window was drained below */
   ahead_row *a = &x->ahead[x->nahead++];
   a->fields = rd_calloc((size_t)row->nfields + 1, sizeof *a->fields);
   a->lens = rd_calloc((size_t)row->nfields + 1, sizeof *a->lens);
@@ -1354,6 +1357,7 @@ static int deferred_pass(run *x, rd_err *err) {
       size_t i;
       json_t *e;
       int npw = 0;
+      assert(json_array_size(page) <= RD_IMPORT_BATCH); /* x->pws has that many */
       json_array_foreach(page, i, e) {
         json_t *fields = json_loads(json_string_value(json_array_get(e, 1)) ? json_string_value(json_array_get(e, 1)) : "[]", 0, NULL);
         json_t *pw = x->pw_col >= 0 ? json_array_get(fields, (size_t)x->pw_col) : NULL;
