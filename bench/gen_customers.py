@@ -2,10 +2,12 @@
 """Writes N customers as the import template's CSV (bench/import.sh, IMP-5): every tenth
 customer is the line manager of the nine after it (one in a hundred of those names a
 manager further down the file), 1,000 companies with 5 departments each, countries by name
-and code, a note on some rows. Usage: gen_customers.py N > file.csv"""
+and code, a note on some rows; with --passwords every row has a password (one argon2id hash
+each). Usage: gen_customers.py N [--passwords] > file.csv"""
 import sys
 
 n = int(sys.argv[1])
+passwords = "--passwords" in sys.argv[2:]
 countries = ["Netherlands", "NL", "Germany", "DE", "France", "United Kingdom", "US", "Belgium"]
 w = sys.stdout.write
 w("Title,First Name,Last Name,Email Address,Company,Department,Primary Company Contact,"
@@ -24,9 +26,10 @@ for i in range(n):
         manager = "u%d" % (i - i % 10)
     notes = '"Met at the fair, ""VIP""\nsecond line"' if i % 50 == 0 else ""
     out.append(",First%d,Last%d,u%d@example.com,%s,%s,%d,0,Street %d,,City %d,,%05d,%s,"
-               "+31 20 %07d,,,,u%d,,,,,,,,%s,,%s\r\n" % (
+               "+31 20 %07d,,,,u%d,%s,,,,,,,%s,,%s\r\n" % (
                    i, i, i, company, dept, 1 if i % 1000 == 0 else 0, i, i % 300, i % 100000,
-                   countries[i % len(countries)], i, i, notes, manager))
+                   countries[i % len(countries)], i, i, "pw-%08d" % i if passwords else "",
+                   notes, manager))
     if len(out) == 10000:
         w("".join(out))
         out = []

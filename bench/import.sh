@@ -17,7 +17,9 @@
 # of the tests' pass/fail. The table also goes to bench/out/import.md.
 #
 # Usage: bench/import.sh BUILD_DIR
-# Knobs: BENCH_IMPORT_ROWS (1000000), BENCH_IMPORT_PG_ROWS, BENCH_BACKENDS ("sqlite postgresql").
+# Knobs: BENCH_IMPORT_ROWS (1000000), BENCH_IMPORT_PG_ROWS, BENCH_BACKENDS ("sqlite postgresql"),
+# BENCH_IMPORT_PASSWORDS=1 (a password in every row: one argon2id hash each, hashed on all
+# cores; use a few hundred rows, e.g. BENCH_IMPORT_ROWS=400).
 set -euo pipefail
 
 build=${1:?usage: bench/import.sh BUILD_DIR}
@@ -71,7 +73,9 @@ timed() {
 }
 
 echo "import bench: generating $rows customers" >&2
-python3 "$root/bench/gen_customers.py" "$rows" >"$work/people.csv"
+pw_flag=""
+[ "${BENCH_IMPORT_PASSWORDS:-0}" = 1 ] && pw_flag=--passwords
+python3 "$root/bench/gen_customers.py" "$rows" $pw_flag >"$work/people.csv"
 size_mb=$(du -m "$work/people.csv" | cut -f1)
 
 cols=$(head -1 "$work/people.csv" | tr -d '\r' | awk -F, '{ for (i = 1; i <= NF; i++) printf "%sc%d TEXT", (i > 1 ? ", " : ""), i }')

@@ -22,6 +22,15 @@ int rd_auth_init(void);
 /* Hashes a password (argon2id). out holds crypto_pwhash_STRBYTES. */
 int rd_password_hash(const char *password, char out[128], rd_err *err);
 bool rd_password_verify(const char *hash, const char *password);
+/* Hashes n passwords on up to `threads` threads at once (argon2id is CPU-bound and
+ * crypto_pwhash is thread-safe; each hash holds its 19 MiB only while it runs), one hash
+ * per task, and returns when all are done. passwords[i] NULL: out[i] is left empty ("").
+ * A hash that fails (out of memory) also leaves out[i] empty: the caller hashes that one
+ * itself or reports the error. Never fails as a whole (no thread: the calling thread does
+ * the work). Borrowed passwords; out owned by the caller. Thread-safe. */
+void rd_password_hash_many(const char *const *passwords, char (*out)[128], int n, int threads);
+/* Threads for rd_password_hash_many: the online cores, 1 to 8 (8 x 19 MiB at most). */
+int rd_password_threads(void);
 /* A password nobody could guess, for verifying against when the user does not exist, so
  * that every failure costs the same time. */
 const char *rd_password_dummy_hash(void);

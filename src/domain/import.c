@@ -8,9 +8,11 @@
  * Each row runs under a SAVEPOINT inside its batch's transaction, so a row is stored
  * entirely or not at all (IMP-3) and one failing row does not spoil its batch (PostgreSQL
  * aborts a transaction on the first failed statement; rolling back to the savepoint
- * clears that). */
+ * clears that). A file with a Password column is read a window ahead so that the window's
+ * argon2id hashes run on all cores before its rows are written (see AHEAD_PER_THREAD). */
 #include "domain/import.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -29,6 +31,7 @@
 #include "base/mem.h"
 #include "base/str.h"
 #include "base/time.h"
+#include "auth/auth.h"
 #include "domain/account.h"
 #include "domain/org.h"
 #include "domain/person.h"
@@ -542,6 +545,24 @@ out:
 
 enum { ORG_SLOTS = 4096, ORG_NAME_BYTES = RD_ORG_NAME_MAX * 4 + 1, RUN_STOPPED = 1 };
 #define BATCH_US 1000000 /* a batch also ends after a second, for progress and the lease */
+/* Passwords on all cores (issue 11): when the file maps a Password column, rows are read
+ * ahead into a window, the window's passwords are hashed at once on rd_password_threads()
+ * threads, then its rows are written one by one as before, each person's after_write
+ * taking its precomputed hash (RD_PERSON_PRESET_HASH) instead of hashing on this thread.
+ * The window ends at AHEAD_PER_THREAD passwords per thread (about a fifth of a second of
+ * hashing, so batches still end after about a second), RD_IMPORT_BATCH rows or
+ * AHEAD_BYTES of fields, whichever comes first: memory stays bounded. */
+enum { AHEAD_PER_THREAD = 8 };
+#define AHEAD_BYTES (4u << 20)
+/* A dry run stores nothing (its rows are rolled back), so it hashes nothing: its people
+ * get this instead of a hash, which no password verifies (it is not an argon2id string). */
+#define DRY_RUN_HASH "!dry-run: never stored"
+
+typedef struct ahead_row {
+  rd_csv_row row;      /* fields and lens point into the arrays below */
+  const char **fields; /* owned, with each field's bytes (NUL-terminated copies) */
+  size_t *lens;        /* owned */
+} ahead_row;
 
 typedef struct org_slot {
   bool used;
@@ -584,6 +605,14 @@ typedef struct run {
   bool stopped;
   rd_import_progress_fn progress;
   void *parg;
+  int pw_col;       /* the column mapped to Password; -1: none (nothing is read ahead) */
+  int hash_threads; /* rd_password_threads() */
+  ahead_row *ahead; /* [RD_IMPORT_BATCH], rows read ahead (owned); nahead of them */
+  int nahead, ahead_pw;
+  size_t ahead_bytes;
+  const char *pws[RD_IMPORT_BATCH]; /* the window's passwords to hash (borrowed) */
+  char (*hashes)[128];              /* [RD_IMPORT_BATCH] their hashes (owned) */
+  const char *preset_pw, *preset_hash; /* the current row's, or NULL */
 } run;
 
 static int exec(rd_conn *c, const char *sql, rd_err *err) {
@@ -863,6 +892,26 @@ static bool row_error(int rv) {
          rv == RD_EPRECOND || rv == RD_EBADREQ;
 }
 
+/* Whether the password field (len bytes) is worth hashing ahead: what rd_import_record_map
+ * keeps (not blank) and the person's rules accept (8 to RD_PASSWORD_MAX bytes, no NUL).
+ * A row that fails anyway wastes no hash; one this misjudges is hashed by after_write. */
+static bool hashable(const char *pw, size_t len) {
+  return len >= 8 && len <= RD_PASSWORD_MAX && !empty(pw, len) && !memchr(pw, 0, len);
+}
+
+/* After rd_rec_check of the person input in: hands after_write the hash computed ahead for
+ * this row (only when it is of the very password the record holds), or in a dry run the
+ * unusable DRY_RUN_HASH, so that no argon2id runs for a row that is rolled back. */
+static void preset_hash(run *x, json_t *in) {
+  const char *pw = json_string_value(json_object_get(in, "password"));
+  if (!pw)
+    return;
+  if (x->dry_run)
+    json_object_set_new(in, RD_PERSON_PRESET_HASH, json_string(DRY_RUN_HASH));
+  else if (x->preset_pw && x->preset_hash && x->preset_hash[0] && !strcmp(pw, x->preset_pw))
+    json_object_set_new(in, RD_PERSON_PRESET_HASH, json_string(x->preset_hash));
+}
+
 /* Decides one record: 0 when a result was recorded (or the record is blank), 1 when it
  * waits for its line manager (deferred pass), < 0 on a database failure (err). */
 static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
@@ -1020,8 +1069,10 @@ static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
     if (x->web_access)
       json_object_set_new(in, "web_access", json_true());
     rv = rd_rec_check(&rd_person_type, in, false, NULL, &rerr);
-    if (!rv)
+    if (!rv) {
+      preset_hash(x, in);
       rv = rd_rec_update(x->c, &x->who, &rd_person_type, pid, in, -1, &rerr);
+    }
     result = "updated";
   } else {
     json_object_set_new(in, "roles", json_pack("[s]", "customer"));
@@ -1031,6 +1082,7 @@ static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
     rv = rd_rec_check(&rd_person_type, in, true, NULL, &rerr);
     if (!rv) {
       json_object_set_new(in, "source", json_string("csv"));
+      preset_hash(x, in);
       rv = rd_rec_create(x->c, &x->who, &rd_person_type, in, &pid, &rerr);
     }
     result = "created";
@@ -1186,13 +1238,8 @@ static int after_row(run *x, rd_err *err) {
   return rv;
 }
 
-static int on_row(void *arg, const rd_csv_row *row, rd_err *err) {
-  run *x = arg;
-  if (x->ignore_first && row->index == 0)
-    return 0;
-  long rec_no = row->index - (x->ignore_first ? 1 : 0);
-  if (rec_no < x->processed)
-    return 0; /* committed before a crash or a stop: resume after it */
+/* Writes one record of the main pass in its batch. */
+static int write_row(run *x, const rd_csv_row *row, rd_err *err) {
   int rv = open_batch(x, err);
   if (!rv)
     rv = do_row(x, row->line, row, err);
@@ -1200,6 +1247,83 @@ static int on_row(void *arg, const rd_csv_row *row, rd_err *err) {
     return rv;
   x->processed++;
   return after_row(x, err);
+}
+
+/* The password of row when it is worth hashing ahead (NUL-terminated in the reader), else
+ * NULL. */
+static const char *row_password(run *x, const rd_csv_row *row) {
+  if (x->pw_col < 0 || x->pw_col >= row->nfields)
+    return NULL;
+  return hashable(row->fields[x->pw_col], row->lens[x->pw_col]) ? row->fields[x->pw_col] : NULL;
+}
+
+/* Hashes the passwords of pws[0..n) on all cores into x->hashes. */
+static void hash_ahead(run *x, int n) {
+  if (!x->hashes)
+    x->hashes = rd_calloc(RD_IMPORT_BATCH, sizeof *x->hashes);
+  rd_password_hash_many(x->pws, x->hashes, n, x->hash_threads);
+}
+
+static void ahead_clear(run *x) {
+  for (int i = 0; i < x->nahead; i++) {
+    for (int k = 0; k < x->ahead[i].row.nfields; k++)
+      rd_free((void *)x->ahead[i].fields[k]);
+    rd_free(x->ahead[i].fields);
+    rd_free(x->ahead[i].lens);
+  }
+  x->nahead = x->ahead_pw = 0;
+  x->ahead_bytes = 0;
+}
+
+/* The rows read ahead: their passwords hashed at once, then written in file order. */
+static int ahead_drain(run *x, rd_err *err) {
+  int rv = 0;
+  if (!x->nahead)
+    return 0;
+  for (int i = 0; i < x->nahead; i++)
+    x->pws[i] = row_password(x, &x->ahead[i].row);
+  hash_ahead(x, x->nahead);
+  for (int i = 0; i < x->nahead && !rv; i++) {
+    x->preset_pw = x->pws[i];
+    x->preset_hash = x->hashes[i];
+    rv = write_row(x, &x->ahead[i].row, err);
+  }
+  x->preset_pw = x->preset_hash = NULL;
+  ahead_clear(x);
+  return rv;
+}
+
+static int on_row(void *arg, const rd_csv_row *row, rd_err *err) {
+  run *x = arg;
+  if (x->ignore_first && row->index == 0)
+    return 0;
+  long rec_no = row->index - (x->ignore_first ? 1 : 0);
+  if (rec_no < x->processed)
+    return 0; /* committed before a crash or a stop: resume after it */
+  if (x->pw_col < 0 || x->dry_run)
+    return write_row(x, row, err);
+  /* Read ahead: keep a copy of the record until its window is hashed. */
+  if (!x->ahead)
+    x->ahead = rd_calloc(RD_IMPORT_BATCH, sizeof *x->ahead);
+  assert(x->nahead < RD_IMPORT_BATCH); /* a full window was drained below */
+  ahead_row *a = &x->ahead[x->nahead++];
+  a->fields = rd_calloc((size_t)row->nfields + 1, sizeof *a->fields);
+  a->lens = rd_calloc((size_t)row->nfields + 1, sizeof *a->lens);
+  for (int k = 0; k < row->nfields; k++) {
+    char *f = rd_malloc(row->lens[k] + 1);
+    memcpy(f, row->fields[k], row->lens[k]);
+    f[row->lens[k]] = 0;
+    a->fields[k] = f;
+    a->lens[k] = row->lens[k];
+    x->ahead_bytes += row->lens[k] + 1;
+  }
+  a->row = (rd_csv_row){.line = row->line, .index = row->index, .nfields = row->nfields,
+                        .fields = a->fields, .lens = a->lens};
+  x->ahead_pw += row_password(x, row) != NULL;
+  if (x->nahead < RD_IMPORT_BATCH && x->ahead_pw < AHEAD_PER_THREAD * x->hash_threads &&
+      x->ahead_bytes < AHEAD_BYTES)
+    return 0;
+  return ahead_drain(x, err);
 }
 
 /* The rows that waited for a line manager further down the file, newest line first (their
@@ -1232,14 +1356,33 @@ static int deferred_pass(run *x, rd_err *err) {
           return rv;
         break;
       }
-      rv = open_batch(x, err);
+      /* The page's passwords on all cores first (rows that wait another round are hashed
+       * again then: a rare cost). The loads stay alive until the page is done. */
+      json_t *loaded = json_array();
       size_t i;
       json_t *e;
+      int npw = 0;
+      assert(json_array_size(page) <= RD_IMPORT_BATCH); /* x->pws has that many */
+      json_array_foreach(page, i, e) {
+        json_t *fields = json_loads(json_string_value(json_array_get(e, 1)) ? json_string_value(json_array_get(e, 1)) : "[]", 0, NULL);
+        json_t *pw = x->pw_col >= 0 ? json_array_get(fields, (size_t)x->pw_col) : NULL;
+        x->pws[i] = !x->dry_run && json_is_string(pw) &&
+                            hashable(json_string_value(pw), json_string_length(pw))
+                        ? json_string_value(pw)
+                        : NULL;
+        npw += x->pws[i] != NULL;
+        json_array_append_new(loaded, fields ? fields : json_array());
+      }
+      if (npw)
+        hash_ahead(x, (int)json_array_size(page));
+      rv = open_batch(x, err);
       json_array_foreach(page, i, e) {
         if (rv)
           break;
         long line = (long)json_integer_value(json_array_get(e, 0));
-        json_t *fields = json_loads(json_string_value(json_array_get(e, 1)) ? json_string_value(json_array_get(e, 1)) : "[]", 0, NULL);
+        json_t *fields = json_incref(json_array_get(loaded, i));
+        x->preset_pw = npw ? x->pws[i] : NULL;
+        x->preset_hash = npw ? x->hashes[i] : NULL;
         size_t n = json_array_size(fields);
         const char *ptrs[RD_CSV_FIELDS_MAX];
         size_t lens[RD_CSV_FIELDS_MAX];
@@ -1259,6 +1402,8 @@ static int deferred_pass(run *x, rd_err *err) {
         if (!rv)
           x->in_batch++;
       }
+      x->preset_pw = x->preset_hash = NULL;
+      json_decref(loaded);
       json_decref(page);
       if (!rv)
         rv = flush(x, err);
@@ -1439,6 +1584,8 @@ int rd_import_run(rd_conn *c, int64_t id, const char *data_dir, const atomic_boo
   x->start_us = rd_mono_us();
   rd_csv *r = NULL;
   int rv = load(x, err);
+  x->pw_col = column_of(&x->map, T_PASSWORD);
+  x->hash_threads = rd_password_threads();
   char now[RD_TIME_LEN];
   rd_time_now(now);
   if (!rv)
@@ -1454,6 +1601,8 @@ int rd_import_run(rd_conn *c, int64_t id, const char *data_dir, const atomic_boo
       rv = fd < 0 ? rd_err_set(err, RD_EIO, "the import file %s is missing", x->path)
                   : rd_csv_read_fd(r, fd, err);
     }
+    if (!rv)
+      rv = ahead_drain(x, err); /* the file's last window */
     if (fd >= 0)
       close(fd);
     if (!rv) {
@@ -1499,6 +1648,9 @@ int rd_import_run(rd_conn *c, int64_t id, const char *data_dir, const atomic_boo
     }
   }
   rd_csv_free(r);
+  ahead_clear(x);
+  rd_free(x->ahead);
+  rd_free(x->hashes);
   json_decref(x->partners);
   rd_free(x);
   return rv;

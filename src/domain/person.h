@@ -12,6 +12,14 @@
 
 extern const rd_rtype rd_person_type;
 
+/* Bulk paths only (CSV import, issue 11): the argon2id hash of the record's "password",
+ * computed beforehand (many at once, rd_password_hash_many), put into the record under this
+ * key AFTER rd_rec_check; after_write then stores it instead of hashing the password again.
+ * The API can never set it: rd_rec_check refuses every key that is not a field of
+ * rd_person_type, and this is none (nor is it stored, read back or audited: rd_rec only
+ * handles the fields). The caller vouches that the hash is of exactly that password. */
+#define RD_PERSON_PRESET_HASH "password_hash (preset)"
+
 typedef struct rd_person_filter {
   const char *username; /* exact */
   const char *email;    /* any address of the person, case-insensitive */

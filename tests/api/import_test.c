@@ -324,6 +324,56 @@ Test(import, IMP4_dry_run_reports_the_same_and_stores_nothing) {
   json_decref(real);
 }
 
+static int login_status(const char *user, const char *pw) {
+  th_resp r = th_json(&S, "POST", NULL, "/v1/login", "{s:s,s:s,s:s}", "account", "wdc",
+                      "username", user, "password", pw);
+  int st = r.status;
+  th_resp_free(&r);
+  return st;
+}
+
+Test(import, IMP2_imported_passwords_work_for_login_and_failing_rows_store_none) {
+  /* Issue 11: passwords are hashed ahead on all cores; each person still signs in with its
+   * own, a failing row (new or an update) stores no password, a dry run none at all. */
+  json_t *imp = import(admin(), "?ignore_first_line=true&web_access=true",
+                       "First Name,Last Name,Email Address,Username,Password\n"
+                       "Ann,Lee,ann@example.com,ann,ann-password-1\n");
+  cr_assert_eq(num(imp, "created"), 1);
+  json_decref(imp);
+  imp = import(admin(), "?ignore_first_line=true&web_access=true",
+               "First Name,Last Name,Email Address,Username,Password,Country,"
+               "Line Manager Username\n"
+               "Ann,Lee,ann@example.com,ann,ann-password-2,Holand,\n" /* update fails */
+               "Bob,Ray,bob@example.com,bob,bob-password-1,NL,\n"
+               "Cat,Sun,not-an-email,cat,cat-password-1,NL,\n" /* create fails */
+               "Dan,Moe,dan@example.com,dan,dan-password-1,NL,eve\n" /* deferred */
+               "Eve,Kim,eve@example.com,eve,eve-password-1,NL,\n"
+               "Fay,Oz,fay@example.com,fay,short,NL,\n");
+  cr_assert_eq(num(imp, "created"), 3, "%s", json_dumps(imp, 0));
+  cr_assert_eq(num(imp, "failed"), 3);
+  json_t *report = rows(admin(), imp, "failed");
+  cr_assert(has_error(failed_row(report, 7), "Password", "8 to"), "%s", json_dumps(report, 0));
+  json_decref(report);
+  json_decref(imp);
+  cr_assert_eq(login_status("ann", "ann-password-1"), 200, "the failed update kept it");
+  cr_assert_eq(login_status("ann", "ann-password-2"), 401);
+  cr_assert_eq(login_status("bob", "bob-password-1"), 200);
+  cr_assert_eq(login_status("bob", "eve-password-1"), 401, "not another row's password");
+  cr_assert_eq(login_status("cat", "cat-password-1"), 401);
+  cr_assert_eq(login_status("dan", "dan-password-1"), 200);
+  cr_assert_eq(login_status("eve", "eve-password-1"), 200);
+  cr_assert_eq(login_status("fay", "short"), 401);
+  imp = import(admin(), "?ignore_first_line=true&web_access=true&dry_run=true",
+               "First Name,Last Name,Email Address,Username,Password\n"
+               "Gus,Ng,gus@example.com,gus,gus-password-1\n"
+               "Bob,Ray,bob@example.com,bob,bob-password-2\n");
+  cr_assert_eq(num(imp, "created"), 1, "%s", json_dumps(imp, 0));
+  cr_assert_eq(num(imp, "updated"), 1);
+  json_decref(imp);
+  cr_assert_eq(login_status("gus", "gus-password-1"), 401);
+  cr_assert_eq(login_status("bob", "bob-password-1"), 200, "a dry run changes nothing");
+}
+
 Test(import, IMP2_encodings_bom_utf16_windows1252_semicolons_crlf) {
   /* UTF-8 with BOM, semicolons, CRLF. */
   const char utf8[] = "\xEF\xBB\xBF" "First Name;Last Name;Email Address;Username\r\n"

@@ -47,6 +47,28 @@ Test(password, hash_and_verify) {
   cr_assert_not(rd_password_verify("$argon2id$garbage", "correct horse"));
 }
 
+Test(password, ACC3_hash_many_hashes_each_password_on_several_threads) {
+  /* Issue 11: the import hashes a batch's passwords at once; each hash must be of its own
+   * password, a NULL one gives "". */
+  const char *pw[5] = {"first password", NULL, "third password", "fourth password",
+                       "fifth password"};
+  char out[5][128];
+  memset(out, 'x', sizeof out);
+  cr_assert_eq(rd_auth_init(), 0);
+  cr_assert_geq(rd_password_threads(), 1);
+  cr_assert_leq(rd_password_threads(), 8);
+  rd_password_hash_many(pw, out, 5, 2);
+  cr_assert_str_eq(out[1], "");
+  for (int i = 0; i < 5; i++) {
+    if (!pw[i])
+      continue;
+    cr_assert_eq(strncmp(out[i], "$argon2id$", 10), 0, "%d: %.20s", i, out[i]);
+    for (int k = 0; k < 5; k++)
+      cr_assert_eq(rd_password_verify(out[i], pw[k]), i == k, "hash %d, password %d", i, k);
+  }
+  rd_password_hash_many(pw, out, 0, 2); /* nothing to do */
+}
+
 Test(password, salted) {
   char a[128], b[128];
   cr_assert_eq(rd_auth_init(), 0);
