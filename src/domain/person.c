@@ -164,6 +164,7 @@ static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t
       return prv;
   }
   if (old && (old_roles & RD_ROLE_ACCOUNT_ADMINISTRATOR) &&
+      json_is_true(json_object_get(old, "web_access")) &&
       (!(roles & RD_ROLE_ACCOUNT_ADMINISTRATOR) ||
        !json_is_true(json_object_get(rec, "web_access")))) {
     int krv = keep_an_admin(c, who->account_id, id, err);
