@@ -496,12 +496,37 @@ int rd_person_create(rd_conn *c, const rd_caller *who, json_t *in, int64_t *id, 
   return rv;
 }
 
+/* ACC-8: a wrong current_password counts as a failed login of the person (the key of
+ * POST /v1/login), so a stolen session cannot guess it faster than a login could. */
+static bool wrong_current_password(const rd_err *err) {
+  for (int i = 0; err && i < err->nitems; i++)
+    if (!strcmp(err->items[i].field, "current_password"))
+      return true;
+  return false;
+}
+
 int rd_person_update(rd_conn *c, const rd_caller *who, int64_t id, json_t *patch,
                      int64_t if_match, rd_err *err) {
   int rv = rd_rec_check(&rd_person_type, patch, false, NULL, err);
+  char key[RD_ACCOUNT_ID_MAX + RD_USERNAME_MAX + 8] = "";
+  if (!rv && id == who->person_id && json_object_get(patch, "current_password") &&
+      json_object_get(patch, "password")) {
+    rd_stmt *s = NULL;
+    rv = rd_sql(c, &s, err, "SELECT username FROM people WHERE id = ?", "i", id);
+    if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW)
+      snprintf(key, sizeof key, "user:%s:%s", who->account_id, rd_stmt_text(s, 0));
+    rd_stmt_done(s);
+    rv = rv < 0 ? rv : 0;
+    if (!rv && key[0])
+      rv = rd_ratelimit_check(c, key, err);
+  }
   write_args a = {who, patch, id, if_match};
   if (!rv)
     rv = fix_conflict(rd_with_tx(c, err, do_update, &a), err);
+  if (key[0] && rv == RD_EINVAL && wrong_current_password(err))
+    rd_ratelimit_fail(c, key);
+  else if (key[0] && !rv)
+    rd_ratelimit_clear(c, key);
   return rv;
 }
 

@@ -286,3 +286,24 @@ Test(session, ACC8_session_limits_are_account_settings) {
     th_resp_free(&r);
   }
 }
+
+/* ACC-8 with ACC-3: a stolen session cannot guess the current password faster than a login
+ * could; wrong guesses count against the person's login limit. */
+Test(session, ACC8_wrong_current_passwords_are_rate_limited_like_logins) {
+  char a[128];
+  session(a, "correct horse");
+  for (int i = 0; i < 10; i++) {
+    th_resp r = th_json(&S, "PATCH", a, jdoe_path(), "{s:s,s:s}", "password", "battery staple",
+                        "current_password", "guess");
+    th_assert_error(&r, 422, "current_password");
+    th_resp_free(&r);
+  }
+  th_resp r = th_json(&S, "PATCH", a, jdoe_path(), "{s:s,s:s}", "password", "battery staple",
+                      "current_password", "correct horse");
+  th_assert_error(&r, 429, NULL);
+  cr_assert(th_header(&r, "Retry-After"));
+  th_resp_free(&r);
+  r = login("wdc", "jdoe", "correct horse");
+  th_assert_error(&r, 429, NULL);
+  th_resp_free(&r);
+}
