@@ -165,15 +165,7 @@ static char *link_path(json_t *j) {
 
 /* Runs SQL on the daemon's database (to age a link; to make a person without address). */
 static void db_exec(const char *sql) {
-  rd_db *db = NULL;
-  rd_conn *c = NULL;
-  rd_err err;
-  rd_err_clear(&err);
-  cr_assert_eq(rd_db_open(S.db, false, &db, &err), 0, "%s", err.message);
-  cr_assert_eq(rd_db_acquire(db, &c, &err), 0, "%s", err.message);
-  cr_assert_eq(rd_sql_exec(c, NULL, &err, sql, ""), 0, "%s: %s", sql, err.message);
-  rd_db_release(db, c);
-  rd_db_free(db);
+  th_sql(&S, sql);
 }
 
 static json_t *audit(long long id) {
@@ -253,26 +245,8 @@ Test(credentials, CUST6_mail_goes_to_send_to) {
   th_smtp_msg_free(raw);
 }
 
-/* Waits until the outbox has nothing queued or being sent (at most 10 s). */
 static void drain(void) {
-  rd_db *db = NULL;
-  rd_conn *c = NULL;
-  rd_err err;
-  rd_err_clear(&err);
-  cr_assert_eq(rd_db_open(S.db, false, &db, &err), 0, "%s", err.message);
-  cr_assert_eq(rd_db_acquire(db, &c, &err), 0, "%s", err.message);
-  int64_t n = -1;
-  for (int i = 0; i < 200; i++) {
-    cr_assert_eq(rd_sql_int64(c, &n, &err,
-                              "SELECT COUNT(*) FROM outbox WHERE state IN ('queued', 'sending')", ""),
-                 RD_ROW);
-    if (n == 0)
-      break;
-    usleep(50000);
-  }
-  rd_db_release(db, c);
-  rd_db_free(db);
-  cr_assert_eq(n, 0, "the outbox did not drain");
+  th_outbox_drain(&S);
 }
 
 /* ---- a failed mail ---- */
@@ -299,18 +273,8 @@ Test(credentials, CUST6_refused_link_mail_fails_and_its_text_is_gone) {
   cr_assert(strstr(th_jstr(r.json, "[0].last_error"), "SMTP 550"), "%s", r.body);
   cr_assert_eq(json_integer_value(th_jpath(r.json, "[0].attempts")), 1, "%s", r.body);
   th_resp_free(&r);
-  rd_db *db = NULL;
-  rd_conn *c = NULL;
-  rd_err err;
-  rd_err_clear(&err);
-  cr_assert_eq(rd_db_open(S.db, false, &db, &err), 0);
-  cr_assert_eq(rd_db_acquire(db, &c, &err), 0);
-  int64_t n = -1;
-  cr_assert_eq(rd_sql_int64(c, &n, &err, "SELECT COUNT(*) FROM outbox WHERE body IS NOT NULL", ""),
-               RD_ROW);
-  cr_assert_eq(n, 0, "the text of a failed mail is still in the database");
-  rd_db_release(db, c);
-  rd_db_free(db);
+  cr_assert_eq(th_sql_int(&S, "SELECT COUNT(*) FROM outbox WHERE body IS NOT NULL"), 0,
+               "the text of a failed mail is still in the database");
 }
 
 /* ---- who may, and bad input ---- */

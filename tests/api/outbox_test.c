@@ -104,29 +104,12 @@ static char *unfolded(th_smtp_msg *m) {
   return out;
 }
 
-/* One SQL value on the daemon's database. */
 static int64_t db_int(const char *sql) {
-  rd_db *db = NULL;
-  rd_conn *c = NULL;
-  rd_err err;
-  rd_err_clear(&err);
-  cr_assert_eq(rd_db_open(S.db, false, &db, &err), 0, "%s", err.message);
-  cr_assert_eq(rd_db_acquire(db, &c, &err), 0, "%s", err.message);
-  int64_t n = -1;
-  cr_assert_eq(rd_sql_int64(c, &n, &err, sql, ""), RD_ROW, "%s: %s", sql, err.message);
-  rd_db_release(db, c);
-  rd_db_free(db);
-  return n;
+  return th_sql_int(&S, sql);
 }
 
-/* Waits until nothing is queued or being sent (at most 20 s). */
 static void drain(void) {
-  for (int i = 0; i < 400; i++) {
-    if (db_int("SELECT COUNT(*) FROM outbox WHERE state IN ('queued', 'sending')") == 0)
-      return;
-    usleep(50000);
-  }
-  cr_assert_fail("the outbox did not drain");
+  th_outbox_drain(&S);
 }
 
 /* GET /v1/outbox[query] as token; the array (caller decrefs). */
@@ -480,17 +463,8 @@ Test(outbox, ACC8_two_daemons_send_each_message_once) {
   th_stop(&B);
 }
 
-/* Runs one statement on the daemon's database. */
 static void db_exec(const char *sql) {
-  rd_db *db = NULL;
-  rd_conn *c = NULL;
-  rd_err err;
-  rd_err_clear(&err);
-  cr_assert_eq(rd_db_open(S.db, false, &db, &err), 0, "%s", err.message);
-  cr_assert_eq(rd_db_acquire(db, &c, &err), 0, "%s", err.message);
-  cr_assert_eq(rd_sql_exec(c, NULL, &err, sql, ""), 0, "%s: %s", sql, err.message);
-  rd_db_release(db, c);
-  rd_db_free(db);
+  th_sql(&S, sql);
 }
 
 Test(outbox, ACC8_a_dead_daemons_message_is_taken_over_after_its_lease) {

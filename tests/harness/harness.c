@@ -489,3 +489,12 @@ long long th_sql_int(th_server *s, const char *sql) {
   with_db(s, sql, &v);
   return v;
 }
+
+void th_outbox_drain(th_server *s) {
+  for (int i = 0; i < 400; i++) {
+    if (th_sql_int(s, "SELECT COUNT(*) FROM outbox WHERE state IN ('queued', 'sending')") == 0)
+      return;
+    usleep(50000);
+  }
+  cr_assert_fail("the outbox did not drain");
+}

@@ -88,5 +88,7 @@ long long th_create(th_server *s, const char *token, const char *path, const cha
  * integer with it (0 when there is no row). Asserts success. */
 void th_sql(th_server *s, const char *sql);
 long long th_sql_int(th_server *s, const char *sql);
+/* Waits (at most 20 s) until s's mail outbox has nothing queued or being sent. */
+void th_outbox_drain(th_server *s);
 
 #endif
