@@ -214,7 +214,6 @@ int rd_custom_values_store(rd_conn *c, const char *account_id, int64_t record_id
       break;
     char num[64] = "", *text = NULL;
     const char *str = NULL;
-    rd_stmt *s = NULL;
     if (json_is_string(v)) {
       str = json_string_value(v);
     } else if (json_is_boolean(v)) {
@@ -232,19 +231,10 @@ int rd_custom_values_store(rd_conn *c, const char *account_id, int64_t record_id
       text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
       str = text;
     }
-    rv = rd_sql(c, &s, err,
-                "INSERT INTO custom_values (account_id, record_id, field_key, value_text,"
-                " value_num) VALUES (?, ?, ?, ?, ?)",
-                "tit" "t", account_id, record_id, k, str);
-    if (!rv) {
-      if (json_is_number(v))
-        s->ops->bind_text(s, 5, num);
-      else
-        s->ops->bind_null(s, 5);
-      rv = rd_stmt_step(s, err);
-      rv = rv < 0 ? rv : 0;
-    }
-    rd_stmt_done(s);
+    rv = rd_sql_exec(c, NULL, err,
+                     "INSERT INTO custom_values (account_id, record_id, field_key, value_text,"
+                     " value_num) VALUES (?, ?, ?, ?, ?)",
+                     "titt" "t", account_id, record_id, k, str, json_is_number(v) ? num : NULL);
     free(text);
   }
   return rv;

@@ -615,10 +615,6 @@ typedef struct run {
   const char *preset_pw, *preset_hash; /* the current row's, or NULL */
 } run;
 
-static int exec(rd_conn *c, const char *sql, rd_err *err) {
-  return rd_conn_ops(c)->exec(c, sql, err);
-}
-
 static unsigned org_hash(const char *name, int64_t parent) {
   unsigned h = 2166136261u ^ (unsigned)parent;
   for (const unsigned char *p = (const unsigned char *)name; *p; p++)
@@ -1019,7 +1015,7 @@ static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
                                                      ? "Company" : "Department");
     goto failed;
   }
-  rv = exec(x->c, "SAVEPOINT import_row", err);
+  rv = rd_savepoint(x->c, "import_row", err);
   if (rv)
     goto out;
   savepoint = true;
@@ -1101,7 +1097,7 @@ static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
     *err = rerr;
     goto out;
   }
-  rv = exec(x->c, "RELEASE SAVEPOINT import_row", err);
+  rv = rd_savepoint_release(x->c, "import_row", err);
   savepoint = false;
   if (rv)
     goto out;
@@ -1113,9 +1109,7 @@ static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
   goto out;
 failed:
   if (savepoint) {
-    rv = exec(x->c, "ROLLBACK TO SAVEPOINT import_row", err);
-    if (!rv)
-      rv = exec(x->c, "RELEASE SAVEPOINT import_row", err);
+    rv = rd_savepoint_undo(x->c, "import_row", err);
     savepoint = false;
     if (rv)
       goto out;
@@ -1143,7 +1137,7 @@ static int open_batch(run *x, rd_err *err) {
     return 0;
   int rv = rd_tx_begin(x->c, true, err);
   if (!rv && x->dry_run) {
-    rv = exec(x->c, "SAVEPOINT import_batch", err);
+    rv = rd_savepoint(x->c, "import_batch", err);
     if (rv)
       rd_tx_rollback(x->c);
   }
@@ -1170,9 +1164,7 @@ static int flush(run *x, rd_err *err) {
     return 0;
   int rv = 0;
   if (x->dry_run) {
-    rv = exec(x->c, "ROLLBACK TO SAVEPOINT import_batch", err);
-    if (!rv)
-      rv = exec(x->c, "RELEASE SAVEPOINT import_batch", err);
+    rv = rd_savepoint_undo(x->c, "import_batch", err);
     memset(x->orgs, 0, sizeof x->orgs); /* what they named is gone again */
   }
   for (int i = 0; i < x->nres && !rv; i++) {

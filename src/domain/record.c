@@ -2,7 +2,9 @@
  * constant names in the tables, never from input; values are always bound. */
 #include "domain/record.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/mem.h"
@@ -14,6 +16,58 @@ const rd_field *rd_rec_field(const rd_rtype *t, const char *name) {
     if (!strcmp(t->fields[i].name, name))
       return &t->fields[i];
   return NULL;
+}
+
+/* The INSERT and UPDATE text of each record type, built once from its field table (the
+ * statement cache of the store is keyed by the text; building it again for every record
+ * cost an import 4% of its time). Texts live until the process ends. */
+enum { SQL_TYPES_MAX = 64 };
+static pthread_mutex_t sql_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+  const rd_rtype *t;
+  char *insert, *update;
+} sql_texts[SQL_TYPES_MAX];
+
+static bool stored(const rd_field *f) {
+  return f->column && !(f->flags & RD_FF_WRITEONLY);
+}
+
+static const char *write_sql(const rd_rtype *t, bool insert) {
+  pthread_mutex_lock(&sql_lock);
+  int i = 0;
+  while (i < SQL_TYPES_MAX && sql_texts[i].t && sql_texts[i].t != t)
+    i++;
+  if (i == SQL_TYPES_MAX)
+    abort(); /* more record types than SQL_TYPES_MAX: raise it */
+  if (!sql_texts[i].t) {
+    rd_buf ins, upd;
+    rd_buf_init(&ins);
+    rd_buf_init(&upd);
+    rd_buf_printf(&ins, "INSERT INTO %s (id, account_id, created_at, updated_at", t->table);
+    rd_buf_printf(&upd, "UPDATE %s SET version = version + 1, updated_at = ?", t->table);
+    int n = 4;
+    for (int k = 0; k < t->nfields; k++) {
+      const rd_field *f = &t->fields[k];
+      if (!stored(f))
+        continue;
+      rd_buf_printf(&ins, ", %s", f->column);
+      rd_buf_printf(&upd, ", %s = ?", f->column);
+      n++;
+    }
+    rd_buf_adds(&ins, ") VALUES (?");
+    for (int k = 1; k < n; k++)
+      rd_buf_adds(&ins, ", ?");
+    rd_buf_adds(&ins, ")");
+    rd_buf_adds(&upd, " WHERE id = ? AND account_id = ? AND version = ?");
+    sql_texts[i].insert = rd_strdup(rd_buf_cstr(&ins));
+    sql_texts[i].update = rd_strdup(rd_buf_cstr(&upd));
+    sql_texts[i].t = t;
+    rd_buf_term(&ins);
+    rd_buf_term(&upd);
+  }
+  const char *sql = insert ? sql_texts[i].insert : sql_texts[i].update;
+  pthread_mutex_unlock(&sql_lock);
+  return sql;
 }
 
 static const char *type_name(rd_ftype t) {
@@ -440,8 +494,6 @@ int rd_rec_create(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *i
                   int64_t *id_out, rd_err *err) {
   json_t *rec = json_deep_copy(in), *keep = json_array(), *changes = NULL;
   rd_param *p = NULL;
-  rd_buf sql;
-  rd_buf_init(&sql);
   int64_t id = 0;
   for (int i = 0; i < t->nfields; i++) {
     const rd_field *f = &t->fields[i];
@@ -464,20 +516,11 @@ int rd_rec_create(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *i
   p[n++] = (rd_param){.type = 't', .t = who->account_id};
   p[n++] = (rd_param){.type = 't', .t = now};
   p[n++] = (rd_param){.type = 't', .t = now};
-  rd_buf_printf(&sql, "INSERT INTO %s (id, account_id, created_at, updated_at", t->table);
-  for (int i = 0; i < t->nfields; i++) {
-    const rd_field *f = &t->fields[i];
-    if (!f->column || (f->flags & RD_FF_WRITEONLY))
-      continue;
-    rd_buf_printf(&sql, ", %s", f->column);
-    p[n++] = value_param(f, rec, keep);
-  }
-  rd_buf_adds(&sql, ") VALUES (?");
-  for (int i = 1; i < n; i++)
-    rd_buf_adds(&sql, ", ?");
-  rd_buf_adds(&sql, ")");
+  for (int i = 0; i < t->nfields; i++)
+    if (stored(&t->fields[i]))
+      p[n++] = value_param(&t->fields[i], rec, keep);
   rd_stmt *s = NULL;
-  rv = rd_sql_params(c, &s, err, rd_buf_cstr(&sql), p, n);
+  rv = rd_sql_params(c, &s, err, write_sql(t, true), p, n);
   if (rv)
     goto out;
   rv = rd_stmt_step(s, err);
@@ -496,7 +539,6 @@ out:
   json_decref(rec);
   json_decref(keep);
   json_decref(changes);
-  rd_buf_term(&sql);
   return rv;
 }
 
@@ -504,8 +546,6 @@ int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t i
                   int64_t if_match, rd_err *err) {
   json_t *old = NULL, *rec = NULL, *keep = json_array(), *changes = NULL;
   rd_param *p = NULL;
-  rd_buf sql;
-  rd_buf_init(&sql);
   int64_t version = 0;
   int rv = rd_rec_get(c, t, who->account_id, id, &old, &version, err);
   if (rv)
@@ -527,24 +567,18 @@ int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t i
   p = rd_calloc((size_t)t->nfields + 4, sizeof *p);
   int n = 0;
   p[n++] = (rd_param){.type = 't', .t = now};
-  rd_buf_printf(&sql, "UPDATE %s SET version = version + 1, updated_at = ?", t->table);
-  for (int i = 0; i < t->nfields; i++) {
-    const rd_field *f = &t->fields[i];
-    if (!f->column || (f->flags & RD_FF_WRITEONLY))
-      continue;
-    rd_buf_printf(&sql, ", %s = ?", f->column);
-    p[n++] = value_param(f, rec, keep);
-  }
-  rd_buf_adds(&sql, " WHERE id = ? AND account_id = ? AND version = ?");
+  for (int i = 0; i < t->nfields; i++)
+    if (stored(&t->fields[i]))
+      p[n++] = value_param(&t->fields[i], rec, keep);
   p[n++] = (rd_param){.type = 'i', .i = id};
   p[n++] = (rd_param){.type = 't', .t = who->account_id};
   p[n++] = (rd_param){.type = 'i', .i = version};
   rd_stmt *s = NULL;
-  rv = rd_sql_params(c, &s, err, rd_buf_cstr(&sql), p, n);
+  rv = rd_sql_params(c, &s, err, write_sql(t, false), p, n);
   if (rv)
     goto out;
   rv = rd_stmt_step(s, err);
-  int64_t changed = rv == RD_DONE ? s->ops->changes(s) : 0;
+  int64_t changed = rv == RD_DONE ? rd_stmt_changes(s) : 0;
   rd_stmt_done(s);
   if (rv < 0)
     goto out;
@@ -563,7 +597,6 @@ out:
   json_decref(rec);
   json_decref(keep);
   json_decref(changes);
-  rd_buf_term(&sql);
   return rv;
 }
 

@@ -113,18 +113,14 @@ int rd_search_person_refresh(rd_conn *c, int64_t person_id, rd_err *err) {
   rd_search_doc(rd_buf_cstr(&text), COL(8), &doc);
   const char *account_id = COL(0);
 #undef COL
-  int64_t changed = 0;
-  rv = rd_sql_exec(c, &changed, err,
-                   "UPDATE person_search SET account_id = ?, person_text = ?, doc = ?,"
-                   " first_key = ?, last_key = ? WHERE person_id = ?",
-                   "ttttti", account_id, rd_buf_cstr(&text), rd_buf_cstr(&doc),
-                   rd_buf_cstr(&first), rd_buf_cstr(&last), person_id);
-  if (!rv && changed == 0)
-    rv = rd_sql_exec(c, NULL, err,
-                     "INSERT INTO person_search (person_id, account_id, person_text, doc,"
-                     " first_key, last_key) VALUES (?, ?, ?, ?, ?, ?)",
-                     "ittttt", person_id, account_id, rd_buf_cstr(&text), rd_buf_cstr(&doc),
-                     rd_buf_cstr(&first), rd_buf_cstr(&last));
+  rv = rd_sql_exec(c, NULL, err,
+                   "INSERT INTO person_search (person_id, account_id, person_text, doc, first_key,"
+                   " last_key) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (person_id) DO UPDATE SET"
+                   " account_id = excluded.account_id, person_text = excluded.person_text,"
+                   " doc = excluded.doc, first_key = excluded.first_key,"
+                   " last_key = excluded.last_key",
+                   "ittttt", person_id, account_id, rd_buf_cstr(&text), rd_buf_cstr(&doc),
+                   rd_buf_cstr(&first), rd_buf_cstr(&last));
 out:
   rd_stmt_done(s);
   json_decref(row);

@@ -536,16 +536,6 @@ static bool pg_healthy(rd_conn *rc) {
   return true;
 }
 
-/* CUST-4: pg_trgm's GIN index over person_search.doc answers LIKE '%term%' for terms of
- * 3 characters or more (Debian's postgresql-15 ships the extension; it is trusted, so the
- * database owner may create it). */
-static const char *pg_migration_extra(int version) {
-  return version == 6 ? "CREATE EXTENSION IF NOT EXISTS pg_trgm;"
-                        "CREATE INDEX person_search_doc ON person_search"
-                        " USING gin (doc gin_trgm_ops);"
-                      : NULL;
-}
-
 /* One LIKE per term of 3 characters or more (the GIN index intersects them); shorter
  * terms are strpos() filters, which the planner cannot send to the index: a pattern
  * without a whole trigram would make GIN read every entry. */
@@ -606,6 +596,5 @@ const rd_store_ops rd_postgres_ops = {
     .healthy = pg_healthy,
     .lock_schema = pg_lock_schema,
     .claim_job = pg_claim_job,
-    .migration_extra = pg_migration_extra,
     .search_match = pg_search_match,
 };

@@ -1,6 +1,7 @@
 /* The SQLite backend of rd_store_ops: one file, WAL journal, a busy timeout, foreign keys
  * on, and a per-connection cache of prepared statements keyed by SQL text. The only file
  * that includes sqlite3.h. */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -23,6 +24,10 @@ typedef struct lite_conn {
   rd_conn base;
   sqlite3 *db;
   lite_stmt *cache[CACHE_SLOTS]; /* open addressing by hash of the SQL text */
+  bool write_tx;                 /* inside BEGIN IMMEDIATE of lite_begin */
+  bool fts_log;                  /* person_search_fts_log exists (migration 013) */
+  /* Ids reserved from id_sequence in this write transaction: next..last are free. */
+  int64_t id_next, id_last, id_block;
 } lite_conn;
 
 static int fail(lite_conn *c, int rc, rd_err *err, const char *what) {
@@ -48,7 +53,15 @@ static int lite_exec(rd_conn *rc, const char *sql, rd_err *err) {
   return rv == SQLITE_OK ? 0 : fail(c, rv, err, "exec");
 }
 
+/* Before SQLite's first use: no memory statistics. They take a global mutex at every
+ * allocation (925 times per imported row) and rolodesk never reads them. */
+static void configure(void) {
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* SQLITE_MISUSE when already in use: keep it */
+}
+
 static int lite_open(const char *uri, rd_conn **out, rd_err *err) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, configure);
   lite_conn *c = rd_calloc(1, sizeof *c);
   c->base.ops = &rd_sqlite_ops;
   int rv = sqlite3_open_v2(uri, &c->db,
@@ -194,25 +207,120 @@ static bool col_bool(rd_stmt *s, int i) {
   return sqlite3_column_int(((lite_stmt *)s)->st, i) != 0;
 }
 
-static int lite_begin(rd_conn *c, bool write, rd_err *err) {
-  /* IMMEDIATE takes the write lock up front, so two writers never deadlock on upgrade. */
-  return lite_exec(c, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
-}
-static int lite_commit(rd_conn *c, rd_err *err) {
-  return lite_exec(c, "COMMIT", err);
-}
-static void lite_rollback(rd_conn *c) {
-  lite_exec(c, "ROLLBACK", NULL);
+static void tx_end(lite_conn *c) {
+  c->write_tx = false;
+  c->id_next = c->id_last = c->id_block = 0;
 }
 
-static int lite_next_id(rd_conn *c, int64_t *out, rd_err *err) {
+static int lite_begin(rd_conn *rc, bool write, rd_err *err) {
+  lite_conn *c = (lite_conn *)rc;
+  tx_end(c);
+  /* IMMEDIATE takes the write lock up front, so two writers never deadlock on upgrade. */
+  int rv = lite_exec(rc, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
+  c->write_tx = write && !rv;
+  return rv;
+}
+
+/* Runs sql (no parameters, no rows) through the statement cache. */
+static int run(lite_conn *c, const char *sql, rd_err *err) {
   rd_stmt *s = NULL;
-  int rv = lite_prepare(c, "UPDATE id_sequence SET value = value + 1 RETURNING value", &s, err);
+  int rv = lite_prepare(&c->base, sql, &s, err);
+  if (!rv)
+    rv = lite_step(s, err);
+  lite_done(s);
+  return rv < 0 ? rv : 0;
+}
+
+/* CUST-4 (migration 013): the index changes the transaction's person_search writes
+ * noted, in two statements (one FTS5 segment per transaction, not one per row). */
+static int fts_flush(lite_conn *c, rd_err *err) {
+  if (!c->fts_log) {
+    rd_stmt *s = NULL;
+    int rv = lite_prepare(&c->base,
+                          "SELECT 1 FROM sqlite_master WHERE name = 'person_search_fts_log'",
+                          &s, err);
+    if (!rv)
+      rv = lite_step(s, err);
+    lite_done(s);
+    if (rv < 0)
+      return rv;
+    if (rv != RD_ROW)
+      return 0; /* a database before migration 013: the old triggers index as they go */
+    c->fts_log = true;
+  }
+  int rv = run(c,
+               "INSERT INTO person_search_fts (person_search_fts, rowid, doc)"
+               " SELECT 'delete', person_id, old_doc FROM person_search_fts_log"
+               " WHERE old_doc IS NOT NULL",
+               err);
+  if (!rv)
+    rv = run(c,
+             "INSERT INTO person_search_fts (rowid, doc) SELECT l.person_id, s.doc"
+             " FROM person_search_fts_log l JOIN person_search s ON s.person_id = l.person_id"
+             " WHERE s.doc IS NOT NULL",
+             err);
+  if (!rv)
+    rv = run(c, "DELETE FROM person_search_fts_log", err);
+  return rv;
+}
+
+static int lite_commit(rd_conn *rc, rd_err *err) {
+  lite_conn *c = (lite_conn *)rc;
+  int rv = 0;
+  if (c->write_tx && c->id_last) {
+    /* Give back the reserved ids nobody used: under the write lock no one else moved
+     * the sequence, and every id handed out is at most id_next - 1. */
+    rd_stmt *s = NULL;
+    rv = lite_prepare(rc, "UPDATE id_sequence SET value = ?", &s, err);
+    if (!rv) {
+      bind_int64(s, 1, c->id_next - 1);
+      rv = lite_step(s, err);
+    }
+    lite_done(s);
+    rv = rv < 0 ? rv : 0;
+  }
+  if (!rv && c->write_tx)
+    rv = fts_flush(c, err);
+  if (!rv)
+    rv = lite_exec(rc, "COMMIT", err);
+  tx_end(c);
+  return rv;
+}
+static void lite_rollback(rd_conn *rc) {
+  tx_end((lite_conn *)rc);
+  lite_exec(rc, "ROLLBACK", NULL);
+}
+
+/* Outside a write transaction one id at a time. Inside one, a block of ids at once, each
+ * block twice the last (up to ID_BLOCK_MAX), the unused rest given back at commit: a
+ * transaction writing thousands of records (an import batch) updates id_sequence a few
+ * times instead of once per record. The block starts after the last id this transaction
+ * handed out even when a savepoint rolled the sequence back behind it. */
+enum { ID_BLOCK_MAX = 1024 };
+static int lite_next_id(rd_conn *rc, int64_t *out, rd_err *err) {
+  lite_conn *c = (lite_conn *)rc;
+  if (c->write_tx && c->id_next && c->id_next <= c->id_last) {
+    *out = c->id_next++;
+    return 0;
+  }
+  int64_t n = 1;
+  if (c->write_tx)
+    n = c->id_block = c->id_block ? (c->id_block < ID_BLOCK_MAX ? c->id_block * 2 : ID_BLOCK_MAX) : 1;
+  rd_stmt *s = NULL;
+  int rv = lite_prepare(rc, "UPDATE id_sequence SET value = max(value, ?) + ? RETURNING value",
+                        &s, err);
   if (rv)
     return rv;
+  bind_int64(s, 1, c->id_next ? c->id_next - 1 : 0);
+  bind_int64(s, 2, n);
   rv = lite_step(s, err);
   if (rv == RD_ROW) {
-    *out = col_int64(s, 0);
+    int64_t last = col_int64(s, 0);
+    *out = last - n + 1;
+    if (c->write_tx) {
+      c->id_next = last - n + 2;
+      c->id_last = last;
+    }
     rv = 0;
   } else if (rv == RD_DONE) {
     rv = rd_err_set(err, RD_EINTERNAL, "id sequence missing");
@@ -283,31 +391,6 @@ out:
   return rv;
 }
 
-/* CUST-4: an FTS5 index over person_search.doc with the trigram tokenizer (substrings of
- * 3 characters or more). Contentless: doc already lives in person_search, and the
- * triggers hand the index the exact old text it needs to remove a row. */
-static const char SEARCH_INDEX[] =
-    "CREATE VIRTUAL TABLE person_search_fts USING fts5(doc, content='', tokenize='trigram');"
-    "CREATE TRIGGER person_search_fts_insert AFTER INSERT ON person_search"
-    " WHEN new.doc IS NOT NULL BEGIN"
-    "  INSERT INTO person_search_fts (rowid, doc) VALUES (new.person_id, new.doc);"
-    " END;"
-    "CREATE TRIGGER person_search_fts_delete AFTER DELETE ON person_search"
-    " WHEN old.doc IS NOT NULL BEGIN"
-    "  INSERT INTO person_search_fts (person_search_fts, rowid, doc)"
-    "   VALUES ('delete', old.person_id, old.doc);"
-    " END;"
-    "CREATE TRIGGER person_search_fts_update AFTER UPDATE OF doc ON person_search BEGIN"
-    "  INSERT INTO person_search_fts (person_search_fts, rowid, doc)"
-    "   SELECT 'delete', old.person_id, old.doc WHERE old.doc IS NOT NULL;"
-    "  INSERT INTO person_search_fts (rowid, doc)"
-    "   SELECT new.person_id, new.doc WHERE new.doc IS NOT NULL;"
-    " END;";
-
-static const char *lite_migration_extra(int version) {
-  return version == 6 ? SEARCH_INDEX : NULL;
-}
-
 /* Terms of 3 characters or more become one FTS5 query of quoted strings (each a
  * substring, all required); shorter ones are checked with instr() on the rows it finds.
  * The FTS5 table drives the list: it yields its matches in rowid (person id) order and the
@@ -366,6 +449,5 @@ const rd_store_ops rd_sqlite_ops = {
     .healthy = lite_healthy,
     .lock_schema = lite_lock_schema,
     .claim_job = lite_claim_job,
-    .migration_extra = lite_migration_extra,
     .search_match = lite_search_match,
 };

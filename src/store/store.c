@@ -166,6 +166,24 @@ int rd_sql_exec(rd_conn *c, int64_t *changes, rd_err *err, const char *sql, cons
   return rv < 0 ? rv : 0;
 }
 
+static int savepoint_sql(rd_conn *c, const char *verb, const char *name, rd_err *err) {
+  char sql[96];
+  int n = snprintf(sql, sizeof sql, "%s %s", verb, name);
+  if (n < 0 || (size_t)n >= sizeof sql)
+    return rd_err_set(err, RD_EINTERNAL, "savepoint name too long");
+  return rd_sql_exec(c, NULL, err, sql, "");
+}
+int rd_savepoint(rd_conn *c, const char *name, rd_err *err) {
+  return savepoint_sql(c, "SAVEPOINT", name, err);
+}
+int rd_savepoint_release(rd_conn *c, const char *name, rd_err *err) {
+  return savepoint_sql(c, "RELEASE SAVEPOINT", name, err);
+}
+int rd_savepoint_undo(rd_conn *c, const char *name, rd_err *err) {
+  int rv = savepoint_sql(c, "ROLLBACK TO SAVEPOINT", name, err);
+  return rv ? rv : savepoint_sql(c, "RELEASE SAVEPOINT", name, err);
+}
+
 int rd_sql_int64(rd_conn *c, int64_t *out, rd_err *err, const char *sql, const char *types,
                  ...) {
   rd_stmt *s = NULL;
@@ -223,6 +241,9 @@ const char *rd_stmt_text(rd_stmt *s, int i) {
 }
 bool rd_stmt_bool(rd_stmt *s, int i) {
   return s->ops->col_bool(s, i);
+}
+int64_t rd_stmt_changes(rd_stmt *s) {
+  return s->ops->changes(s);
 }
 
 int rd_tx_begin(rd_conn *c, bool write, rd_err *err) {
@@ -285,12 +306,10 @@ int rd_store_migrate(rd_conn *c, rd_err *err) {
       rd_tx_rollback(c);
       continue;
     }
-    rv = c->ops->exec(c, m->sql, err);
-    if (rv)
-      goto fail;
-    const char *extra = c->ops->migration_extra ? c->ops->migration_extra(m->version) : NULL;
-    if (extra)
-      rv = c->ops->exec(c, extra, err);
+    const char *own = strcmp(c->ops->name, "sqlite") ? m->postgresql : m->sqlite;
+    rv = m->sql ? c->ops->exec(c, m->sql, err) : 0;
+    if (!rv && own)
+      rv = c->ops->exec(c, own, err);
     if (rv)
       goto fail;
     char now[RD_TIME_LEN];

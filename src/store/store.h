@@ -64,9 +64,6 @@ typedef struct rd_store_ops {
    * worker at now. RD_ROW with *job_id set, RD_DONE when there is none. See rd_job_claim. */
   int (*claim_job)(rd_conn *c, const char *worker, const char *const *kinds, int nkinds,
                    const char *now, const char *stale_before, int64_t *job_id, rd_err *err);
-  /* SQL in the backend's own dialect that rd_store_migrate runs right after the portable
-   * migration `version`, in the same transaction (indexes only this engine has), or NULL. */
-  const char *(*migration_extra)(int version);
   /* CUST-4: appends to cond a condition that holds when the person_search text (migration
    * 006) of person t contains each of the n terms (normalized text, no spaces; at least
    * one is 3 characters or longer), using the backend's text index for those of 3
@@ -122,12 +119,22 @@ bool rd_stmt_null(rd_stmt *s, int i);
 int64_t rd_stmt_int64(rd_stmt *s, int i);
 const char *rd_stmt_text(rd_stmt *s, int i);
 bool rd_stmt_bool(rd_stmt *s, int i);
+/* Rows changed by the statement's last step (an UPDATE or DELETE that returned RD_DONE). */
+int64_t rd_stmt_changes(rd_stmt *s);
 
 int rd_tx_begin(rd_conn *c, bool write, rd_err *err);
 int rd_tx_commit(rd_conn *c, rd_err *err);
 void rd_tx_rollback(rd_conn *c);
 int rd_next_id(rd_conn *c, int64_t *out, rd_err *err);
 const rd_store_ops *rd_conn_ops(rd_conn *c);
+
+/* Savepoints inside a transaction, for work that may have to be undone alone (an import
+ * row). name is an SQL identifier written in the code, never input. The statements go
+ * through the statement cache like any other. rd_savepoint_undo rolls back to the
+ * savepoint and ends it. */
+int rd_savepoint(rd_conn *c, const char *name, rd_err *err);
+int rd_savepoint_release(rd_conn *c, const char *name, rd_err *err);
+int rd_savepoint_undo(rd_conn *c, const char *name, rd_err *err);
 
 /* Every backend's rd_conn and rd_stmt start with these, so the wrappers can dispatch. */
 struct rd_conn {
@@ -162,11 +169,16 @@ extern int rd_job_lease_s;
 int rd_job_claim(rd_conn *c, const char *worker, const char *const *kinds, int64_t *job_id,
                  rd_err *err);
 
-/* Migrations, embedded at build time from src/store/migrations/NNN_name.sql. */
+/* Migrations, embedded at build time from src/store/migrations: NNN_name.sql (portable
+ * SQL) and NNN_name.sqlite.sql / NNN_name.postgresql.sql (one backend's own SQL: indexes
+ * and triggers only that engine has), one entry per version NNN. rd_store_migrate runs the
+ * portable part, then the backend's part, in one transaction. Each part may be NULL. */
 typedef struct rd_migration {
   int version;
   const char *name;
   const char *sql;
+  const char *sqlite;
+  const char *postgresql;
 } rd_migration;
 extern const rd_migration rd_migrations[];
 extern const int rd_nmigrations;

@@ -331,3 +331,106 @@ Test(sqlite, open_refuses_an_unusable_path) {
   cr_assert_eq(e.status, 503);
   cr_assert_null(db);
 }
+
+/* Issue 11: inside a write transaction ids come in blocks; the commit gives back the ones
+ * not handed out, so the sequence has no gaps and the next transaction goes on from the
+ * last id used. */
+Test(sqlite, ISSUE11_id_blocks_are_given_back_at_commit) {
+  rd_conn *other = NULL;
+  cr_assert_eq(rd_db_acquire(T.db, &other, &err), 0);
+  int64_t first = 0, id = 0;
+  cr_assert_eq(rd_tx_begin(T.c, true, &err), 0);
+  cr_assert_eq(rd_next_id(T.c, &first, &err), 0, "%s", err.message);
+  for (int i = 1; i < 100; i++) {
+    cr_assert_eq(rd_next_id(T.c, &id, &err), 0, "%s", err.message);
+    cr_assert_eq(id, first + i, "consecutive ids in one transaction");
+  }
+  cr_assert_eq(rd_tx_commit(T.c, &err), 0, "%s", err.message);
+  cr_assert_eq(ut_int(other, "SELECT value FROM id_sequence"), first + 99);
+  cr_assert_eq(rd_next_id(other, &id, &err), 0);
+  cr_assert_eq(id, first + 100);
+  /* a rolled-back transaction hands its block back too */
+  cr_assert_eq(rd_tx_begin(T.c, true, &err), 0);
+  for (int i = 0; i < 10; i++)
+    cr_assert_eq(rd_next_id(T.c, &id, &err), 0);
+  rd_tx_rollback(T.c);
+  cr_assert_eq(rd_next_id(T.c, &id, &err), 0);
+  cr_assert_eq(id, first + 101);
+  rd_db_release(T.db, other);
+}
+
+/* Issue 11: a savepoint rolled back moves id_sequence back, but ids handed out after it
+ * (from the block already reserved) must never be handed out again. */
+Test(sqlite, ISSUE11_ids_after_an_undone_savepoint_never_repeat) {
+  enum { N = 3 + 13 + 40 };
+  int64_t ids[N];
+  int n = 0;
+  cr_assert_eq(rd_tx_begin(T.c, true, &err), 0);
+  for (int i = 0; i < 3; i++)
+    cr_assert_eq(rd_next_id(T.c, &ids[n++], &err), 0);
+  cr_assert_eq(rd_savepoint(T.c, "sp", &err), 0, "%s", err.message);
+  for (int i = 0; i < 13; i++)
+    cr_assert_eq(rd_next_id(T.c, &ids[n++], &err), 0);
+  cr_assert_eq(rd_savepoint_undo(T.c, "sp", &err), 0, "%s", err.message);
+  for (int i = 0; i < 40; i++)
+    cr_assert_eq(rd_next_id(T.c, &ids[n++], &err), 0);
+  cr_assert_eq(rd_tx_commit(T.c, &err), 0, "%s", err.message);
+  for (int i = 1; i < N; i++)
+    cr_assert_gt(ids[i], ids[i - 1], "id %d", i);
+  int64_t next = 0;
+  cr_assert_eq(rd_next_id(T.c, &next, &err), 0);
+  cr_assert_gt(next, ids[N - 1]);
+}
+
+static int64_t matches(const char *term) {
+  int64_t n = -1;
+  cr_assert_eq(rd_sql_int64(T.c, &n, &err,
+                            "SELECT COUNT(*) FROM person_search_fts WHERE person_search_fts MATCH ?",
+                            "t", term),
+               RD_ROW, "%s", err.message);
+  return n;
+}
+
+/* CUST-4, issue 11 (migration 013): the full-text index takes a transaction's changes of
+ * person_search at its commit: inserts, several updates of one row, deletes, and nothing
+ * of a savepoint that was undone; the index stays consistent. */
+Test(sqlite, CUST4_search_index_follows_each_commit) {
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err, "PRAGMA foreign_keys = OFF", ""), 0);
+  const char *ins = "INSERT INTO person_search (person_id, account_id, doc) VALUES (?, 'a', ?)";
+  cr_assert_eq(rd_tx_begin(T.c, true, &err), 0);
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err, ins, "it", (int64_t)1, "alpha one"), 0);
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err, ins, "it", (int64_t)2, "bravo two"), 0);
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err, ins, "it", (int64_t)3, "charlie three"), 0);
+  cr_assert_eq(matches("alpha"), 0, "not indexed before the commit");
+  cr_assert_eq(rd_tx_commit(T.c, &err), 0, "%s", err.message);
+  cr_assert_eq(matches("alpha"), 1);
+  cr_assert_eq(matches("bravo"), 1);
+
+  const char *upd = "UPDATE person_search SET doc = ? WHERE person_id = ?";
+  cr_assert_eq(rd_tx_begin(T.c, true, &err), 0);
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err, upd, "ti", "delta", (int64_t)1), 0);
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err, upd, "ti", "echo", (int64_t)1), 0);
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err, "DELETE FROM person_search WHERE person_id = 2", ""), 0);
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err, ins, "it", (int64_t)4, "foxtrot"), 0);
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err, upd, "ti", "golf", (int64_t)4), 0);
+  cr_assert_eq(rd_savepoint(T.c, "sp", &err), 0);
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err, ins, "it", (int64_t)5, "hotel"), 0);
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err, upd, "ti", "india", (int64_t)3), 0);
+  cr_assert_eq(rd_savepoint_undo(T.c, "sp", &err), 0);
+  cr_assert_eq(rd_tx_commit(T.c, &err), 0, "%s", err.message);
+  cr_assert_eq(matches("alpha"), 0);
+  cr_assert_eq(matches("delta"), 0);
+  cr_assert_eq(matches("echo"), 1);
+  cr_assert_eq(matches("bravo"), 0);
+  cr_assert_eq(matches("foxtrot"), 0);
+  cr_assert_eq(matches("golf"), 1);
+  cr_assert_eq(matches("hotel"), 0);
+  cr_assert_eq(matches("india"), 0);
+  cr_assert_eq(matches("charlie"), 1);
+  cr_assert_eq(ut_int(T.c, "SELECT COUNT(*) FROM person_search_fts_log"), 0);
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err,
+                           "INSERT INTO person_search_fts (person_search_fts, rank)"
+                           " VALUES ('integrity-check', 0)",
+                           ""),
+               0, "%s", err.message);
+}
