@@ -92,7 +92,16 @@ static json_t *merged_settings(const char *text) {
   return def;
 }
 
+static void drop_json(void *v) {
+  json_decref(v);
+}
+
 int rd_account_settings(rd_conn *c, const char *id, json_t **out, rd_err *err) {
+  json_t *memo = rd_tx_memo_get(c, "accounts", id); /* read once per transaction */
+  if (memo) {
+    *out = json_deep_copy(memo);
+    return 0;
+  }
   rd_stmt *s = NULL;
   int rv = rd_sql(c, &s, err, "SELECT settings FROM accounts WHERE id = ?", "t", id);
   if (rv)
@@ -100,6 +109,7 @@ int rd_account_settings(rd_conn *c, const char *id, json_t **out, rd_err *err) {
   rv = rd_stmt_step(s, err);
   if (rv == RD_ROW) {
     *out = merged_settings(rd_stmt_text(s, 0));
+    rd_tx_memo_put(c, "accounts", id, json_deep_copy(*out), drop_json);
     rv = 0;
   } else if (rv == RD_DONE) {
     rv = rd_err_set(err, RD_ENOTFOUND, "No account '%s'", id);
@@ -287,6 +297,7 @@ int rd_account_update(rd_conn *c, const rd_caller *who, json_t *patch, int64_t i
                    "tttti", text, name ? json_string_value(name) : NULL, now, who->account_id,
                    version);
   free(text);
+  rd_tx_memo_forget(c, "accounts");
   if (!rv && changed != 1)
     rv = rd_err_set(err, RD_EPRECOND, "The account has changed since it was read (If-Match)");
   if (rv)

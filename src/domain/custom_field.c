@@ -109,6 +109,7 @@ int rd_custom_field_delete(rd_conn *c, const rd_caller *who, int64_t id, rd_err 
                    "tttt", who->account_id, key,
                    json_string_value(json_object_get(def, "record_type")),
                    json_string_value(json_object_get(def, "record_type")));
+  rd_tx_memo_forget(c, "custom_fields");
   if (!rv)
     rv = rd_sql_exec(c, NULL, err, "DELETE FROM custom_fields WHERE id = ? AND account_id = ?",
                      "it", id, who->account_id);
@@ -146,16 +147,29 @@ static void check_one(json_t *def, const char *key, json_t *v, rd_err *err) {
   }
 }
 
+static void drop_json(void *v) {
+  json_decref(v);
+}
+
 int rd_custom_values_check(rd_conn *c, const char *account_id, const char *record_type,
                            json_t *old, json_t *values, rd_err *err) {
   if (!json_is_object(values))
     return rd_err_field(err, "custom_fields", "must be an object");
-  json_t *defs = json_object();
+  /* The definitions, read once per transaction (an import batch checks every row). */
+  char owner[RD_TX_MEMO_OWNER_MAX];
+  snprintf(owner, sizeof owner, "%s/%s", record_type, account_id);
+  json_t *defs = rd_tx_memo_get(c, "custom_fields", owner);
   rd_stmt *s = NULL;
-  int rv = rd_sql(c, &s, err,
-                  "SELECT field_key, type, required, max_length, options FROM custom_fields"
-                  " WHERE account_id = ? AND record_type = ?",
-                  "tt", account_id, record_type);
+  int rv = 0;
+  if (defs) {
+    json_incref(defs);
+    goto have_defs;
+  }
+  defs = json_object();
+  rv = rd_sql(c, &s, err,
+              "SELECT field_key, type, required, max_length, options FROM custom_fields"
+              " WHERE account_id = ? AND record_type = ?",
+              "tt", account_id, record_type);
   if (rv)
     goto out;
   while ((rv = rd_stmt_step(s, err)) == RD_ROW) {
@@ -170,6 +184,8 @@ int rd_custom_values_check(rd_conn *c, const char *account_id, const char *recor
   s = NULL;
   if (rv < 0)
     goto out;
+  rd_tx_memo_put(c, "custom_fields", owner, json_incref(defs), drop_json);
+have_defs:
   rv = 0;
   const char *k;
   json_t *v;

@@ -520,6 +520,7 @@ int rd_rec_create(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *i
     if (stored(&t->fields[i]))
       p[n++] = value_param(&t->fields[i], rec, keep);
   rd_stmt *s = NULL;
+  rd_tx_memo_forget(c, t->table);
   rv = rd_sql_params(c, &s, err, write_sql(t, true), p, n);
   if (rv)
     goto out;
@@ -574,6 +575,7 @@ int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t i
   p[n++] = (rd_param){.type = 't', .t = who->account_id};
   p[n++] = (rd_param){.type = 'i', .i = version};
   rd_stmt *s = NULL;
+  rd_tx_memo_forget(c, t->table);
   rv = rd_sql_params(c, &s, err, write_sql(t, false), p, n);
   if (rv)
     goto out;

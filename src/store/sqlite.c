@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "base/mem.h"
@@ -76,16 +77,28 @@ static int lite_open(const char *uri, rd_conn **out, rd_err *err) {
   }
   sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
   sqlite3_extended_result_codes(c->db, 1);
-  rv = lite_exec(&c->base,
-                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                 "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;"
-                 /* CUST-4: searches at a million people touch pages all over the file;
-                  * mapped, they are read from the OS cache without a syscall each and
-                  * shared by every connection instead of copied into each one's cache. */
-                 "PRAGMA mmap_size=4294967296;",
-                 err);
+  /* Switching a new file to WAL needs a moment alone with it; SQLite answers SQLITE_BUSY
+   * at once, without the busy handler, while another process creates the schema. */
+  rd_err ignored;
+  for (int tries = 0; tries < BUSY_TIMEOUT_MS / 10; tries++) {
+    rv = lite_exec(&c->base, "PRAGMA journal_mode=WAL", &ignored);
+    if (rv != RD_EUNAVAIL)
+      break;
+    struct timespec ts = {.tv_nsec = 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  if (!rv)
+    rv = lite_exec(&c->base,
+                   "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                   "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;"
+                   /* CUST-4: searches at a million people touch pages all over the file;
+                    * mapped, they are read from the OS cache without a syscall each and
+                    * shared by every connection instead of copied into each one's cache. */
+                   "PRAGMA mmap_size=4294967296;",
+                   &ignored);
   if (rv) {
-    rd_err_set(err, RD_EUNAVAIL, "cannot use SQLite database %s: %s", uri, err ? err->message : "");
+    rd_err_set(err, RD_EUNAVAIL, "cannot use SQLite database %s: %s", uri,
+               sqlite3_errmsg(c->db));
     sqlite3_close(c->db);
     rd_free(c);
     return RD_EUNAVAIL;

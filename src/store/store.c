@@ -5,7 +5,9 @@
 #include <assert.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -29,7 +31,49 @@ static const rd_store_ops *backend_for(const char *uri) {
   return &rd_sqlite_ops;
 }
 
+/* The fault hook (rd_store_fault_after): steps left before the injected failure, 0 off. */
+static atomic_long fault_countdown;
+/* ROLODESK_SQL_TIMING=MS: statements that took at least MS milliseconds are logged with
+ * their time (0: every statement); unset: no timing at all. */
+static long timing_ms = -1;
+
+void rd_store_fault_after(long n) {
+  atomic_store(&fault_countdown, n > 0 ? n : 0);
+}
+
+static int fault(rd_err *err) {
+  long left = atomic_load(&fault_countdown);
+  while (left > 0 && !atomic_compare_exchange_weak(&fault_countdown, &left, left - 1))
+    ;
+  if (left == 1)
+    return rd_err_set(err, RD_EUNAVAIL, "injected fault (rd_store_fault_after)");
+  return 0;
+}
+
+/* Every step of every statement passes here. */
+static int step(rd_stmt *s, rd_err *err) {
+  int rv = fault(err);
+  if (rv)
+    return rv;
+  if (timing_ms < 0)
+    return s->ops->step(s, err);
+  int64_t t0 = rd_mono_us();
+  rv = s->ops->step(s, err);
+  s->us += rd_mono_us() - t0;
+  return rv;
+}
+
+static void done(rd_stmt *s) {
+  if (timing_ms >= 0 && s->us >= timing_ms * 1000)
+    rd_log(RD_LOG_WARN, "sql timing %.3f ms: %s", (double)s->us / 1000, s->sql ? s->sql : "?");
+  s->us = 0;
+  s->ops->done(s);
+}
+
 int rd_db_open(const char *uri, bool migrate, rd_db **out, rd_err *err) {
+  const char *timing = getenv("ROLODESK_SQL_TIMING");
+  if (timing && *timing)
+    timing_ms = strtol(timing, NULL, 10);
   rd_db *db = rd_calloc(1, sizeof *db);
   db->ops = backend_for(uri);
   db->uri = rd_strdup(uri);
@@ -62,6 +106,15 @@ const char *rd_db_backend(const rd_db *db) {
   return db->ops->name;
 }
 
+static void memo_clear(rd_conn *c) {
+  for (int i = 0; i < RD_TX_MEMO_MAX; i++) {
+    rd_tx_memo *m = &c->memo[i];
+    if (m->kind)
+      m->drop(m->value);
+    memset(m, 0, sizeof *m);
+  }
+}
+
 int rd_db_acquire(rd_db *db, rd_conn **out, rd_err *err) {
   for (;;) {
     rd_conn *c = NULL;
@@ -88,6 +141,7 @@ void rd_db_release(rd_db *db, rd_conn *c) {
     c->ops->rollback(c);
     c->in_tx = false;
   }
+  memo_clear(c);
   if (c->ops->healthy(c)) {
     pthread_mutex_lock(&db->lock);
     if (db->nidle < POOL_MAX) {
@@ -100,6 +154,39 @@ void rd_db_release(rd_db *db, rd_conn *c) {
     c->ops->close(c);
 }
 
+void *rd_tx_memo_get(rd_conn *c, const char *kind, const char *owner) {
+  if (!c->in_tx)
+    return NULL;
+  for (int i = 0; i < RD_TX_MEMO_MAX; i++)
+    if (c->memo[i].kind && !strcmp(c->memo[i].kind, kind) && !strcmp(c->memo[i].owner, owner))
+      return c->memo[i].value;
+  return NULL;
+}
+
+void rd_tx_memo_put(rd_conn *c, const char *kind, const char *owner, void *value,
+                    void (*drop)(void *value)) {
+  rd_tx_memo *m = NULL;
+  for (int i = 0; c->in_tx && !m && i < RD_TX_MEMO_MAX; i++)
+    if (!c->memo[i].kind)
+      m = &c->memo[i];
+  if (!m || strlen(owner) >= sizeof m->owner) {
+    drop(value);
+    return;
+  }
+  *m = (rd_tx_memo){.kind = kind, .value = value, .drop = drop};
+  memcpy(m->owner, owner, strlen(owner) + 1);
+}
+
+void rd_tx_memo_forget(rd_conn *c, const char *kind) {
+  for (int i = 0; i < RD_TX_MEMO_MAX; i++) {
+    rd_tx_memo *m = &c->memo[i];
+    if (m->kind && !strcmp(m->kind, kind)) {
+      m->drop(m->value);
+      memset(m, 0, sizeof *m);
+    }
+  }
+}
+
 const rd_store_ops *rd_conn_ops(rd_conn *c) {
   return c->ops;
 }
@@ -110,6 +197,7 @@ static int vsql(rd_conn *c, rd_stmt **out, rd_err *err, const char *sql, const c
   int rv = c->ops->prepare(c, sql, &s, err);
   if (rv)
     return rv;
+  s->sql = sql;
   int i = 1;
   for (const char *t = types; t && *t; t++, i++) {
     switch (*t) {
@@ -133,7 +221,7 @@ static int vsql(rd_conn *c, rd_stmt **out, rd_err *err, const char *sql, const c
     case 'b': s->ops->bind_bool(s, i, va_arg(ap, int) != 0); break;
     case 'n': s->ops->bind_null(s, i); break;
     default:
-      s->ops->done(s);
+      done(s);
       return rd_err_set(err, RD_EINTERNAL, "bad bind type '%c'", *t);
     }
   }
@@ -158,11 +246,11 @@ int rd_sql_exec(rd_conn *c, int64_t *changes, rd_err *err, const char *sql, cons
   va_end(ap);
   if (rv)
     return rv;
-  while ((rv = s->ops->step(s, err)) == RD_ROW)
+  while ((rv = step(s, err)) == RD_ROW)
     ;
   if (rv == RD_DONE && changes)
     *changes = s->ops->changes(s);
-  s->ops->done(s);
+  done(s);
   return rv < 0 ? rv : 0;
 }
 
@@ -193,10 +281,10 @@ int rd_sql_int64(rd_conn *c, int64_t *out, rd_err *err, const char *sql, const c
   va_end(ap);
   if (rv)
     return rv;
-  rv = s->ops->step(s, err);
+  rv = step(s, err);
   if (rv == RD_ROW)
     *out = s->ops->col_int64(s, 0);
-  s->ops->done(s);
+  done(s);
   return rv;
 }
 
@@ -206,6 +294,7 @@ int rd_sql_params(rd_conn *c, rd_stmt **out, rd_err *err, const char *sql, const
   int rv = c->ops->prepare(c, sql, &s, err);
   if (rv)
     return rv;
+  s->sql = sql;
   for (int i = 0; i < n; i++) {
     switch (p[i].type) {
     case 'i': s->ops->bind_int64(s, i + 1, p[i].i); break;
@@ -224,11 +313,11 @@ int rd_sql_params(rd_conn *c, rd_stmt **out, rd_err *err, const char *sql, const
 }
 
 int rd_stmt_step(rd_stmt *s, rd_err *err) {
-  return s->ops->step(s, err);
+  return step(s, err);
 }
 void rd_stmt_done(rd_stmt *s) {
   if (s)
-    s->ops->done(s);
+    done(s);
 }
 bool rd_stmt_null(rd_stmt *s, int i) {
   return s->ops->col_null(s, i);
@@ -254,10 +343,13 @@ int rd_tx_begin(rd_conn *c, bool write, rd_err *err) {
 }
 
 int rd_tx_commit(rd_conn *c, rd_err *err) {
-  int rv = c->ops->commit(c, err);
+  int rv = fault(err);
+  if (!rv)
+    rv = c->ops->commit(c, err);
   if (rv)
     c->ops->rollback(c);
   c->in_tx = false;
+  memo_clear(c);
   return rv;
 }
 
@@ -265,6 +357,7 @@ void rd_tx_rollback(rd_conn *c) {
   if (c->in_tx)
     c->ops->rollback(c);
   c->in_tx = false;
+  memo_clear(c);
 }
 
 int rd_next_id(rd_conn *c, int64_t *out, rd_err *err) {

@@ -133,16 +133,44 @@ const rd_store_ops *rd_conn_ops(rd_conn *c);
  * through the statement cache like any other. rd_savepoint_undo rolls back to the
  * savepoint and ends it. */
 int rd_savepoint(rd_conn *c, const char *name, rd_err *err);
+/* Test hook: the n-th statement step (or commit) from now, on any connection, fails with
+ * RD_EUNAVAIL as if the database had gone away; 0 turns it off. Tests use it to cut a
+ * multi-statement change at every point and check that none leaves half of it. */
+void rd_store_fault_after(long n);
 int rd_savepoint_release(rd_conn *c, const char *name, rd_err *err);
 int rd_savepoint_undo(rd_conn *c, const char *name, rd_err *err);
+
+/* Values read once per transaction: what every row of an import batch would otherwise
+ * read again (account settings, custom field definitions). An entry is named by the table
+ * it was read from (kind, a constant) and whose it is (owner, e.g. an account id); it lives
+ * until the transaction ends, and a write to that table through the record engine (or
+ * rd_tx_memo_forget) drops it. Outside a transaction nothing is remembered. */
+enum { RD_TX_MEMO_MAX = 4, RD_TX_MEMO_OWNER_MAX = 48 };
+typedef struct rd_tx_memo {
+  const char *kind;
+  char owner[RD_TX_MEMO_OWNER_MAX];
+  void *value;
+  void (*drop)(void *value);
+} rd_tx_memo;
+/* The value remembered for (kind, owner) in this transaction, or NULL (borrowed). */
+void *rd_tx_memo_get(rd_conn *c, const char *kind, const char *owner);
+/* Remembers value (owned by the memo from now on: drop frees it; dropped at once when
+ * there is no transaction or no free entry). */
+void rd_tx_memo_put(rd_conn *c, const char *kind, const char *owner, void *value,
+                    void (*drop)(void *value));
+/* Forgets every value read from table kind (call after writing it). */
+void rd_tx_memo_forget(rd_conn *c, const char *kind);
 
 /* Every backend's rd_conn and rd_stmt start with these, so the wrappers can dispatch. */
 struct rd_conn {
   const rd_store_ops *ops;
   bool in_tx;
+  rd_tx_memo memo[RD_TX_MEMO_MAX];
 };
 struct rd_stmt {
   const rd_store_ops *ops;
+  const char *sql; /* the text it was prepared from, for timing (borrowed) */
+  int64_t us;      /* time spent stepping it since it was handed out */
 };
 
 /* Background jobs (table jobs, migration 002): imports, syncs, anything a worker thread

@@ -434,3 +434,31 @@ Test(sqlite, CUST4_search_index_follows_each_commit) {
                            ""),
                0, "%s", err.message);
 }
+
+static int dropped;
+static void count_drop(void *v) {
+  (void)v;
+  dropped++;
+}
+
+/* Issue 11: what a batch reads once per transaction (settings, custom field definitions)
+ * is remembered only inside that transaction and forgotten on a write of its table. */
+Test(sqlite, ISSUE11_tx_memo_lives_for_one_transaction) {
+  static int a, b;
+  dropped = 0;
+  rd_tx_memo_put(T.c, "accounts", "acme", &a, count_drop);
+  cr_assert_eq(dropped, 1, "outside a transaction nothing is kept");
+  cr_assert_null(rd_tx_memo_get(T.c, "accounts", "acme"));
+  cr_assert_eq(rd_tx_begin(T.c, false, &err), 0);
+  rd_tx_memo_put(T.c, "accounts", "acme", &a, count_drop);
+  rd_tx_memo_put(T.c, "custom_fields", "person/acme", &b, count_drop);
+  cr_assert_eq(rd_tx_memo_get(T.c, "accounts", "acme"), &a);
+  cr_assert_null(rd_tx_memo_get(T.c, "accounts", "other"), "owners are told apart");
+  rd_tx_memo_forget(T.c, "accounts");
+  cr_assert_eq(dropped, 2);
+  cr_assert_null(rd_tx_memo_get(T.c, "accounts", "acme"));
+  cr_assert_eq(rd_tx_memo_get(T.c, "custom_fields", "person/acme"), &b);
+  cr_assert_eq(rd_tx_commit(T.c, &err), 0);
+  cr_assert_eq(dropped, 3, "the commit drops the rest");
+  cr_assert_null(rd_tx_memo_get(T.c, "custom_fields", "person/acme"));
+}
