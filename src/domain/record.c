@@ -450,13 +450,9 @@ int rd_rec_create(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *i
     if (f->def && !json_object_get(rec, f->name))
       json_object_set_new(rec, f->name, json_loads(f->def, JSON_DECODE_ANY, NULL));
   }
-  int rv = rd_rec_allow(who, t, RD_REC_CREATE, err);
+  int rv = check_refs(c, who, t, rec, err);
   if (!rv)
-    rv = check_refs(c, who, t, rec, err);
-  if (!rv && t->may_write)
-    rv = t->may_write(c, who, t, 0, NULL, rec, err);
-  if (!rv && t->validate)
-    rv = t->validate(c, who, t, 0, NULL, rec, err);
+    rv = rd_rec_rules(c, who, t, 0, NULL, rec, err);
   if (!rv)
     rv = rd_next_id(c, &id, err);
   if (rv)
@@ -514,9 +510,7 @@ int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t i
   rd_buf sql;
   rd_buf_init(&sql);
   int64_t version = 0;
-  int rv = rd_rec_allow(who, t, RD_REC_UPDATE, err);
-  if (!rv)
-    rv = rd_rec_get(c, t, who->account_id, id, &old, &version, err);
+  int rv = rd_rec_get(c, t, who->account_id, id, &old, &version, err);
   if (rv)
     goto out;
   if (if_match >= 0 && if_match != version) {
@@ -526,10 +520,8 @@ int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t i
   rec = json_deep_copy(old);
   rd_json_merge_patch(rec, patch);
   rv = check_refs(c, who, t, rec, err);
-  if (!rv && t->may_write)
-    rv = t->may_write(c, who, t, id, old, rec, err);
-  if (!rv && t->validate)
-    rv = t->validate(c, who, t, id, old, rec, err);
+  if (!rv)
+    rv = rd_rec_rules(c, who, t, id, old, rec, err);
   if (rv)
     goto out;
   char now[RD_TIME_LEN];
@@ -583,16 +575,28 @@ out:
 
 int rd_rec_allow(const rd_caller *who, const rd_rtype *t, rd_rec_op op, rd_err *err) {
   static const char *const VERBS[] = {"read", "create", "change", "delete"};
-  unsigned roles = op == RD_REC_READ     ? t->read_roles
-                   : op == RD_REC_CREATE && t->create_roles ? t->create_roles
-                                                            : t->write_roles;
   assert(op >= RD_REC_READ && op <= RD_REC_DELETE);
+  unsigned roles = t->write_roles;
+  if (op == RD_REC_READ)
+    roles = t->read_roles;
+  else if (op == RD_REC_CREATE && t->create_roles)
+    roles = t->create_roles;
   if (!roles || rd_caller_has(who, roles))
     return 0;
   if (t->denied)
     return rd_err_set(err, RD_EFORBIDDEN, t->denied, VERBS[op]);
   return rd_err_set(err, RD_EFORBIDDEN, "Your roles do not allow %s %ss",
                     op == RD_REC_READ ? "reading" : "changing", t->name);
+}
+
+int rd_rec_rules(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *old,
+                 json_t *rec, rd_err *err) {
+  int rv = rd_rec_allow(who, t, old ? RD_REC_UPDATE : RD_REC_CREATE, err);
+  if (!rv && t->may_write)
+    rv = t->may_write(c, who, t, id, old, rec, err);
+  if (!rv && t->validate)
+    rv = t->validate(c, who, t, id, old, rec, err);
+  return rv;
 }
 
 typedef struct tx_args {

@@ -70,8 +70,9 @@ struct rd_rtype {
   int (*decorate)(rd_conn *c, json_t *rec, rd_err *err);
   /* Who may read and write records of this type (issue 11), declared here once and
    * checked by rd_rec_allow: by every rd_rec_*_tx entry point before anything else, and
-   * again by rd_rec_create, rd_rec_update and rd_rec_touch themselves, so bulk paths that
-   * call those directly (import) meet the same rule per row. Role bit sets (RD_ROLE_*);
+   * again by rd_rec_create, rd_rec_update (rd_rec_rules), rd_rec_delete and rd_rec_touch
+   * themselves, so bulk paths that call those directly (import) meet the same rule per
+   * row. Role bit sets (RD_ROLE_*);
    * 0 means any role of the account. The API's route masks stay the coarse first gate
    * (they are the contract); these are the real check. */
   unsigned read_roles;   /* rd_rec_read, rd_rec_read_list */
@@ -146,6 +147,13 @@ int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t i
 /* 0 when who's roles allow op on records of t (read_roles, create_roles, write_roles),
  * else RD_EFORBIDDEN (403, t->denied). Pure; thread-safe. */
 int rd_rec_allow(const rd_caller *who, const rd_rtype *t, rd_rec_op op, rd_err *err);
+
+/* Every rule of t for one new (old NULL, id 0) or changed record: the roles
+ * (rd_rec_allow), may_write (ACC-7 for people), then validate (which may normalize rec).
+ * rd_rec_create and rd_rec_update call it after the reference check; a bulk path that
+ * writes rows its own way must call it per row instead of calling t->validate. */
+int rd_rec_rules(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *old,
+                 json_t *rec, rd_err *err);
 
 /* Roles, input check (rd_rec_check), then rd_rec_create in a write transaction of its own:
  * defaults, references, may_write, validate, insert, after_write, audit "create". */
