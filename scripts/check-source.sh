@@ -4,7 +4,8 @@
 #  - raw malloc/calloc/realloc outside src/base/;
 #  - #include lines follow the layering base <- store <- auth <- domain <- import/mail <-
 #    api/http <- daemon, and the CLI never includes api/ or http/;
-#  - only store/sqlite.c includes sqlite3.h and only store/postgres.c includes libpq-fe.h.
+#  - only store/sqlite.c includes sqlite3.h and only store/postgres.c includes libpq-fe.h;
+#  - no SQL in src/cli, src/api, src/http, src/daemon.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 fail=0
@@ -40,4 +41,8 @@ for f in $(find src -name '*.c' -o -name '*.h'); do
 done
 for f in $(grep -rl 'sqlite3.h' src); do [ "$f" = src/store/sqlite.c ] || say "$f includes sqlite3.h"; done
 for f in $(grep -rl 'libpq-fe.h' src); do [ "$f" = src/store/postgres.c ] || say "$f includes libpq-fe.h"; done
+# No SQL outside store/ and the layers that own rules (STYLE.md "Storage"): the CLI, the
+# API, HTTP and the daemon call domain functions instead (issue 11).
+while IFS= read -r hit; do say "SQL outside store/domain: $hit"; done < <(
+  grep -nE '\brd_sql(_exec|_int64|_params)?\s*\(|"(SELECT|INSERT|UPDATE|DELETE) ' -r src/cli src/api src/http src/daemon --include='*.c' --include='*.h')
 exit $fail

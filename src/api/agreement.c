@@ -1,5 +1,5 @@
-/* /v1/services, /v1/slas, /v1/flsas, /v1/teams (TRUST-2): one set of handlers for the four
- * record types, chosen by the collection path. */
+/* /v1/services, /v1/slas, /v1/flsas (TRUST-2): one set of handlers for the three record
+ * types, chosen by the collection path. */
 #include <string.h>
 
 #include "api/api.h"
@@ -11,8 +11,7 @@ static const rd_rtype *type_of(rd_ctx *x, const char **collection) {
     const rd_rtype *t;
   } map[] = {{"/v1/services", &rd_service_type},
              {"/v1/slas", &rd_sla_type},
-             {"/v1/flsas", &rd_flsa_type},
-             {"/v1/teams", &rd_team_type}};
+             {"/v1/flsas", &rd_flsa_type}};
   for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
     size_t n = strlen(map[i].prefix);
     if (!strncmp(x->req->path, map[i].prefix, n) && (!x->req->path[n] || x->req->path[n] == '/')) {
@@ -49,7 +48,7 @@ static int answer(rd_ctx *x, const rd_rtype *t, const char *coll, int64_t id, bo
                   rd_err *err) {
   json_t *rec = NULL;
   int64_t version = 0;
-  int rv = rd_rec_get(x->db, t, x->who.account_id, id, &rec, &version, err);
+  int rv = rd_rec_read(x->db, &x->who, t, id, &rec, &version, err);
   if (rv)
     return rv;
   if (created)
@@ -66,7 +65,7 @@ int rd_api_agreement_create(rd_ctx *x, rd_err *err) {
   int64_t id = 0;
   int rv = rd_api_body(x, &in, err);
   if (!rv)
-    rv = rd_agreement_create(x->db, &x->who, t, in, &id, err);
+    rv = rd_rec_create_tx(x->db, &x->who, t, in, &id, err);
   json_decref(in);
   return rv ? rv : answer(x, t, coll, id, true, err);
 }
@@ -90,7 +89,7 @@ int rd_api_agreement_patch(rd_ctx *x, rd_err *err) {
   if (!rv)
     rv = rd_api_body(x, &in, err);
   if (!rv)
-    rv = rd_agreement_update(x->db, &x->who, t, id, in, if_match, err);
+    rv = rd_rec_update_tx(x->db, &x->who, t, id, in, if_match, err);
   json_decref(in);
   return rv ? rv : answer(x, t, coll, id, false, err);
 }

@@ -139,6 +139,37 @@ int rd_api_agreement_list(rd_ctx *x, rd_err *err);
 int rd_api_agreement_create(rd_ctx *x, rd_err *err);
 int rd_api_agreement_get(rd_ctx *x, rd_err *err);
 int rd_api_agreement_patch(rd_ctx *x, rd_err *err);
+
+/* Generic handlers of a resource on the record engine (issue 11, src/api/record.c): list
+ * (per_page, cursor), get, create (201, Location under the POST route's path), patch
+ * (If-Match) and delete (204) of records of t in the caller's account, with the roles of
+ * t (rd_rec_allow). A resource gets its named handlers for the route table with one line,
+ * RD_API_RECORD_HANDLERS(name, rtype) in its src/api file, and declares them here with
+ * RD_API_RECORD_DECLS(name). */
+struct rd_rtype;
+int rd_api_rec_list(rd_ctx *x, const struct rd_rtype *t, rd_err *err);
+int rd_api_rec_get(rd_ctx *x, const struct rd_rtype *t, rd_err *err);
+int rd_api_rec_create(rd_ctx *x, const struct rd_rtype *t, rd_err *err);
+int rd_api_rec_patch(rd_ctx *x, const struct rd_rtype *t, rd_err *err);
+int rd_api_rec_delete(rd_ctx *x, const struct rd_rtype *t, rd_err *err);
+#define RD_API_RECORD_DECLS(name)                                                             \
+  int rd_api_##name##_list(rd_ctx *x, rd_err *err);                                           \
+  int rd_api_##name##_get(rd_ctx *x, rd_err *err);                                            \
+  int rd_api_##name##_create(rd_ctx *x, rd_err *err);                                         \
+  int rd_api_##name##_patch(rd_ctx *x, rd_err *err);                                          \
+  int rd_api_##name##_delete(rd_ctx *x, rd_err *err)
+#define RD_API_RECORD_HANDLERS(name, rtype)                                                   \
+  int rd_api_##name##_list(rd_ctx *x, rd_err *err) { return rd_api_rec_list(x, &rtype, err); }  \
+  int rd_api_##name##_get(rd_ctx *x, rd_err *err) { return rd_api_rec_get(x, &rtype, err); }    \
+  int rd_api_##name##_create(rd_ctx *x, rd_err *err) {                                        \
+    return rd_api_rec_create(x, &rtype, err);                                                 \
+  }                                                                                           \
+  int rd_api_##name##_patch(rd_ctx *x, rd_err *err) { return rd_api_rec_patch(x, &rtype, err); } \
+  int rd_api_##name##_delete(rd_ctx *x, rd_err *err) {                                        \
+    return rd_api_rec_delete(x, &rtype, err);                                                 \
+  }
+/* Teams (src/api/team.c): the example resource. */
+RD_API_RECORD_DECLS(team);
 int rd_api_person_vcard(rd_ctx *x, rd_err *err);
 int rd_api_person_credentials_email(rd_ctx *x, rd_err *err);
 int rd_api_security_questions_get(rd_ctx *x, rd_err *err);

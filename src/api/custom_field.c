@@ -36,40 +36,14 @@ static int answer(rd_ctx *x, int64_t id, bool created, rd_err *err) {
   return 0;
 }
 
-typedef struct args {
-  rd_ctx *x;
-  json_t *in;
-  int64_t id, if_match;
-} args;
-
-static int do_create(rd_conn *c, void *arg, rd_err *err) {
-  args *a = arg;
-  return rd_rec_create(c, &a->x->who, &rd_custom_field_type, a->in, &a->id, err);
-}
-
-static int do_update(rd_conn *c, void *arg, rd_err *err) {
-  args *a = arg;
-  return rd_rec_update(c, &a->x->who, &rd_custom_field_type, a->id, a->in, a->if_match, err);
-}
-
-static int do_delete(rd_conn *c, void *arg, rd_err *err) {
-  args *a = arg;
-  return rd_custom_field_delete(c, &a->x->who, a->id, err);
-}
-
 int rd_api_custom_field_create(rd_ctx *x, rd_err *err) {
-  args a = {x, NULL, 0, -1};
-  int rv = rd_api_body(x, &a.in, err);
+  json_t *in = NULL;
+  int64_t id = 0;
+  int rv = rd_api_body(x, &in, err);
   if (!rv)
-    rv = rd_rec_check(&rd_custom_field_type, a.in, true, NULL, err);
-  if (!rv)
-    rv = rd_with_tx(x->db, err, do_create, &a);
-  if (rv == RD_ECONFLICT) {
-    rd_err_set(err, RD_ECONFLICT, "A custom field with this key already exists for this record type");
-    rd_err_field(err, "key", "is already defined");
-  }
-  json_decref(a.in);
-  return rv ? rv : answer(x, a.id, true, err);
+    rv = rd_custom_field_create(x->db, &x->who, in, &id, err);
+  json_decref(in);
+  return rv ? rv : answer(x, id, true, err);
 }
 
 int rd_api_custom_field_get(rd_ctx *x, rd_err *err) {
@@ -79,25 +53,24 @@ int rd_api_custom_field_get(rd_ctx *x, rd_err *err) {
 }
 
 int rd_api_custom_field_patch(rd_ctx *x, rd_err *err) {
-  args a = {x, NULL, 0, -1};
-  int rv = rd_api_id(x, 0, &a.id, err);
+  json_t *in = NULL;
+  int64_t id = 0, if_match = -1;
+  int rv = rd_api_id(x, 0, &id, err);
   if (!rv)
-    rv = rd_api_if_match(x, &a.if_match, err);
+    rv = rd_api_if_match(x, &if_match, err);
   if (!rv)
-    rv = rd_api_body(x, &a.in, err);
+    rv = rd_api_body(x, &in, err);
   if (!rv)
-    rv = rd_rec_check(&rd_custom_field_type, a.in, false, NULL, err);
-  if (!rv)
-    rv = rd_with_tx(x->db, err, do_update, &a);
-  json_decref(a.in);
-  return rv ? rv : answer(x, a.id, false, err);
+    rv = rd_custom_field_update(x->db, &x->who, id, in, if_match, err);
+  json_decref(in);
+  return rv ? rv : answer(x, id, false, err);
 }
 
 int rd_api_custom_field_delete(rd_ctx *x, rd_err *err) {
-  args a = {x, NULL, 0, -1};
-  int rv = rd_api_id(x, 0, &a.id, err);
+  int64_t id = 0;
+  int rv = rd_api_id(x, 0, &id, err);
   if (!rv)
-    rv = rd_with_tx(x->db, err, do_delete, &a);
+    rv = rd_custom_field_delete(x->db, &x->who, id, err);
   if (!rv)
     rd_api_no_content(x);
   return rv;

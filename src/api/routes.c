@@ -56,10 +56,11 @@ const rd_route rd_routes[] = {
     {"POST", "/v1/flsas", rd_api_agreement_create, AGREEMENT_WRITERS, 0},
     {"GET", "/v1/flsas/{id}", rd_api_agreement_get, STAFF, 0},
     {"PATCH", "/v1/flsas/{id}", rd_api_agreement_patch, AGREEMENT_WRITERS, 0},
-    {"GET", "/v1/teams", rd_api_agreement_list, STAFF, 0},
-    {"POST", "/v1/teams", rd_api_agreement_create, TEAM_WRITERS, 0},
-    {"GET", "/v1/teams/{id}", rd_api_agreement_get, STAFF, 0},
-    {"PATCH", "/v1/teams/{id}", rd_api_agreement_patch, TEAM_WRITERS, 0},
+    /* Teams: the generic handlers of the record engine (issue 11). */
+    {"GET", "/v1/teams", rd_api_team_list, STAFF, 0},
+    {"POST", "/v1/teams", rd_api_team_create, TEAM_WRITERS, 0},
+    {"GET", "/v1/teams/{id}", rd_api_team_get, STAFF, 0},
+    {"PATCH", "/v1/teams/{id}", rd_api_team_patch, TEAM_WRITERS, 0},
     /* CUST-5, CUST-6: vCard, credentials mail, security questions, password reset. */
     {"GET", "/v1/people/{id}/vcard", rd_api_person_vcard, ANY, 0},
     {"POST", "/v1/people/{id}/credentials_email", rd_api_person_credentials_email, STAFF, 0},

@@ -106,22 +106,19 @@ static int add_sla(rd_conn *conn, const char *provider, const char *service,
                    const char *customer_account, rd_err *err) {
   rd_caller who = rd_system_caller(provider);
   int64_t provider_org = 0, customer_org = 0, service_id = 0, sla_id = 0;
-  int rv = rd_sql_int64(conn, &provider_org, err,
-                        "SELECT MIN(id) FROM organizations WHERE account_id = ?", "t", provider);
-  if (rv >= 0)
-    rv = rd_sql_int64(conn, &customer_org, err,
-                      "SELECT MIN(id) FROM organizations WHERE account_id = ?", "t",
-                      customer_account);
-  if (rv < 0)
+  int rv = rd_org_first_id(conn, provider, &provider_org, err);
+  if (!rv)
+    rv = rd_org_first_id(conn, customer_account, &customer_org, err);
+  if (rv)
     return rv;
   json_t *in = json_pack("{s:s,s:{s:I}}", "name", service, "provider", "id", (json_int_t)provider_org);
-  rv = rd_agreement_create(conn, &who, &rd_service_type, in, &service_id, err);
+  rv = rd_rec_create_tx(conn, &who, &rd_service_type, in, &service_id, err);
   json_decref(in);
   if (rv)
     return rv;
   in = json_pack("{s:{s:I},s:{s:I},s:s}", "service", "id", (json_int_t)service_id, "customer",
                  "id", (json_int_t)customer_org, "start_date", "2020-01-01");
-  rv = rd_agreement_create(conn, &who, &rd_sla_type, in, &sla_id, err);
+  rv = rd_rec_create_tx(conn, &who, &rd_sla_type, in, &sla_id, err);
   json_decref(in);
   return rv;
 }

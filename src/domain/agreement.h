@@ -1,6 +1,6 @@
-/* Services, agreements and teams (TRUST-2): a service has a provider organization of its
+/* Services and agreements (TRUST-2): a service has a provider organization of its
  * account; an SLA (for a service) and an FLSA (with a provider organization and a service
- * desk team) have a customer organization in the registering account or in an account
+ * desk team, domain/team.h) have a customer organization in the registering account or in an account
  * that trusts it (the customer's consent). Their status follows the dates and the cancelled flag at read time, so it is
  * right on the day without any job running. */
 #ifndef RD_DOMAIN_AGREEMENT_H
@@ -11,7 +11,6 @@
 extern const rd_rtype rd_service_type;
 extern const rd_rtype rd_sla_type;
 extern const rd_rtype rd_flsa_type;
-extern const rd_rtype rd_team_type;
 
 /* The SQL condition "agreement alias a is active today" with one parameter (today's
  * date), and the status names in API order. */
@@ -24,14 +23,11 @@ extern const rd_rtype rd_team_type;
 const char *rd_agreement_status(const char *start, const char *expiry, bool cancelled,
                                 const char *today);
 
-/* Lists, creates and updates any of the four types (the caller's account only), with
- * status filter for agreements (NULL: any). Creating and changing needs
- * service_level_manager or account_administrator (teams: also supervisor). */
+/* Lists any of the three types (the caller's account only, staff), with status filter for
+ * agreements (NULL: any; 400 when not a status name). Creating and changing goes through
+ * rd_rec_create_tx / rd_rec_update_tx: service_level_manager or account_administrator
+ * (the rtypes' write_roles). */
 int rd_agreement_list(rd_conn *c, const rd_caller *who, const rd_rtype *t, const char *status,
                       int64_t after, int limit, json_t **out, bool *more, rd_err *err);
-int rd_agreement_create(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *in,
-                        int64_t *id, rd_err *err);
-int rd_agreement_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
-                        json_t *patch, int64_t if_match, rd_err *err);
 
 #endif

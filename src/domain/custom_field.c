@@ -34,8 +34,7 @@ static int validate_def(rd_conn *c, const rd_caller *who, const rd_rtype *t, int
   (void)c;
   (void)t;
   (void)id;
-  if (!rd_caller_has(who, RD_ROLE_ACCOUNT_ADMINISTRATOR))
-    return rd_err_set(err, RD_EFORBIDDEN, "Only an account administrator may define custom fields");
+  (void)who;
   const char *rt = json_string_value(json_object_get(rec, "record_type"));
   const char *key = json_string_value(json_object_get(rec, "key"));
   const char *type = json_string_value(json_object_get(rec, "type"));
@@ -86,37 +85,51 @@ static const rd_field FIELDS[] = {
     {.name = "options", .column = "options", .type = RD_FT_JSON},
 };
 
+/* The values of a definition go with it. */
+static int before_delete(rd_conn *c, const rd_caller *who, int64_t id, json_t *def, rd_err *err) {
+  (void)id;
+  const char *rt = json_string_value(json_object_get(def, "record_type"));
+  return rd_sql_exec(c, NULL, err,
+                     "DELETE FROM custom_values WHERE account_id = ? AND field_key = ? AND"
+                     " record_id IN (SELECT id FROM organizations WHERE ? = 'organization'"
+                     " UNION SELECT id FROM people WHERE ? = 'person')",
+                     "tttt", who->account_id, json_string_value(json_object_get(def, "key")), rt,
+                     rt);
+}
+
 const rd_rtype rd_custom_field_type = {
     .name = "custom_field",
     .table = "custom_fields",
     .fields = FIELDS,
     .nfields = sizeof FIELDS / sizeof *FIELDS,
     .validate = validate_def,
+    .before_delete = before_delete,
+    .read_roles = RD_ROLES_ALL,
+    .write_roles = RD_ROLE_ACCOUNT_ADMINISTRATOR,
+    .denied = "Only an account administrator may %s custom fields",
 };
 
-int rd_custom_field_delete(rd_conn *c, const rd_caller *who, int64_t id, rd_err *err) {
-  if (!rd_caller_has(who, RD_ROLE_ACCOUNT_ADMINISTRATOR))
-    return rd_err_set(err, RD_EFORBIDDEN, "Only an account administrator may delete custom fields");
-  json_t *def = NULL;
-  int rv = rd_rec_get(c, &rd_custom_field_type, who->account_id, id, &def, NULL, err);
-  if (rv)
-    return rv;
-  const char *key = json_string_value(json_object_get(def, "key"));
-  rv = rd_sql_exec(c, NULL, err,
-                   "DELETE FROM custom_values WHERE account_id = ? AND field_key = ? AND"
-                   " record_id IN (SELECT id FROM organizations WHERE ? = 'organization'"
-                   " UNION SELECT id FROM people WHERE ? = 'person')",
-                   "tttt", who->account_id, key,
-                   json_string_value(json_object_get(def, "record_type")),
-                   json_string_value(json_object_get(def, "record_type")));
-  rd_tx_memo_forget(c, "custom_fields");
-  if (!rv)
-    rv = rd_sql_exec(c, NULL, err, "DELETE FROM custom_fields WHERE id = ? AND account_id = ?",
-                     "it", id, who->account_id);
-  if (!rv)
-    rv = rd_audit_write(c, who, "custom_field", id, "delete", NULL, err);
-  json_decref(def);
+/* The UNIQUE (account_id, record_type, field_key) index speaks for concurrent creates too. */
+static int duplicate_key(int rv, rd_err *err) {
+  if (rv == RD_ECONFLICT) {
+    rd_err_set(err, RD_ECONFLICT, "A custom field with this key already exists for this record type");
+    rd_err_field(err, "key", "is already defined");
+  }
   return rv;
+}
+
+int rd_custom_field_create(rd_conn *c, const rd_caller *who, json_t *in, int64_t *id,
+                           rd_err *err) {
+  return duplicate_key(rd_rec_create_tx(c, who, &rd_custom_field_type, in, id, err), err);
+}
+
+int rd_custom_field_update(rd_conn *c, const rd_caller *who, int64_t id, json_t *patch,
+                           int64_t if_match, rd_err *err) {
+  return rd_rec_update_tx(c, who, &rd_custom_field_type, id, patch, if_match, err);
+}
+
+int rd_custom_field_delete(rd_conn *c, const rd_caller *who, int64_t id, rd_err *err) {
+  return rd_rec_delete_tx(c, who, &rd_custom_field_type, id, err);
 }
 
 static void check_one(json_t *def, const char *key, json_t *v, rd_err *err) {

@@ -21,7 +21,14 @@ int rd_custom_values_check(rd_conn *c, const char *account_id, const char *recor
 /* Replaces the custom_values rows of (account_id, record_id) with values. */
 int rd_custom_values_store(rd_conn *c, const char *account_id, int64_t record_id,
                            json_t *values, rd_err *err);
-/* Deletes a definition and its value rows (admin only). */
+/* Definitions are administered by account administrators (403 for others: the rtype's
+ * write_roles); each call runs in its own transaction. Create answers 409 naming "key"
+ * when the record type has the key already. Delete removes the definition's value rows
+ * too. */
+int rd_custom_field_create(rd_conn *c, const rd_caller *who, json_t *in, int64_t *id,
+                           rd_err *err);
+int rd_custom_field_update(rd_conn *c, const rd_caller *who, int64_t id, json_t *patch,
+                           int64_t if_match, rd_err *err);
 int rd_custom_field_delete(rd_conn *c, const rd_caller *who, int64_t id, rd_err *err);
 
 #endif

@@ -179,12 +179,10 @@ int rd_customer_alias_add(rd_conn *c, const rd_caller *who, int64_t id, const ch
     }
   }
   if (!rv)
-    rv = rd_sql_exec(c, NULL, err, "UPDATE people SET version = version + 1 WHERE id = ?", "i", id);
-  if (!rv)
     rv = rd_search_person_refresh(c, id, err); /* CUST-4: aliases are searched */
   if (!rv) {
     changes = json_pack("{s:{s:n,s:s}}", "aliases", "old", "new", addr);
-    rv = rd_audit_write(c, who, "person", id, "add_alias", changes, err);
+    rv = rd_rec_touch(c, who, &rd_person_type, id, "add_alias", changes, err);
   }
   if (!rv)
     rv = rd_tx_commit(c, err);
@@ -216,14 +214,14 @@ int rd_customer_alias_remove(rd_conn *c, const rd_caller *who, int64_t id, const
   /* A send_to naming the removed alias falls back to the primary address. */
   if (!rv)
     rv = rd_sql_exec(c, NULL, err,
-                     "UPDATE people SET version = version + 1, send_to = CASE WHEN LOWER(send_to) = ?"
+                     "UPDATE people SET send_to = CASE WHEN LOWER(send_to) = ?"
                      " THEN primary_email ELSE send_to END WHERE id = ?",
                      "ti", addr, id);
   if (!rv)
     rv = rd_search_person_refresh(c, id, err);
   if (!rv) {
     changes = json_pack("{s:{s:s,s:n}}", "aliases", "old", addr, "new");
-    rv = rd_audit_write(c, who, "person", id, "remove_alias", changes, err);
+    rv = rd_rec_touch(c, who, &rd_person_type, id, "remove_alias", changes, err);
   }
   if (!rv)
     rv = rd_tx_commit(c, err);
@@ -244,14 +242,13 @@ int rd_customer_enable(rd_conn *c, const rd_caller *who, int64_t id, rd_err *err
   rv = rd_person_check_manage(c, who, id, NULL, err);
   if (!rv)
     rv = rd_sql_exec(c, &changed, err,
-                   "UPDATE people SET deleted = ?, version = version + 1 WHERE id = ?"
-                   " AND account_id = ? AND deleted",
+                   "UPDATE people SET deleted = ? WHERE id = ? AND account_id = ? AND deleted",
                    "bit", 0, id, who->account_id);
   if (!rv && changed != 1)
     rv = rd_err_set(err, RD_ENOTFOUND, "No deleted person with id %lld", (long long)id);
   json_t *changes = json_pack("{s:{s:b,s:b}}", "deleted", "old", 1, "new", 0);
   if (!rv)
-    rv = rd_audit_write(c, who, "person", id, "enable", changes, err);
+    rv = rd_rec_touch(c, who, &rd_person_type, id, "enable", changes, err);
   json_decref(changes);
   if (!rv)
     return rd_tx_commit(c, err);

@@ -77,9 +77,6 @@ static int check_parent(rd_conn *c, const char *account_id, int64_t id, int64_t 
 static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *old,
                     json_t *rec, rd_err *err) {
   (void)t;
-  if (!rd_caller_has(who, ORG_WRITERS))
-    return rd_err_set(err, RD_EFORBIDDEN,
-                      "Only a supervisor, service level manager or administrator may change organizations");
   json_t *parent = json_object_get(rec, "parent");
   if (json_is_object(parent) && id) {
     int rv = check_parent(c, who->account_id, id,
@@ -169,6 +166,10 @@ const rd_rtype rd_org_type = {
     .validate = validate,
     .after_write = after_write,
     .decorate = decorate,
+    /* Customers and partners read through rd_org_project_for_caller (ACC-7). */
+    .read_roles = RD_ROLES_ALL,
+    .write_roles = ORG_WRITERS,
+    .denied = "Only a supervisor, service level manager or administrator may %s organizations",
 };
 
 int rd_org_list(rd_conn *c, const rd_caller *who, const rd_org_filter *f, int64_t after,
@@ -231,40 +232,24 @@ int rd_org_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, int64
   return rv;
 }
 
-typedef struct write_args {
-  const rd_caller *who;
-  json_t *in;
-  int64_t id, if_match;
-} write_args;
-
-static int do_create(rd_conn *c, void *arg, rd_err *err) {
-  write_args *a = arg;
-  return rd_rec_create(c, a->who, &rd_org_type, a->in, &a->id, err);
-}
-
-static int do_update(rd_conn *c, void *arg, rd_err *err) {
-  write_args *a = arg;
-  return rd_rec_update(c, a->who, &rd_org_type, a->id, a->in, a->if_match, err);
-}
-
 int rd_org_create(rd_conn *c, const rd_caller *who, json_t *in, int64_t *id, rd_err *err) {
-  if (!rd_caller_has(who, ORG_WRITERS))
-    return rd_err_set(err, RD_EFORBIDDEN,
-                      "Only a supervisor, service level manager or administrator may create organizations");
-  int rv = rd_rec_check(&rd_org_type, in, true, NULL, err);
-  write_args a = {who, in, 0, -1};
-  if (!rv)
-    rv = rd_with_tx(c, err, do_create, &a);
-  if (!rv)
-    *id = a.id;
-  return rv;
+  return rd_rec_create_tx(c, who, &rd_org_type, in, id, err);
 }
 
 int rd_org_update(rd_conn *c, const rd_caller *who, int64_t id, json_t *patch, int64_t if_match,
                   rd_err *err) {
-  int rv = rd_rec_check(&rd_org_type, patch, false, NULL, err);
-  write_args a = {who, patch, id, if_match};
-  if (!rv)
-    rv = rd_with_tx(c, err, do_update, &a);
-  return rv;
+  return rd_rec_update_tx(c, who, &rd_org_type, id, patch, if_match, err);
+}
+
+int rd_org_first_id(rd_conn *c, const char *account_id, int64_t *id, rd_err *err) {
+  int64_t first = 0;
+  int rv = rd_sql_int64(c, &first, err,
+                        "SELECT id FROM organizations WHERE account_id = ? ORDER BY id LIMIT 1",
+                        "t", account_id);
+  if (rv == RD_DONE)
+    rv = rd_err_set(err, RD_ENOTFOUND, "Account %.64s has no organization", account_id);
+  if (rv < 0)
+    return rv;
+  *id = first;
+  return 0;
 }

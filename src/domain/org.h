@@ -26,10 +26,13 @@ int rd_org_list(rd_conn *c, const rd_caller *who, const rd_org_filter *f, int64_
 int rd_org_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, int64_t *version,
                rd_err *err);
 /* Create and update need a staff role other than technician (supervisor, service level
- * manager or administrator). Each runs in its own transaction. */
+ * manager or administrator: rd_org_type's write_roles). Each runs in its own transaction
+ * (rd_rec_create_tx, rd_rec_update_tx). */
 int rd_org_create(rd_conn *c, const rd_caller *who, json_t *in, int64_t *id, rd_err *err);
 int rd_org_update(rd_conn *c, const rd_caller *who, int64_t id, json_t *patch, int64_t if_match,
                   rd_err *err);
+/* The id of account_id's oldest organization (404 when it has none): the CLI's demo. */
+int rd_org_first_id(rd_conn *c, const char *account_id, int64_t *id, rd_err *err);
 /* Checks that every entry of remarks_attachments names an attachment uploaded by
  * account_id, and fills filename/size/content_type from the upload. */
 int rd_org_check_attachments(rd_conn *c, const char *account_id, json_t *list, rd_err *err);

@@ -136,13 +136,17 @@ static const char *const SELF_LOCKED[] = {"roles", "username", "web_access", "su
                                           "organization", "default_portal", "line_manager",
                                           "partner_organization", "custom_fields", "notes"};
 
-static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *old,
-                    json_t *rec, rd_err *err) {
-  (void)t;
+/* ACC-7, the person type's may_write: who may change whom, and which roles it may grant
+ * or take away. The engine calls it for every write of a person, whatever the path (API,
+ * CLI, import rows), before validate. */
+static int may_write(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
+                     json_t *old, json_t *rec, rd_err *err) {
+  (void)c, (void)t;
   bool self = id && id == who->person_id;
-  unsigned roles = rd_roles_bits(json_object_get(rec, "roles"));
   unsigned old_roles = old ? rd_roles_bits(json_object_get(old, "roles")) : 0;
-  /* ACC-7: who may change whom, and which roles it may grant or take away. */
+  if (!rec) /* delete */
+    return rd_person_may_manage(who, old_roles) ? 0 : refuse(err, NULL, NULL);
+  unsigned roles = rd_roles_bits(json_object_get(rec, "roles"));
   if (!old && !rd_person_may_manage(who, roles))
     return refuse(err, "roles", "you may not add a person with these roles");
   if (old && !rd_person_may_manage(who, old_roles)) {
@@ -156,6 +160,15 @@ static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t
   } else if (old && !rd_person_may_manage(who, roles)) {
     return refuse(err, "roles", "you may not give this person these roles");
   }
+  return 0;
+}
+
+static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *old,
+                    json_t *rec, rd_err *err) {
+  (void)t;
+  bool self = id && id == who->person_id;
+  unsigned roles = rd_roles_bits(json_object_get(rec, "roles"));
+  unsigned old_roles = old ? rd_roles_bits(json_object_get(old, "roles")) : 0;
   if (json_object_get(rec, "current_password") && !json_object_get(rec, "password"))
     rd_err_field(err, "current_password", "is accepted only with password");
   if (self && old && json_object_get(rec, "password")) {
@@ -387,6 +400,13 @@ const rd_rtype rd_person_type = {
     .validate = validate,
     .after_write = after_write,
     .decorate = decorate,
+    /* ACC-7: anyone may change itself (may_write narrows it per record); adding people
+     * takes a staff role (whom exactly: may_write). */
+    .read_roles = RD_ROLES_ALL,
+    .write_roles = RD_ROLES_ALL,
+    .create_roles = RD_ROLES_STAFF,
+    .denied = "Your roles do not allow adding people (ACC-7)",
+    .may_write = may_write,
 };
 
 int rd_person_list(rd_conn *c, const rd_caller *who, const rd_person_filter *f, int64_t after,
@@ -459,22 +479,6 @@ int rd_person_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, in
   return 0;
 }
 
-typedef struct write_args {
-  const rd_caller *who;
-  json_t *in;
-  int64_t id, if_match;
-} write_args;
-
-static int do_create(rd_conn *c, void *arg, rd_err *err) {
-  write_args *a = arg;
-  return rd_rec_create(c, a->who, &rd_person_type, a->in, &a->id, err);
-}
-
-static int do_update(rd_conn *c, void *arg, rd_err *err) {
-  write_args *a = arg;
-  return rd_rec_update(c, a->who, &rd_person_type, a->id, a->in, a->if_match, err);
-}
-
 static int fix_conflict(int rv, rd_err *err) {
   /* The UNIQUE (account_id, username) index speaks for concurrent creates too. */
   if (rv == RD_ECONFLICT && err && err->nitems == 0) {
@@ -485,15 +489,7 @@ static int fix_conflict(int rv, rd_err *err) {
 }
 
 int rd_person_create(rd_conn *c, const rd_caller *who, json_t *in, int64_t *id, rd_err *err) {
-  if (!rd_person_grantable_roles(who) && !rd_person_may_manage(who, RD_ROLE_CUSTOMER))
-    return rd_err_set(err, RD_EFORBIDDEN, "Your roles do not allow adding people (ACC-7)");
-  int rv = rd_rec_check(&rd_person_type, in, true, NULL, err);
-  write_args a = {who, in, 0, -1};
-  if (!rv)
-    rv = fix_conflict(rd_with_tx(c, err, do_create, &a), err);
-  if (!rv)
-    *id = a.id;
-  return rv;
+  return fix_conflict(rd_rec_create_tx(c, who, &rd_person_type, in, id, err), err);
 }
 
 /* ACC-8: a wrong current_password counts as a failed login of the person (the key of
@@ -520,9 +516,10 @@ int rd_person_update(rd_conn *c, const rd_caller *who, int64_t id, json_t *patch
     if (!rv && key[0])
       rv = rd_ratelimit_check(c, key, err);
   }
-  write_args a = {who, patch, id, if_match};
+  /* rd_rec_update_tx checks the patch again (pure and cheap): the rate limit above must
+   * see only well-formed patches. */
   if (!rv)
-    rv = fix_conflict(rd_with_tx(c, err, do_update, &a), err);
+    rv = fix_conflict(rd_rec_update_tx(c, who, &rd_person_type, id, patch, if_match, err), err);
   if (key[0] && rv == RD_EINVAL && wrong_current_password(err))
     rd_ratelimit_fail(c, key);
   else if (key[0] && !rv)
@@ -530,8 +527,15 @@ int rd_person_update(rd_conn *c, const rd_caller *who, int64_t id, json_t *patch
   return rv;
 }
 
+typedef struct delete_args {
+  const rd_caller *who;
+  int64_t id;
+} delete_args;
+
+/* A soft delete is a change of the person (deleted, the tokens) written like one: the
+ * version and updated_at move and the audit says "delete" (rd_rec_touch). */
 static int do_delete(rd_conn *c, void *arg, rd_err *err) {
-  write_args *a = arg;
+  delete_args *a = arg;
   int64_t changed = 0;
   unsigned roles = 0;
   int rv = rd_person_check_manage(c, a->who, a->id, &roles, err);
@@ -539,8 +543,8 @@ static int do_delete(rd_conn *c, void *arg, rd_err *err) {
     rv = keep_an_admin(c, a->who->account_id, a->id, err);
   if (!rv)
     rv = rd_sql_exec(c, &changed, err,
-                       "UPDATE people SET deleted = ?, version = version + 1 WHERE id = ?"
-                       " AND account_id = ? AND NOT deleted",
+                       "UPDATE people SET deleted = ? WHERE id = ? AND account_id = ?"
+                       " AND NOT deleted",
                        "bit", 1, a->id, a->who->account_id);
   if (!rv && changed != 1)
     rv = rd_err_set(err, RD_ENOTFOUND, "No person with id %lld", (long long)a->id);
@@ -562,7 +566,7 @@ static int do_delete(rd_conn *c, void *arg, rd_err *err) {
                      1, a->id);
   json_t *changes = json_pack("{s:{s:b,s:b}}", "deleted", "old", 0, "new", 1);
   if (!rv)
-    rv = rd_audit_write(c, a->who, "person", a->id, "delete", changes, err);
+    rv = rd_rec_touch(c, a->who, &rd_person_type, a->id, "delete", changes, err);
   json_decref(changes);
   return rv;
 }
@@ -570,7 +574,7 @@ static int do_delete(rd_conn *c, void *arg, rd_err *err) {
 int rd_person_delete(rd_conn *c, const rd_caller *who, int64_t id, rd_err *err) {
   if (id == who->person_id)
     return rd_err_set(err, RD_ECONFLICT, "You cannot delete yourself");
-  write_args a = {who, NULL, id, -1};
+  delete_args a = {who, id};
   return rd_with_tx(c, err, do_delete, &a);
 }
 

@@ -2,6 +2,7 @@
  * constant names in the tables, never from input; values are always bound. */
 #include "domain/record.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,6 +375,7 @@ int rd_rec_list_by(rd_conn *c, const rd_rtype *t, const char *account_id, const 
   for (int i = 0; i < np; i++)
     params[n++] = p[i];
   params[n++] = (rd_param){.type = 'i', .i = limit + 1};
+  assert(n <= np + 3); /* params holds np + 3 */
   rd_stmt *s = NULL;
   json_t *arr = json_array();
   int rv = rd_sql_params(c, &s, err, rd_buf_cstr(&sql), params, n);
@@ -501,8 +503,8 @@ int rd_rec_create(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *i
       json_object_set_new(rec, f->name, json_loads(f->def, JSON_DECODE_ANY, NULL));
   }
   int rv = check_refs(c, who, t, rec, err);
-  if (!rv && t->validate)
-    rv = t->validate(c, who, t, 0, NULL, rec, err);
+  if (!rv)
+    rv = rd_rec_rules(c, who, t, 0, NULL, rec, err);
   if (!rv)
     rv = rd_next_id(c, &id, err);
   if (rv)
@@ -519,6 +521,7 @@ int rd_rec_create(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *i
   for (int i = 0; i < t->nfields; i++)
     if (stored(&t->fields[i]))
       p[n++] = value_param(&t->fields[i], rec, keep);
+  assert(n <= t->nfields + 4); /* p holds nfields + 4 */
   rd_stmt *s = NULL;
   rd_tx_memo_forget(c, t->table);
   rv = rd_sql_params(c, &s, err, write_sql(t, true), p, n);
@@ -558,8 +561,8 @@ int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t i
   rec = json_deep_copy(old);
   rd_json_merge_patch(rec, patch);
   rv = check_refs(c, who, t, rec, err);
-  if (!rv && t->validate)
-    rv = t->validate(c, who, t, id, old, rec, err);
+  if (!rv)
+    rv = rd_rec_rules(c, who, t, id, old, rec, err);
   if (rv)
     goto out;
   char now[RD_TIME_LEN];
@@ -574,6 +577,7 @@ int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t i
   p[n++] = (rd_param){.type = 'i', .i = id};
   p[n++] = (rd_param){.type = 't', .t = who->account_id};
   p[n++] = (rd_param){.type = 'i', .i = version};
+  assert(n <= t->nfields + 4); /* p holds nfields + 4 */
   rd_stmt *s = NULL;
   rd_tx_memo_forget(c, t->table);
   rv = rd_sql_params(c, &s, err, write_sql(t, false), p, n);
@@ -600,6 +604,148 @@ out:
   json_decref(keep);
   json_decref(changes);
   return rv;
+}
+
+/* ---- the generic entry points (issue 11) ---- */
+
+int rd_rec_allow(const rd_caller *who, const rd_rtype *t, rd_rec_op op, rd_err *err) {
+  static const char *const VERBS[] = {"read", "create", "change", "delete"};
+  assert(op >= RD_REC_READ && op <= RD_REC_DELETE);
+  unsigned roles = t->write_roles;
+  if (op == RD_REC_READ)
+    roles = t->read_roles;
+  else if (op == RD_REC_CREATE && t->create_roles)
+    roles = t->create_roles;
+  if (!roles || rd_caller_has(who, roles))
+    return 0;
+  if (t->denied)
+    return rd_err_set(err, RD_EFORBIDDEN, t->denied, VERBS[op]);
+  return rd_err_set(err, RD_EFORBIDDEN, "Your roles do not allow %s %ss",
+                    op == RD_REC_READ ? "reading" : "changing", t->name);
+}
+
+int rd_rec_rules(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *old,
+                 json_t *rec, rd_err *err) {
+  int rv = rd_rec_allow(who, t, old ? RD_REC_UPDATE : RD_REC_CREATE, err);
+  if (!rv && t->may_write)
+    rv = t->may_write(c, who, t, id, old, rec, err);
+  if (!rv && t->validate)
+    rv = t->validate(c, who, t, id, old, rec, err);
+  return rv;
+}
+
+typedef struct tx_args {
+  const rd_caller *who;
+  const rd_rtype *t;
+  json_t *in;
+  int64_t id, if_match;
+} tx_args;
+
+static int tx_create(rd_conn *c, void *arg, rd_err *err) {
+  tx_args *a = arg;
+  return rd_rec_create(c, a->who, a->t, a->in, &a->id, err);
+}
+
+static int tx_update(rd_conn *c, void *arg, rd_err *err) {
+  tx_args *a = arg;
+  return rd_rec_update(c, a->who, a->t, a->id, a->in, a->if_match, err);
+}
+
+static int tx_delete(rd_conn *c, void *arg, rd_err *err) {
+  tx_args *a = arg;
+  return rd_rec_delete(c, a->who, a->t, a->id, err);
+}
+
+int rd_rec_create_tx(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *in,
+                     int64_t *id_out, rd_err *err) {
+  tx_args a = {who, t, in, 0, -1};
+  int rv = rd_rec_allow(who, t, RD_REC_CREATE, err);
+  if (!rv)
+    rv = rd_rec_check(t, in, true, NULL, err);
+  if (!rv)
+    rv = rd_with_tx(c, err, tx_create, &a);
+  if (!rv)
+    *id_out = a.id;
+  return rv;
+}
+
+int rd_rec_update_tx(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
+                     json_t *patch, int64_t if_match, rd_err *err) {
+  tx_args a = {who, t, patch, id, if_match};
+  int rv = rd_rec_allow(who, t, RD_REC_UPDATE, err);
+  if (!rv)
+    rv = rd_rec_check(t, patch, false, t->update_fields, err);
+  if (!rv)
+    rv = rd_with_tx(c, err, tx_update, &a);
+  return rv;
+}
+
+int rd_rec_delete_tx(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
+                     rd_err *err) {
+  tx_args a = {who, t, NULL, id, -1};
+  int rv = rd_rec_allow(who, t, RD_REC_DELETE, err);
+  if (!rv)
+    rv = rd_with_tx(c, err, tx_delete, &a);
+  return rv;
+}
+
+int rd_rec_delete(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, rd_err *err) {
+  json_t *old = NULL;
+  char sql[128];
+  int rv = rd_rec_allow(who, t, RD_REC_DELETE, err);
+  if (!rv)
+    rv = rd_rec_get(c, t, who->account_id, id, &old, NULL, err);
+  if (!rv && t->may_write)
+    rv = t->may_write(c, who, t, id, old, NULL, err);
+  if (!rv && t->before_delete)
+    rv = t->before_delete(c, who, id, old, err);
+  if (rv)
+    goto out;
+  int n = snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = ? AND account_id = ?", t->table);
+  assert(n > 0 && (size_t)n < sizeof sql); /* table names are short constants */
+  (void)n;
+  rd_tx_memo_forget(c, t->table);
+  rv = rd_sql_exec(c, NULL, err, sql, "it", id, who->account_id);
+  if (!rv)
+    rv = rd_audit_write(c, who, t->name, id, "delete", NULL, err);
+out:
+  json_decref(old);
+  return rv;
+}
+
+int rd_rec_touch(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
+                 const char *what, json_t *detail, rd_err *err) {
+  char sql[160], now[RD_TIME_LEN];
+  int64_t changed = 0;
+  rd_time_now(now);
+  int n = snprintf(sql, sizeof sql,
+                   "UPDATE %s SET version = version + 1, updated_at = ? WHERE id = ?"
+                   " AND account_id = ?",
+                   t->table);
+  assert(n > 0 && (size_t)n < sizeof sql); /* table names are short constants */
+  (void)n;
+  int rv = rd_rec_allow(who, t, RD_REC_UPDATE, err);
+  if (!rv)
+    rv = rd_sql_exec(c, &changed, err, sql, "tit", now, id, who->account_id);
+  if (!rv && changed != 1)
+    rv = rd_err_set(err, RD_ENOTFOUND, "No %s with id %lld", t->name, (long long)id);
+  if (!rv)
+    rv = rd_audit_write(c, who, t->name, id, what, detail, err);
+  return rv;
+}
+
+int rd_rec_read(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t **out,
+                int64_t *version, rd_err *err) {
+  int rv = rd_rec_allow(who, t, RD_REC_READ, err);
+  return rv ? rv : rd_rec_get(c, t, who->account_id, id, out, version, err);
+}
+
+int rd_rec_read_list(rd_conn *c, const rd_caller *who, const rd_rtype *t, const char *where,
+                     const rd_param *p, int np, int64_t after, int limit, json_t **out,
+                     bool *more, rd_err *err) {
+  int rv = rd_rec_allow(who, t, RD_REC_READ, err);
+  return rv ? rv
+            : rd_rec_list(c, t, who->account_id, where, p, np, after, limit, out, more, err);
 }
 
 int rd_with_tx(rd_conn *c, rd_err *err, int (*fn)(rd_conn *, void *, rd_err *), void *arg) {

@@ -68,7 +68,34 @@ struct rd_rtype {
                      rd_err *err);
   /* Adds computed fields to an output record (called for every read). */
   int (*decorate)(rd_conn *c, json_t *rec, rd_err *err);
+  /* Who may read and write records of this type (issue 11), declared here once and
+   * checked by rd_rec_allow: by every rd_rec_*_tx entry point before anything else, and
+   * again by rd_rec_create, rd_rec_update (rd_rec_rules), rd_rec_delete and rd_rec_touch
+   * themselves, so bulk paths that call those directly (import) meet the same rule per
+   * row. Role bit sets (RD_ROLE_*);
+   * 0 means any role of the account. The API's route masks stay the coarse first gate
+   * (they are the contract); these are the real check. */
+  unsigned read_roles;   /* rd_rec_read, rd_rec_read_list */
+  unsigned write_roles;  /* update, delete and touch */
+  unsigned create_roles; /* create; 0: write_roles */
+  /* The 403 message: a format with one %s, the verb ("create", "change", "delete",
+   * "read"). NULL: "Your roles do not allow changing <name>s" ("reading" for reads). */
+  const char *denied;
+  /* The per-record write rule beyond the role sets (ACC-7 for people): old is NULL on
+   * create, rec NULL on delete. Called inside the transaction, after the stored record is
+   * read and the references checked, before validate. NULL: none. */
+  int (*may_write)(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
+                   json_t *old, json_t *rec, rd_err *err);
+  /* Called by rd_rec_delete before the row is deleted, in the same transaction (side
+   * tables that refer to it). NULL: none. */
+  int (*before_delete)(rd_conn *c, const rd_caller *who, int64_t id, json_t *old, rd_err *err);
+  /* Fields an update may name at all (NULL-terminated; NULL: every writable field); others
+   * are 422 "cannot be changed here" (see rd_rec_check's allowed). */
+  const char *const *update_fields;
 };
+
+/* What a caller wants to do with records of a type (rd_rec_allow). */
+typedef enum rd_rec_op { RD_REC_READ, RD_REC_CREATE, RD_REC_UPDATE, RD_REC_DELETE } rd_rec_op;
 
 /* Checks input JSON (an object) against t: unknown fields, read-only fields, types, text
  * lengths and valid UTF-8, control characters (REL-1: none in single-line text, only tab and
@@ -112,6 +139,53 @@ int rd_rec_create(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *i
  * fields that changed. */
 int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *patch,
                   int64_t if_match, rd_err *err);
+
+/* ---- the generic entry points (issue 11) ----
+ * A resource is a field table, hooks and the roles above; these do the rest, so that no
+ * resource hand-writes a transaction, a role check, a version bump or an audit row. */
+
+/* 0 when who's roles allow op on records of t (read_roles, create_roles, write_roles),
+ * else RD_EFORBIDDEN (403, t->denied). Pure; thread-safe. */
+int rd_rec_allow(const rd_caller *who, const rd_rtype *t, rd_rec_op op, rd_err *err);
+
+/* Every rule of t for one new (old NULL, id 0) or changed record: the roles
+ * (rd_rec_allow), may_write (ACC-7 for people), then validate (which may normalize rec).
+ * rd_rec_create and rd_rec_update call it after the reference check; a bulk path that
+ * writes rows its own way must call it per row instead of calling t->validate. */
+int rd_rec_rules(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *old,
+                 json_t *rec, rd_err *err);
+
+/* Roles, input check (rd_rec_check), then rd_rec_create in a write transaction of its own:
+ * defaults, references, may_write, validate, insert, after_write, audit "create". */
+int rd_rec_create_tx(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *in,
+                     int64_t *id_out, rd_err *err);
+/* Roles, input check (t->update_fields), then rd_rec_update in a transaction of its own:
+ * 404, 412 on a stale if_match (>= 0), merge patch, may_write, validate, version and
+ * updated_at bump, after_write, audit "update" with the changed fields. */
+int rd_rec_update_tx(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
+                     json_t *patch, int64_t if_match, rd_err *err);
+/* Roles, then in a transaction of its own: rd_rec_delete. */
+int rd_rec_delete_tx(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
+                     rd_err *err);
+/* Deletes record id of the caller's account inside a write transaction the caller holds:
+ * 404 when absent, may_write (rec NULL), before_delete, the row, audit "delete" (no
+ * changes). */
+int rd_rec_delete(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, rd_err *err);
+/* For changes to a record's side tables (aliases, members, layers), inside a write
+ * transaction the caller holds, after the change: checks the write roles, bumps the
+ * record's version and updated_at (so its ETag moves) and writes the audit row (action
+ * what, e.g. "add_alias"; detail the changes object, borrowed, may be NULL) the same way
+ * as an update. 404 when the record is not the caller's account's. The per-record rule
+ * (may_write) is the caller's: it knows what the side-table change means. */
+int rd_rec_touch(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
+                 const char *what, json_t *detail, rd_err *err);
+/* Read roles, then rd_rec_get in the caller's account. */
+int rd_rec_read(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t **out,
+                int64_t *version, rd_err *err);
+/* Read roles, then rd_rec_list in the caller's account. */
+int rd_rec_read_list(rd_conn *c, const rd_caller *who, const rd_rtype *t, const char *where,
+                     const rd_param *p, int np, int64_t after, int limit, json_t **out,
+                     bool *more, rd_err *err);
 
 /* "%<s>%" with %, _ and \ escaped by \, for LIKE ... ESCAPE '\'. Free with rd_free. */
 char *rd_like_pattern(const char *s);

@@ -253,3 +253,79 @@ Test(customer, CUST3_soft_delete_hides_and_enable_restores) {
   th_assert_error(&r, 404, NULL);
   th_resp_free(&r);
 }
+
+/* The ETag of person id and its updated_at, as a GET answers them. */
+static void etag_of(long long id, char etag[64], char updated[64]) {
+  char path[64];
+  snprintf(path, sizeof path, "/v1/people/%lld", id);
+  th_resp r = th_get(&S, admin, path);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  const char *e = th_header(&r, "ETag");
+  cr_assert_not_null(e);
+  snprintf(etag, 64, "%s", e);
+  snprintf(updated, 64, "%s", json_string_value(json_object_get(r.json, "updated_at")));
+  th_resp_free(&r);
+}
+
+/* The number of audit rows of person id with action. */
+static int audit_actions(long long id, const char *action) {
+  char path[96];
+  snprintf(path, sizeof path, "/v1/audit?record_type=person&record_id=%lld&per_page=100", id);
+  th_resp r = th_get(&S, admin, path);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  int n = 0;
+  size_t i;
+  json_t *row;
+  json_array_foreach(r.json, i, row) {
+    if (!strcmp(json_string_value(json_object_get(row, "action")), action))
+      n++;
+  }
+  th_resp_free(&r);
+  return n;
+}
+
+/* Issue 11 (rd_rec_touch): a side-table change (an alias) moves the person's ETag and
+ * updated_at and writes its audit row, like any change of the record; an If-Match of the
+ * old ETag is then stale (412). */
+Test(customer, ISSUE11_CUST2_alias_changes_move_the_etag_and_updated_at_and_are_audited) {
+  long long id = make("ann", "ann@example.com");
+  char e0[64], u0[64], e1[64], u1[64], e2[64], u2[64], sql[160];
+  /* an updated_at in the past, so a new one differs whatever the clock's resolution */
+  snprintf(sql, sizeof sql, "UPDATE people SET updated_at = '2001-01-01T00:00:00Z' WHERE id = %lld", id);
+  th_sql(&S, sql);
+  etag_of(id, e0, u0);
+  char path[96];
+  snprintf(path, sizeof path, "/v1/people/%lld/aliases", id);
+  th_resp r = th_json(&S, "POST", admin, path, "{s:s}", "address", "ann.lee@example.org");
+  cr_assert_eq(r.status, 201, "%s", r.body);
+  th_resp_free(&r);
+  etag_of(id, e1, u1);
+  cr_assert_str_neq(e1, e0, "adding an alias keeps the ETag");
+  cr_assert_str_neq(u1, u0, "adding an alias keeps updated_at");
+  cr_assert_eq(audit_actions(id, "add_alias"), 1);
+  /* the old ETag is stale now */
+  char pp[64];
+  snprintf(pp, sizeof pp, "/v1/people/%lld", id);
+  char im[96];
+  snprintf(im, sizeof im, "If-Match: %s", e0);
+  r = th_req(&S, "PATCH", pp, admin, "{\"city\": \"Delft\"}", NULL, im);
+  th_assert_error(&r, 412, NULL);
+  th_resp_free(&r);
+  th_sql(&S, sql);
+  etag_of(id, e1, u1);
+  snprintf(path, sizeof path, "/v1/people/%lld/aliases/ann.lee@example.org", id);
+  r = th_req(&S, "DELETE", path, admin, NULL, NULL, NULL);
+  cr_assert_lt(r.status, 300, "%s", r.body);
+  th_resp_free(&r);
+  etag_of(id, e2, u2);
+  cr_assert_str_neq(e2, e1, "removing an alias keeps the ETag");
+  cr_assert_str_neq(u2, u1, "removing an alias keeps updated_at");
+  cr_assert_eq(audit_actions(id, "remove_alias"), 1);
+  /* a refused change moves nothing and writes no row */
+  r = th_req(&S, "DELETE", path, admin, NULL, NULL, NULL);
+  th_assert_error(&r, 404, NULL);
+  th_resp_free(&r);
+  etag_of(id, e1, u1);
+  cr_assert_str_eq(e1, e2);
+  cr_assert_eq(audit_actions(id, "remove_alias"), 1);
+}

@@ -862,3 +862,115 @@ Test(record_wide, ISSUE11_every_field_of_a_wide_record_is_written_and_listed) {
   json_decref(rows);
   rd_buf_term(&where);
 }
+
+/* ---- the generic entry points (issue 11) ---- */
+
+typedef struct touch_op {
+  const rd_caller *who;
+  const rd_rtype *t;
+  int64_t id;
+  const char *what;
+  json_t *detail;
+} touch_op;
+
+static int do_touch(rd_conn *c, void *arg, rd_err *e) {
+  touch_op *o = arg;
+  return rd_rec_touch(c, o->who, o->t, o->id, o->what, o->detail, e);
+}
+
+static int touch_w(const rd_caller *as, int64_t id, const char *what, json_t *detail) {
+  touch_op o = {as, &W, id, what, detail};
+  rd_err_clear(&err);
+  return rd_with_tx(T.c, &err, do_touch, &o);
+}
+
+Test(record_db, ISSUE11_touch_bumps_version_and_updated_at_and_audits_like_an_update) {
+  int64_t id = 0, version = 0;
+  cr_assert_eq(create_w(&who, "{\"label\": \"one\"}", &id), 0);
+  char sql[128];
+  snprintf(sql, sizeof sql, "UPDATE widgets SET updated_at = '2001-01-01T00:00:00Z' WHERE id = %lld",
+           (long long)id);
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err, sql, ""), 0);
+  json_t *detail = parse("{\"parts\": {\"old\": null, \"new\": \"bolt\"}}");
+  cr_assert_eq(touch_w(&who, id, "add_part", detail), 0, "%s", err.message);
+  json_t *rec = get_w(id, &version);
+  cr_assert_eq(version, 2);
+  cr_assert_str_neq(json_string_value(json_object_get(rec, "updated_at")), "2001-01-01T00:00:00Z");
+  cr_assert_str_eq(json_string_value(json_object_get(rec, "label")), "one");
+  json_decref(rec);
+  json_t *rows = audit_rows();
+  cr_assert_eq(json_array_size(rows), 2);
+  json_t *t = json_array_get(rows, 1);
+  cr_assert_str_eq(json_string_value(json_object_get(t, "action")), "add_part");
+  cr_assert_str_eq(json_string_value(json_object_get(t, "record_type")), "widget");
+  cr_assert_eq(json_integer_value(json_object_get(t, "record_id")), id);
+  cr_assert(json_equal(json_object_get(t, "changes"), detail));
+  json_decref(rows);
+  /* an If-Match of the version before the touch is stale */
+  cr_assert_eq(update_w(&who, id, "{\"label\": \"two\"}", 1), RD_EPRECOND);
+  /* another account's record, or none: 404, nothing written */
+  cr_assert_eq(touch_w(&other_who, id, "add_part", detail), RD_ENOTFOUND);
+  cr_assert_eq(touch_w(&who, id + 1000, "add_part", detail), RD_ENOTFOUND);
+  json_decref(detail);
+  cr_assert_eq(count("SELECT COUNT(*) FROM audit"), 2);
+  cr_assert_eq(count("SELECT MAX(version) FROM widgets"), 2);
+}
+
+Test(record_db, ISSUE11_delete_removes_the_row_and_audits) {
+  int64_t id = 0;
+  cr_assert_eq(create_w(&who, "{\"label\": \"one\"}", &id), 0);
+  rd_err_clear(&err);
+  cr_assert_eq(rd_rec_delete_tx(T.c, &other_who, &W, id, &err), RD_ENOTFOUND);
+  rd_err_clear(&err);
+  cr_assert_eq(rd_rec_delete_tx(T.c, &who, &W, id, &err), 0, "%s", err.message);
+  cr_assert_eq(count("SELECT COUNT(*) FROM widgets"), 0);
+  cr_assert_eq(count("SELECT COUNT(*) FROM audit WHERE action = 'delete'"
+                     " AND record_type = 'widget'"),
+               1);
+  rd_err_clear(&err);
+  cr_assert_eq(rd_rec_delete_tx(T.c, &who, &W, id, &err), RD_ENOTFOUND);
+}
+
+/* W with its roles declared: what the declaration alone decides. */
+static const rd_rtype W_GUARDED = {
+    .name = "widget",
+    .table = "widgets",
+    .fields = W_FIELDS,
+    .nfields = sizeof W_FIELDS / sizeof *W_FIELDS,
+    .read_roles = RD_ROLES_STAFF,
+    .write_roles = RD_ROLE_ACCOUNT_ADMINISTRATOR,
+    .create_roles = RD_ROLE_ACCOUNT_ADMINISTRATOR | RD_ROLE_TECHNICIAN,
+};
+
+Test(record_db, ISSUE11_declared_roles_are_checked_by_every_entry_point) {
+  rd_caller tech = who, cust = who;
+  tech.roles = RD_ROLE_TECHNICIAN;
+  cust.roles = RD_ROLE_CUSTOMER;
+  int64_t id = 0;
+  json_t *in = parse("{\"label\": \"one\"}");
+  rd_err_clear(&err);
+  cr_assert_eq(rd_rec_create_tx(T.c, &cust, &W_GUARDED, in, &id, &err), RD_EFORBIDDEN);
+  cr_assert_eq(err.status, 403);
+  cr_assert_str_eq(err.message, "Your roles do not allow changing widgets");
+  rd_err_clear(&err);
+  cr_assert_eq(rd_rec_create_tx(T.c, &tech, &W_GUARDED, in, &id, &err), 0, "%s", err.message);
+  json_decref(in);
+  json_t *patch = parse("{\"label\": \"two\"}");
+  rd_err_clear(&err);
+  cr_assert_eq(rd_rec_update_tx(T.c, &tech, &W_GUARDED, id, patch, -1, &err), RD_EFORBIDDEN);
+  json_decref(patch);
+  rd_err_clear(&err);
+  cr_assert_eq(rd_rec_delete_tx(T.c, &tech, &W_GUARDED, id, &err), RD_EFORBIDDEN);
+  touch_op o = {&tech, &W_GUARDED, id, "add_part", NULL};
+  rd_err_clear(&err);
+  cr_assert_eq(rd_with_tx(T.c, &err, do_touch, &o), RD_EFORBIDDEN);
+  json_t *rec = NULL;
+  rd_err_clear(&err);
+  cr_assert_eq(rd_rec_read(T.c, &cust, &W_GUARDED, id, &rec, NULL, &err), RD_EFORBIDDEN);
+  cr_assert_str_eq(err.message, "Your roles do not allow reading widgets");
+  cr_assert_eq(rd_rec_read(T.c, &tech, &W_GUARDED, id, &rec, NULL, &err), 0);
+  json_decref(rec);
+  /* nothing but the create was written */
+  cr_assert_eq(count("SELECT COUNT(*) FROM audit"), 1);
+  cr_assert_eq(count("SELECT MAX(version) FROM widgets"), 1);
+}
