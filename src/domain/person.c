@@ -291,11 +291,13 @@ static int after_write(rd_conn *c, const rd_caller *who, int64_t id, json_t *old
   }
   json_t *email = json_object_get(rec, "primary_email");
   if (!old || !json_equal(email, json_object_get(old, "primary_email"))) {
-    /* CUST-2: an address identifies one person in the account. */
-    rv = rd_sql_exec(c, NULL, err, "DELETE FROM person_emails WHERE person_id = ? AND is_primary = ?",
-                     "ib", id, 1);
+    /* CUST-2: an address identifies one person in the account. A new person has none yet. */
+    if (old)
+      rv = rd_sql_exec(c, NULL, err,
+                       "DELETE FROM person_emails WHERE person_id = ? AND is_primary = ?", "ib",
+                       id, 1);
     /* An alias of the person may become its primary address. */
-    if (!rv && json_is_string(email))
+    if (!rv && old && json_is_string(email))
       rv = rd_sql_exec(c, NULL, err,
                        "DELETE FROM person_emails WHERE person_id = ? AND address = LOWER(?)", "it",
                        id, json_string_value(email));
@@ -321,7 +323,7 @@ static int after_write(rd_conn *c, const rd_caller *who, int64_t id, json_t *old
       return rv;
   }
   json_t *cf = json_object_get(rec, "custom_fields");
-  if (!old || !json_equal(json_object_get(old, "custom_fields"), cf))
+  if (old ? !json_equal(json_object_get(old, "custom_fields"), cf) : json_object_size(cf) > 0)
     rv = rd_custom_values_store(c, who->account_id, id, cf, err);
   /* CUST-4: the search text follows every field it is made of. */
   static const char *const SEARCHED[] = {"first_name", "last_name", "username", "primary_email",
