@@ -5,22 +5,27 @@
 
 #include "base/time.h"
 
-int rd_audit_write(rd_conn *c, const rd_caller *who, const char *record_type, int64_t record_id,
-                   const char *action, json_t *changes, rd_err *err) {
+int rd_audit_write_text(rd_conn *c, const rd_caller *who, const char *record_type,
+                        int64_t record_id, const char *action, const char *changes,
+                        rd_err *err) {
   int64_t id = 0;
   int rv = rd_next_id(c, &id, err);
   if (rv)
     return rv;
   char now[RD_TIME_LEN];
   rd_time_now(now);
-  json_t *empty = json_object();
-  char *text = json_dumps(changes ? changes : empty, JSON_COMPACT);
-  json_decref(empty);
-  rv = rd_sql_exec(c, NULL, err,
-                   "INSERT INTO audit (id, account_id, at, actor_id, actor_name, record_type,"
-                   " record_id, action, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   "ittIttitt", id, who->account_id, now, who->person_id,
-                   who->name[0] ? who->name : "system", record_type, record_id, action, text);
+  return rd_sql_exec(c, NULL, err,
+                     "INSERT INTO audit (id, account_id, at, actor_id, actor_name, record_type,"
+                     " record_id, action, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     "ittIttitt", id, who->account_id, now, who->person_id,
+                     who->name[0] ? who->name : "system", record_type, record_id, action,
+                     changes ? changes : "{}");
+}
+
+int rd_audit_write(rd_conn *c, const rd_caller *who, const char *record_type, int64_t record_id,
+                   const char *action, json_t *changes, rd_err *err) {
+  char *text = changes ? json_dumps(changes, JSON_COMPACT) : NULL;
+  int rv = rd_audit_write_text(c, who, record_type, record_id, action, text, err);
   free(text);
   return rv;
 }

@@ -14,6 +14,11 @@
  * an object {field: {"old": v, "new": v}} (borrowed). */
 int rd_audit_write(rd_conn *c, const rd_caller *who, const char *record_type, int64_t record_id,
                    const char *action, json_t *changes, rd_err *err);
+/* The same with the changes already as JSON text (an object; NULL: {}), for writers that
+ * build it as they compare (the record engine). */
+int rd_audit_write_text(rd_conn *c, const rd_caller *who, const char *record_type,
+                        int64_t record_id, const char *action, const char *changes,
+                        rd_err *err);
 
 /* Lists audit rows of the caller's account, newest last, optionally of one record type
  * and id (0: any). Staff only. */

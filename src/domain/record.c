@@ -465,16 +465,30 @@ static json_t *ref_key(json_t *v) {
 }
 
 /* {field: {"old":..., "new":...}} for every stored field that differs. */
-static json_t *diff(const rd_rtype *t, json_t *old, json_t *rec, json_t *patch) {
-  json_t *changes = json_object();
+static void add_json(rd_buf *out, json_t *v) {
+  char *text = json_dumps(v ? v : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
+  rd_buf_adds(out, text);
+  free(text);
+}
+
+/* The audit's changes of a create (old NULL) or an update as JSON text: {"field": {"old":
+ * ..., "new": ...}, ...} in field order. Values are encoded by jansson one by one; the
+ * structure around them is spliced (field names are constant identifiers of the tables):
+ * one json_dumps of the whole object cost an import a tenth of its time, most of it in
+ * jansson's cycle check of every nested object. */
+static void diff(const rd_rtype *t, json_t *old, json_t *rec, json_t *patch, rd_buf *out) {
+  rd_buf_adds(out, "{");
+  bool first = true;
   for (int i = 0; i < t->nfields; i++) {
     const rd_field *f = &t->fields[i];
     if (f->flags & RD_FF_CHECKONLY)
       continue;
     if (f->flags & RD_FF_WRITEONLY) {
       /* ACC-6: secrets are never written to the audit trail; only that they changed. */
-      if (patch && json_object_get(patch, f->name))
-        json_object_set_new(changes, f->name, json_pack("{s:b}", "changed", 1));
+      if (patch && json_object_get(patch, f->name)) {
+        rd_buf_printf(out, "%s\"%s\":{\"changed\":true}", first ? "" : ",", f->name);
+        first = false;
+      }
       continue;
     }
     if (!f->column)
@@ -485,17 +499,22 @@ static json_t *diff(const rd_rtype *t, json_t *old, json_t *rec, json_t *patch) 
     if (json_equal(ka ? ka : json_null(), kb ? kb : json_null()) ||
         (!old && (!b || json_is_null(b))))
       continue;
-    json_object_set_new(changes, f->name,
-                        json_pack("{s:O,s:O}", "old", a ? a : json_null(), "new",
-                                  b ? b : json_null()));
+    rd_buf_printf(out, "%s\"%s\":{\"old\":", first ? "" : ",", f->name);
+    add_json(out, a);
+    rd_buf_adds(out, ",\"new\":");
+    add_json(out, b);
+    rd_buf_adds(out, "}");
+    first = false;
   }
-  return changes;
+  rd_buf_adds(out, "}");
 }
 
 int rd_rec_create(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *in,
                   int64_t *id_out, rd_err *err) {
-  json_t *rec = json_deep_copy(in), *keep = json_array(), *changes = NULL;
+  json_t *rec = json_deep_copy(in), *keep = json_array();
   rd_param *p = NULL;
+  rd_buf changes;
+  rd_buf_init(&changes);
   int64_t id = 0;
   for (int i = 0; i < t->nfields; i++) {
     const rd_field *f = &t->fields[i];
@@ -534,21 +553,23 @@ int rd_rec_create(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *i
   rv = t->after_write ? t->after_write(c, who, id, NULL, rec, err) : 0;
   if (rv)
     goto out;
-  changes = diff(t, NULL, rec, in);
-  rv = rd_audit_write(c, who, t->name, id, "create", changes, err);
+  diff(t, NULL, rec, in, &changes);
+  rv = rd_audit_write_text(c, who, t->name, id, "create", rd_buf_cstr(&changes), err);
   if (!rv)
     *id_out = id;
 out:
   rd_free(p);
   json_decref(rec);
   json_decref(keep);
-  json_decref(changes);
+  rd_buf_term(&changes);
   return rv;
 }
 
 int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *patch,
                   int64_t if_match, rd_err *err) {
-  json_t *old = NULL, *rec = NULL, *keep = json_array(), *changes = NULL;
+  json_t *old = NULL, *rec = NULL, *keep = json_array();
+  rd_buf changes;
+  rd_buf_init(&changes);
   rd_param *p = NULL;
   int64_t version = 0;
   int rv = rd_rec_get(c, t, who->account_id, id, &old, &version, err);
@@ -595,14 +616,14 @@ int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t i
   rv = t->after_write ? t->after_write(c, who, id, old, rec, err) : 0;
   if (rv)
     goto out;
-  changes = diff(t, old, rec, patch);
-  rv = rd_audit_write(c, who, t->name, id, "update", changes, err);
+  diff(t, old, rec, patch, &changes);
+  rv = rd_audit_write_text(c, who, t->name, id, "update", rd_buf_cstr(&changes), err);
 out:
   rd_free(p);
   json_decref(old);
   json_decref(rec);
   json_decref(keep);
-  json_decref(changes);
+  rd_buf_term(&changes);
   return rv;
 }
 
