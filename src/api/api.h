@@ -24,6 +24,7 @@ typedef struct rd_api {
   const char *data_dir;     /* attachments */
   const char *openapi_path; /* docs/openapi.json */
   const char *public_url;   /* --public-url, no trailing slash: the base of links (ACC-8) */
+  size_t import_body_max;   /* --max-import-mb: RD_ROUTE_BULK bodies (0: RD_UPLOAD_BODY_MAX) */
 } rd_api;
 
 /* What a handler gets: the request, a database connection for this request, the caller
@@ -47,6 +48,7 @@ enum {
   RD_ROUTE_UPLOAD = 1 << 1, /* body up to the upload limit, not the JSON one */
   RD_ROUTE_NODB = 1 << 2,   /* needs no database connection */
   RD_ROUTE_HASHES = 1 << 3, /* hashes passwords: runs on the work pool, bounded per client */
+  RD_ROUTE_BULK = 1 << 4,   /* with UPLOAD: a file to import, up to api->import_body_max */
 };
 
 typedef struct rd_route {

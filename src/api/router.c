@@ -508,7 +508,10 @@ static bool admit(void *ctx, rd_req *r) {
   }
   if (!rv) {
     x->route = rt;
-    r->body_limit = rt->flags & RD_ROUTE_UPLOAD ? RD_UPLOAD_BODY_MAX : RD_JSON_BODY_MAX;
+    r->body_limit = !(rt->flags & RD_ROUTE_UPLOAD) ? RD_JSON_BODY_MAX
+                    : (rt->flags & RD_ROUTE_BULK) && x->api->import_body_max
+                        ? x->api->import_body_max
+                        : RD_UPLOAD_BODY_MAX;
   }
   if (!rv && (rt->flags & RD_ROUTE_UPLOAD)) {
     int o = rd_req_spool(r);

@@ -73,7 +73,7 @@ const rd_route rd_routes[] = {
     /* IMP-1..5: customer imports from CSV. */
     {"GET", "/v1/imports/templates/people.csv", rd_api_import_template, STAFF, 0},
     {"GET", "/v1/imports", rd_api_import_list, PEOPLE_MANAGERS, 0},
-    {"POST", "/v1/imports", rd_api_import_create, PEOPLE_MANAGERS, RD_ROUTE_UPLOAD},
+    {"POST", "/v1/imports", rd_api_import_create, PEOPLE_MANAGERS, RD_ROUTE_UPLOAD | RD_ROUTE_BULK},
     {"GET", "/v1/imports/{id}", rd_api_import_get, PEOPLE_MANAGERS, 0},
     {"GET", "/v1/imports/{id}/rows", rd_api_import_rows, PEOPLE_MANAGERS, 0},
     /* ACC-8: the mail outbox. */

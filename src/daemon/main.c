@@ -23,7 +23,7 @@ static void usage(void) {
         "                 [--job-lease SECONDS] [--attachment-grace SECONDS]\n"
         "                 [--public-url URL] [--smtp-ports LIST]\n"
         "                 [--mail-workers N] [--mail-retry SECONDS]\n"
-        "                 [--max-conns-per-ip N] [--max-uploads N]\n",
+        "                 [--max-conns-per-ip N] [--max-uploads N] [--max-import-mb N]\n",
         stderr);
 }
 
@@ -33,6 +33,7 @@ int main(int argc, char **argv) {
   int threads = 0;
   rd_outbox_opts mail = {0};
   int max_conns_per_ip = RD_HTTP_CONNS_PER_IP, max_uploads = RD_HTTP_UPLOADS;
+  size_t import_body_max = RD_UPLOAD_BODY_MAX;
   const char *lease = getenv("ROLODESK_JOB_LEASE"); /* default of --job-lease */
   int64_t lease_s = 0;
   if (lease && rd_parse_i64(lease, &lease_s) && lease_s > 0 && lease_s <= 86400)
@@ -68,6 +69,8 @@ int main(int argc, char **argv) {
       max_conns_per_ip = (int)n;
     else if (!strcmp(a, "--max-uploads") && rd_parse_i64(v, &n) && n > 0 && n <= 4096)
       max_uploads = (int)n;
+    else if (!strcmp(a, "--max-import-mb") && rd_parse_i64(v, &n) && n > 0 && n <= 4096)
+      import_body_max = (size_t)n << 20; /* CSV files for POST /v1/imports (spooled to disk) */
     else if (!strcmp(a, "--job-lease") && rd_parse_i64(v, &n) && n > 0 && n <= 86400)
       rd_job_lease_s = (int)n; /* background jobs: see store.h */
     else if (!strcmp(a, "--attachment-grace") && rd_parse_i64(v, &n) && n > 0 && n <= 31536000)
@@ -154,7 +157,8 @@ int main(int argc, char **argv) {
   }
   if (filled)
     rd_log(RD_LOG_INFO, "search: indexed %lld people", (long long)filled);
-  rd_api api = {.db = db, .data_dir = data, .openapi_path = openapi, .public_url = public_url};
+  rd_api api = {.db = db, .data_dir = data, .openapi_path = openapi, .public_url = public_url,
+                .import_body_max = import_body_max};
   rd_http_app app = rd_api_app(&api);
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   char spool_dir[1100]; /* issue 10: upload bodies are spooled here, not kept in memory */

@@ -266,3 +266,35 @@ Test(limits, REL1_huge_or_expected_bodies_are_refused_before_they_are_sent) {
   cr_assert_eq(raw_status(head), 413);
   cr_assert_eq(count("/v1/organizations"), 0);
 }
+
+/* REL-1, issue 11: files to import have their own ceiling (--max-import-mb, default the
+ * upload limit of 20 MiB), so an installation can take large customer files without
+ * raising the limit of every other upload. */
+Test(limits, REL1_import_files_have_their_own_limit) {
+  th_server L;
+  memset(&L, 0, sizeof L);
+  th_init_db(&L);
+  L.daemon_args[0] = "--max-import-mb";
+  L.daemon_args[1] = "1";
+  th_start_daemon(&L);
+  th_account(&L, "wdc", "Widget Data Center");
+  const char *tok = th_token(&L, "wdc", "admin", "account_administrator");
+  size_t len = (3u << 20) / 2; /* 1.5 MiB: over the import limit, under the upload one */
+  char *body = malloc(len);
+  const char *head = "First Name,Last Name,Email Address,Username\n";
+  memset(body, '\n', len);
+  memcpy(body, head, strlen(head));
+  th_resp r = th_req_len(&L, "POST", "/v1/imports?type=people", tok, body, len, "text/csv", NULL);
+  th_assert_error(&r, 413, NULL);
+  th_resp_free(&r);
+  r = th_get(&L, tok, "/v1/imports");
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  cr_assert_eq(json_array_size(r.json), 0, "a refused import left a job");
+  th_resp_free(&r);
+  r = th_req_len(&L, "POST", "/v1/attachments?filename=big.pdf", tok, body, len,
+                 "application/pdf", NULL);
+  cr_assert_eq(r.status, 201, "other uploads keep their limit: %ld %s", r.status, r.body);
+  th_resp_free(&r);
+  free(body);
+  th_stop(&L);
+}
