@@ -11,7 +11,10 @@
 #     per-row report), timed and its peak RSS taken with /usr/bin/time -v;
 #   - the same on PostgreSQL (the first BENCH_IMPORT_PG_ROWS rows, default 100,000: the
 #     whole million takes about half an hour there) when
-#     scripts/pg-test.sh can start a server.
+#     scripts/pg-test.sh can start a server;
+#   - the first BENCH_IMPORT_HTTP_ROWS rows (200,000; 0 skips it) through the API as a
+#     client does it: POST /v1/imports to a rolodeskd on SQLite, then GET /v1/imports/{id}
+#     every 0.2 s until it is done, timed from the upload's start to the answer saying done.
 # Prints rows/s, the ratio to the floor and peak RSS; targets on SQLite (PERF-2): at least
 # 100,000 validated rows/s, at least half the floor's rate, peak RSS under 64 MB. Not part
 # of the tests' pass/fail. The table also goes to bench/out/import.md.
@@ -101,6 +104,51 @@ run_import() { # backend db-uri rows-file
   res[$b]="$n $created $failed $secs $rss $anon"
 }
 
+# The API's import: upload, then poll until done (a client's view, not the CLI's).
+http_rows=${BENCH_IMPORT_HTTP_ROWS:-200000}
+[ "$http_rows" -le "$rows" ] || http_rows=$rows
+run_http() {
+  local db="$work/http.db" file="$work/people_http.csv" token port base id status t0 t1
+  # The first http_rows records (not lines: some notes span lines).
+  python3 -c 'import csv, sys, itertools
+r = csv.reader(open(sys.argv[1], newline=""))
+csv.writer(sys.stdout, lineterminator="\n").writerows(itertools.islice(r, int(sys.argv[2]) + 1))' \
+    "$work/people.csv" "$http_rows" >"$file"
+  "$build/rolodesk" --db "$db" init >/dev/null
+  "$build/rolodesk" --db "$db" account create bench "Bench" >/dev/null
+  "$build/rolodesk" --db "$db" person create --account bench --username admin --first-name Bench \
+    --last-name Admin --email admin@bench.example --role account_administrator >/dev/null
+  token=$("$build/rolodesk" --db "$db" token create --account bench --username admin)
+  rm -f "$work/port"
+  "$build/rolodeskd" --db "$db" --listen 127.0.0.1:0 --port-file "$work/port" \
+    --data "$work/http.data" --quiet --max-import-mb 4096 2>"$work/daemon-http.log" &
+  http_pid=$!
+  for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+  [ -s "$work/port" ] || { echo "import bench: rolodeskd did not start" >&2; return 1; }
+  base="http://127.0.0.1:$(cat "$work/port")"
+  echo "import bench: POST /v1/imports of $http_rows rows" >&2
+  t0=$(date +%s.%N)
+  id=$(curl -fsS -H "Authorization: Bearer $token" -H 'Content-Type: text/csv' \
+    --data-binary @"$file" "$base/v1/imports?type=people&ignore_first_line=true" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  status=queued
+  while [ "$status" = queued ] || [ "$status" = running ]; do
+    sleep 0.2
+    curl -fsS -H "Authorization: Bearer $token" "$base/v1/imports/$id" >"$work/http-import.json"
+    status=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["status"])' \
+      "$work/http-import.json")
+  done
+  t1=$(date +%s.%N)
+  kill -TERM "$http_pid" 2>/dev/null; wait "$http_pid" 2>/dev/null || true
+  http_pid=""
+  read -r n created failed < <(python3 -c 'import json,sys; j = json.load(open(sys.argv[1]));
+print(j["rows"], j["created"], j["failed"])' "$work/http-import.json")
+  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+  res[http]="$n $created $failed $secs - -"
+}
+http_pid=""
+trap '[ -n "$http_pid" ] && kill "$http_pid" 2>/dev/null; cleanup' EXIT
+
 for b in $backends; do
   case $b in
     sqlite) run_import sqlite "$work/rolodesk.db" "$work/people.csv" || echo "import bench: SQLite run failed" >&2 ;;
@@ -120,6 +168,10 @@ for b in $backends; do
   esac
 done
 
+if [ "$http_rows" -gt 0 ]; then
+  run_http || echo "import bench: API run failed" >&2
+fi
+
 mkdir -p "$root/bench/out"
 table="$root/bench/out/import.md"
 {
@@ -130,12 +182,14 @@ table="$root/bench/out/import.md"
   echo "| what | rows | created | failed | seconds | rows/s | vs sqlite3 .import | peak RSS MB | peak anon MB |"
   echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
   echo "| sqlite3 .import (floor, no validation) | $raw_rows | - | - | $floor_secs | $floor_rate | 100% | $floor_rss | $floor_anon |"
-  for b in $backends; do
+  for b in $backends http; do
     [ -n "${res[$b]:-}" ] || continue
     read -r n created failed s r a <<<"${res[$b]}"
     rate=$(awk -v n="$n" -v s="$s" 'BEGIN { printf "%.0f", n / s }')
     ratio=$(awk -v r="$rate" -v f="$floor_rate" 'BEGIN { printf "%.1f%%", 100 * r / f }')
-    echo "| rolodesk import people ($b) | $n | $created | $failed | $s | $rate | $ratio | $r | $a |"
+    what="rolodesk import people ($b)"
+    [ "$b" = http ] && what="POST /v1/imports, polled until done (SQLite)"
+    echo "| $what | $n | $created | $failed | $s | $rate | $ratio | $r | $a |"
   done
 } >"$table"
 echo
