@@ -12,9 +12,9 @@
 #include "base/mem.h"
 #include "base/str.h"
 #include "domain/attachment.h"
-#include "domain/import.h"
 #include "domain/mail.h"
 #include "domain/search.h"
+#include "jobs/runner.h"
 #include "mail/outbox.h"
 
 static void usage(void) {
@@ -168,10 +168,11 @@ int main(int argc, char **argv) {
     rd_db_free(db);
     return 1;
   }
-  /* IMP-3: the worker that claims and runs import jobs (also those of dead daemons). */
-  rd_import_worker *worker = NULL;
-  if (rd_import_worker_start(db, data, &worker))
-    rd_log(RD_LOG_ERROR, "cannot start the import worker");
+  /* Issue 11: the job runner claims and runs jobs of the kinds it knows (imports, IMP-3),
+   * also those of dead daemons. */
+  rd_runner *runner = NULL;
+  if (rd_runner_start(db, data, 1, &runner))
+    rd_log(RD_LOG_ERROR, "cannot start the job runner");
   /* Issue 10: removes uploads no record refers to once older than the grace period. */
   rd_attachment_sweeper *sweeper = NULL;
   if (rd_attachment_sweeper_start(db, data, attachment_grace_s, &sweeper))
@@ -200,7 +201,7 @@ int main(int argc, char **argv) {
   sigwait(&set, &sig);
   rd_log(RD_LOG_INFO, "signal %d: draining requests in flight", sig);
   rd_http_stop(srv, 10000);
-  rd_import_worker_stop(worker); /* after its batch; the job is queued again */
+  rd_runner_stop(runner); /* after its batch; the job is queued again */
   rd_attachment_sweeper_stop(sweeper);
   rd_outbox_stop(outbox);         /* a message being sent is queued again */
   rd_db_free(db);
