@@ -20,7 +20,7 @@
 static void usage(void) {
   fputs("usage: rolodeskd [--db PATH|postgresql://...] [--listen HOST:PORT] [--data DIR]\n"
         "                 [--threads N] [--openapi FILE] [--port-file FILE] [--quiet]\n"
-        "                 [--job-lease SECONDS] [--attachment-grace SECONDS]\n"
+        "                 [--job-lease SECONDS] [--job-workers N] [--attachment-grace SECONDS]\n"
         "                 [--public-url URL] [--smtp-ports LIST]\n"
         "                 [--mail-workers N] [--mail-retry SECONDS]\n"
         "                 [--max-conns-per-ip N] [--max-uploads N]\n",
@@ -30,7 +30,7 @@ static void usage(void) {
 int main(int argc, char **argv) {
   const char *db_uri = getenv("ROLODESK_DB"), *listen = "127.0.0.1:8080", *data = NULL;
   const char *openapi = NULL, *port_file = NULL, *public_url_arg = NULL;
-  int threads = 0;
+  int threads = 0, job_workers = 1;
   rd_outbox_opts mail = {0};
   int max_conns_per_ip = RD_HTTP_CONNS_PER_IP, max_uploads = RD_HTTP_UPLOADS;
   const char *lease = getenv("ROLODESK_JOB_LEASE"); /* default of --job-lease */
@@ -70,6 +70,8 @@ int main(int argc, char **argv) {
       max_uploads = (int)n;
     else if (!strcmp(a, "--job-lease") && rd_parse_i64(v, &n) && n > 0 && n <= 86400)
       rd_job_lease_s = (int)n; /* background jobs: see store.h */
+    else if (!strcmp(a, "--job-workers") && rd_parse_i64(v, &n) && n >= 0 && n <= 16)
+      job_workers = (int)n; /* issue 11: 0 runs no jobs here (they wait for another daemon) */
     else if (!strcmp(a, "--attachment-grace") && rd_parse_i64(v, &n) && n > 0 && n <= 31536000)
       attachment_grace_s = n; /* issue 10: unreferenced uploads live this long */
     else if (!strcmp(a, "--public-url"))
@@ -171,7 +173,7 @@ int main(int argc, char **argv) {
   /* Issue 11: the job runner claims and runs jobs of the kinds it knows (imports, IMP-3),
    * also those of dead daemons. */
   rd_runner *runner = NULL;
-  if (rd_runner_start(db, data, 1, &runner))
+  if (job_workers > 0 && rd_runner_start(db, data, job_workers, &runner))
     rd_log(RD_LOG_ERROR, "cannot start the job runner");
   /* Issue 10: removes uploads no record refers to once older than the grace period. */
   rd_attachment_sweeper *sweeper = NULL;
