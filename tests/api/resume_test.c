@@ -209,25 +209,45 @@ Test(resume, IMP3_REL2_kill9_loop_resumes_to_the_same_result) {
   cr_assert_gt(num(want, "created"), 0);
   cr_assert_eq(job_int(ref_id, "attempts"), 1, "the reference ran once");
 
-  /* The same file into wdc, its daemon killed after a random time once it has claimed the
-   * job, restarted on the same database, again and again. Each pause is random up to about
-   * twice the reference's time per kill, so the kills fall all over the import. */
+  /* The same file into wdc, its daemon killed and restarted on the same database again
+   * and again: each kill once the job has been claimed again and has passed a random
+   * number of rows (target kills spread over the main pass, whatever the machine's speed),
+   * plus a random pause of up to one batch (1000 rows at the reference's rate, at most a
+   * second), so that kills fall anywhere in a batch; one more when the main pass ends, in
+   * the deferred pass. The progress counted in jobs.processed excludes the rows that wait for a
+   * manager until the deferred pass decides them. */
+  long waiting = 0; /* rows that wait for a manager further down (customers_csv) */
+  for (long i = 0; i < n; i++)
+    waiting += i % 100 == 5 && i + 10 < n && i % 4999 != 17;
+  long main_pass = n - waiting;
+  long at[64];
+  cr_assert_lt(target + 1, 64);
+  for (long k = 0; k < target; k++)
+    at[k] = 1 + (long)(rand_r(&seed) % (unsigned)(main_pass * 19 / 20)); /* some margin */
+  for (long k = 1; k < target; k++) /* ascending */
+    for (long j = k; j > 0 && at[j - 1] > at[j]; j--) {
+      long t = at[j];
+      at[j] = at[j - 1];
+      at[j - 1] = t;
+    }
+  at[target] = main_pass; /* the deferred pass (best effort: it may be quick) */
+  long batch_ms = (long)(1000.0 * ref_s * 1000.0 / (double)n);
+  batch_ms = batch_ms < 20 ? 20 : batch_ms > 1000 ? 1000 : batch_ms;
   long long id = upload(wdc, csv, len);
-  long max_ms = (long)(ref_s * 2000.0 / (double)target);
-  if (max_ms < 300)
-    max_ms = 300;
   long kills = 0;
   long long claims = 0;
   t0 = rd_mono_us();
-  while (!ended(id) && kills < target) {
-    /* Wait for the (new) daemon's claim; the job may also end meanwhile. */
-    for (int i = 0; i < 60 * 50 && job_int(id, "attempts") <= claims && !ended(id); i++)
+  for (long k = 0; k <= target && !ended(id); k++) {
+    /* The (new) daemon's claim, then the rows; the job may also end meanwhile. */
+    for (int i = 0; i < 600 * 50 && job_int(id, "attempts") <= claims && !ended(id); i++)
       usleep(20 * 1000);
     claims = job_int(id, "attempts");
+    for (int i = 0; i < 3600 * 50 && job_int(id, "processed") < at[k] && !ended(id); i++)
+      usleep(20 * 1000);
+    long ms = (long)(rand_r(&seed) % (unsigned)(k < target ? batch_ms : batch_ms / 4 + 1));
+    usleep((useconds_t)ms * 1000);
     if (ended(id))
       break;
-    long ms = 20 + (long)(rand_r(&seed) % (unsigned)max_ms);
-    usleep((useconds_t)ms * 1000);
     th_kill(&S);
     kills++;
     th_start_daemon(&S);
