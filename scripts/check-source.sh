@@ -2,8 +2,9 @@
 # Source rules of STYLE.md that a compiler does not check:
 #  - banned functions (strcpy, sprintf, strtok, atoi, gets) anywhere in src/;
 #  - raw malloc/calloc/realloc outside src/base/;
-#  - #include lines follow the layering base <- store <- auth <- domain <- import/mail <-
-#    api/http <- daemon, and the CLI never includes api/ or http/;
+#  - #include lines follow the layering of STYLE.md: base <- store <- auth <- domain <-
+#    jobs/import/mail <- api <- daemon, with http on base alone; the CLI uses everything
+#    below api and never api/ or http/;
 #  - only store/sqlite.c includes sqlite3.h and only store/postgres.c includes libpq-fe.h;
 #  - no SQL in src/cli, src/api, src/http, src/daemon.
 set -uo pipefail
@@ -22,12 +23,13 @@ declare -A allowed=(
   [store]="base store"
   [auth]="base store auth"
   [domain]="base store auth domain"
+  [jobs]="base store auth domain jobs"
   [import]="base store auth domain import"
   [mail]="base store auth domain mail"
   [http]="base http"
-  [api]="base store auth domain import mail http api"
-  [daemon]="base store auth domain import mail http api daemon"
-  [cli]="base store auth domain import mail cli"
+  [api]="base store auth domain jobs import mail http api"
+  [daemon]="base store auth domain jobs import mail http api daemon"
+  [cli]="base store auth domain jobs import mail cli"
 )
 for f in $(find src -name '*.c' -o -name '*.h'); do
   layer=$(echo "$f" | cut -d/ -f2)

@@ -184,6 +184,7 @@ int rd_api_import_create(rd_ctx *x, rd_err *err);
 int rd_api_import_list(rd_ctx *x, rd_err *err);
 int rd_api_import_get(rd_ctx *x, rd_err *err);
 int rd_api_import_rows(rd_ctx *x, rd_err *err);
+int rd_api_import_cancel(rd_ctx *x, rd_err *err);
 int rd_api_outbox_list(rd_ctx *x, rd_err *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include "base/str.h"
 #include "domain/import.h"
 #include "http/multipart.h"
+#include "jobs/runner.h"
 
 static const char *const TEMPLATE_PARAMS[] = {"describe", NULL};
 
@@ -229,6 +230,30 @@ int rd_api_import_get(rd_ctx *x, rd_err *err) {
     rv = rd_import_get(x->db, &x->who, id, &imp, err);
   if (!rv)
     rd_api_json(x, 200, imp, -1);
+  return rv;
+}
+
+/* Issue 11: cancels through the job runner; 200 when the import ended at once (it was
+ * queued), 202 when its worker stops it at its next batch. */
+int rd_api_import_cancel(rd_ctx *x, rd_err *err) {
+  int64_t id = 0;
+  json_t *imp = NULL;
+  bool ended = false;
+  int rv = rd_api_query_check(x, (const char *const[]){NULL}, err);
+  if (!rv)
+    rv = rd_api_id(x, 0, &id, err);
+  if (!rv) /* 404 unless the caller's account has it */
+    rv = rd_import_get(x->db, &x->who, id, &imp, err);
+  json_decref(imp);
+  imp = NULL;
+  if (!rv)
+    rv = rd_job_cancel(x->db, x->who.account_id, id, &ended, err);
+  if (rv == RD_ECONFLICT)
+    rv = rd_err_set(err, RD_ECONFLICT, "The import has ended already");
+  if (!rv)
+    rv = rd_import_get(x->db, &x->who, id, &imp, err);
+  if (!rv)
+    rd_api_json(x, ended ? 200 : 202, imp, -1);
   return rv;
 }
 

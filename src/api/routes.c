@@ -76,6 +76,7 @@ const rd_route rd_routes[] = {
     {"POST", "/v1/imports", rd_api_import_create, PEOPLE_MANAGERS, RD_ROUTE_UPLOAD | RD_ROUTE_BULK},
     {"GET", "/v1/imports/{id}", rd_api_import_get, PEOPLE_MANAGERS, 0},
     {"GET", "/v1/imports/{id}/rows", rd_api_import_rows, PEOPLE_MANAGERS, 0},
+    {"POST", "/v1/imports/{id}/cancel", rd_api_import_cancel, PEOPLE_MANAGERS, 0}, /* issue 11 */
     /* ACC-8: the mail outbox. */
     {"GET", "/v1/outbox", rd_api_outbox_list, ADMIN, 0},
 };

@@ -1,7 +1,7 @@
 /* rolodesk import people FILE.csv --account ID [...] (IMP-1..5): the same import job as
  * POST /v1/imports, run in this process: the file is stored under the data directory and
- * checked, the job is created already claimed by this process, and rd_import_run streams
- * it, showing a progress bar (rows/s, ETA) on a terminal and plain lines otherwise, then a
+ * checked, the job is created already claimed by this process, and the job runner
+ * (rd_job_run) streams it, showing a progress bar (rows/s, ETA) on a terminal and plain lines otherwise, then a
  * summary table and the failed rows. Killed halfway, the job stays in the database and a
  * rolodeskd on the same database resumes it once its lease runs out. */
 #include <fcntl.h>
@@ -15,6 +15,7 @@
 #include "domain/account.h"
 #include "domain/import.h"
 #include "domain/person.h"
+#include "jobs/runner.h"
 
 typedef struct progress {
   bool tty;
@@ -166,7 +167,8 @@ int rd_cli_import(rd_cli *c, int argc, char **argv) {
   progress p = {.tty = isatty(2), .start_us = rd_mono_us()};
   p.last_us = p.start_us;
   fprintf(stderr, "import %lld: %s%s\n", (long long)id, file, dry ? " (dry run)" : "");
-  rv = rd_import_run(c->conn, id, data, NULL, show, &p, &err);
+  rd_job_opts jo = {.data_dir = data, .progress = show, .progress_arg = &p};
+  rv = rd_job_run(c->conn, id, worker, &jo, &err);
   if (rv)
     return rd_cli_fail(&err);
   json_t *st = NULL, *failed = NULL;

@@ -12,15 +12,15 @@
 #include "base/mem.h"
 #include "base/str.h"
 #include "domain/attachment.h"
-#include "domain/import.h"
 #include "domain/mail.h"
 #include "domain/search.h"
+#include "jobs/runner.h"
 #include "mail/outbox.h"
 
 static void usage(void) {
   fputs("usage: rolodeskd [--db PATH|postgresql://...] [--listen HOST:PORT] [--data DIR]\n"
         "                 [--threads N] [--openapi FILE] [--port-file FILE] [--quiet]\n"
-        "                 [--job-lease SECONDS] [--attachment-grace SECONDS]\n"
+        "                 [--job-lease SECONDS] [--job-workers N] [--attachment-grace SECONDS]\n"
         "                 [--public-url URL] [--smtp-ports LIST]\n"
         "                 [--mail-workers N] [--mail-retry SECONDS]\n"
         "                 [--max-conns-per-ip N] [--max-uploads N] [--max-import-mb N]\n",
@@ -30,7 +30,7 @@ static void usage(void) {
 int main(int argc, char **argv) {
   const char *db_uri = getenv("ROLODESK_DB"), *listen = "127.0.0.1:8080", *data = NULL;
   const char *openapi = NULL, *port_file = NULL, *public_url_arg = NULL;
-  int threads = 0;
+  int threads = 0, job_workers = 1;
   rd_outbox_opts mail = {0};
   int max_conns_per_ip = RD_HTTP_CONNS_PER_IP, max_uploads = RD_HTTP_UPLOADS;
   size_t import_body_max = RD_UPLOAD_BODY_MAX;
@@ -73,6 +73,8 @@ int main(int argc, char **argv) {
       import_body_max = (size_t)n << 20; /* CSV files for POST /v1/imports (spooled to disk) */
     else if (!strcmp(a, "--job-lease") && rd_parse_i64(v, &n) && n > 0 && n <= 86400)
       rd_job_lease_s = (int)n; /* background jobs: see store.h */
+    else if (!strcmp(a, "--job-workers") && rd_parse_i64(v, &n) && n >= 0 && n <= 16)
+      job_workers = (int)n; /* issue 11: 0 runs no jobs here (they wait for another daemon) */
     else if (!strcmp(a, "--attachment-grace") && rd_parse_i64(v, &n) && n > 0 && n <= 31536000)
       attachment_grace_s = n; /* issue 10: unreferenced uploads live this long */
     else if (!strcmp(a, "--public-url"))
@@ -172,10 +174,11 @@ int main(int argc, char **argv) {
     rd_db_free(db);
     return 1;
   }
-  /* IMP-3: the worker that claims and runs import jobs (also those of dead daemons). */
-  rd_import_worker *worker = NULL;
-  if (rd_import_worker_start(db, data, &worker))
-    rd_log(RD_LOG_ERROR, "cannot start the import worker");
+  /* Issue 11: the job runner claims and runs jobs of the kinds it knows (imports, IMP-3),
+   * also those of dead daemons. */
+  rd_runner *runner = NULL;
+  if (job_workers > 0 && rd_runner_start(db, data, job_workers, &runner))
+    rd_log(RD_LOG_ERROR, "cannot start the job runner");
   /* Issue 10: removes uploads no record refers to once older than the grace period. */
   rd_attachment_sweeper *sweeper = NULL;
   if (rd_attachment_sweeper_start(db, data, attachment_grace_s, &sweeper))
@@ -204,7 +207,7 @@ int main(int argc, char **argv) {
   sigwait(&set, &sig);
   rd_log(RD_LOG_INFO, "signal %d: draining requests in flight", sig);
   rd_http_stop(srv, 10000);
-  rd_import_worker_stop(worker); /* after its batch; the job is queued again */
+  rd_runner_stop(runner); /* after its batch; the job is queued again */
   rd_attachment_sweeper_stop(sweeper);
   rd_outbox_stop(outbox);         /* a message being sent is queued again */
   rd_db_free(db);

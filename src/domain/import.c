@@ -36,7 +36,6 @@
 #include "domain/org.h"
 #include "domain/person.h"
 #include "domain/record.h"
-#include "store/worker.h"
 
 #define PEOPLE_MANAGERS (RD_ROLE_ACCOUNT_ADMINISTRATOR | RD_ROLE_SUPERVISOR)
 
@@ -586,7 +585,7 @@ typedef struct run {
   int64_t id;
   rd_caller who;
   rd_import_map map;
-  char path[1100], charset[RD_CSV_CHARSET_MAX], worker[256];
+  char path[1100], charset[RD_CSV_CHARSET_MAX];
   char sep;
   bool ignore_first, web_access, dry_run;
   char locale[16];
@@ -604,7 +603,7 @@ typedef struct run {
   int in_batch;
   int64_t batch_us, start_us;
   bool deferred_pass, final_round;
-  const atomic_bool *stop;
+  const rd_import_hooks *hooks; /* the job runner's side (may be NULL) */
   bool stopped;
   rd_import_progress_fn progress;
   void *parg;
@@ -1198,17 +1197,10 @@ static int flush(run *x, rd_err *err) {
                      " deferred = ?, skipped = ?, phase = ?, updated_at = ? WHERE id = ?",
                      "iiiiiitti", x->processed, x->created, x->updated, x->failed, x->deferred,
                      x->skipped, x->phase, now, x->id);
-  int64_t changed = 0;
-  if (!rv)
-    rv = rd_sql_exec(x->c, &changed, err,
-                     "UPDATE jobs SET processed = ?, succeeded = ?, failed_items = ?,"
-                     " heartbeat_at = ?, updated_at = ? WHERE id = ? AND status = 'running'"
-                     " AND claimed_by = ?",
-                     "iiittit", x->created + x->updated + x->failed, x->created + x->updated,
-                     x->failed, now, now, x->id, x->worker);
-  if (!rv && changed != 1)
-    rv = rd_err_set(err, RD_ECONFLICT, "import %lld was taken over by another worker",
-                    (long long)x->id);
+  /* The job's progress, lease and fencing check (409 "taken over": nothing commits). */
+  if (!rv && x->hooks && x->hooks->checkpoint)
+    rv = x->hooks->checkpoint(x->hooks->arg, x->c, x->created + x->updated + x->failed,
+                              x->created + x->updated, x->failed, err);
   if (!rv)
     rv = rd_tx_commit(x->c, err);
   if (rv) {
@@ -1226,13 +1218,19 @@ static int flush(run *x, rd_err *err) {
   return 0;
 }
 
+/* After a committed batch: whether the runner wants the import to stop (daemon stopping,
+ * job cancelled). */
+static bool stop_asked(run *x) {
+  return x->hooks && x->hooks->should_stop && x->hooks->should_stop(x->hooks->arg);
+}
+
 /* After a row: ends the batch when it is full or a second old; stops when asked to. */
 static int after_row(run *x, rd_err *err) {
   x->in_batch++;
   if (x->in_batch < RD_IMPORT_BATCH && rd_mono_us() - x->batch_us < BATCH_US)
     return 0;
   int rv = flush(x, err);
-  if (!rv && x->stop && atomic_load(x->stop)) {
+  if (!rv && stop_asked(x)) {
     x->stopped = true;
     return RUN_STOPPED;
   }
@@ -1410,7 +1408,7 @@ static int deferred_pass(run *x, rd_err *err) {
         rv = flush(x, err);
       if (rv)
         return rv;
-      if (x->stop && atomic_load(x->stop)) {
+      if (stop_asked(x)) {
         x->stopped = true;
         return RUN_STOPPED;
       }
@@ -1429,8 +1427,8 @@ static int load(run *x, rd_err *err) {
   int rv = rd_sql(x->c, &s, err,
                   "SELECT i.account_id, i.file_path, i.charset, i.separator, i.ignore_first_line,"
                   " i.web_access, i.dry_run, i.mapping, i.caller, i.phase, i.processed, i.created,"
-                  " i.updated, i.failed, i.deferred, i.skipped, i.total_rows, j.claimed_by"
-                  " FROM imports i JOIN jobs j ON j.id = i.id WHERE i.id = ?",
+                  " i.updated, i.failed, i.deferred, i.skipped, i.total_rows"
+                  " FROM imports i WHERE i.id = ?",
                   "i", x->id);
   if (rv)
     return rv;
@@ -1460,7 +1458,6 @@ static int load(run *x, rd_err *err) {
     x->deferred = rd_stmt_int64(s, 14);
     x->skipped = rd_stmt_int64(s, 15);
     x->total = rd_stmt_int64(s, 16);
-    snprintf(x->worker, sizeof x->worker, "%s", rd_stmt_text(s, 17) ? rd_stmt_text(s, 17) : "");
     rv = 0;
   }
   rd_stmt_done(s);
@@ -1539,49 +1536,32 @@ out:
   return rv;
 }
 
-/* Ends the job: done (with the summary), queued again (stopped), or failed. */
-static int end_job(run *x, const char *status, const char *error, rd_err *err) {
+int rd_import_end(rd_conn *c, int64_t id, const char *status, rd_err *err) {
   char now[RD_TIME_LEN];
   rd_time_now(now);
-  json_t *summary = progress_json(x, status);
-  json_object_set_new(summary, "skipped", json_integer(x->skipped));
-  char *text = json_dumps(summary, JSON_COMPACT);
-  json_decref(summary);
   bool done = !strcmp(status, "done");
-  int rv = rd_tx_begin(x->c, true, err);
+  int rv = rd_sql_exec(c, NULL, err,
+                       "UPDATE imports SET phase = CASE WHEN ? THEN 'done' ELSE phase END,"
+                       " finished_at = ?, updated_at = ? WHERE id = ?",
+                       "btti", (int)done, now, now, id);
+  rd_stmt *s = NULL;
   if (!rv && done)
-    rv = rd_sql_exec(x->c, NULL, err,
-                     "UPDATE imports SET phase = 'done', finished_at = ?, updated_at = ? WHERE id = ?",
-                     "tti", now, now, x->id);
-  if (!rv && !strcmp(status, "failed"))
-    rv = rd_sql_exec(x->c, NULL, err, "UPDATE imports SET finished_at = ?, updated_at = ? WHERE id = ?",
-                     "tti", now, now, x->id);
-  if (!rv)
-    rv = rd_sql_exec(x->c, NULL, err,
-                     "UPDATE jobs SET status = ?, result = ?, error = ?, total = ?,"
-                     " claimed_by = CASE WHEN ? = 'queued' THEN NULL ELSE claimed_by END,"
-                     " heartbeat_at = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-                     "tttitt" "ti", status, done ? text : NULL, error, x->total, status, now, now,
-                     x->id);
-  if (!rv)
-    rv = rd_tx_commit(x->c, err);
-  else
-    rd_tx_rollback(x->c);
-  free(text);
-  if (!rv && done)
-    unlink(x->path); /* the file served its purpose; the report stays */
+    rv = rd_sql(c, &s, err, "SELECT file_path FROM imports WHERE id = ?", "i", id);
+  /* The file served its purpose (only the rows phase reads it); the report stays. */
+  if (!rv && done && rd_stmt_step(s, err) == RD_ROW)
+    unlink(rd_stmt_text(s, 0));
+  rd_stmt_done(s);
   return rv;
 }
 
-int rd_import_run(rd_conn *c, int64_t id, const char *data_dir, const atomic_bool *stop,
-                  rd_import_progress_fn progress, void *arg, rd_err *err) {
-  (void)data_dir;
+int rd_import_run(rd_conn *c, int64_t id, const rd_import_hooks *hooks, json_t **summary,
+                  rd_err *err) {
   run *x = rd_calloc(1, sizeof *x);
   x->c = c;
   x->id = id;
-  x->stop = stop;
-  x->progress = progress;
-  x->parg = arg;
+  x->hooks = hooks;
+  x->progress = hooks ? hooks->progress : NULL;
+  x->parg = hooks ? hooks->progress_arg : NULL;
   x->start_us = rd_mono_us();
   rd_csv *r = NULL;
   int rv = load(x, err);
@@ -1622,31 +1602,14 @@ int rd_import_run(rd_conn *c, int64_t id, const char *data_dir, const atomic_boo
     x->in_tx = false;
   }
   free_results(x);
-  rd_err e2;
-  rd_err_clear(&e2);
   if (rv == RUN_STOPPED || (x->stopped && !rv)) {
-    rv = end_job(x, "queued", NULL, &e2);
-  } else if (rv == RD_EUNAVAIL) {
-    rd_log(RD_LOG_WARN, "import %lld: %s; it will be retried", (long long)id, err->message);
-    end_job(x, "queued", NULL, &e2);
-  } else if (rv == RD_ECONFLICT && strstr(err->message, "taken over")) {
-    rd_log(RD_LOG_WARN, "import %lld: %s", (long long)id, err->message);
-  } else if (rv) {
-    char msg[RD_ERR_MSG_MAX + 64];
-    if (err->nitems)
-      snprintf(msg, sizeof msg, "%s (line %ld, %s: %s)", err->message, err->items[0].line,
-               err->items[0].field, err->items[0].message);
-    else
-      snprintf(msg, sizeof msg, "%s", err->message);
-    rd_log(RD_LOG_ERROR, "import %lld failed: %s", (long long)id, msg);
-    end_job(x, "failed", msg, &e2);
-  } else {
-    rv = end_job(x, "done", NULL, err);
-    if (!rv && progress) {
-      json_t *p = progress_json(x, "done");
-      progress(arg, p);
-      json_decref(p);
-    }
+    rv = RD_IMPORT_STOPPED;
+  } else if (!rv) {
+    json_t *p = progress_json(x, "done");
+    json_object_set_new(p, "skipped", json_integer(x->skipped));
+    if (x->progress)
+      x->progress(x->parg, p);
+    *summary = p;
   }
   rd_csv_free(r);
   ahead_clear(x);
@@ -1664,7 +1627,8 @@ int rd_import_run(rd_conn *c, int64_t id, const char *data_dir, const atomic_boo
   "SELECT j.status, i.dry_run, i.total_rows, i.created, i.updated, i.failed,"                  \
   " i.deferred, i.skipped, i.mapping, i.phase, j.error, i.ignore_first_line,"                  \
   " i.web_access, i.charset, i.separator, i.kind, i.created_at, i.updated_at,"                 \
-  " i.started_at, i.finished_at, i.id FROM imports i JOIN jobs j ON j.id = i.id"
+  " i.started_at, i.finished_at, i.id, j.cancel_requested FROM imports i"                     \
+  " JOIN jobs j ON j.id = i.id"
 
 static json_t *import_json(rd_stmt *s) {
   json_t *m = json_loads(rd_stmt_text(s, 8), 0, NULL);
@@ -1684,6 +1648,8 @@ static json_t *import_json(rd_stmt *s) {
       "separator", rd_stmt_text(s, 14), "created_at", rd_stmt_text(s, 16), "updated_at",
       rd_stmt_text(s, 17), "started_at", rd_stmt_text(s, 18), "finished_at",
       rd_stmt_text(s, 19));
+  /* Issue 11: a cancel was asked for (a running import stops at its next batch). */
+  json_object_set_new(o, "cancel_requested", json_boolean(rd_stmt_bool(s, 21)));
   json_decref(m);
   return o;
 }
@@ -1790,48 +1756,4 @@ int rd_import_rows(rd_conn *c, const rd_caller *who, int64_t id, const char *res
   }
   *out = rows;
   return 0;
-}
-
-/* ---- the worker ---- */
-
-struct rd_import_worker {
-  rd_worker *worker;
-  char *data_dir;
-};
-
-/* One import job claimed (rd_job_claim, also those of dead daemons) and run. Only import
- * jobs are claimed: a job of another kind stays queued for a daemon that runs it. */
-static int work(rd_conn *c, void *arg, const char *name, const atomic_bool *stop, rd_err *err) {
-  static const char *const KINDS[] = {RD_IMPORT_JOB_KIND, NULL};
-  rd_import_worker *w = arg;
-  int64_t id = 0;
-  int rv = rd_job_claim(c, name, KINDS, &id, err);
-  if (rv != RD_ROW)
-    return rv < 0 ? rv : 0;
-  rd_log(RD_LOG_INFO, "import %lld: running", (long long)id);
-  rd_import_run(c, id, w->data_dir, stop, NULL, NULL, err);
-  rd_log(RD_LOG_INFO, "import %lld: %s", (long long)id, err->code ? err->message : "finished");
-  rd_err_clear(err); /* the job records its own failure */
-  return 1;
-}
-
-int rd_import_worker_start(rd_db *db, const char *data_dir, rd_import_worker **out) {
-  rd_import_worker *w = rd_calloc(1, sizeof *w);
-  w->data_dir = rd_strdup(data_dir);
-  int rv = rd_worker_start(db, "import", 1, 250, work, w, &w->worker);
-  if (rv) {
-    rd_free(w->data_dir);
-    rd_free(w);
-    return rv;
-  }
-  *out = w;
-  return 0;
-}
-
-void rd_import_worker_stop(rd_import_worker *w) {
-  if (!w)
-    return;
-  rd_worker_stop(w->worker);
-  rd_free(w->data_dir);
-  rd_free(w);
 }

@@ -6,7 +6,7 @@
  * Life of an import: rd_import_create stores the uploaded file under the data directory,
  * reads it once (encoding, CSV syntax, mapping, row count; any problem is refused with its
  * line and column and nothing is stored) and queues a job (table jobs, kind "import").
- * A worker (rd_import_worker_* in rolodeskd, or the CLI itself) runs it with
+ * The job runner (src/jobs/: rolodeskd's workers, or the CLI itself) runs it with
  * rd_import_run: the file streams through the CSV reader; each batch of rows commits
  * together with the import's resume offset, so a run killed at any moment resumes after
  * the last committed batch and creates nothing twice. Rows whose line manager appears
@@ -93,11 +93,31 @@ int rd_import_create(rd_conn *c, const rd_caller *who, const char *data_dir, int
 /* Progress of a running import, after every committed batch. */
 typedef void (*rd_import_progress_fn)(void *arg, const json_t *status);
 
-/* Runs (or resumes) the claimed import job id to its end, or until *stop becomes true
- * after a batch (the job is then queued again). Uses c for the whole run, outside any
- * transaction of the caller. */
-int rd_import_run(rd_conn *c, int64_t id, const char *data_dir, const atomic_bool *stop,
-                  rd_import_progress_fn progress, void *arg, rd_err *err);
+/* What runs an import (the job runner, src/jobs/) hands it; every member may be NULL. */
+typedef struct rd_import_hooks {
+  void *arg; /* for checkpoint and should_stop */
+  /* Inside every batch's transaction, after the import's own tables are written: the
+   * job's progress, lease and fencing check. Non-zero rolls the batch back and ends the
+   * run with that error. */
+  int (*checkpoint)(void *arg, rd_conn *c, int64_t processed, int64_t succeeded,
+                    int64_t failed, rd_err *err);
+  /* After every committed batch: true to stop there (rd_import_run: RD_IMPORT_STOPPED). */
+  bool (*should_stop)(void *arg);
+  rd_import_progress_fn progress;
+  void *progress_arg;
+} rd_import_hooks;
+
+enum { RD_IMPORT_STOPPED = 1 };
+
+/* Runs (or resumes, from its committed offset) import id to its end: 0 with *summary (new
+ * reference: the counts), RD_IMPORT_STOPPED when should_stop asked after a batch, or RD_E*.
+ * Does not end the job (the runner does, with rd_import_end in its transaction). Uses c
+ * for the whole run, outside any transaction of the caller. */
+int rd_import_run(rd_conn *c, int64_t id, const rd_import_hooks *hooks, json_t **summary,
+                  rd_err *err);
+/* The import's side of ending its job, inside the runner's transaction: status "done"
+ * (phase done; the stored file is removed), "failed" or "cancelled" (finished_at). */
+int rd_import_end(rd_conn *c, int64_t id, const char *status, rd_err *err);
 
 /* GET /v1/imports: the account's imports in id order (oldest first), as rd_import_get
  * shows each, at most limit after id after; *more when another page follows. Administrators
@@ -112,13 +132,5 @@ int rd_import_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, rd
  * more); result NULL: any. */
 int rd_import_rows(rd_conn *c, const rd_caller *who, int64_t id, const char *result,
                    int64_t after, int limit, json_t **out, bool *more, rd_err *err);
-
-/* ---- the worker of rolodeskd ---- */
-
-typedef struct rd_import_worker rd_import_worker;
-/* Starts a thread that claims jobs (rd_job_claim) and runs imports. */
-int rd_import_worker_start(rd_db *db, const char *data_dir, rd_import_worker **out);
-/* Asks the thread to stop after its current batch and waits for it. */
-void rd_import_worker_stop(rd_import_worker *w);
 
 #endif

@@ -229,6 +229,14 @@ void th_stop(th_server *s) {
   }
 }
 
+void th_kill(th_server *s) {
+  cr_assert_gt(s->pid, 0, "no daemon to kill");
+  cr_assert_eq(kill(s->pid, SIGKILL), 0);
+  int st = 0;
+  cr_assert_eq(waitpid(s->pid, &st, 0), s->pid);
+  s->pid = 0;
+}
+
 void th_account(th_server *s, const char *id, const char *name) {
   int st = 0;
   free(th_cli(s, NULL, &st, "account", "create", id, name, NULL));

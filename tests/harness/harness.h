@@ -40,6 +40,9 @@ void th_start(th_server *s);
 void th_start_daemon(th_server *s);
 /* SIGTERM, waits, asserts a clean exit; removes the database. */
 void th_stop(th_server *s);
+/* kill -9 of the daemon the harness started last (s->pid), reaped; the database stays, and
+ * th_start_daemon starts a new daemon on it (crash and resume tests). */
+void th_kill(th_server *s);
 
 /* Runs build/rolodesk --db <db> <args...> (NULL-terminated), with stdin_text on stdin
  * (may be NULL). Returns its stdout (caller frees) and sets *status to its exit status. */

@@ -13,6 +13,7 @@
 #include "domain/import.h"
 #include "domain/import_csv.h"
 #include "domain/person.h"
+#include "jobs/runner.h"
 #include "unit/unit.h"
 
 typedef struct collected {
@@ -304,7 +305,9 @@ Test(import_job, IMP3_a_stopped_job_resumes_after_its_last_batch) {
   atomic_init(&stop, false);
   rd_err err;
   rd_err_clear(&err);
-  int rv = rd_import_run(T.c, id, T.dir, &stop, stop_after_first_batch, &stop, &err);
+  rd_job_opts jo = {.data_dir = T.dir, .stop = &stop, .progress = stop_after_first_batch,
+                    .progress_arg = &stop};
+  int rv = rd_job_run(T.c, id, "unit-test", &jo, &err);
   cr_assert_eq(rv, 0, "%s", err.message);
   json_t *st = status(id);
   cr_assert_str_eq(json_string_value(json_object_get(st, "status")), "queued");
@@ -318,7 +321,7 @@ Test(import_job, IMP3_a_stopped_job_resumes_after_its_last_batch) {
   cr_assert_eq(rd_job_claim(T.c, "unit-test", kinds, &claimed, &err), RD_ROW);
   cr_assert_eq(claimed, id);
   atomic_store(&stop, false);
-  rv = rd_import_run(T.c, id, T.dir, &stop, NULL, NULL, &err);
+  rv = rd_job_run(T.c, id, "unit-test", &(rd_job_opts){.data_dir = T.dir, .stop = &stop}, &err);
   cr_assert_eq(rv, 0, "%s", err.message);
   st = status(id);
   cr_assert_str_eq(json_string_value(json_object_get(st, "status")), "done");
@@ -334,7 +337,7 @@ Test(import_job, IMP4_dry_run_stores_no_person_but_the_report) {
   int64_t id = create(csv, true, "unit-test");
   rd_err err;
   rd_err_clear(&err);
-  cr_assert_eq(rd_import_run(T.c, id, T.dir, NULL, NULL, NULL, &err), 0, "%s", err.message);
+  cr_assert_eq(rd_job_run(T.c, id, "unit-test", NULL, &err), 0, "%s", err.message);
   json_t *st = status(id);
   cr_assert_eq(json_integer_value(json_object_get(st, "created")), 50, "%s", json_dumps(st, 0));
   cr_assert_eq(people(), 0);
@@ -364,8 +367,8 @@ Test(import_job, IMP3_deferred_rows_are_decided_a_page_at_a_time) {
   deferred_log l = {0, -1};
   rd_err err;
   rd_err_clear(&err);
-  cr_assert_eq(rd_import_run(T.c, id, T.dir, NULL, log_deferred, &l, &err), 0, "%s",
-               err.message);
+  rd_job_opts jo = {.progress = log_deferred, .progress_arg = &l};
+  cr_assert_eq(rd_job_run(T.c, id, "unit-test", &jo, &err), 0, "%s", err.message);
   cr_assert_eq(l.first_deferred, 0, "the first page left %lld rows waiting",
                (long long)l.first_deferred);
   cr_assert_eq(l.flushes, 2, "%d batches for 29 deferred rows", l.flushes);
@@ -395,7 +398,7 @@ Test(import_job, ACC3_passwords_hashed_ahead_belong_to_their_rows) {
   int64_t id = create(b.data, false, "unit-test");
   rd_err err;
   rd_err_clear(&err);
-  cr_assert_eq(rd_import_run(T.c, id, T.dir, NULL, NULL, NULL, &err), 0, "%s", err.message);
+  cr_assert_eq(rd_job_run(T.c, id, "unit-test", NULL, &err), 0, "%s", err.message);
   json_t *st = status(id);
   cr_assert_eq(json_integer_value(json_object_get(st, "failed")), 4, "%s", json_dumps(st, 0));
   json_decref(st);
