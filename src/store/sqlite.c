@@ -18,6 +18,7 @@ typedef struct lite_stmt {
   sqlite3_stmt *st;
   struct lite_conn *conn;
   bool cached, busy;
+  unsigned hash; /* of the SQL text: compared before the text itself */
   int64_t changes;
 } lite_stmt;
 
@@ -139,7 +140,7 @@ static int lite_prepare(rd_conn *rc, const char *sql, rd_stmt **out, rd_err *err
       free_slot = i;
       break;
     }
-    if (!s->busy && !strcmp(sqlite3_sql(s->st), sql)) {
+    if (!s->busy && s->hash == h && !strcmp(sqlite3_sql(s->st), sql)) {
       s->busy = true;
       s->changes = 0;
       *out = &s->base;
@@ -155,6 +156,7 @@ static int lite_prepare(rd_conn *rc, const char *sql, rd_stmt **out, rd_err *err
   s->st = st;
   s->conn = c;
   s->busy = true;
+  s->hash = h;
   if (free_slot >= 0) {
     s->cached = true;
     c->cache[free_slot] = s;
