@@ -270,9 +270,11 @@ static int fts_flush(lite_conn *c, rd_err *err) {
                err);
   if (!rv)
     rv = run(c,
+             /* CROSS JOIN keeps the log outside: the planner would scan all of
+              * person_search at every commit otherwise (it has no statistics). */
              "INSERT INTO person_search_fts (rowid, doc) SELECT l.person_id, s.doc"
-             " FROM person_search_fts_log l JOIN person_search s ON s.person_id = l.person_id"
-             " WHERE s.doc IS NOT NULL",
+             " FROM person_search_fts_log l CROSS JOIN person_search s"
+             " ON s.person_id = l.person_id WHERE s.doc IS NOT NULL",
              err);
   if (!rv)
     rv = run(c, "DELETE FROM person_search_fts_log", err);
