@@ -5,7 +5,7 @@
 #include "api/api.h"
 #include "domain/agreement.h"
 
-static const rd_rtype *type_of(rd_ctx *x, const char **collection) {
+static const rd_rtype *type_of(rd_ctx *x) {
   static const struct {
     const char *prefix;
     const rd_rtype *t;
@@ -14,18 +14,14 @@ static const rd_rtype *type_of(rd_ctx *x, const char **collection) {
              {"/v1/flsas", &rd_flsa_type}};
   for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
     size_t n = strlen(map[i].prefix);
-    if (!strncmp(x->req->path, map[i].prefix, n) && (!x->req->path[n] || x->req->path[n] == '/')) {
-      *collection = map[i].prefix;
+    if (!strncmp(x->req->path, map[i].prefix, n) && (!x->req->path[n] || x->req->path[n] == '/'))
       return map[i].t;
-    }
   }
-  *collection = NULL;
   return NULL;
 }
 
 int rd_api_agreement_list(rd_ctx *x, rd_err *err) {
-  const char *coll = NULL;
-  const rd_rtype *t = type_of(x, &coll);
+  const rd_rtype *t = type_of(x);
   static const char *const AGREEMENT_PARAMS[] = {"per_page", "cursor", "status", NULL};
   static const char *const PLAIN_PARAMS[] = {"per_page", "cursor", NULL};
   bool agreement = t == &rd_sla_type || t == &rd_flsa_type;
@@ -44,52 +40,16 @@ int rd_api_agreement_list(rd_ctx *x, rd_err *err) {
   return rv;
 }
 
-static int answer(rd_ctx *x, const rd_rtype *t, const char *coll, int64_t id, bool created,
-                  rd_err *err) {
-  json_t *rec = NULL;
-  int64_t version = 0;
-  int rv = rd_rec_read(x->db, &x->who, t, id, &rec, &version, err);
-  if (rv)
-    return rv;
-  if (created)
-    rd_api_created(x, coll, id, rec, version);
-  else
-    rd_api_json(x, 200, rec, version);
-  return 0;
-}
-
+/* One record: the generic handlers of src/api/record.c with the type of the collection
+ * (a new record's Location is the POST route's path, which is the collection). */
 int rd_api_agreement_create(rd_ctx *x, rd_err *err) {
-  const char *coll = NULL;
-  const rd_rtype *t = type_of(x, &coll);
-  json_t *in = NULL;
-  int64_t id = 0;
-  int rv = rd_api_body(x, &in, err);
-  if (!rv)
-    rv = rd_rec_create_tx(x->db, &x->who, t, in, &id, err);
-  json_decref(in);
-  return rv ? rv : answer(x, t, coll, id, true, err);
+  return rd_api_rec_create(x, type_of(x), err);
 }
 
 int rd_api_agreement_get(rd_ctx *x, rd_err *err) {
-  const char *coll = NULL;
-  const rd_rtype *t = type_of(x, &coll);
-  int64_t id = 0;
-  int rv = rd_api_id(x, 0, &id, err);
-  return rv ? rv : answer(x, t, coll, id, false, err);
+  return rd_api_rec_get(x, type_of(x), err);
 }
 
 int rd_api_agreement_patch(rd_ctx *x, rd_err *err) {
-  const char *coll = NULL;
-  const rd_rtype *t = type_of(x, &coll);
-  json_t *in = NULL;
-  int64_t id = 0, if_match = -1;
-  int rv = rd_api_id(x, 0, &id, err);
-  if (!rv)
-    rv = rd_api_if_match(x, &if_match, err);
-  if (!rv)
-    rv = rd_api_body(x, &in, err);
-  if (!rv)
-    rv = rd_rec_update_tx(x->db, &x->who, t, id, in, if_match, err);
-  json_decref(in);
-  return rv ? rv : answer(x, t, coll, id, false, err);
+  return rd_api_rec_patch(x, type_of(x), err);
 }

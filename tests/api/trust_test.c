@@ -119,6 +119,9 @@ Test(trust, TRUST2_sla_customer_must_be_own_or_of_an_account_that_trusts_the_pro
   r = th_json(&S, "POST", msp, "/v1/slas", "{s:{s:I},s:{s:I},s:s}", "service", "id", svc,
               "customer", "id", cust_org, "start_date", "2020-01-01");
   cr_assert_eq(r.status, 201, "%s", r.body);
+  char where[64];
+  snprintf(where, sizeof where, "/v1/slas/%lld", (long long)json_integer_value(json_object_get(r.json, "id")));
+  cr_assert_str_eq(th_header(&r, "Location"), where);
   cr_assert_str_eq(json_string_value(json_object_get(json_object_get(r.json, "customer_account"), "id")), "cust");
   cr_assert_str_eq(json_string_value(json_object_get(r.json, "status")), "active");
   th_resp_free(&r);
