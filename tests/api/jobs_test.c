@@ -92,7 +92,7 @@ static long long imported_people(void) {
                         " AND username LIKE 'j%'");
 }
 
-Test(jobs, JOB_cancel_of_a_queued_import_ends_it_at_once) {
+Test(jobs, ISSUE11_IMP3_cancel_of_a_queued_import_ends_it_at_once) {
   start(false); /* no job workers: the import stays queued */
   long long id = upload(admin(), "First Name,Last Name,Email Address,Username\nA,B,a@x.example,a\n");
   json_t *imp = get(id);
@@ -121,7 +121,7 @@ Test(jobs, JOB_cancel_of_a_queued_import_ends_it_at_once) {
   cr_assert_eq(th_sql_int(&S, "SELECT COUNT(*) FROM people WHERE username = 'a'"), 0);
 }
 
-Test(jobs, JOB_cancel_of_a_running_import_stops_at_its_next_batch_and_keeps_its_rows) {
+Test(jobs, ISSUE11_REL2_cancel_of_a_running_import_stops_at_its_next_batch_and_keeps_its_rows) {
   start(true);
   int n = 40000;
   char *csv = people_csv(n);
@@ -157,7 +157,7 @@ Test(jobs, JOB_cancel_of_a_running_import_stops_at_its_next_batch_and_keeps_its_
   th_resp_free(&r);
 }
 
-Test(jobs, JOB_cancel_bad_input_unknown_foreign_ended_and_roles) {
+Test(jobs, ISSUE11_IMP3_cancel_bad_input_unknown_foreign_ended_and_roles) {
   start(true);
   long long id = upload(admin(), "First Name,Last Name,Email Address,Username\nA,B,a@x.example,a\n");
   json_t *imp = wait_ended(id);
@@ -202,7 +202,7 @@ Test(jobs, JOB_cancel_bad_input_unknown_foreign_ended_and_roles) {
 
 /* Issue 11: a daemon claims only the kinds in its table; jobs of other kinds (a newer
  * daemon's), queued or abandoned, wait for a daemon that knows them. */
-Test(jobs, JOB_unknown_kinds_stay_queued_for_a_daemon_that_knows_them) {
+Test(jobs, ISSUE11_unknown_kinds_stay_queued_for_a_daemon_that_knows_them) {
   th_sql(&S, "INSERT INTO jobs (id, account_id, kind, status, created_at, updated_at)"
              " VALUES (990000001, 'wdc', 'rmm_sync', 'queued', '2026-01-01T00:00:00Z',"
              " '2026-01-01T00:00:00Z')");

@@ -79,7 +79,7 @@ Test(job_runner, JOB_checkpoint_sees_a_requested_cancel) {
   cr_assert(rd_job_should_stop(&own));
 }
 
-Test(job_runner, JOB_cancel_ends_a_queued_job_and_refuses_ended_and_foreign_ones) {
+Test(job_runner, ISSUE11_IMP3_cancel_ends_a_queued_job_and_refuses_ended_and_foreign_ones) {
   rd_err err;
   rd_err_clear(&err);
   cr_assert_eq(rd_sql_exec(T.c, NULL, &err, "UPDATE jobs SET status = 'queued', claimed_by = NULL"
@@ -95,7 +95,7 @@ Test(job_runner, JOB_cancel_ends_a_queued_job_and_refuses_ended_and_foreign_ones
 }
 
 /* A kind is found by name; a job of no known kind is not run. */
-Test(job_runner, JOB_unknown_kind_is_not_run) {
+Test(job_runner, ISSUE11_unknown_kind_is_not_run) {
   cr_assert_not_null(rd_job_kind_find("import"));
   cr_assert_null(rd_job_kind_find("test"));
   rd_err err;
