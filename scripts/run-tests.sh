@@ -6,19 +6,21 @@ set -euo pipefail
 build=${1:?build directory}
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${TEST_JOBS:-$(( $(nproc) * 2 ))}
+# Criterion's -q would silence failures too: its default output is one line per failure plus
+# a summary, which is what a CI log needs.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # LeakSanitizer: libraries' one-time allocations that live until exit are not our leaks.
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/lsan.supp:print_suppressions=0}
 
 echo "== $build: unit tests"
-"$build/unit_tests" --jobs "$jobs" -q
+"$build/unit_tests" --jobs "$jobs"
 
 run_api() {
   for t in api_tests prop_tests; do
     [ -x "$build/$t" ] || continue
     echo "== $build: $t on $1"
-    "$build/$t" --jobs "$jobs" -q
+    "$build/$t" --jobs "$jobs"
   done
 }
 
@@ -31,6 +33,6 @@ if [ -x "$root/scripts/pg-test.sh" ]; then
   ROLODESK_TEST_PG=$("$root/scripts/pg-test.sh" start "$pgdir")
   export ROLODESK_TEST_PG
   echo "== $build: unit tests of the store on postgresql"
-  "$build/unit_tests" --jobs "$jobs" -q --filter '*_pg/*'
+  "$build/unit_tests" --jobs "$jobs" --filter '*_pg/*'
   run_api postgresql
 fi
