@@ -3,7 +3,8 @@
 #  - banned functions (strcpy, sprintf, strtok, atoi, gets) anywhere in src/;
 #  - raw malloc/calloc/realloc outside src/base/;
 #  - #include lines follow the layering of STYLE.md: base <- store <- auth <- domain <-
-#    jobs/import/mail <- api <- daemon, with http on base alone; the CLI uses everything
+#    import/mail <- jobs <- api <- daemon (jobs only for its kinds table, kinds.c, which
+#    names the bulk paths' handlers), with http on base alone; the CLI uses everything
 #    below api and never api/ or http/;
 #  - only store/sqlite.c includes sqlite3.h and only store/postgres.c includes libpq-fe.h;
 #  - no SQL in src/cli, src/api, src/http, src/daemon.
@@ -23,7 +24,7 @@ declare -A allowed=(
   [store]="base store"
   [auth]="base store auth"
   [domain]="base store auth domain"
-  [jobs]="base store auth domain jobs"
+  [jobs]="base store auth domain import mail jobs"
   [import]="base store auth domain import"
   [mail]="base store auth domain mail"
   [http]="base http"

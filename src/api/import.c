@@ -8,7 +8,7 @@
 #include "api/api.h"
 #include "base/file.h"
 #include "base/str.h"
-#include "domain/import.h"
+#include "import/import.h"
 #include "http/multipart.h"
 #include "jobs/runner.h"
 

@@ -13,7 +13,7 @@
 #include "base/time.h"
 #include "cli/cli.h"
 #include "domain/account.h"
-#include "domain/import.h"
+#include "import/import.h"
 #include "domain/person.h"
 #include "jobs/runner.h"
 

@@ -3,10 +3,10 @@
  * table is never claimed here: it waits for a daemon that knows it. */
 #include <stdbool.h>
 
-#include "domain/import.h"
+#include "import/import.h"
 #include "jobs/runner.h"
 
-/* ---- "import": customer imports from CSV (IMP-1..5, src/domain/import.c) ---- */
+/* ---- "import": customer imports from CSV (IMP-1..5, src/import/csv.c) ---- */
 
 static int import_checkpoint(void *arg, rd_conn *c, int64_t processed, int64_t succeeded,
                              int64_t failed, rd_err *err) {

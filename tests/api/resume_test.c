@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "base/time.h"
-#include "domain/import.h"
+#include "import/import.h"
 #include "harness/harness.h"
 
 static th_server S;

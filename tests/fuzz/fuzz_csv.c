@@ -20,8 +20,8 @@
 #include <string.h>
 
 #include "base/str.h"
-#include "domain/import.h"
-#include "domain/import_csv.h"
+#include "import/import.h"
+#include "import/csv_read.h"
 
 #ifndef RD_FUZZ_CSV_ENTRY
 #define RD_FUZZ_CSV_ENTRY LLVMFuzzerTestOneInput

@@ -1,6 +1,6 @@
 /* Unit tests of src/jobs/runner.c (issue 11): the fencing check of every batch
  * (rd_job_checkpoint), the cancel flag it reads, and rd_job_cancel's states. The runner
- * with a real kind is exercised by tests/unit/domain/import_test.c and tests/api/jobs_test.c. */
+ * with a real kind is exercised by tests/unit/import/csv_test.c and tests/api/jobs_test.c. */
 #include <criterion/criterion.h>
 #include <string.h>
 

@@ -1,6 +1,6 @@
-/* Unit tests of src/domain/import_csv.c (the streaming reader: encodings, separators,
+/* Unit tests of src/import/csv_read.c (the streaming reader: encodings, separators,
  * physical lines, chunking, refusals) and of the mapping and record functions of
- * src/domain/import.c (IMP-1, IMP-2, IMP-5), plus a run of the import job itself on a
+ * src/import/ (IMP-1, IMP-2, IMP-5), plus a run of the import job itself on a
  * SQLite file (IMP-3 resume after a stop, IMP-4 dry run). */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -10,8 +10,8 @@
 #include "auth/auth.h"
 #include "base/mem.h"
 #include "domain/account.h"
-#include "domain/import.h"
-#include "domain/import_csv.h"
+#include "import/import.h"
+#include "import/csv_read.h"
 #include "domain/person.h"
 #include "jobs/runner.h"
 #include "unit/unit.h"

@@ -11,8 +11,8 @@
  * header is set, else "field N"): bytes not valid in the charset, a broken quote, a record
  * over RD_CSV_RECORD_MAX bytes or RD_CSV_FIELDS_MAX fields. Not thread-safe per reader;
  * readers are independent. */
-#ifndef RD_DOMAIN_IMPORT_CSV_H
-#define RD_DOMAIN_IMPORT_CSV_H
+#ifndef RD_IMPORT_CSV_READ_H
+#define RD_IMPORT_CSV_READ_H
 
 #include <stdbool.h>
 #include <stddef.h>

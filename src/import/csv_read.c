@@ -1,7 +1,7 @@
-/* The streaming CSV reader: see import_csv.h. Bytes flow: BOM sniffing -> iconv (when the
+/* The streaming CSV reader: see csv_read.h. Bytes flow: BOM sniffing -> iconv (when the
  * file is not UTF-8) -> separator detection on the first line -> one physical line at a
  * time into libcsv, so that the line on which each record starts is known. */
-#include "domain/import_csv.h"
+#include "import/csv_read.h"
 
 #include <csv.h>
 #include <errno.h>

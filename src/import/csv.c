@@ -10,24 +10,15 @@
  * aborts a transaction on the first failed statement; rolling back to the savepoint
  * clears that). A file with a Password column is read a window ahead so that the window's
  * argon2id hashes run on all cores before its rows are written (see AHEAD_PER_THREAD). */
-#include "domain/import.h"
-
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
-#include <pthread.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "base/file.h"
-#include "base/log.h"
 #include "base/mem.h"
 #include "base/str.h"
 #include "base/time.h"
@@ -36,509 +27,8 @@
 #include "domain/org.h"
 #include "domain/person.h"
 #include "domain/record.h"
-
-#define PEOPLE_MANAGERS (RD_ROLE_ACCOUNT_ADMINISTRATOR | RD_ROLE_SUPERVISOR)
-
-/* ---- targets: the template's columns (seed 004, in its order), then a few more ---- */
-
-enum {
-  T_TITLE, T_FIRST, T_LAST, T_EMAIL, T_COMPANY, T_DEPARTMENT, T_COMPANY_CONTACT,
-  T_DEPARTMENT_CONTACT, T_ADDRESS1, T_ADDRESS2, T_CITY, T_STATE, T_POSTCODE, T_COUNTRY,
-  T_PHONE, T_MOBILE, T_FAX, T_PAGER, T_USERNAME, T_PASSWORD, T_PARTNER_EMAIL, T_CUSTOM1,
-  T_CUSTOM2, T_CUSTOM3, T_CUSTOM4, T_CUSTOM5, T_NOTES, T_LOCALE, T_LINE_MANAGER,
-  T_TEMPLATE_END, /* columns below are accepted but not in the seed's template */
-  T_TIME_ZONE = T_TEMPLATE_END, T_ROOM, T_SEND_TO, T_SMS_OVERRIDE, T_COUNT
-};
-
-typedef struct target {
-  const char *name;   /* in mappings: the person field where there is one */
-  const char *header; /* the template's spelling */
-  const char *field;  /* person field, NULL for the import's own columns */
-  const char *type;   /* as the seed writes it */
-  int max;            /* the limit the rules enforce (0: none) */
-  bool required;
-  const char *aliases; /* further header spellings, normalized, space-separated */
-  const char *description;
-} target;
-
-static const target TARGETS[T_COUNT] = {
-    {"title", "Title", "title", "char", 128, false, "", "Only when titles are enabled (account setting titles_enabled)."},
-    {"first_name", "First Name", "first_name", "char", 64, true, "forename givenname", NULL},
-    {"last_name", "Last Name", "last_name", "char", 64, true, "surname familyname", NULL},
-    {"primary_email", "Email Address", "primary_email", "char", 64, true, "email emailaddress mail", "Unique in the account (with the aliases)."},
-    {"company", "Company", NULL, "char", 128, false, "organization organisation orgunit", "Organizational unit; created when the account has none of that name."},
-    {"department", "Department", NULL, "char", 128, false, "dept", "Organizational unit under the company; created when missing."},
-    {"primary_company_contact", "Primary Company Contact", NULL, "int", 1, false, "companycontact", "1: the customer is a primary contact of the company; empty or 0: not."},
-    {"primary_department_contact", "Primary Department Contact", NULL, "int", 1, false, "departmentcontact", "1: the customer is a primary contact of the department; empty or 0: not."},
-    {"address_1", "Address 1", "address_1", "char", 128, false, "address addressline1 street", NULL},
-    {"address_2", "Address 2", "address_2", "char", 128, false, "addressline2", NULL},
-    {"city", "City", "city", "char", 64, false, "town", NULL},
-    {"state", "State", "state", "char", 32, false, "province region", NULL},
-    {"postcode", "Postcode/ Zip", "postcode", "char", 20, false, "zip zipcode postalcode zippostcode postcode", NULL},
-    {"country", "Country", "country", "char", 64, false, "", "ISO 3166 name or code (Netherlands, NL, NLD); an unknown country fails the row."},
-    {"phone", "Phone", "phone", "char", 20, false, "telephone phonenumber", NULL},
-    {"mobile", "Mobile", "mobile", "char", 20, false, "cell mobilephone", NULL},
-    {"fax", "Fax", "fax", "char", 20, false, "", NULL},
-    {"pager", "Pager", "pager", "char", 32, false, "", NULL},
-    {"username", "Username", "username", "char", 64, true, "login loginname", "Unique: an existing username updates that person; twice in one file fails the second."},
-    {"password", "Password", "password", "char", 64, false, "", "8 characters or more; empty: no usable password until one is set or mailed (CUST-6)."},
-    {"partner_email", "Partners Email", NULL, "char", 64, false, "partneremail partnersemail partner customerof", "An email address of a partner organization (only when customer_partner_editable)."},
-    {"custom1", "Custom1", NULL, "char", 256, false, "", "The account's first person custom field."},
-    {"custom2", "Custom2", NULL, "char", 256, false, "", "The account's second person custom field."},
-    {"custom3", "Custom3", NULL, "char", 256, false, "", "The account's third person custom field."},
-    {"custom4", "Custom4", NULL, "char", 256, false, "", "The account's fourth person custom field."},
-    {"custom5", "Custom5", NULL, "char", 256, false, "", "The account's fifth person custom field."},
-    {"notes", "Notes", "notes", "clob", 65536, false, "", NULL},
-    {"email_locale", "Locale", "email_locale", "char", 5, false, "locale emaillocale language", "Empty: the account's default email locale."},
-    {"line_manager_username", "Line Manager Username", NULL, "char", 128, false, "linemanager manager", "A customer's username, in the account or anywhere in the same file."},
-    {"time_zone", "Time Zone", "time_zone", "char", 64, false, "timezone tz", "IANA name such as Europe/Amsterdam."},
-    {"room", "Room", "room", "char", 64, false, "", "Only when rooms are displayed (rooms_displayed)."},
-    {"send_to", "Send To", "send_to", "char", 64, false, "sendto", NULL},
-    {"sms_override", "SMS Override", "sms_override", "char", 64, false, "smsoverride", NULL},
-};
-
-const char *rd_import_target_name(int t) {
-  return t >= 0 && t < T_COUNT ? TARGETS[t].name : NULL;
-}
-
-/* Lower-case letters and digits only; stops at '(' ("First Name(char 64)"). */
-static void normalize(const char *in, char *out, size_t cap) {
-  size_t n = 0;
-  for (const unsigned char *p = (const unsigned char *)in; *p && *p != '(' && n + 1 < cap; p++) {
-    if (*p >= 'A' && *p <= 'Z')
-      out[n++] = (char)(*p - 'A' + 'a');
-    else if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
-      out[n++] = (char)*p;
-  }
-  out[n] = 0;
-}
-
-int rd_import_target(const char *name) {
-  char key[64], cand[64];
-  if (!name)
-    return -1;
-  normalize(name, key, sizeof key);
-  if (!key[0])
-    return -1;
-  for (int t = 0; t < T_COUNT; t++) {
-    normalize(TARGETS[t].name, cand, sizeof cand);
-    if (!strcmp(key, cand))
-      return t;
-    normalize(TARGETS[t].header, cand, sizeof cand);
-    if (!strcmp(key, cand))
-      return t;
-    const char *a = TARGETS[t].aliases;
-    while (*a) {
-      size_t len = strcspn(a, " ");
-      if (len == strlen(key) && !strncmp(a, key, len))
-        return t;
-      a += len;
-      a += *a == ' ';
-    }
-  }
-  return -1;
-}
-
-const char *rd_import_template_csv(void) {
-  /* IMP-1: the seed's columns, names and order; CRLF as spreadsheets write it. */
-  return "Title,First Name,Last Name,Email Address,Company,Department,Primary Company Contact,"
-         "Primary Department Contact,Address 1,Address 2,City,State,Postcode/ Zip,Country,Phone,"
-         "Mobile,Fax,Pager,Username,Password,Partners Email,Custom1,Custom2,Custom3,Custom4,"
-         "Custom5,Notes,Locale,Line Manager Username\r\n";
-}
-
-json_t *rd_import_template_describe(void) {
-  json_t *cols = json_array();
-  for (int t = 0; t < T_COUNT; t++) {
-    const target *g = &TARGETS[t];
-    json_t *c = json_pack("{s:s,s:s,s:s,s:b,s:b}", "column", g->header, "target", g->name,
-                          "type", g->type, "required", g->required, "in_template",
-                          t < T_TEMPLATE_END);
-    if (g->max)
-      json_object_set_new(c, "max_length", json_integer(g->max));
-    if (g->description)
-      json_object_set_new(c, "description", json_string(g->description));
-    json_array_append_new(cols, c);
-  }
-  return json_pack("{s:s,s:o,s:[s,s,s],s:[s,s,s]}", "type", "people", "columns", cols,
-                   "encodings", "UTF-8 (with or without BOM)", "UTF-16 with BOM",
-                   "any charset iconv knows, declared (charset=windows-1252)", "separators",
-                   "comma", "semicolon", "tab");
-}
-
-/* ---- mapping ---- */
-
-/* The name a report gives column col of m (the file's header, else the template's). */
-static const char *column_name(const rd_import_map *m, int col, char *buf, size_t cap) {
-  if (col >= 0 && col < m->ncols && m->header[col][0])
-    return m->header[col];
-  if (col >= 0 && col < m->ncols && m->target[col] >= 0)
-    return TARGETS[m->target[col]].header;
-  snprintf(buf, cap, "field %d", col + 1);
-  return buf;
-}
-
-/* The column mapped to target t, or -1. */
-static int column_of(const rd_import_map *m, int t) {
-  for (int i = 0; i < m->ncols; i++)
-    if (m->target[i] == t)
-      return i;
-  return -1;
-}
-
-/* The report's name for target t: its column's header, else the template's. */
-static const char *target_column(const rd_import_map *m, int t) {
-  int col = column_of(m, t);
-  if (col >= 0 && m->header[col][0])
-    return m->header[col];
-  return TARGETS[t].header;
-}
-
-int rd_import_map_build(const rd_csv_row *header, json_t *overrides, rd_import_map *m,
-                        rd_err *err) {
-  memset(m, 0, sizeof *m);
-  if (header) {
-    m->ncols = header->nfields;
-    for (int i = 0; i < header->nfields; i++) {
-      snprintf(m->header[i], sizeof m->header[i], "%s", header->fields[i]);
-      m->target[i] = rd_import_target(header->fields[i]);
-    }
-  } else {
-    /* No header: the columns are the template's, in its order. */
-    m->ncols = T_TEMPLATE_END;
-    for (int i = 0; i < T_TEMPLATE_END; i++)
-      m->target[i] = i;
-  }
-  if (overrides && !json_is_object(overrides))
-    return rd_err_field(err, "mapping", "must be an object of column index to target");
-  const char *k;
-  json_t *v;
-  json_object_foreach(overrides, k, v) {
-    int64_t col = -1;
-    char path[RD_ERR_FIELD_MAX];
-    snprintf(path, sizeof path, "mapping.%.100s", k);
-    if (!rd_parse_i64(k, &col) || col < 0 || col >= RD_CSV_FIELDS_MAX) {
-      rd_err_field(err, path, "keys are column indexes from 0");
-      continue;
-    }
-    if (col >= m->ncols) {
-      if (header) {
-        rd_err_field(err, path, "the file has %d columns", m->ncols);
-        continue;
-      }
-      for (int i = m->ncols; i <= col; i++)
-        m->target[i] = -1;
-      m->ncols = (int)col + 1;
-    }
-    if (json_is_null(v)) {
-      m->target[col] = -1;
-    } else if (!json_is_string(v) || rd_import_target(json_string_value(v)) < 0) {
-      rd_err_field(err, path, "unknown target (see GET /v1/imports/templates/people.csv?describe=true)");
-    } else {
-      m->target[col] = rd_import_target(json_string_value(v));
-    }
-  }
-  if (err && err->code)
-    return err->code;
-  for (int i = 0; i < m->ncols; i++)
-    for (int j = i + 1; j < m->ncols; j++)
-      if (m->target[i] >= 0 && m->target[i] == m->target[j]) {
-        char a[32], b[32];
-        rd_err_field(err, "mapping", "columns '%s' and '%s' both map to %s",
-                     column_name(m, i, a, sizeof a), column_name(m, j, b, sizeof b),
-                     TARGETS[m->target[i]].name);
-        m->target[j] = -1;
-      }
-  for (int t = 0; t < T_COUNT; t++)
-    if (TARGETS[t].required && column_of(m, t) < 0)
-      rd_err_field(err, "mapping", "no column for the required field '%s'", TARGETS[t].header);
-  return err && err->code ? err->code : 0;
-}
-
-json_t *rd_import_map_json(const rd_import_map *m) {
-  json_t *o = json_object();
-  for (int i = 0; i < m->ncols; i++) {
-    char key[16];
-    snprintf(key, sizeof key, "%d", i);
-    json_object_set_new(o, key, m->target[i] >= 0 ? json_string(TARGETS[m->target[i]].name)
-                                                  : json_null());
-  }
-  return o;
-}
-
-/* Whether s (len bytes) holds nothing but spaces. */
-static bool empty(const char *s, size_t len) {
-  for (size_t i = 0; i < len; i++)
-    if (s[i] != ' ' && s[i] != '\t')
-      return false;
-  return true;
-}
-
-static int parse_flag(const char *s, int *out) {
-  static const char *const yes[] = {"1", "true", "yes", "y", "x"};
-  static const char *const no[] = {"0", "false", "no", "n"};
-  for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
-    if (!strcasecmp(s, yes[i]))
-      return *out = 1, 0;
-  for (size_t i = 0; i < sizeof no / sizeof *no; i++)
-    if (!strcasecmp(s, no[i]))
-      return *out = 0, 0;
-  return -1;
-}
-
-int rd_import_record_map(const rd_import_map *m, const rd_csv_row *row, rd_import_record *out,
-                         rd_err *err) {
-  memset(out, 0, sizeof *out);
-  out->person = json_object();
-  out->company_contact = out->department_contact = -1;
-  out->blank = true;
-  for (int i = 0; i < row->nfields; i++) {
-    const char *v = row->fields[i];
-    size_t len = row->lens[i];
-    if (empty(v, len))
-      continue;
-    out->blank = false;
-    int t = i < m->ncols ? m->target[i] : -1;
-    if (t < 0)
-      continue;
-    const target *g = &TARGETS[t];
-    if (g->field) {
-      json_t *s = json_stringn(v, len);
-      if (!s) {
-        char b[32];
-        rd_err_field(err, column_name(m, i, b, sizeof b), "is not valid UTF-8");
-        continue;
-      }
-      json_object_set_new(out->person, g->field, s);
-    }
-    switch (t) {
-    case T_USERNAME: out->username = v; break;
-    case T_COMPANY: out->company = v; break;
-    case T_DEPARTMENT: out->department = v; break;
-    case T_PARTNER_EMAIL: out->partner_email = v; break;
-    case T_LINE_MANAGER: out->line_manager = v; break;
-    case T_CUSTOM1: case T_CUSTOM2: case T_CUSTOM3: case T_CUSTOM4: case T_CUSTOM5:
-      out->custom[t - T_CUSTOM1] = v;
-      break;
-    case T_COMPANY_CONTACT:
-    case T_DEPARTMENT_CONTACT: {
-      int flag = 0;
-      if (parse_flag(v, &flag)) {
-        char b[32];
-        rd_err_field(err, column_name(m, i, b, sizeof b), "must be 1 or 0 (or empty)");
-      } else if (t == T_COMPANY_CONTACT) {
-        out->company_contact = flag;
-      } else {
-        out->department_contact = flag;
-      }
-      break;
-    }
-    default: break;
-    }
-  }
-  return err && err->code ? err->code : 0;
-}
-
-void rd_import_record_term(rd_import_record *r) {
-  json_decref(r->person);
-  r->person = NULL;
-}
-
-/* ---- creating an import ---- */
-
-/* Copies the upload (fd or data) to path, fsynced. */
-static int store_file(const char *path, int src, const char *data, size_t len, rd_err *err) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0)
-    return rd_err_set(err, RD_EIO, "cannot store the import file");
-  bool ok = true;
-  if (src >= 0) {
-    char *buf = rd_malloc(1 << 16);
-    for (;;) {
-      ssize_t n = read(src, buf, 1 << 16);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0) {
-        ok = n == 0;
-        break;
-      }
-      if (!rd_write_all(fd, buf, (size_t)n)) {
-        ok = false;
-        break;
-      }
-    }
-    rd_free(buf);
-  } else {
-    ok = rd_write_all(fd, data, len);
-  }
-  ok = ok && fsync(fd) == 0;
-  close(fd);
-  if (!ok) {
-    unlink(path);
-    return rd_err_set(err, RD_EIO, "cannot store the import file");
-  }
-  return 0;
-}
-
-typedef struct scan_state {
-  const rd_import_opts *o;
-  rd_import_map map;
-  bool mapped;
-  long rows, blank, records;
-} scan_state;
-
-/* Gives the errors of a mapping problem the line of the header. */
-static void at_line(rd_err *err, long line) {
-  for (int i = 0; err && i < err->nitems; i++)
-    if (!err->items[i].line)
-      err->items[i].line = line;
-}
-
-static int scan_row(void *arg, const rd_csv_row *row, rd_err *err) {
-  scan_state *s = arg;
-  s->records++;
-  if (row->index == 0) {
-    if (s->o->ignore_first_line) {
-      int rv = rd_import_map_build(row, s->o->mapping, &s->map, err);
-      at_line(err, row->line);
-      s->mapped = true;
-      return rv;
-    }
-    int named = 0;
-    for (int i = 0; i < row->nfields; i++)
-      named += rd_import_target(row->fields[i]) >= 0 && row->lens[i] < 64;
-    if (named >= 3 && named * 2 >= row->nfields) {
-      rd_err_field(err, "ignore_first_line",
-                   "the first line looks like a header row (%d column names); import with"
-                   " ignore_first_line=true, or without that line",
-                   named);
-      at_line(err, row->line);
-      return err->code;
-    }
-    int rv = rd_import_map_build(NULL, s->o->mapping, &s->map, err);
-    s->mapped = true;
-    if (rv)
-      return rv;
-  }
-  bool blank = true;
-  for (int i = 0; i < row->nfields && blank; i++)
-    blank = empty(row->fields[i], row->lens[i]);
-  if (blank)
-    s->blank++;
-  else
-    s->rows++;
-  return 0;
-}
-
-static json_t *caller_json(const rd_caller *who) {
-  return json_pack("{s:I,s:i,s:s}", "person_id", (json_int_t)who->person_id, "roles",
-                   (int)who->roles, "name", who->name);
-}
-
-int rd_import_create(rd_conn *c, const rd_caller *who, const char *data_dir, int fd,
-                     const char *data, size_t len, const rd_import_opts *o, const char *worker,
-                     int64_t *id_out, rd_err *err) {
-  if (!rd_caller_has(who, PEOPLE_MANAGERS))
-    return rd_err_set(err, RD_EFORBIDDEN, "Only an administrator or supervisor may import people");
-  if (!o->type || strcmp(o->type, "people"))
-    return rd_err_field(err, "type", "must be people");
-  char dir[1024], tmp[1100], path[1100];
-  unsigned char raw[12];
-  char rnd[24];
-  randombytes_buf(raw, sizeof raw);
-  rd_b64url_encode(raw, sizeof raw, rnd);
-  snprintf(dir, sizeof dir, "%s/imports/%s", data_dir, who->account_id);
-  snprintf(tmp, sizeof tmp, "%s/upload-%s.tmp", dir, rnd);
-  path[0] = 0;
-  if (rd_mkdirs(dir))
-    return rd_err_set(err, RD_EIO, "cannot create the import directory");
-  int rv = store_file(tmp, fd, data, len, err);
-  if (rv)
-    return rv;
-  /* Read the stored file once: encoding, CSV syntax, mapping, rows. */
-  scan_state s = {.o = o};
-  rd_csv *r = NULL;
-  rd_csv_opts co = {.charset = o->charset, .separator = o->separator,
-                    .header = o->ignore_first_line};
-  json_t *mapping = NULL, *caller = NULL;
-  char *mapping_text = NULL, *caller_text = NULL;
-  bool in_tx = false;
-  rv = rd_csv_new(&co, scan_row, &s, &r, err);
-  if (!rv) {
-    int in = open(tmp, O_RDONLY | O_CLOEXEC);
-    rv = in < 0 ? rd_err_set(err, RD_EIO, "cannot read the import file") : rd_csv_read_fd(r, in, err);
-    if (in >= 0)
-      close(in);
-  }
-  if (!rv && !s.mapped && o->ignore_first_line)
-    rv = rd_err_set(err, RD_EINVAL, "The file is empty: no header line");
-  if (!rv && !s.mapped)
-    rv = rd_import_map_build(NULL, o->mapping, &s.map, err);
-  if (!rv && s.rows == 0)
-    rv = rd_err_set(err, RD_EINVAL, "The file has no rows to import");
-  if (rv)
-    goto out;
-  mapping = rd_import_map_json(&s.map);
-  /* The column names of the header stay with the mapping for the report. */
-  json_t *names = json_array();
-  for (int i = 0; i < s.map.ncols; i++)
-    json_array_append_new(names, json_string(s.map.header[i]));
-  json_t *stored = json_pack("{s:O,s:o}", "columns", mapping, "names", names);
-  mapping_text = json_dumps(stored, JSON_COMPACT);
-  json_decref(stored);
-  caller = caller_json(who);
-  caller_text = json_dumps(caller, JSON_COMPACT);
-  rv = rd_tx_begin(c, true, err);
-  in_tx = rv == 0;
-  int64_t id = 0;
-  if (!rv)
-    rv = rd_next_id(c, &id, err);
-  char now[RD_TIME_LEN], sep[2] = {rd_csv_separator(r), 0};
-  rd_time_now(now);
-  if (!rv) {
-    snprintf(path, sizeof path, "%s/%lld.csv", dir, (long long)id);
-    rv = rd_sql_exec(c, NULL, err,
-                     "INSERT INTO jobs (id, account_id, kind, status, payload, total, created_by,"
-                     " claimed_by, heartbeat_at, attempts, created_at, updated_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     "ittttiIttitt", id, who->account_id,
-                     RD_IMPORT_JOB_KIND, worker ? "running" : "queued", "{\"type\":\"people\"}",
-                     (int64_t)s.rows, who->person_id, worker, worker ? now : NULL,
-                     (int64_t)(worker ? 1 : 0), now, now);
-  }
-  if (!rv)
-    rv = rd_sql_exec(c, NULL, err,
-                     "INSERT INTO imports (id, account_id, kind, file_path, charset, separator,"
-                     " ignore_first_line, web_access, dry_run, mapping, caller, total_rows,"
-                     " started_at, created_at, updated_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     "ittttt" "bbbtti" "ttt", id, who->account_id, o->type, path,
-                     rd_csv_charset(r), sep, (int)o->ignore_first_line, (int)o->web_access,
-                     (int)o->dry_run, mapping_text, caller_text, (int64_t)s.rows,
-                     worker ? now : NULL, now, now);
-  if (!rv && rename(tmp, path))
-    rv = rd_err_set(err, RD_EIO, "cannot store the import file");
-  if (!rv) {
-    rv = rd_tx_commit(c, err);
-    in_tx = false;
-  }
-  if (!rv)
-    *id_out = id;
-out:
-  if (in_tx)
-    rd_tx_rollback(c);
-  if (rv) {
-    unlink(tmp);
-    if (path[0])
-      unlink(path);
-  }
-  rd_csv_free(r);
-  json_decref(mapping);
-  json_decref(caller);
-  free(mapping_text);
-  free(caller_text);
-  return rv;
-}
+#include "import/csv_read.h"
+#include "import/internal.h"
 
 /* ---- running an import ---- */
 
@@ -640,18 +130,18 @@ static const char *field_column(run *x, const char *field, const rd_import_recor
   if (!strncmp(field, "custom_fields.", 14)) {
     for (int i = 0; i < x->ncustom; i++)
       if (!strcmp(field + 14, x->custom_key[i]))
-        return target_column(&x->map, T_CUSTOM1 + i);
+        return rd_import_target_column(&x->map, T_CUSTOM1 + i);
     return field;
   }
   if (!strcmp(field, "organization"))
-    return target_column(&x->map, rec && rec->department ? T_DEPARTMENT : T_COMPANY);
+    return rd_import_target_column(&x->map, rec && rec->department ? T_DEPARTMENT : T_COMPANY);
   if (!strcmp(field, "partner_organization"))
-    return target_column(&x->map, T_PARTNER_EMAIL);
+    return rd_import_target_column(&x->map, T_PARTNER_EMAIL);
   if (!strcmp(field, "line_manager"))
-    return target_column(&x->map, T_LINE_MANAGER);
+    return rd_import_target_column(&x->map, T_LINE_MANAGER);
   for (int t = 0; t < T_COUNT; t++)
-    if (TARGETS[t].field && !strcmp(field, TARGETS[t].field))
-      return target_column(&x->map, t);
+    if (rd_import_target_field(t) && !strcmp(field, rd_import_target_field(t)))
+      return rd_import_target_column(&x->map, t);
   return field;
 }
 
@@ -831,7 +321,7 @@ static int org_unit(run *x, const char *name, int64_t parent, int t, int64_t *ou
   }
   json_decref(in);
   if (rv == RD_EINVAL || rv == RD_EFORBIDDEN || rv == RD_ECONFLICT) {
-    add_errors(x, errors, &oerr, NULL, false, target_column(&x->map, t));
+    add_errors(x, errors, &oerr, NULL, false, rd_import_target_column(&x->map, t));
     return RD_EINVAL;
   }
   if (rv) {
@@ -877,7 +367,7 @@ static json_t *custom_value(const char *type, const char *v) {
       return json_real(d);
   } else if (!strcmp(type, "boolean")) {
     int flag = 0;
-    if (!parse_flag(v, &flag))
+    if (!rd_import_parse_flag(v, &flag))
       return json_boolean(flag);
   }
   return json_string(v); /* the API's check says what is wrong with it */
@@ -899,7 +389,7 @@ static bool row_error(int rv) {
  * keeps (not blank) and the person's rules accept (8 to RD_PASSWORD_MAX bytes, no NUL).
  * A row that fails anyway wastes no hash; one this misjudges is hashed by after_write. */
 static bool hashable(const char *pw, size_t len) {
-  return len >= 8 && len <= RD_PASSWORD_MAX && !empty(pw, len) && !memchr(pw, 0, len);
+  return len >= 8 && len <= RD_PASSWORD_MAX && !rd_import_blank(pw, len) && !memchr(pw, 0, len);
 }
 
 /* After rd_rec_check of the person input in: hands after_write the hash computed ahead for
@@ -937,7 +427,7 @@ static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
     goto failed;
   }
   const char *username = rec.username;
-  const char *ucol = target_column(&x->map, T_USERNAME);
+  const char *ucol = rd_import_target_column(&x->map, T_USERNAME);
   if (username) {
     long first = 0;
     rv = earlier_line(x, username, line, &first, err);
@@ -959,7 +449,7 @@ static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
     }
   }
   if (rec.line_manager) {
-    const char *mcol = target_column(&x->map, T_LINE_MANAGER);
+    const char *mcol = rd_import_target_column(&x->map, T_LINE_MANAGER);
     const char *m = rec.line_manager;
     if (username && !strcmp(m, username)) {
       add_error(errors, mcol, "cannot be the customer itself");
@@ -1009,13 +499,13 @@ static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
   if (rec.partner_email) {
     partner = partner_by_email(x, rec.partner_email);
     if (!partner) {
-      add_error(errors, target_column(&x->map, T_PARTNER_EMAIL),
+      add_error(errors, rd_import_target_column(&x->map, T_PARTNER_EMAIL),
                 "no partner organization has the email address '%.64s'", rec.partner_email);
       goto failed;
     }
   }
   if ((rec.company_contact == 1 && !rec.company) || (rec.department_contact == 1 && !rec.department)) {
-    add_error(errors, target_column(&x->map, rec.company_contact == 1 && !rec.company
+    add_error(errors, rd_import_target_column(&x->map, rec.company_contact == 1 && !rec.company
                                                  ? T_COMPANY_CONTACT
                                                  : T_DEPARTMENT_CONTACT),
               "needs the %s column filled in", rec.company_contact == 1 && !rec.company
@@ -1053,7 +543,7 @@ static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
     if (!rec.custom[i])
       continue;
     if (i >= x->ncustom) {
-      add_error(errors, target_column(&x->map, T_CUSTOM1 + i),
+      add_error(errors, rd_import_target_column(&x->map, T_CUSTOM1 + i),
                 "the account has no person custom field number %d", i + 1);
       continue;
     }
@@ -1536,24 +1026,6 @@ out:
   return rv;
 }
 
-int rd_import_end(rd_conn *c, int64_t id, const char *status, rd_err *err) {
-  char now[RD_TIME_LEN];
-  rd_time_now(now);
-  bool done = !strcmp(status, "done");
-  int rv = rd_sql_exec(c, NULL, err,
-                       "UPDATE imports SET phase = CASE WHEN ? THEN 'done' ELSE phase END,"
-                       " finished_at = ?, updated_at = ? WHERE id = ?",
-                       "btti", (int)done, now, now, id);
-  rd_stmt *s = NULL;
-  if (!rv && done)
-    rv = rd_sql(c, &s, err, "SELECT file_path FROM imports WHERE id = ?", "i", id);
-  /* The file served its purpose (only the rows phase reads it); the report stays. */
-  if (!rv && done && rd_stmt_step(s, err) == RD_ROW)
-    unlink(rd_stmt_text(s, 0));
-  rd_stmt_done(s);
-  return rv;
-}
-
 int rd_import_run(rd_conn *c, int64_t id, const rd_import_hooks *hooks, json_t **summary,
                   rd_err *err) {
   run *x = rd_calloc(1, sizeof *x);
@@ -1565,7 +1037,7 @@ int rd_import_run(rd_conn *c, int64_t id, const rd_import_hooks *hooks, json_t *
   x->start_us = rd_mono_us();
   rd_csv *r = NULL;
   int rv = load(x, err);
-  x->pw_col = column_of(&x->map, T_PASSWORD);
+  x->pw_col = rd_import_column_of(&x->map, T_PASSWORD);
   x->hash_threads = rd_password_threads();
   char now[RD_TIME_LEN];
   rd_time_now(now);
@@ -1618,142 +1090,4 @@ int rd_import_run(rd_conn *c, int64_t id, const rd_import_hooks *hooks, json_t *
   json_decref(x->partners);
   rd_free(x);
   return rv;
-}
-
-/* ---- reading imports ---- */
-
-/* The columns import_json reads, FROM imports i joined with its job. */
-#define IMPORT_SELECT                                                                          \
-  "SELECT j.status, i.dry_run, i.total_rows, i.created, i.updated, i.failed,"                  \
-  " i.deferred, i.skipped, i.mapping, i.phase, j.error, i.ignore_first_line,"                  \
-  " i.web_access, i.charset, i.separator, i.kind, i.created_at, i.updated_at,"                 \
-  " i.started_at, i.finished_at, i.id, j.cancel_requested FROM imports i"                     \
-  " JOIN jobs j ON j.id = i.id"
-
-static json_t *import_json(rd_stmt *s) {
-  json_t *m = json_loads(rd_stmt_text(s, 8), 0, NULL);
-  json_int_t created = rd_stmt_int64(s, 3), updated = rd_stmt_int64(s, 4),
-             failed = rd_stmt_int64(s, 5), deferred = rd_stmt_int64(s, 6);
-  json_t *o = json_pack(
-      "{s:I,s:s,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:O,s:s,s:s?,s:b,s:b,s:s,s:s,s:s,s:s,"
-      "s:s?,s:s?}",
-      "id", (json_int_t)rd_stmt_int64(s, 20), "type", rd_stmt_text(s, 15), "status",
-      rd_stmt_text(s, 0), "dry_run", rd_stmt_bool(s, 1), "rows",
-      (json_int_t)rd_stmt_int64(s, 2), "processed", created + updated + failed + deferred,
-      "created", created, "updated", updated, "failed", failed, "deferred", deferred,
-      "skipped", (json_int_t)rd_stmt_int64(s, 7), "mapping",
-      json_object_get(m, "columns") ? json_object_get(m, "columns") : json_null(), "phase",
-      rd_stmt_text(s, 9), "error", rd_stmt_text(s, 10), "ignore_first_line",
-      rd_stmt_bool(s, 11), "web_access", rd_stmt_bool(s, 12), "charset", rd_stmt_text(s, 13),
-      "separator", rd_stmt_text(s, 14), "created_at", rd_stmt_text(s, 16), "updated_at",
-      rd_stmt_text(s, 17), "started_at", rd_stmt_text(s, 18), "finished_at",
-      rd_stmt_text(s, 19));
-  /* Issue 11: a cancel was asked for (a running import stops at its next batch). */
-  json_object_set_new(o, "cancel_requested", json_boolean(rd_stmt_bool(s, 21)));
-  json_decref(m);
-  return o;
-}
-
-static int may_see_imports(const rd_caller *who, rd_err *err) {
-  if (!rd_caller_has(who, PEOPLE_MANAGERS))
-    return rd_err_set(err, RD_EFORBIDDEN, "Only an administrator or supervisor may see imports");
-  return 0;
-}
-
-int rd_import_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, rd_err *err) {
-  int rv = may_see_imports(who, err);
-  if (rv)
-    return rv;
-  rd_stmt *s = NULL;
-  rv = rd_sql(c, &s, err, IMPORT_SELECT " WHERE i.id = ? AND i.account_id = ?", "it", id,
-              who->account_id);
-  if (rv)
-    return rv;
-  rv = rd_stmt_step(s, err);
-  if (rv == RD_DONE)
-    rv = rd_err_set(err, RD_ENOTFOUND, "No import with id %lld", (long long)id);
-  if (rv == RD_ROW) {
-    *out = import_json(s);
-    rv = 0;
-  }
-  rd_stmt_done(s);
-  return rv;
-}
-
-int rd_import_list(rd_conn *c, const rd_caller *who, int64_t after, int limit, json_t **out,
-                   bool *more, rd_err *err) {
-  int rv = may_see_imports(who, err);
-  if (rv)
-    return rv;
-  rd_stmt *s = NULL;
-  rv = rd_sql(c, &s, err, IMPORT_SELECT " WHERE i.account_id = ? AND i.id > ? ORDER BY i.id LIMIT ?",
-              "tii", who->account_id, after, (int64_t)limit + 1);
-  if (rv)
-    return rv;
-  json_t *list = json_array();
-  int n = 0;
-  *more = false;
-  while ((rv = rd_stmt_step(s, err)) == RD_ROW) {
-    if (n++ == limit) {
-      *more = true;
-      break;
-    }
-    json_array_append_new(list, import_json(s));
-  }
-  rd_stmt_done(s);
-  if (rv < 0) {
-    json_decref(list);
-    return rv;
-  }
-  *out = list;
-  return 0;
-}
-
-int rd_import_rows(rd_conn *c, const rd_caller *who, int64_t id, const char *result,
-                   int64_t after, int limit, json_t **out, bool *more, rd_err *err) {
-  json_t *imp = NULL;
-  int rv = rd_import_get(c, who, id, &imp, err);
-  json_decref(imp);
-  if (rv)
-    return rv;
-  static const char *const RESULTS[] = {"created", "updated", "failed", "deferred", NULL};
-  bool known = !result;
-  for (int i = 0; result && RESULTS[i]; i++)
-    known = known || !strcmp(result, RESULTS[i]);
-  if (!known) {
-    rd_err_set(err, RD_EBADREQ, "Bad query parameter");
-    rd_err_field(err, "result", "must be created, updated, failed or deferred");
-    err->code = RD_EBADREQ;
-    err->status = 400;
-    return RD_EBADREQ;
-  }
-  rd_stmt *s = NULL;
-  rv = rd_sql(c, &s, err,
-              "SELECT line, result, username, person_id, errors FROM import_rows"
-              " WHERE import_id = ? AND line > ? AND (? = '' OR result = ?) ORDER BY line LIMIT ?",
-              "iitti", id, after, result ? result : "", result ? result : "", (int64_t)limit + 1);
-  if (rv)
-    return rv;
-  json_t *rows = json_array();
-  *more = false;
-  while ((rv = rd_stmt_step(s, err)) == RD_ROW) {
-    if ((int)json_array_size(rows) == limit) {
-      *more = true;
-      break;
-    }
-    json_t *errors = rd_stmt_text(s, 4) ? json_loads(rd_stmt_text(s, 4), 0, NULL) : NULL;
-    json_t *row = json_pack("{s:I,s:s,s:s?,s:o}", "line", (json_int_t)rd_stmt_int64(s, 0),
-                            "result", rd_stmt_text(s, 1), "username", rd_stmt_text(s, 2),
-                            "errors", errors ? errors : json_array());
-    if (!rd_stmt_null(s, 3))
-      json_object_set_new(row, "person", json_pack("{s:I}", "id", (json_int_t)rd_stmt_int64(s, 3)));
-    json_array_append_new(rows, row);
-  }
-  rd_stmt_done(s);
-  if (rv < 0) {
-    json_decref(rows);
-    return rv;
-  }
-  *out = rows;
-  return 0;
 }

@@ -12,8 +12,8 @@
  * the last committed batch and creates nothing twice. Rows whose line manager appears
  * further down the file wait (result "deferred") and are decided after the main pass.
  * A dry run does all of it, rolls every batch's changes back, and keeps only the report. */
-#ifndef RD_DOMAIN_IMPORT_H
-#define RD_DOMAIN_IMPORT_H
+#ifndef RD_IMPORT_IMPORT_H
+#define RD_IMPORT_IMPORT_H
 
 #include <jansson.h>
 #include <stdatomic.h>
@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #include "auth/caller.h"
-#include "domain/import_csv.h"
+#include "import/csv_read.h"
 #include "store/store.h"
 
 #define RD_IMPORT_BATCH 1000  /* rows per transaction (at most; also at most ~1 s) */
