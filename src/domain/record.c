@@ -464,11 +464,21 @@ static json_t *ref_key(json_t *v) {
   return json_is_object(v) ? json_object_get(v, "id") : v;
 }
 
-/* {field: {"old":..., "new":...}} for every stored field that differs. */
+static int add_chunk(const char *chunk, size_t n, void *out) {
+  rd_buf_add(out, chunk, n);
+  return 0;
+}
+
+/* v encoded by jansson straight into out (no string of its own to allocate and free). */
 static void add_json(rd_buf *out, json_t *v) {
-  char *text = json_dumps(v ? v : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
-  rd_buf_adds(out, text);
-  free(text);
+  json_dump_callback(v ? v : json_null(), add_chunk, out, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/* "name": after a comma unless it is the first */
+static void add_key(rd_buf *out, bool first, const char *name) {
+  rd_buf_adds(out, first ? "\"" : ",\"");
+  rd_buf_adds(out, name);
+  rd_buf_adds(out, "\":");
 }
 
 /* The audit's changes of a create (old NULL) or an update as JSON text: {"field": {"old":
@@ -486,7 +496,8 @@ static void diff(const rd_rtype *t, json_t *old, json_t *rec, json_t *patch, rd_
     if (f->flags & RD_FF_WRITEONLY) {
       /* ACC-6: secrets are never written to the audit trail; only that they changed. */
       if (patch && json_object_get(patch, f->name)) {
-        rd_buf_printf(out, "%s\"%s\":{\"changed\":true}", first ? "" : ",", f->name);
+        add_key(out, first, f->name);
+        rd_buf_adds(out, "{\"changed\":true}");
         first = false;
       }
       continue;
@@ -499,7 +510,8 @@ static void diff(const rd_rtype *t, json_t *old, json_t *rec, json_t *patch, rd_
     if (json_equal(ka ? ka : json_null(), kb ? kb : json_null()) ||
         (!old && (!b || json_is_null(b))))
       continue;
-    rd_buf_printf(out, "%s\"%s\":{\"old\":", first ? "" : ",", f->name);
+    add_key(out, first, f->name);
+    rd_buf_adds(out, "{\"old\":");
     add_json(out, a);
     rd_buf_adds(out, ",\"new\":");
     add_json(out, b);
