@@ -97,9 +97,18 @@ static void drop_json(void *v) {
 }
 
 int rd_account_settings(rd_conn *c, const char *id, json_t **out, rd_err *err) {
+  json_t *shared = NULL;
+  int rv = rd_account_settings_shared(c, id, &shared, err);
+  if (!rv)
+    *out = json_deep_copy(shared);
+  json_decref(shared);
+  return rv;
+}
+
+int rd_account_settings_shared(rd_conn *c, const char *id, json_t **out, rd_err *err) {
   json_t *memo = rd_tx_memo_get(c, "accounts", id); /* read once per transaction */
   if (memo) {
-    *out = json_deep_copy(memo);
+    *out = json_incref(memo);
     return 0;
   }
   rd_stmt *s = NULL;
@@ -109,7 +118,7 @@ int rd_account_settings(rd_conn *c, const char *id, json_t **out, rd_err *err) {
   rv = rd_stmt_step(s, err);
   if (rv == RD_ROW) {
     *out = merged_settings(rd_stmt_text(s, 0));
-    rd_tx_memo_put(c, "accounts", id, json_deep_copy(*out), drop_json);
+    rd_tx_memo_put(c, "accounts", id, json_incref(*out), drop_json);
     rv = 0;
   } else if (rv == RD_DONE) {
     rv = rd_err_set(err, RD_ENOTFOUND, "No account '%s'", id);

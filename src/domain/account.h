@@ -20,6 +20,10 @@ int rd_account_update(rd_conn *c, const rd_caller *who, json_t *patch, int64_t i
                       rd_err *err);
 /* The stored settings including secrets (for SMTP etc.). *out owned by the caller. */
 int rd_account_settings(rd_conn *c, const char *id, json_t **out, rd_err *err);
+/* The same for reading only: *out is a new reference the caller must not modify (within a
+ * transaction it is shared with every other reader of that transaction; no copy per call,
+ * which an import paid per row). */
+int rd_account_settings_shared(rd_conn *c, const char *id, json_t **out, rd_err *err);
 /* True when id is a well-formed account slug. */
 bool rd_account_id_valid(const char *id);
 

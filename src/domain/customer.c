@@ -33,7 +33,7 @@ static const char *const DIRECTORY_FIELDS[] = {"first_name", "last_name", "usern
 int rd_customer_check(rd_conn *c, const rd_caller *who, int64_t id, json_t *old, json_t *rec,
                       rd_err *err) {
   json_t *settings = NULL;
-  int rv = rd_account_settings(c, who->account_id, &settings, err);
+  int rv = rd_account_settings_shared(c, who->account_id, &settings, err);
   if (rv)
     return rv;
   for (size_t i = 0; i < sizeof GATED / sizeof *GATED; i++) {
