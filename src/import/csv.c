@@ -12,6 +12,7 @@
  * argon2id hashes run on all cores before its rows are written (see AHEAD_PER_THREAD). */
 #include <assert.h>
 #include <errno.h>
+#include <sodium.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,18 @@ typedef struct row_result {
   bool update; /* a deferred row decided: UPDATE its import_rows row */
 } row_result;
 
+/* The usernames a run has recorded, as 64-bit SipHashes (libsodium's crypto_shorthash under
+ * a key of the run): a username not in the set has no row in import_rows, so the lookups
+ * of earlier rows (earlier_line, file_row) skip their query for it, which every row paid.
+ * Only for a run that starts at the file's first row: a resumed run has rows from before
+ * it that are not in the set, and asks the database every time. */
+typedef struct name_set {
+  bool on;
+  uint64_t *slot; /* open addressing, 0 = empty; cap is a power of two */
+  size_t cap, n;
+  unsigned char key[crypto_shorthash_KEYBYTES];
+} name_set;
+
 typedef struct run {
   rd_conn *c;
   int64_t id;
@@ -105,6 +118,7 @@ typedef struct run {
   const char *pws[RD_IMPORT_BATCH]; /* the window's passwords to hash (borrowed) */
   char (*hashes)[128];              /* [RD_IMPORT_BATCH] their hashes (owned) */
   const char *preset_pw, *preset_hash; /* the current row's, or NULL */
+  name_set names;
 } run;
 
 static unsigned org_hash(const char *name, int64_t parent) {
@@ -170,6 +184,47 @@ static void add_error(json_t *errors, const char *column, const char *fmt, ...) 
   json_array_append_new(errors, json_pack("{s:s?,s:s}", "column", column, "message", msg));
 }
 
+static uint64_t name_hash(const name_set *ns, const char *username) {
+  unsigned char h[crypto_shorthash_BYTES];
+  crypto_shorthash(h, (const unsigned char *)username, strlen(username), ns->key);
+  uint64_t v = 0;
+  memcpy(&v, h, sizeof v);
+  return v ? v : 1;
+}
+
+static size_t name_slot(const name_set *ns, uint64_t h) {
+  size_t i = (size_t)h & (ns->cap - 1);
+  while (ns->slot[i] && ns->slot[i] != h)
+    i = (i + 1) & (ns->cap - 1);
+  return i;
+}
+
+static void name_add(name_set *ns, const char *username) {
+  if (ns->n * 2 >= ns->cap) {
+    name_set old = *ns;
+    ns->cap = old.cap ? old.cap * 2 : 4096;
+    ns->slot = rd_calloc(ns->cap, sizeof *ns->slot);
+    for (size_t i = 0; i < old.cap; i++)
+      if (old.slot[i])
+        ns->slot[name_slot(ns, old.slot[i])] = old.slot[i];
+    rd_free(old.slot);
+  }
+  uint64_t h = name_hash(ns, username);
+  size_t i = name_slot(ns, h);
+  ns->n += !ns->slot[i];
+  ns->slot[i] = h;
+}
+
+/* False only when username has certainly no row of this import yet. */
+static bool name_maybe(const run *x, const char *username) {
+  const name_set *ns = &x->names;
+  if (!ns->on)
+    return true;
+  if (!ns->cap)
+    return false;
+  return ns->slot[name_slot(ns, name_hash(ns, username))] != 0;
+}
+
 static void record(run *x, long line, const char *result, const char *username, int64_t pid,
                    json_t *errors, json_t *fields) {
   row_result *r = &x->res[x->nres++];
@@ -180,6 +235,8 @@ static void record(run *x, long line, const char *result, const char *username, 
   r->errors = errors && json_array_size(errors) ? json_dumps(errors, JSON_COMPACT) : NULL;
   r->fields = fields ? json_dumps(fields, JSON_COMPACT) : NULL;
   r->update = x->deferred_pass;
+  if (username && x->names.on && !r->update)
+    name_add(&x->names, username);
   if (x->deferred_pass)
     x->deferred--;
   if (!strcmp(result, "created"))
@@ -195,6 +252,10 @@ static void record(run *x, long line, const char *result, const char *username, 
 /* Where username first appears in the file before line (0: nowhere). */
 static int earlier_line(run *x, const char *username, long line, long *out, rd_err *err) {
   long best = 0;
+  if (!name_maybe(x, username)) {
+    *out = 0;
+    return 0;
+  }
   for (int i = 0; i < x->nres; i++)
     if (x->res[i].line < line && x->res[i].username && !strcmp(x->res[i].username, username) &&
         (!best || x->res[i].line < best))
@@ -217,6 +278,11 @@ static int file_row(run *x, const char *username, long *line, const char **resul
   static const char *const RESULTS[] = {"created", "updated", "failed", "deferred"};
   long best = 0;
   const char *res = NULL;
+  if (!name_maybe(x, username)) {
+    *line = 0;
+    *result = NULL;
+    return 0;
+  }
   for (int i = 0; i < x->nres; i++)
     if (x->res[i].username && !strcmp(x->res[i].username, username) &&
         (!best || x->res[i].line < best)) {
@@ -1037,6 +1103,8 @@ int rd_import_run(rd_conn *c, int64_t id, const rd_import_hooks *hooks, json_t *
   x->start_us = rd_mono_us();
   rd_csv *r = NULL;
   int rv = load(x, err);
+  x->names.on = !rv && x->processed == 0 && !strcmp(x->phase, "rows");
+  randombytes_buf(x->names.key, sizeof x->names.key);
   x->pw_col = rd_import_column_of(&x->map, T_PASSWORD);
   x->hash_threads = rd_password_threads();
   char now[RD_TIME_LEN];
@@ -1088,6 +1156,7 @@ int rd_import_run(rd_conn *c, int64_t id, const rd_import_hooks *hooks, json_t *
   rd_free(x->ahead);
   rd_free(x->hashes);
   json_decref(x->partners);
+  rd_free(x->names.slot);
   rd_free(x);
   return rv;
 }
