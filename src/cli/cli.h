@@ -1,13 +1,17 @@
 /* The rolodesk command-line tool: administration straight on the database through the
  * domain layer (never the HTTP API's internals). One file per command. Exit status 0 on
- * success, 1 on a user error (message on stderr), 2 on a usage error. */
+ * success, 1 on a user error (message on stderr), 2 on a usage error, 3 when an import
+ * ran but some of its rows failed. Every command takes --help (-h) before it opens the
+ * database, and parses its options with rd_opt (base/opt.h). */
 #ifndef RD_CLI_CLI_H
 #define RD_CLI_CLI_H
 
 #include "base/err.h"
 #include "store/store.h"
 
-enum { RD_EXIT_OK = 0, RD_EXIT_ERROR = 1, RD_EXIT_USAGE = 2 };
+#include "base/opt.h"
+
+enum { RD_EXIT_OK = 0, RD_EXIT_ERROR = 1, RD_EXIT_USAGE = 2, RD_EXIT_ROWS_FAILED = 3 };
 
 typedef struct rd_cli {
   rd_db *db;
@@ -15,9 +19,27 @@ typedef struct rd_cli {
   const char *db_uri; /* as given (--db or ROLODESK_DB) */
 } rd_cli;
 
+/* The exit statuses, as every command's --help ends with them. */
+#define RD_CLI_EXIT_HELP                                                                   \
+  "Exit status: 0 ok, 1 error (message on stderr), 2 usage error, 3 an import ran but\n"   \
+  "some rows failed (also in a dry run).\n"
+
+/* Opens c->db_uri and takes a connection into c->conn; on failure prints why and returns
+ * the exit status (2 without a database, 1 when it cannot be opened). Commands call it
+ * after their options parsed, so that --help never touches a database. main closes it. */
+int rd_cli_open(rd_cli *c);
+
+/* Prints help on standard output and returns RD_EXIT_OK. */
+int rd_cli_help(const char *help);
+
+/* Prints "rolodesk: <message> (see rolodesk <command> --help)" on standard error and
+ * returns RD_EXIT_USAGE. command is as typed ("import people"), or NULL for the tool. */
+int rd_cli_usage(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Prints err as "rolodesk: message (field: message, ...)" and returns RD_EXIT_ERROR. */
 int rd_cli_fail(const rd_err *err);
 
+/* Commands: argv[0] is the command's name ("import"), argv[1..] what follows it. */
 int rd_cli_account(rd_cli *c, int argc, char **argv);
 int rd_cli_person(rd_cli *c, int argc, char **argv);
 int rd_cli_token(rd_cli *c, int argc, char **argv);

@@ -138,12 +138,28 @@ static int load_trusts(rd_conn *conn, rd_err *err) {
   return rv;
 }
 
+static const char HELP[] =
+    "usage: rolodesk demo\n"
+    "Loads the demo accounts wdc, gigatera and globalnet, each with the people admin, sam,\n"
+    "tina, ann and bob (password " DEMO_PASSWORD "), and the trusts between them.\n"
+    RD_CLI_EXIT_HELP;
+
 int rd_cli_demo(rd_cli *c, int argc, char **argv) {
-  (void)argv;
-  if (argc != 0) {
-    fputs("usage: rolodesk demo\n", stderr);
-    return RD_EXIT_USAGE;
+  static const rd_opt opts[] = {{"help", 'h', false}, {NULL}};
+  rd_opt_parser p;
+  rd_opt_init(&p, argc, argv, opts, false);
+  const char *a = NULL, *v = NULL;
+  int k;
+  while ((k = rd_opt_next(&p, &a, &v)) != RD_OPT_END) {
+    if (k == RD_OPT_ERROR)
+      return rd_cli_usage("demo", "%s", p.error);
+    if (k == RD_OPT_ARG)
+      return rd_cli_usage("demo", "unexpected argument '%s'", v);
+    return rd_cli_help(HELP); /* --help, the only option */
   }
+  int rv = rd_cli_open(c);
+  if (rv)
+    return rv;
   rd_err err;
   rd_err_clear(&err);
   for (size_t i = 0; i < sizeof ACCOUNTS / sizeof *ACCOUNTS; i++) {

@@ -49,48 +49,73 @@ static void show(void *arg, const json_t *st) {
   }
 }
 
-static int usage(void) {
-  fputs("usage: rolodesk import people FILE.csv --account ID [--dry-run] [--ignore-first-line]\n"
-        "         [--web-access] [--charset CHARSET] [--separator comma|semicolon|tab]\n"
-        "         [--mapping JSON] [--data DIR] [--as USERNAME]\n",
-        stderr);
-  return RD_EXIT_USAGE;
-}
+static const char HELP[] =
+    "usage: rolodesk import people FILE.csv --account ID [--dry-run] [--ignore-first-line]\n"
+    "         [--web-access] [--charset CHARSET] [--separator comma|semicolon|tab]\n"
+    "         [--mapping JSON] [--data DIR] [--as USERNAME]\n"
+    "Imports customers from a CSV file (IMP-1..5) as the job POST /v1/imports runs, in this\n"
+    "process, with a progress line on standard error and a summary and the failed rows on\n"
+    "standard output.\n"
+    "  --account ID          the account to import into\n"
+    "  --dry-run             check every row, store nothing (IMP-4)\n"
+    "  --ignore-first-line   the first line is a header\n"
+    "  --web-access          new customers may sign in\n"
+    "  --charset CHARSET     the file's encoding (default: detected)\n"
+    "  --separator SEP       comma, semicolon or tab (default: detected)\n"
+    "  --mapping JSON        column number to field, such as {\"0\": \"first_name\"}\n"
+    "  --data DIR            the data directory (default: rolodeskd's)\n"
+    "  --as USERNAME         audit the import as this person (its roles apply)\n"
+    RD_CLI_EXIT_HELP;
+
+#define CMD "import people"
 
 int rd_cli_import(rd_cli *c, int argc, char **argv) {
+  static const rd_opt opts[] = {
+      {"account", 0, true},      {"charset", 0, true},           {"separator", 0, true},
+      {"mapping", 0, true},      {"data", 0, true},              {"as", 0, true},
+      {"dry-run", 0, false},     {"ignore-first-line", 0, false}, {"web-access", 0, false},
+      {"help", 'h', false},      {NULL}};
   const char *file = NULL, *account = NULL, *charset = NULL, *sep = NULL, *mapping_text = NULL;
-  const char *data = NULL, *as = NULL;
+  const char *data = NULL, *as = NULL, *pos[2] = {0};
+  int npos = 0;
   bool dry = false, ignore = false, web = false;
-  if (argc < 2 || strcmp(argv[0], "people"))
-    return usage();
-  file = argv[1];
-  for (int i = 2; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "--dry-run"))
+  rd_opt_parser op;
+  rd_opt_init(&op, argc, argv, opts, false);
+  const char *a = NULL, *v = NULL;
+  int got;
+  while ((got = rd_opt_next(&op, &a, &v)) != RD_OPT_END) {
+    if (got == RD_OPT_ERROR)
+      return rd_cli_usage(CMD, "%s", op.error);
+    if (got == RD_OPT_ARG && npos == 2)
+      return rd_cli_usage(CMD, "unexpected argument '%s'", v);
+    if (got == RD_OPT_ARG)
+      pos[npos++] = v;
+    else if (!strcmp(a, "--help"))
+      return rd_cli_help(HELP);
+    else if (!strcmp(a, "--dry-run"))
       dry = true;
     else if (!strcmp(a, "--ignore-first-line"))
       ignore = true;
     else if (!strcmp(a, "--web-access"))
       web = true;
-    else if (i + 1 >= argc)
-      return usage();
     else if (!strcmp(a, "--account"))
-      account = argv[++i];
+      account = v;
     else if (!strcmp(a, "--charset"))
-      charset = argv[++i];
+      charset = v;
     else if (!strcmp(a, "--separator"))
-      sep = argv[++i];
+      sep = v;
     else if (!strcmp(a, "--mapping"))
-      mapping_text = argv[++i];
+      mapping_text = v;
     else if (!strcmp(a, "--data"))
-      data = argv[++i];
-    else if (!strcmp(a, "--as"))
-      as = argv[++i];
+      data = v;
     else
-      return usage();
+      as = v; /* --as */
   }
+  if (npos != 2 || strcmp(pos[0], "people"))
+    return rd_cli_usage(CMD, "expected: import people FILE.csv --account ID");
+  file = pos[1];
   if (!account)
-    return usage();
+    return rd_cli_usage(CMD, "missing --account");
   rd_err err;
   rd_err_clear(&err);
   rd_import_opts o = {.type = "people", .charset = charset, .ignore_first_line = ignore,
@@ -101,7 +126,7 @@ int rd_cli_import(rd_cli *c, int argc, char **argv) {
                   : !strcmp(sep, "tab")                            ? '\t'
                                                                    : 0;
     if (!o.separator)
-      return usage();
+      return rd_cli_usage(CMD, "--separator wants comma, semicolon or tab");
   }
   json_t *mapping = NULL;
   if (mapping_text) {
@@ -113,6 +138,11 @@ int rd_cli_import(rd_cli *c, int argc, char **argv) {
     }
     o.mapping = mapping;
   }
+  int rv = rd_cli_open(c);
+  if (rv) {
+    json_decref(mapping);
+    return rv;
+  }
   /* The data directory, as rolodeskd defaults it, so that a daemon can resume the job. */
   char default_data[1024];
   if (!data) {
@@ -123,7 +153,6 @@ int rd_cli_import(rd_cli *c, int argc, char **argv) {
     data = default_data;
   }
   rd_caller who = rd_system_caller(account);
-  int rv = 0;
   if (as) { /* audit the import as this person (its roles still apply) */
     json_t *rows = NULL;
     bool more = false;
@@ -202,7 +231,12 @@ int rd_cli_import(rd_cli *c, int argc, char **argv) {
              col ? col : "", col ? ": " : "", json_string_value(json_object_get(e, "message")));
     }
   }
+  /* Scripts tell a clean run from one with failed rows (also in a dry run, which shows
+   * what a real run would do), and a job that did not finish from both. */
+  rv = strcmp(json_string_value(json_object_get(st, "status")), "done") ? RD_EXIT_ERROR
+       : json_integer_value(json_object_get(st, "failed")) > 0       ? RD_EXIT_ROWS_FAILED
+                                                                     : RD_EXIT_OK;
   json_decref(st);
   json_decref(failed);
-  return RD_EXIT_OK;
+  return rv;
 }

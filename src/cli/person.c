@@ -37,40 +37,66 @@ int rd_cli_make_person(rd_conn *conn, const char *account, const char *username,
   return rv;
 }
 
+static const char HELP[] =
+    "usage: rolodesk person create --account ID --username U --first-name F --last-name L\n"
+    "                              --email E --role R [--role R ...] [--supervisor USERNAME]\n"
+    "                              [--password-stdin]\n"
+    "Adds a person with roles (ACC-2); --password-stdin reads the password from the first\n"
+    "line of standard input.\n" RD_CLI_EXIT_HELP;
+
 int rd_cli_person(rd_cli *c, int argc, char **argv) {
+  static const rd_opt opts[] = {
+      {"account", 0, true},    {"username", 0, true},   {"first-name", 0, true},
+      {"last-name", 0, true},  {"email", 0, true},      {"supervisor", 0, true},
+      {"role", 0, true},       {"password-stdin", 0, false}, {"help", 'h', false},
+      {NULL}};
   const char *account = NULL, *username = NULL, *first = NULL, *last = NULL, *email = NULL;
-  const char *supervisor = NULL, *roles[8] = {0};
+  const char *supervisor = NULL, *roles[8] = {0}, *verb = NULL;
   int nroles = 0;
   bool pw_stdin = false;
-  if (argc < 1 || strcmp(argv[0], "create"))
-    goto usage;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--password-stdin")) {
+  rd_opt_parser p;
+  rd_opt_init(&p, argc, argv, opts, false);
+  const char *a = NULL, *v = NULL;
+  int k;
+  while ((k = rd_opt_next(&p, &a, &v)) != RD_OPT_END) {
+    if (k == RD_OPT_ERROR)
+      return rd_cli_usage("person create", "%s", p.error);
+    if (k == RD_OPT_ARG && verb)
+      return rd_cli_usage("person create", "unexpected argument '%s'", v);
+    if (k == RD_OPT_ARG)
+      verb = v;
+    else if (!strcmp(a, "--help"))
+      return rd_cli_help(HELP);
+    else if (!strcmp(a, "--password-stdin"))
       pw_stdin = true;
-      continue;
-    }
-    if (i + 1 >= argc)
-      goto usage;
-    const char *v = argv[++i];
-    if (!strcmp(argv[i - 1], "--account"))
+    else if (!strcmp(a, "--account"))
       account = v;
-    else if (!strcmp(argv[i - 1], "--username"))
+    else if (!strcmp(a, "--username"))
       username = v;
-    else if (!strcmp(argv[i - 1], "--first-name"))
+    else if (!strcmp(a, "--first-name"))
       first = v;
-    else if (!strcmp(argv[i - 1], "--last-name"))
+    else if (!strcmp(a, "--last-name"))
       last = v;
-    else if (!strcmp(argv[i - 1], "--email"))
+    else if (!strcmp(a, "--email"))
       email = v;
-    else if (!strcmp(argv[i - 1], "--supervisor"))
+    else if (!strcmp(a, "--supervisor"))
       supervisor = v;
-    else if (!strcmp(argv[i - 1], "--role") && nroles < 7)
+    else if (nroles < 7) /* --role */
       roles[nroles++] = v;
     else
-      goto usage;
+      return rd_cli_usage("person create", "at most 7 --role");
   }
-  if (!account || !username || !first || !last || !email || !nroles)
-    goto usage;
+  if (!verb || strcmp(verb, "create"))
+    return rd_cli_usage("person create", "expected: person create --account ID ...");
+  const char *missing = !account    ? "--account"
+                        : !username ? "--username"
+                        : !first    ? "--first-name"
+                        : !last     ? "--last-name"
+                        : !email    ? "--email"
+                        : !nroles   ? "--role"
+                                    : NULL;
+  if (missing)
+    return rd_cli_usage("person create", "missing %s", missing);
   char password[RD_PASSWORD_MAX + 2] = "";
   if (pw_stdin) {
     if (!fgets(password, sizeof password, stdin)) {
@@ -79,6 +105,9 @@ int rd_cli_person(rd_cli *c, int argc, char **argv) {
     }
     password[strcspn(password, "\r\n")] = 0;
   }
+  int rv = rd_cli_open(c);
+  if (rv)
+    return rv;
   rd_err err;
   rd_err_clear(&err);
   int64_t id = 0;
@@ -87,10 +116,4 @@ int rd_cli_person(rd_cli *c, int argc, char **argv) {
     return rd_cli_fail(&err);
   printf("person %s created (id %lld)\n", username, (long long)id);
   return RD_EXIT_OK;
-usage:
-  fputs("usage: rolodesk person create --account ID --username U --first-name F --last-name L\n"
-        "                              --email E --role R [--role R ...] [--supervisor USERNAME]\n"
-        "                              [--password-stdin]\n",
-        stderr);
-  return RD_EXIT_USAGE;
 }

@@ -6,20 +6,39 @@
 #include "cli/cli.h"
 #include "domain/person.h"
 
+static const char HELP[] = "usage: rolodesk token create --account ID --username U\n"
+                           "Prints a new API token of that person (and nothing else).\n"
+                           RD_CLI_EXIT_HELP;
+
 int rd_cli_token(rd_cli *c, int argc, char **argv) {
-  const char *account = NULL, *username = NULL;
-  if (argc != 5 || strcmp(argv[0], "create"))
-    goto usage;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!strcmp(argv[i], "--account"))
-      account = argv[i + 1];
-    else if (!strcmp(argv[i], "--username"))
-      username = argv[i + 1];
+  static const rd_opt opts[] = {
+      {"account", 0, true}, {"username", 0, true}, {"help", 'h', false}, {NULL}};
+  const char *account = NULL, *username = NULL, *verb = NULL;
+  rd_opt_parser p;
+  rd_opt_init(&p, argc, argv, opts, false);
+  const char *a = NULL, *v = NULL;
+  int k;
+  while ((k = rd_opt_next(&p, &a, &v)) != RD_OPT_END) {
+    if (k == RD_OPT_ERROR)
+      return rd_cli_usage("token create", "%s", p.error);
+    if (k == RD_OPT_ARG && verb)
+      return rd_cli_usage("token create", "unexpected argument '%s'", v);
+    if (k == RD_OPT_ARG)
+      verb = v;
+    else if (!strcmp(a, "--help"))
+      return rd_cli_help(HELP);
+    else if (!strcmp(a, "--account"))
+      account = v;
     else
-      goto usage;
+      username = v; /* --username */
   }
+  if (!verb || strcmp(verb, "create"))
+    return rd_cli_usage("token create", "expected: token create --account ID --username U");
   if (!account || !username)
-    goto usage;
+    return rd_cli_usage("token create", "missing %s", account ? "--username" : "--account");
+  int rv = rd_cli_open(c);
+  if (rv)
+    return rv;
   rd_err err;
   rd_err_clear(&err);
   rd_caller who = rd_system_caller(account);
@@ -39,7 +58,4 @@ int rd_cli_token(rd_cli *c, int argc, char **argv) {
     return rd_cli_fail(&err);
   puts(token);
   return RD_EXIT_OK;
-usage:
-  fputs("usage: rolodesk token create --account ID --username U\n", stderr);
-  return RD_EXIT_USAGE;
 }

@@ -10,6 +10,7 @@
 #include "auth/auth.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/opt.h"
 #include "base/str.h"
 #include "domain/attachment.h"
 #include "domain/mail.h"
@@ -17,15 +18,28 @@
 #include "jobs/runner.h"
 #include "mail/outbox.h"
 
-static void usage(void) {
+static void usage(FILE *out) {
   fputs("usage: rolodeskd [--db PATH|postgresql://...] [--listen HOST:PORT] [--data DIR]\n"
         "                 [--threads N] [--openapi FILE] [--port-file FILE] [--quiet]\n"
         "                 [--job-lease SECONDS] [--job-workers N] [--attachment-grace SECONDS]\n"
         "                 [--public-url URL] [--smtp-ports LIST]\n"
         "                 [--mail-workers N] [--mail-retry SECONDS]\n"
-        "                 [--max-conns-per-ip N] [--max-uploads N] [--max-import-mb N]\n",
-        stderr);
+        "                 [--max-conns-per-ip N] [--max-uploads N] [--max-import-mb N]\n"
+        "       rolodeskd --help | --version\n"
+        "Options take `--opt value` or `--opt=value`. The database defaults to $ROLODESK_DB.\n"
+        "Exit status: 0 stopped by SIGTERM or SIGINT, 1 error, 2 usage error.\n",
+        out);
 }
+
+/* Every option of rolodeskd (base/opt.h): an option missing here is refused as unknown. */
+static const rd_opt OPTS[] = {
+    {"db", 0, true},           {"listen", 0, true},          {"data", 0, true},
+    {"openapi", 0, true},      {"port-file", 0, true},       {"threads", 0, true},
+    {"max-conns-per-ip", 0, true}, {"max-uploads", 0, true}, {"max-import-mb", 0, true},
+    {"job-lease", 0, true},    {"job-workers", 0, true},     {"attachment-grace", 0, true},
+    {"public-url", 0, true},   {"smtp-ports", 0, true},      {"mail-workers", 0, true},
+    {"mail-retry", 0, true},   {"quiet", 0, false},          {"help", 'h', false},
+    {"version", 0, false},     {NULL}};
 
 int main(int argc, char **argv) {
   const char *db_uri = getenv("ROLODESK_DB"), *listen = "127.0.0.1:8080", *data = NULL;
@@ -40,20 +54,31 @@ int main(int argc, char **argv) {
     rd_job_lease_s = (int)lease_s;
   bool quiet = false;
   int64_t attachment_grace_s = RD_ATTACHMENT_GRACE_S;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+  rd_opt_parser opt;
+  rd_opt_init(&opt, argc, argv, OPTS, false);
+  const char *a = NULL, *v = NULL;
+  int k;
+  while ((k = rd_opt_next(&opt, &a, &v)) != RD_OPT_END) {
     int64_t n = 0;
-    if (!strcmp(a, "--quiet")) {
-      quiet = true;
-      continue;
-    }
-    if (!v) {
-      usage();
+    if (k == RD_OPT_ERROR) {
+      fprintf(stderr, "rolodeskd: %s (see rolodeskd --help)\n", opt.error);
       return 2;
     }
-    i++;
-    if (!strcmp(a, "--db"))
+    if (k == RD_OPT_ARG) {
+      fprintf(stderr, "rolodeskd: unexpected argument '%s' (see rolodeskd --help)\n", v);
+      return 2;
+    }
+    if (!strcmp(a, "--help")) {
+      usage(stdout);
+      return 0;
+    }
+    if (!strcmp(a, "--version")) {
+      puts("rolodeskd " RD_VERSION);
+      return 0;
+    }
+    if (!strcmp(a, "--quiet"))
+      quiet = true;
+    else if (!strcmp(a, "--db"))
       db_uri = v;
     else if (!strcmp(a, "--listen"))
       listen = v;
@@ -86,7 +111,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--mail-retry") && rd_parse_i64(v, &n) && n > 0 && n <= 3600)
       mail.retry_s = (int)n; /* the first retry's delay; tests shorten it */
     else {
-      usage();
+      fprintf(stderr, "rolodeskd: invalid value '%s' for %s (see rolodeskd --help)\n",
+              v ? v : "", a);
       return 2;
     }
   }

@@ -642,13 +642,13 @@ Test(import, IMP5_cli_runs_the_same_job_with_a_summary) {
   int status = -1;
   char *out = th_cli(&S, NULL, &status, "import", "people", file, "--account", "wdc",
                      "--ignore-first-line", "--dry-run", "--data", data, NULL);
-  cr_assert_eq(status, 0, "%s", out);
+  cr_assert_eq(status, 3, "a dry run with a failed row exits 3: %s", out);
   cr_assert(strstr(out, "dry run"), "%s", out);
   cr_assert_null(person(admin(), "ann"), "IMP-4: the CLI's dry run stores nothing");
   free(out);
   out = th_cli(&S, NULL, &status, "import", "people", file, "--account", "wdc",
                "--ignore-first-line", "--data", data, NULL);
-  cr_assert_eq(status, 0, "%s", out);
+  cr_assert_eq(status, 3, "an import with a failed row exits 3: %s", out);
   cr_assert(strstr(out, "created") && strstr(out, "line 3  Country: unknown country 'Holand'"),
             "%s", out);
   free(out);
