@@ -721,6 +721,57 @@ static json_t *progress_json(run *x, const char *status) {
                    (json_int_t)x->failed, "deferred", (json_int_t)x->deferred, "phase", x->phase);
 }
 
+/* The batch's new report rows (x->res without update), INSERTed ROWS_PER_INSERT at a time:
+ * one statement (one round trip on PostgreSQL) per chunk instead of one per row. Chunks
+ * are of power-of-two sizes, so at most a handful of SQL texts reach the statement cache. */
+enum { ROWS_PER_INSERT = 64, RESULT_COLUMNS = 7 };
+
+static int insert_results(run *x, rd_err *err) {
+  int rv = 0, at = 0;
+  rd_param p[ROWS_PER_INSERT * RESULT_COLUMNS];
+  rd_buf sql;
+  rd_buf_init(&sql);
+  while (!rv) {
+    while (at < x->nres && x->res[at].update)
+      at++;
+    int ready = 0; /* new rows from at on */
+    for (int i = at; i < x->nres && ready < ROWS_PER_INSERT; i++)
+      ready += !x->res[i].update;
+    if (!ready)
+      break;
+    int n = 1;
+    while (n * 2 <= ready)
+      n *= 2;
+    sql.len = 0;
+    rd_buf_adds(&sql, "INSERT INTO import_rows (import_id, line, result, username, person_id,"
+                      " errors, fields) VALUES ");
+    int np = 0;
+    for (int k = 0; k < n; at++) {
+      const row_result *r = &x->res[at];
+      if (r->update)
+        continue;
+      rd_buf_adds(&sql, k ? ", (?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?)");
+      p[np++] = (rd_param){.type = 'i', .i = x->id};
+      p[np++] = (rd_param){.type = 'i', .i = (int64_t)r->line};
+      p[np++] = (rd_param){.type = 't', .t = r->result};
+      p[np++] = (rd_param){.type = 't', .t = r->username};
+      p[np++] = r->person_id ? (rd_param){.type = 'i', .i = r->person_id} : (rd_param){.type = 'n'};
+      p[np++] = (rd_param){.type = 't', .t = r->errors};
+      p[np++] = (rd_param){.type = 't', .t = r->fields};
+      k++;
+    }
+    rd_stmt *s = NULL;
+    rv = rd_sql_params(x->c, &s, err, rd_buf_cstr(&sql), p, np);
+    if (!rv) {
+      rv = rd_stmt_step(s, err);
+      rv = rv < 0 ? rv : 0;
+    }
+    rd_stmt_done(s);
+  }
+  rd_buf_term(&sql);
+  return rv;
+}
+
 /* Commits the open batch: its rows' results and the import's counts and resume offset, in
  * the same transaction as the rows themselves (a dry run first rolls the rows back). */
 static int flush(run *x, rd_err *err) {
@@ -738,13 +789,9 @@ static int flush(run *x, rd_err *err) {
                        "UPDATE import_rows SET result = ?, person_id = ?, errors = ?, fields = NULL"
                        " WHERE import_id = ? AND line = ?",
                        "tItii", r->result, r->person_id, r->errors, x->id, (int64_t)r->line);
-    else
-      rv = rd_sql_exec(x->c, NULL, err,
-                       "INSERT INTO import_rows (import_id, line, result, username, person_id,"
-                       " errors, fields) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       "iittItt", x->id, (int64_t)r->line, r->result, r->username, r->person_id,
-                       r->errors, r->fields);
   }
+  if (!rv)
+    rv = insert_results(x, err);
   char now[RD_TIME_LEN];
   rd_time_now(now);
   if (!rv)
