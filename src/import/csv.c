@@ -67,6 +67,7 @@ typedef struct row_result {
   long line;
   const char *result;
   char *username, *errors, *fields; /* owned */
+  char *changes; /* a dry run's diff of the row (owned; NULL otherwise) */
   int64_t person_id;
   bool update; /* a deferred row decided: UPDATE its import_rows row */
 } row_result;
@@ -234,6 +235,7 @@ static void record(run *x, long line, const char *result, const char *username, 
   r->person_id = pid;
   r->errors = errors && json_array_size(errors) ? json_dumps(errors, JSON_COMPACT) : NULL;
   r->fields = fields ? json_dumps(fields, JSON_COMPACT) : NULL;
+  r->changes = NULL;
   r->update = x->deferred_pass;
   if (username && x->names.on && !r->update)
     name_add(&x->names, username);
@@ -471,6 +473,21 @@ static void preset_hash(run *x, json_t *in) {
     json_object_set_new(in, RD_PERSON_PRESET_HASH, json_string(x->preset_hash));
 }
 
+/* IMP-4, a dry run with a diff: the changes the row's write just noted in the audit trail
+ * (the person's newest audit row: every create and update writes one, and the dry run rolls
+ * it back with the rest), kept for the report. *out owned by the caller. */
+static int written_changes(run *x, int64_t pid, char **out, rd_err *err) {
+  rd_stmt *s = NULL;
+  int rv = rd_sql(x->c, &s, err,
+                  "SELECT changes FROM audit WHERE account_id = ? AND record_type = 'person'"
+                  " AND record_id = ? ORDER BY id DESC LIMIT 1",
+                  "ti", x->who.account_id, pid);
+  if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW && rd_stmt_text(s, 0))
+    *out = rd_strdup(rd_stmt_text(s, 0));
+  rd_stmt_done(s);
+  return rv < 0 ? rv : 0;
+}
+
 /* Decides one record: 0 when a result was recorded (or the record is blank), 1 when it
  * waits for its line manager (deferred pass), < 0 on a database failure (err). */
 static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
@@ -661,14 +678,23 @@ static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
     *err = rerr;
     goto out;
   }
+  char *changes = NULL;
+  if (x->dry_run) {
+    rv = written_changes(x, pid, &changes, err);
+    if (rv)
+      goto out;
+  }
   rv = rd_savepoint_release(x->c, "import_row", err);
   savepoint = false;
-  if (rv)
+  if (rv) {
+    rd_free(changes);
     goto out;
+  }
   for (int i = 0; i < x->npending; i++)
     if (x->pending[i].used)
       org_remember(x, x->pending[i].name, x->pending[i].parent, x->pending[i].id);
   record(x, line, result, username, pid, NULL, NULL);
+  x->res[x->nres - 1].changes = changes;
   rv = 0;
   goto out;
 failed:
@@ -692,6 +718,7 @@ static void free_results(run *x) {
     rd_free(x->res[i].username);
     free(x->res[i].errors);
     free(x->res[i].fields);
+    rd_free(x->res[i].changes);
   }
   x->nres = 0;
 }
@@ -724,7 +751,7 @@ static json_t *progress_json(run *x, const char *status) {
 /* The batch's new report rows (x->res without update), INSERTed ROWS_PER_INSERT at a time:
  * one statement (one round trip on PostgreSQL) per chunk instead of one per row. Chunks
  * are of power-of-two sizes, so at most a handful of SQL texts reach the statement cache. */
-enum { ROWS_PER_INSERT = 64, RESULT_COLUMNS = 7 };
+enum { ROWS_PER_INSERT = 64, RESULT_COLUMNS = 8 };
 
 static int insert_results(run *x, rd_err *err) {
   int rv = 0, at = 0;
@@ -744,13 +771,13 @@ static int insert_results(run *x, rd_err *err) {
       n *= 2;
     sql.len = 0;
     rd_buf_adds(&sql, "INSERT INTO import_rows (import_id, line, result, username, person_id,"
-                      " errors, fields) VALUES ");
+                      " errors, fields, changes) VALUES ");
     int np = 0;
     for (int k = 0; k < n; at++) {
       const row_result *r = &x->res[at];
       if (r->update)
         continue;
-      rd_buf_adds(&sql, k ? ", (?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?)");
+      rd_buf_adds(&sql, k ? ", (?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?)");
       p[np++] = (rd_param){.type = 'i', .i = x->id};
       p[np++] = (rd_param){.type = 'i', .i = (int64_t)r->line};
       p[np++] = (rd_param){.type = 't', .t = r->result};
@@ -758,6 +785,7 @@ static int insert_results(run *x, rd_err *err) {
       p[np++] = r->person_id ? (rd_param){.type = 'i', .i = r->person_id} : (rd_param){.type = 'n'};
       p[np++] = (rd_param){.type = 't', .t = r->errors};
       p[np++] = (rd_param){.type = 't', .t = r->fields};
+      p[np++] = (rd_param){.type = 't', .t = r->changes};
       k++;
     }
     rd_stmt *s = NULL;
@@ -786,9 +814,10 @@ static int flush(run *x, rd_err *err) {
     row_result *r = &x->res[i];
     if (r->update)
       rv = rd_sql_exec(x->c, NULL, err,
-                       "UPDATE import_rows SET result = ?, person_id = ?, errors = ?, fields = NULL"
-                       " WHERE import_id = ? AND line = ?",
-                       "tItii", r->result, r->person_id, r->errors, x->id, (int64_t)r->line);
+                       "UPDATE import_rows SET result = ?, person_id = ?, errors = ?, fields = NULL,"
+                       " changes = ? WHERE import_id = ? AND line = ?",
+                       "tIttii", r->result, r->person_id, r->errors, r->changes, x->id,
+                       (int64_t)r->line);
   }
   if (!rv)
     rv = insert_results(x, err);

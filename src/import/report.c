@@ -135,7 +135,7 @@ int rd_import_rows(rd_conn *c, const rd_caller *who, int64_t id, const char *res
   }
   rd_stmt *s = NULL;
   rv = rd_sql(c, &s, err,
-              "SELECT line, result, username, person_id, errors FROM import_rows"
+              "SELECT line, result, username, person_id, errors, changes FROM import_rows"
               " WHERE import_id = ? AND line > ? AND (? = '' OR result = ?) ORDER BY line LIMIT ?",
               "iitti", id, after, result ? result : "", result ? result : "", (int64_t)limit + 1);
   if (rv)
@@ -153,6 +153,10 @@ int rd_import_rows(rd_conn *c, const rd_caller *who, int64_t id, const char *res
                             "errors", errors ? errors : json_array());
     if (!rd_stmt_null(s, 3))
       json_object_set_new(row, "person", json_pack("{s:I}", "id", (json_int_t)rd_stmt_int64(s, 3)));
+    /* IMP-4: a dry run's diff (stored by rolodesk itself, as the audit writes it). */
+    json_t *changes = rd_stmt_text(s, 5) ? json_loads(rd_stmt_text(s, 5), 0, NULL) : NULL;
+    if (changes)
+      json_object_set_new(row, "changes", changes);
     json_array_append_new(rows, row);
   }
   rd_stmt_done(s);

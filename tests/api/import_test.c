@@ -324,6 +324,51 @@ Test(import, IMP4_dry_run_reports_the_same_and_stores_nothing) {
   json_decref(real);
 }
 
+/* IMP-4 (issue 11, a dry run with a diff): each created or updated row of a dry run's report
+ * carries the changes a real run would make, as its audit row would hold them; the real
+ * run's report has none (the audit trail has them), and the dry run changed nothing. */
+Test(import, IMP4_dry_run_rows_carry_the_changes_a_real_run_would_make) {
+  json_t *first = import(admin(), "?ignore_first_line=true",
+                         "First Name,Last Name,Email Address,Username\n"
+                         "Dan,Old,dan@example.com,dan\n");
+  cr_assert_eq(num(first, "created"), 1);
+  json_t *r0 = rows(admin(), first, NULL);
+  cr_assert_null(json_object_get(json_array_get(r0, 0), "changes"), "a real run has no diff");
+  const char *csv = "First Name,Last Name,Email Address,Username\n"
+                    "Dan,New,dan@example.com,dan\n"
+                    "Eve,Roe,eve@example.com,eve\n"
+                    "Fay,,fay@example.com,fay\n";
+  json_t *dry = import(admin(), "?ignore_first_line=true&dry_run=true", csv);
+  cr_assert_eq(num(dry, "updated"), 1, "%s", json_dumps(dry, 0));
+  cr_assert_eq(num(dry, "created"), 1);
+  cr_assert_eq(num(dry, "failed"), 1);
+  json_t *r = rows(admin(), dry, NULL);
+  cr_assert_eq(json_array_size(r), 3);
+  json_t *upd = json_object_get(json_array_get(r, 0), "changes");
+  cr_assert_str_eq(th_jstr(json_array_get(r, 0), "result"), "updated");
+  cr_assert(json_is_object(upd), "%s", json_dumps(r, 0));
+  json_t *ln = json_object_get(upd, "last_name");
+  cr_assert_str_eq(json_string_value(json_object_get(ln, "old")), "Old", "%s", json_dumps(upd, 0));
+  cr_assert_str_eq(json_string_value(json_object_get(ln, "new")), "New");
+  cr_assert_null(json_object_get(upd, "first_name"), "unchanged fields are not in the diff");
+  json_t *cre = json_object_get(json_array_get(r, 1), "changes");
+  cr_assert_str_eq(th_jstr(json_array_get(r, 1), "result"), "created");
+  cr_assert_str_eq(json_string_value(json_object_get(json_object_get(cre, "first_name"), "new")),
+                   "Eve", "%s", json_dumps(cre, 0));
+  cr_assert(json_is_null(json_object_get(json_object_get(cre, "first_name"), "old")));
+  cr_assert_str_eq(th_jstr(json_array_get(r, 2), "result"), "failed");
+  cr_assert_null(json_object_get(json_array_get(r, 2), "changes"), "a failed row has no diff");
+  /* Nothing was stored. */
+  json_t *dan = person(admin(), "dan");
+  cr_assert_str_eq(th_jstr(dan, "last_name"), "Old");
+  cr_assert_null(person(admin(), "eve"));
+  json_decref(dan);
+  json_decref(r);
+  json_decref(r0);
+  json_decref(dry);
+  json_decref(first);
+}
+
 static int login_status(const char *user, const char *pw) {
   th_resp r = th_json(&S, "POST", NULL, "/v1/login", "{s:s,s:s,s:s}", "account", "wdc",
                       "username", user, "password", pw);
