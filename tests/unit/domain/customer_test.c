@@ -77,7 +77,8 @@ Test(customer, CUST2_an_address_identifies_one_person_of_the_account) {
   /* CUST-4: the alias is searched */
   char sql[160];
   snprintf(sql, sizeof sql,
-           "SELECT COUNT(*) FROM person_search WHERE person_id = %lld AND doc LIKE '%%ada.l@acme%%'",
+           "SELECT COUNT(*) FROM person_search"
+           " WHERE person_id = %lld AND doc LIKE '%%ada.l@acme%%'",
            (long long)ada);
   cr_assert_eq(ut_int(T.c, sql), 1);
 }

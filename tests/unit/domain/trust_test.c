@@ -85,7 +85,8 @@ Test(trust_project, TRUST5_the_viewers_annotation_fills_the_viewers_fields) {
   json_t *out = rd_org_project(rec, note);
   cr_assert_str_eq(json_string_value(json_object_get(out, "remarks")), "ours");
   cr_assert_str_eq(json_string_value(json_object_get(out, "financial_id")), "FIN-VIEWER");
-  cr_assert(json_equal(json_object_get(out, "custom_fields"), json_object_get(note, "custom_fields")));
+  cr_assert(json_equal(json_object_get(out, "custom_fields"),
+                       json_object_get(note, "custom_fields")));
   cr_assert(json_equal(json_object_get(out, "remarks_attachments"),
                        json_object_get(note, "remarks_attachments")));
   cr_assert_null(json_object_get(out, "manager"));
