@@ -83,7 +83,13 @@ static inline void ut_db_close(ut_db *t) {
     snprintf(p, sizeof p, "%s%s", t->path, suffix[i]);
     unlink(p);
   }
-  rmdir(t->dir);
+  /* Tests that stored files there (uploads, attachments) leave it non-empty. */
+  if (rmdir(t->dir) != 0 && !getenv("ROLODESK_TEST_KEEP")) {
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
+    int r = system(cmd);
+    (void)r;
+  }
 }
 
 /* One integer from a query with text parameters only ("t" per ?), -1 when no row. */
