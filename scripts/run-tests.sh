@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test program of one build directory: unit tests, then the API (and property)
-# tests on SQLite and on a throwaway PostgreSQL server started for the run.
+# tests on SQLite and on a throwaway PostgreSQL server started for the run, with the unit
+# tests that use a database run again on it.
 # Usage: scripts/run-tests.sh BUILD_DIR
 set -euo pipefail
 build=${1:?build directory}
@@ -34,5 +35,11 @@ if [ -x "$root/scripts/pg-test.sh" ]; then
   export ROLODESK_TEST_PG
   echo "== $build: unit tests of the store on postgresql"
   "$build/unit_tests" --jobs "$jobs" --filter '*_pg/*'
+  # The unit suites that open a database (a TestSuite with a fixture in a file that calls
+  # ut_db_open: tests/unit/unit.h) again, each test on a fresh migrated PostgreSQL database.
+  suites=$(grep -rl --include='*.c' 'ut_db_open(' "$root/tests/unit" |
+    xargs sed -n 's/^TestSuite(\([a-z0-9_]*\), *\.init.*/\1/p' | sort -u | paste -sd'|')
+  echo "== $build: unit tests with a database on postgresql"
+  ROLODESK_UNIT_BACKEND=postgresql "$build/unit_tests" --jobs "$jobs" --filter "@($suites)/*"
   run_api postgresql
 fi

@@ -16,19 +16,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/pgdb.h"
 #include "store/store.h"
 
 #ifndef RD_BUILD_DIR
 #error "RD_BUILD_DIR must name the build directory"
 #endif
 
-static const char *pg_server(void) {
-  const char *pg = getenv("ROLODESK_TEST_PG");
-  return pg && *pg ? pg : NULL;
-}
-
 const char *th_backend(void) {
-  return pg_server() ? "postgresql" : "sqlite";
+  return th_pg_server() ? "postgresql" : "sqlite";
 }
 
 static int run(char *const argv[], const char *stdin_text, char **out) {
@@ -75,14 +71,6 @@ static int run(char *const argv[], const char *stdin_text, char **out) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static void pg_admin(const char *sql) {
-  char *argv[] = {"/usr/bin/psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", NULL, "-c", (char *)sql, NULL};
-  char uri[512];
-  snprintf(uri, sizeof uri, "%s/postgres", pg_server());
-  argv[5] = uri;
-  cr_assert_eq(run(argv, NULL, NULL), 0, "psql failed: %s", sql);
-}
-
 char *th_cli(th_server *s, const char *stdin_text, int *status, ...) {
   char *argv[64];
   int n = 0;
@@ -107,14 +95,8 @@ void th_init_db(th_server *s) {
   memset(s, 0, sizeof *s);
   snprintf(s->dir, sizeof s->dir, "/tmp/rdtest.XXXXXX");
   cr_assert(mkdtemp(s->dir));
-  if (pg_server()) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(s->pg_name, sizeof s->pg_name, "t_%d_%ld", (int)getpid(), (long)(ts.tv_nsec % 1000000));
-    char sql[128];
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", s->pg_name);
-    pg_admin(sql);
-    snprintf(s->db, sizeof s->db, "%s/%s", pg_server(), s->pg_name);
+  if (th_pg_server()) {
+    th_pg_create("t", s->pg_name, s->db, sizeof s->db);
   } else {
     snprintf(s->db, sizeof s->db, "%s/test.db", s->dir);
   }
@@ -215,12 +197,7 @@ void th_stop(th_server *s) {
     s->pid = 0;
     cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "rolodeskd did not exit cleanly (%d)", st);
   }
-  if (s->pg_name[0]) {
-    char sql[128];
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", s->pg_name);
-    pg_admin(sql);
-    s->pg_name[0] = 0;
-  }
+  th_pg_drop(s->pg_name);
   if (s->dir[0] && !getenv("ROLODESK_TEST_KEEP")) {
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);

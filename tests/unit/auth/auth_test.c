@@ -1,5 +1,5 @@
 /* Unit tests of src/auth (ACC-3): argon2id password hashes, API and session tokens against
- * a temporary SQLite database with an account and a person created by the domain
+ * a fresh database (unit.h) with an account and a person created by the domain
  * functions, the CSRF token of a session, and the failed-login rate limit. */
 #include <criterion/criterion.h>
 #include <string.h>

@@ -1,5 +1,5 @@
-/* Unit tests of src/domain/attachment.c (issue 10) on a SQLite file: the media types
- * attachments may have (REL1_), the account's quota checked inside the insert's
+/* Unit tests of src/domain/attachment.c (issue 10) on a fresh database (unit.h): the media
+ * types attachments may have (REL1_), the account's quota checked inside the insert's
  * transaction, who may open an upload (ACC7_), and one pass of the sweeper over rows and
  * files of every kind it must remove or keep. */
 #define _XOPEN_SOURCE 700

@@ -1,8 +1,9 @@
 /* Unit tests of src/domain/record.c, the field-table engine every resource uses: input
  * checks (REL-1), RFC 7386 merge patch, and reading and writing rows with optimistic
  * versions (412) and the audit row written in the same transaction (ACC-6, REL-2), against
- * a real temporary SQLite file. A test-only resource ("widget", table widgets) covers every
- * field type and flag; the organization type covers a resource with its own rules. */
+ * a fresh database of the backend under test (unit.h). A test-only resource ("widget",
+ * table widgets, portable SQL) covers every field type and flag; the organization type
+ * covers a resource with its own rules. */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -390,7 +391,7 @@ Test(merge_patch, result_does_not_share_values_with_the_patch) {
   json_decref(want);
 }
 
-/* ---- create, get, update against SQLite ---- */
+/* ---- create, get, update against the database ---- */
 
 TestSuite(record_db, .init = setup, .fini = teardown, .timeout = 30);
 

@@ -10,61 +10,38 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
+#include "harness/pgdb.h"
 #include "store/store.h"
 
 typedef struct ub_db {
   bool pg;
   char dir[256];
   char uri[512];    /* the --db value */
-  char pg_name[64]; /* "" for SQLite */
+  char pg_name[TH_PG_NAME_MAX]; /* "" for SQLite */
 } ub_db;
-
-static inline const char *ub_pg_server(void) {
-  const char *pg = getenv("ROLODESK_TEST_PG");
-  return pg && *pg ? pg : NULL;
-}
-
-static inline void ub_psql(const char *sql) {
-  char cmd[1024];
-  snprintf(cmd, sizeof cmd, "/usr/bin/psql -q -v ON_ERROR_STOP=1 -d '%s/postgres' -c '%s'",
-           ub_pg_server(), sql);
-  cr_assert_eq(system(cmd), 0, "psql failed: %s", sql);
-}
 
 /* A fresh database of the backend (no migrations yet). Skips the test for PostgreSQL when
  * no server is configured. */
 static inline void ub_fresh(ub_db *t, bool pg) {
   rd_log_level = RD_LOG_WARN;
-  if (pg && !ub_pg_server())
+  if (pg && !th_pg_server())
     cr_skip_test("no PostgreSQL server: set ROLODESK_TEST_PG (scripts/run-tests.sh does)");
   t->pg = pg;
   t->pg_name[0] = 0;
   snprintf(t->dir, sizeof t->dir, "/tmp/rdstore.XXXXXX");
   cr_assert_not_null(mkdtemp(t->dir));
   if (pg) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(t->pg_name, sizeof t->pg_name, "u_%d_%ld", (int)getpid(), (long)(ts.tv_nsec % 1000000));
-    char sql[128];
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", t->pg_name);
-    ub_psql(sql);
-    snprintf(t->uri, sizeof t->uri, "%s/%s", ub_pg_server(), t->pg_name);
+    th_pg_create("u", t->pg_name, t->uri, sizeof t->uri);
   } else {
     snprintf(t->uri, sizeof t->uri, "%s/test.db", t->dir);
   }
 }
 
 static inline void ub_drop(ub_db *t) {
-  if (t->pg_name[0]) {
-    char sql[128];
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", t->pg_name);
-    ub_psql(sql);
-    t->pg_name[0] = 0;
-  }
+  th_pg_drop(t->pg_name);
   if (t->dir[0]) {
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);

@@ -1,6 +1,7 @@
 /* Unit tests of src/store/sqlite.c through the wrappers of store.h: parameter binding by
  * type letters, constraint errors, the per-connection statement cache (reuse and nested
- * use of the same SQL), transactions, rd_next_id and migrations. */
+ * use of the same SQL), transactions, rd_next_id and migrations. SQLite only, whatever the
+ * backend under test (ut_db_open_sqlite): postgres_test.c covers the other backend. */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -10,7 +11,7 @@ static ut_db T;
 static rd_err err;
 
 static void setup(void) {
-  ut_db_open(&T);
+  ut_db_open_sqlite(&T);
   rd_err_clear(&err);
   cr_assert_eq(rd_sql_exec(T.c, NULL, &err,
                            "CREATE TABLE kv (k TEXT PRIMARY KEY, i BIGINT, t TEXT, b BOOLEAN,"
