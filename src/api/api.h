@@ -18,6 +18,8 @@
 #define RD_JSON_DEPTH_MAX 32
 #define RD_PER_PAGE_DEFAULT 25
 #define RD_PER_PAGE_MAX 100
+#define RD_CORS_ORIGINS_MAX 32 /* --cors-origin given at most this often */
+#define RD_API_RETRY_AFTER_DEFAULT "5" /* seconds, on a 503 that names none (issue 12) */
 
 typedef struct rd_api {
   rd_db *db;
@@ -25,6 +27,8 @@ typedef struct rd_api {
   const char *openapi_path; /* docs/openapi.json */
   const char *public_url;   /* --public-url, no trailing slash: the base of links (ACC-8) */
   size_t import_body_max;   /* --max-import-mb: RD_ROUTE_BULK bodies (0: RD_UPLOAD_BODY_MAX) */
+  const char *const *cors_origins; /* --cors-origin: origins CORS allows (issue 12) */
+  int ncors_origins;               /* 0: no CORS headers at all */
 } rd_api;
 
 /* What a handler gets: the request, a database connection for this request, the caller
@@ -135,6 +139,7 @@ int rd_api_audit_list(rd_ctx *x, rd_err *err);
 int rd_api_trust_list(rd_ctx *x, rd_err *err);
 int rd_api_trust_add(rd_ctx *x, rd_err *err);
 int rd_api_trust_remove(rd_ctx *x, rd_err *err);
+int rd_api_trust_get(rd_ctx *x, rd_err *err);
 int rd_api_org_all(rd_ctx *x, rd_err *err);
 int rd_api_org_trusted(rd_ctx *x, rd_err *err);
 int rd_api_agreement_list(rd_ctx *x, rd_err *err);

@@ -23,7 +23,8 @@ static void usage(void) {
         "                 [--job-lease SECONDS] [--job-workers N] [--attachment-grace SECONDS]\n"
         "                 [--public-url URL] [--smtp-ports LIST]\n"
         "                 [--mail-workers N] [--mail-retry SECONDS]\n"
-        "                 [--max-conns-per-ip N] [--max-uploads N] [--max-import-mb N]\n",
+        "                 [--max-conns-per-ip N] [--max-uploads N] [--max-import-mb N]\n"
+        "                 [--cors-origin ORIGIN]...\n",
         stderr);
 }
 
@@ -39,6 +40,8 @@ int main(int argc, char **argv) {
   if (lease && rd_parse_i64(lease, &lease_s) && lease_s > 0 && lease_s <= 86400)
     rd_job_lease_s = (int)lease_s;
   bool quiet = false;
+  const char *cors_origins[RD_CORS_ORIGINS_MAX]; /* issue 12: --cors-origin, repeatable */
+  int ncors_origins = 0;
   int64_t attachment_grace_s = RD_ATTACHMENT_GRACE_S;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -77,6 +80,9 @@ int main(int argc, char **argv) {
       job_workers = (int)n; /* issue 11: 0 runs no jobs here (they wait for another daemon) */
     else if (!strcmp(a, "--attachment-grace") && rd_parse_i64(v, &n) && n > 0 && n <= 31536000)
       attachment_grace_s = n; /* issue 10: unreferenced uploads live this long */
+    else if (!strcmp(a, "--cors-origin") && ncors_origins < RD_CORS_ORIGINS_MAX && v[0] &&
+             strcmp(v, "*") && !strchr(v, ','))
+      cors_origins[ncors_origins++] = v; /* an exact origin: scheme://host[:port] */
     else if (!strcmp(a, "--public-url"))
       public_url_arg = v; /* ACC-8: checked below */
     else if (!strcmp(a, "--smtp-ports") && rd_mail_ports_set(v) == 0)
@@ -160,7 +166,8 @@ int main(int argc, char **argv) {
   if (filled)
     rd_log(RD_LOG_INFO, "search: indexed %lld people", (long long)filled);
   rd_api api = {.db = db, .data_dir = data, .openapi_path = openapi, .public_url = public_url,
-                .import_body_max = import_body_max};
+                .import_body_max = import_body_max, .cors_origins = cors_origins,
+                .ncors_origins = ncors_origins};
   rd_http_app app = rd_api_app(&api);
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   char spool_dir[1100]; /* issue 10: upload bodies are spooled here, not kept in memory */
