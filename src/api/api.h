@@ -71,7 +71,8 @@ rd_http_app rd_api_app(rd_api *api);
 
 /* ---- helpers for handlers ---- */
 
-/* Parses the JSON body: Content-Type application/json (415), valid UTF-8 (400), well-formed
+/* Parses the JSON body: Content-Type application/json (on PATCH also
+ * application/merge-patch+json; else 415), valid UTF-8 (400), well-formed
  * JSON (400 naming line and column), depth at most RD_JSON_DEPTH_MAX (400), an object (422).
  * *out is a new reference. */
 int rd_api_body(rd_ctx *x, json_t **out, rd_err *err);
@@ -91,7 +92,10 @@ int rd_api_page(rd_ctx *x, int64_t *after, int *limit, rd_err *err);
 void rd_api_list(rd_ctx *x, json_t *rows, bool more);
 /* The path parameter i as a positive record id; 404 when it is not one. */
 int rd_api_id(rd_ctx *x, int i, int64_t *id, rd_err *err);
-/* -1 when there is no If-Match, else the version it names (412 when unparseable). */
+/* -1 when there is no If-Match or it is "*", else the version it names (issue 12: one tag
+ * compares strongly, so a weak one is 412; a list is resolved against the current ETag,
+ * which the GET route of the same path gives, and names the version it matches; 412 when
+ * nothing matches or the value is unparseable, the GET's error when it fails). */
 int rd_api_if_match(rd_ctx *x, int64_t *version, rd_err *err);
 /* Boolean query value true/false (400 when other); *out untouched when absent. */
 int rd_api_query_bool(rd_ctx *x, const char *name, int *out, rd_err *err);
