@@ -43,6 +43,7 @@ typedef struct rd_ctx {
   const char *params[4];
   int nparams;
   const struct rd_route *route; /* the matched route (set on admission) */
+  const char *allow;            /* OPTIONS: the methods of the path (issue 12) */
 } rd_ctx;
 
 typedef int (*rd_handler)(rd_ctx *x, rd_err *err);

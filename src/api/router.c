@@ -588,9 +588,12 @@ static bool cors_allowed(const rd_api *api, const char *origin) {
 /* OPTIONS on any path of the table: 204 with Allow, and for a CORS preflight from an
  * allowed origin the methods and the request headers the API reads (the origin itself
  * comes from finish). Answered before authentication: preflights carry no credentials. */
-static void options(rd_api *api, rd_req *r, const char *allow) {
+static int options(rd_ctx *x, rd_err *err) {
+  (void)err;
+  rd_req *r = x->req;
+  const char *allow = x->allow;
   rd_resp_header(r, "Allow", allow);
-  if (cors_allowed(api, rd_req_header(r, "Origin")) &&
+  if (cors_allowed(x->api, rd_req_header(r, "Origin")) &&
       rd_req_header(r, "Access-Control-Request-Method")) {
     rd_resp_header(r, "Access-Control-Allow-Methods", allow);
     rd_resp_header(r, "Access-Control-Allow-Headers",
@@ -598,7 +601,12 @@ static void options(rd_api *api, rd_req *r, const char *allow) {
     rd_resp_header(r, "Access-Control-Max-Age", "600");
   }
   rd_resp_body(r, 204, NULL, NULL, 0);
+  return 0;
 }
+
+/* OPTIONS on a path of the table; not in rd_routes (no OpenAPI operation of its own). */
+static const rd_route OPTIONS_ROUTE = {"OPTIONS", "*", options, 0,
+                                       RD_ROUTE_PUBLIC | RD_ROUTE_NODB};
 
 /* Headers of every answer, whoever made it (handlers, refusals, 413s): CORS for allowed
  * origins, the Bearer challenge on 401 (RFC 6750 3), Retry-After on 503. */
@@ -635,8 +643,8 @@ static bool admit(void *ctx, rd_req *r) {
   const rd_route *rt = find(r, x, allow, sizeof allow, &nf);
   int rv = strict(r, &err);
   if (!rv && !rt && allow[0] && !strcmp(r->method, "OPTIONS")) {
-    options(api, r, allow);
-    return false;
+    x->allow = rd_arena_strdup(&r->arena, allow);
+    rt = &OPTIONS_ROUTE; /* answered like a route: the connection stays open */
   }
   if (!rv && !rt) {
     if (allow[0])
