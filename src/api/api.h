@@ -18,6 +18,8 @@
 #define RD_JSON_DEPTH_MAX 32
 #define RD_PER_PAGE_DEFAULT 25
 #define RD_PER_PAGE_MAX 100
+#define RD_CORS_ORIGINS_MAX 32 /* --cors-origin given at most this often */
+#define RD_API_RETRY_AFTER_DEFAULT "5" /* seconds, on a 503 that names none (issue 12) */
 
 typedef struct rd_api {
   rd_db *db;
@@ -25,6 +27,8 @@ typedef struct rd_api {
   const char *openapi_path; /* docs/openapi.json */
   const char *public_url;   /* --public-url, no trailing slash: the base of links (ACC-8) */
   size_t import_body_max;   /* --max-import-mb: RD_ROUTE_BULK bodies (0: RD_UPLOAD_BODY_MAX) */
+  const char *const *cors_origins; /* --cors-origin: origins CORS allows (issue 12) */
+  int ncors_origins;               /* 0: no CORS headers at all */
 } rd_api;
 
 /* What a handler gets: the request, a database connection for this request, the caller
@@ -39,6 +43,7 @@ typedef struct rd_ctx {
   const char *params[4];
   int nparams;
   const struct rd_route *route; /* the matched route (set on admission) */
+  const char *allow;            /* OPTIONS: the methods of the path (issue 12) */
 } rd_ctx;
 
 typedef int (*rd_handler)(rd_ctx *x, rd_err *err);
@@ -67,7 +72,8 @@ rd_http_app rd_api_app(rd_api *api);
 
 /* ---- helpers for handlers ---- */
 
-/* Parses the JSON body: Content-Type application/json (415), valid UTF-8 (400), well-formed
+/* Parses the JSON body: Content-Type application/json (on PATCH also
+ * application/merge-patch+json; else 415), valid UTF-8 (400), well-formed
  * JSON (400 naming line and column), depth at most RD_JSON_DEPTH_MAX (400), an object (422).
  * *out is a new reference. */
 int rd_api_body(rd_ctx *x, json_t **out, rd_err *err);
@@ -87,7 +93,10 @@ int rd_api_page(rd_ctx *x, int64_t *after, int *limit, rd_err *err);
 void rd_api_list(rd_ctx *x, json_t *rows, bool more);
 /* The path parameter i as a positive record id; 404 when it is not one. */
 int rd_api_id(rd_ctx *x, int i, int64_t *id, rd_err *err);
-/* -1 when there is no If-Match, else the version it names (412 when unparseable). */
+/* -1 when there is no If-Match or it is "*", else the version it names (issue 12: one tag
+ * compares strongly, so a weak one is 412; a list is resolved against the current ETag,
+ * which the GET route of the same path gives, and names the version it matches; 412 when
+ * nothing matches or the value is unparseable, the GET's error when it fails). */
 int rd_api_if_match(rd_ctx *x, int64_t *version, rd_err *err);
 /* Boolean query value true/false (400 when other); *out untouched when absent. */
 int rd_api_query_bool(rd_ctx *x, const char *name, int *out, rd_err *err);
@@ -135,6 +144,7 @@ int rd_api_audit_list(rd_ctx *x, rd_err *err);
 int rd_api_trust_list(rd_ctx *x, rd_err *err);
 int rd_api_trust_add(rd_ctx *x, rd_err *err);
 int rd_api_trust_remove(rd_ctx *x, rd_err *err);
+int rd_api_trust_get(rd_ctx *x, rd_err *err);
 int rd_api_org_all(rd_ctx *x, rd_err *err);
 int rd_api_org_trusted(rd_ctx *x, rd_err *err);
 int rd_api_agreement_list(rd_ctx *x, rd_err *err);

@@ -239,12 +239,24 @@ static bool wants_json(rd_ctx *x) {
   return accept && strstr(accept, "application/json") && !strstr(accept, "text/html");
 }
 
+/* A browser opening the mailed link: Accept names text/html (and does not refuse it). */
+static bool wants_html(rd_ctx *x) {
+  const char *accept = rd_req_header(x->req, "Accept");
+  const char *h = accept ? strstr(accept, "text/html") : NULL;
+  if (!h)
+    return false;
+  const char *q = strstr(h, ";q=");
+  return !q || q > h + strcspn(h, ",") || strspn(q + 3, "0.") < strcspn(q + 3, ", ;");
+}
+
 int rd_api_password_reset_page(rd_ctx *x, rd_err *err) {
   json_t *info = NULL;
   int rv = rd_api_query_check(x, NULL, err);
   if (!rv)
     rv = rd_password_reset_open(x->db, x->params[0], &info, err);
-  if (wants_json(x)) {
+  /* Issue 12: errors are the JSON of API.md unless a browser asks for the page (the
+   * page itself, the form, stays HTML for any Accept but JSON-only). */
+  if (wants_json(x) || (rv && !wants_html(x))) {
     if (!rv)
       rd_api_json(x, 200, info, -1);
     return rv;

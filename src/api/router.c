@@ -132,9 +132,23 @@ int rd_api_json_parse(const char *content_type, const char *body, size_t len, js
   return 0;
 }
 
+static bool media_is(const char *ct, const char *type) {
+  size_t n = strlen(type);
+  return ct && !strncasecmp(ct, type, n) && (!ct[n] || ct[n] == ';' || ct[n] == ' ');
+}
+
 int rd_api_body(rd_ctx *x, json_t **out, rd_err *err) {
   rd_req *r = x->req;
-  return rd_api_json_parse(rd_req_header(r, "Content-Type"), r->body, r->body_len, out, err);
+  const char *ct = rd_req_header(r, "Content-Type");
+  bool patch = !strcmp(r->method, "PATCH");
+  /* Issue 12: PATCH bodies are JSON merge patches (RFC 7396) and may say so. */
+  if (patch && media_is(ct, "application/merge-patch+json"))
+    ct = "application/json";
+  int rv = rd_api_json_parse(ct, r->body, r->body_len, out, err);
+  if (rv == RD_EMEDIA && patch)
+    rv = rd_err_set(err, RD_EMEDIA,
+                    "Content-Type must be application/json or application/merge-patch+json");
+  return rv;
 }
 
 typedef struct qcheck {
@@ -257,21 +271,64 @@ int rd_api_id(rd_ctx *x, int i, int64_t *id, rd_err *err) {
   return 0;
 }
 
+/* The current ETag of x's resource, from the GET route of the same path run for the
+ * caller (its answer is then forgotten): into etag, or its error. */
+static int current_etag(rd_ctx *x, char *etag, size_t cap, rd_err *err) {
+  const rd_route *get = NULL;
+  for (int i = 0; i < rd_nroutes && !get; i++)
+    if (!strcmp(rd_routes[i].method, "GET") && !strcmp(rd_routes[i].pattern, x->route->pattern))
+      get = &rd_routes[i];
+  if (!get || !(x->who.roles & get->roles))
+    return rd_err_set(err, RD_EPRECOND, "If-Match does not match the current version");
+  int rv = get->handler(x, err);
+  const char *tag = rd_resp_header_get(x->req, "ETag");
+  if (!rv && !tag)
+    rv = rd_err_set(err, RD_EPRECOND, "If-Match does not match the current version");
+  if (!rv)
+    snprintf(etag, cap, "%s", tag);
+  rd_resp_reset(x->req);
+  return rv;
+}
+
+/* A version ETag: "N" (strong), N >= 0. */
+static bool version_of(const char *tag, int64_t *version) {
+  size_t n = strlen(tag);
+  char num[24];
+  if (n < 3 || n > 22 || tag[0] != '"' || tag[n - 1] != '"')
+    return false;
+  memcpy(num, tag + 1, n - 2);
+  num[n - 2] = 0;
+  return rd_parse_i64(num, version) && *version >= 0;
+}
+
 int rd_api_if_match(rd_ctx *x, int64_t *version, rd_err *err) {
   const char *h = rd_req_header(x->req, "If-Match");
+  char one[32], etag[32];
+  int64_t v = -1;
   *version = -1;
-  if (!h || !strcmp(h, "*")) /* RFC 9110 13.1.1: "*" matches any current version */
+  if (h)
+    h += strspn(h, " \t");
+  if (!h || (h[0] == '*' && !h[1 + strspn(h + 1, " \t")]))
+    return 0; /* RFC 9110 13.1.1: "*" matches any current version */
+  size_t n = strcspn(h, ",");
+  if (!h[n]) {
+    /* One tag: strong comparison (RFC 9110 13.1.1), so W/"3" matches nothing. */
+    while (n && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+      n--;
+    snprintf(one, sizeof one, "%.*s", (int)n, h);
+    if (n >= sizeof one || !version_of(one, &v))
+      return rd_err_set(err, RD_EPRECOND, "If-Match does not match the current version");
+    *version = v;
     return 0;
-  if (!strncmp(h, "W/", 2))
-    h += 2;
-  size_t n = strlen(h);
-  char num[24];
-  if (n < 3 || n > 22 || h[0] != '"' || h[n - 1] != '"')
+  }
+  /* A list: the version it matches is the current one, if any. The domain checks in its
+   * transaction that the record is still at that version. */
+  int rv = current_etag(x, etag, sizeof etag, err);
+  if (rv)
+    return rv;
+  if (!rd_http_etag_match(h, etag, true) || !version_of(etag, &v))
     return rd_err_set(err, RD_EPRECOND, "If-Match does not match the current version");
-  memcpy(num, h + 1, n - 2);
-  num[n - 2] = 0;
-  if (!rd_parse_i64(num, version) || *version < 0)
-    return rd_err_set(err, RD_EPRECOND, "If-Match does not match the current version");
+  *version = v;
   return 0;
 }
 
@@ -332,27 +389,63 @@ static bool match(const char *pattern, const char *path, rd_ctx *x, rd_arena *ar
   return true;
 }
 
-static const rd_route *find(rd_req *r, rd_ctx *x, rd_err *err) {
-  char allow[128] = "";
+/* Issue 12: the literal segments of pattern as bits, the first segment highest. Of the
+ * patterns that match a path, the one with the largest value is the resource the path
+ * names (/v1/organizations/all, not /v1/organizations/{id}); only its routes serve it. */
+static unsigned literal_bits(const char *pattern) {
+  unsigned bits = 0;
+  for (const char *p = pattern; *p == '/'; p += strcspn(p + 1, "/") + 1)
+    bits = bits << 1 | (p[1] != '{');
+  return bits;
+}
+
+static void allow_add(char *allow, size_t cap, const char *method) {
+  size_t n = strlen(allow);
+  snprintf(allow + n, cap - n, "%s%s", n ? ", " : "", method);
+}
+
+/* The route serving r's method on r's path (HEAD: the GET route), with x's parameters
+ * filled; else NULL and err says why (404, or 405). allow (cap bytes) receives the
+ * methods the path's resource serves, HEAD beside GET and OPTIONS last ("" when none). */
+static const rd_route *find(rd_req *r, rd_ctx *x, char *allow, size_t cap, rd_err *err) {
+  const char *best = NULL;
+  unsigned best_bits = 0;
+  allow[0] = 0;
   for (int i = 0; i < rd_nroutes; i++) {
     const rd_route *rt = &rd_routes[i];
     if (!match(rt->pattern, r->path, NULL, &r->arena))
       continue;
-    if (!strcmp(rt->method, r->method)) {
-      match(rt->pattern, r->path, x, &r->arena);
-      return rt;
-    }
-    if (!strstr(allow, rt->method)) {
-      size_t n = strlen(allow);
-      snprintf(allow + n, sizeof allow - n, "%s%s", n ? ", " : "", rt->method);
+    unsigned bits = literal_bits(rt->pattern);
+    if (!best || bits > best_bits) {
+      best = rt->pattern;
+      best_bits = bits;
     }
   }
-  if (allow[0]) {
-    rd_resp_header(r, "Allow", allow);
-    rd_err_set(err, RD_EMETHOD, "Method %s not allowed; allowed: %s", r->method, allow);
-  } else {
+  if (!best) {
     rd_err_set(err, RD_ENOTFOUND, "No such endpoint");
+    return NULL;
   }
+  const rd_route *hit = NULL, *get = NULL;
+  for (int i = 0; i < rd_nroutes; i++) {
+    const rd_route *rt = &rd_routes[i];
+    if (strcmp(rt->pattern, best))
+      continue;
+    allow_add(allow, cap, rt->method);
+    if (!strcmp(rt->method, "GET")) {
+      allow_add(allow, cap, "HEAD");
+      get = rt;
+    }
+    if (!strcmp(rt->method, r->method))
+      hit = rt;
+  }
+  allow_add(allow, cap, "OPTIONS");
+  if (!hit && !strcmp(r->method, "HEAD"))
+    hit = get; /* HEAD is GET without the body (the HTTP layer drops it) */
+  if (hit) {
+    match(hit->pattern, r->path, x, &r->arena);
+    return hit;
+  }
+  rd_err_set(err, RD_EMETHOD, "Method %s not allowed; allowed: %s", r->method, allow);
   return NULL;
 }
 
@@ -482,6 +575,60 @@ static int busy(int outcome, const char *what, int retry_after, rd_err *err) {
   return err->code;
 }
 
+/* ---- conventions every answer follows (issue 12) ---- */
+
+/* CORS: origin is one of --cors-origin (exact, case-sensitive as browsers send it). */
+static bool cors_allowed(const rd_api *api, const char *origin) {
+  for (int i = 0; origin && i < api->ncors_origins; i++)
+    if (!strcmp(api->cors_origins[i], origin))
+      return true;
+  return false;
+}
+
+/* OPTIONS on any path of the table: 204 with Allow, and for a CORS preflight from an
+ * allowed origin the methods and the request headers the API reads (the origin itself
+ * comes from finish). Answered before authentication: preflights carry no credentials. */
+static int options(rd_ctx *x, rd_err *err) {
+  (void)err;
+  rd_req *r = x->req;
+  const char *allow = x->allow;
+  rd_resp_header(r, "Allow", allow);
+  if (cors_allowed(x->api, rd_req_header(r, "Origin")) &&
+      rd_req_header(r, "Access-Control-Request-Method")) {
+    rd_resp_header(r, "Access-Control-Allow-Methods", allow);
+    rd_resp_header(r, "Access-Control-Allow-Headers",
+                   "Authorization, Content-Type, If-Match, If-None-Match, X-CSRF-Token");
+    rd_resp_header(r, "Access-Control-Max-Age", "600");
+  }
+  rd_resp_body(r, 204, NULL, NULL, 0);
+  return 0;
+}
+
+/* OPTIONS on a path of the table; not in rd_routes (no OpenAPI operation of its own). */
+static const rd_route OPTIONS_ROUTE = {"OPTIONS", "*", options, 0,
+                                       RD_ROUTE_PUBLIC | RD_ROUTE_NODB};
+
+/* Headers of every answer, whoever made it (handlers, refusals, 413s): CORS for allowed
+ * origins, the Bearer challenge on 401 (RFC 6750 3), Retry-After on 503. */
+static void finish(void *ctx, rd_req *r) {
+  rd_api *api = ctx;
+  if (api->ncors_origins > 0) {
+    const char *origin = rd_req_header(r, "Origin");
+    rd_resp_header(r, "Vary", "Origin");
+    if (cors_allowed(api, origin)) {
+      rd_resp_header(r, "Access-Control-Allow-Origin", origin);
+      rd_resp_header(r, "Access-Control-Expose-Headers", "ETag, Location, Link, Retry-After");
+    }
+  }
+  if (r->status == 401 && !rd_resp_header_get(r, "WWW-Authenticate")) {
+    const char *h = rd_req_header(r, "Authorization");
+    bool given = h && !strncasecmp(h, "Bearer ", 7) && h[7 + strspn(h + 7, " ")];
+    rd_resp_header(r, "WWW-Authenticate", given ? "Bearer error=\"invalid_token\"" : "Bearer");
+  }
+  if (r->status == 503 && !rd_resp_header_get(r, "Retry-After"))
+    rd_resp_header(r, "Retry-After", RD_API_RETRY_AFTER_DEFAULT);
+}
+
 static bool admit(void *ctx, rd_req *r) {
   rd_api *api = ctx;
   rd_err err, nf;
@@ -492,9 +639,16 @@ static bool admit(void *ctx, rd_req *r) {
   x->req = r;
   r->app_data = x;
   r->log_path = log_path(r);
-  const rd_route *rt = find(r, x, &nf);
+  char allow[160];
+  const rd_route *rt = find(r, x, allow, sizeof allow, &nf);
   int rv = strict(r, &err);
+  if (!rv && !rt && allow[0] && !strcmp(r->method, "OPTIONS")) {
+    x->allow = rd_arena_strdup(&r->arena, allow);
+    rt = &OPTIONS_ROUTE; /* answered like a route: the connection stays open */
+  }
   if (!rv && !rt) {
+    if (allow[0])
+      rd_resp_header(r, "Allow", allow);
     err = nf;
     rv = err.code;
   }
@@ -565,5 +719,6 @@ static void fail(void *ctx, rd_req *r, int status, const char *message) {
 }
 
 rd_http_app rd_api_app(rd_api *api) {
-  return (rd_http_app){.admit = admit, .handle = handle, .error = fail, .ctx = api};
+  return (rd_http_app){
+      .admit = admit, .handle = handle, .error = fail, .finish = finish, .ctx = api};
 }

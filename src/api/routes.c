@@ -21,6 +21,7 @@ const rd_route rd_routes[] = {
     {"PATCH", "/v1/account", rd_api_account_patch, ADMIN, 0},
     {"GET", "/v1/account/trusts", rd_api_trust_list, ADMIN, 0},
     {"POST", "/v1/account/trusts", rd_api_trust_add, ADMIN, 0},
+    {"GET", "/v1/account/trusts/{account_id}", rd_api_trust_get, ADMIN, 0}, /* issue 12 */
     {"DELETE", "/v1/account/trusts/{account_id}", rd_api_trust_remove, ADMIN, 0},
     {"GET", "/v1/organizations", rd_api_org_list, STAFF, 0},
     {"POST", "/v1/organizations", rd_api_org_create, ORG_WRITERS, 0},

@@ -53,6 +53,27 @@ int rd_api_trust_add(rd_ctx *x, rd_err *err) {
   return rv;
 }
 
+/* GET /v1/account/trusts/{account_id}: one trust, the Location of a new one (issue 12). */
+int rd_api_trust_get(rd_ctx *x, rd_err *err) {
+  json_t *rows = NULL, *found = NULL;
+  int rv = rd_api_query_check(x, NULL, err);
+  if (!rv)
+    rv = rd_trust_list(x->db, &x->who, &rows, err);
+  size_t i;
+  json_t *row;
+  json_array_foreach(rows, i, row) {
+    const char *id = json_string_value(json_object_get(json_object_get(row, "account"), "id"));
+    if (id && !strcmp(id, x->params[0]))
+      found = json_incref(row);
+  }
+  json_decref(rows);
+  if (!rv && !found)
+    rv = rd_err_set(err, RD_ENOTFOUND, "This account does not trust %.64s", x->params[0]);
+  if (!rv)
+    rd_api_json(x, 200, found, -1);
+  return rv;
+}
+
 int rd_api_trust_remove(rd_ctx *x, rd_err *err) {
   int rv = rd_trust_remove(x->db, &x->who, x->params[0], err);
   if (!rv)

@@ -25,6 +25,7 @@ static void usage(FILE *out) {
         "                 [--public-url URL] [--smtp-ports LIST]\n"
         "                 [--mail-workers N] [--mail-retry SECONDS]\n"
         "                 [--max-conns-per-ip N] [--max-uploads N] [--max-import-mb N]\n"
+        "                 [--cors-origin ORIGIN]...\n"
         "       rolodeskd --help | --version\n"
         "Options take `--opt value` or `--opt=value`. The database defaults to $ROLODESK_DB.\n"
         "Exit status: 0 stopped by SIGTERM or SIGINT, 1 error, 2 usage error.\n",
@@ -39,7 +40,7 @@ static const rd_opt OPTS[] = {
     {"job-lease", 0, true},    {"job-workers", 0, true},     {"attachment-grace", 0, true},
     {"public-url", 0, true},   {"smtp-ports", 0, true},      {"mail-workers", 0, true},
     {"mail-retry", 0, true},   {"quiet", 0, false},          {"help", 'h', false},
-    {"version", 0, false},     {NULL}};
+    {"version", 0, false},     {"cors-origin", 0, true},     {NULL}};
 
 int main(int argc, char **argv) {
   const char *db_uri = getenv("ROLODESK_DB"), *listen = "127.0.0.1:8080", *data = NULL;
@@ -53,6 +54,8 @@ int main(int argc, char **argv) {
   if (lease && rd_parse_i64(lease, &lease_s) && lease_s > 0 && lease_s <= 86400)
     rd_job_lease_s = (int)lease_s;
   bool quiet = false;
+  const char *cors_origins[RD_CORS_ORIGINS_MAX]; /* issue 12: --cors-origin, repeatable */
+  int ncors_origins = 0;
   int64_t attachment_grace_s = RD_ATTACHMENT_GRACE_S;
   rd_opt_parser opt;
   rd_opt_init(&opt, argc, argv, OPTS, false);
@@ -102,6 +105,9 @@ int main(int argc, char **argv) {
       job_workers = (int)n; /* issue 11: 0 runs no jobs here (they wait for another daemon) */
     else if (!strcmp(a, "--attachment-grace") && rd_parse_i64(v, &n) && n > 0 && n <= 31536000)
       attachment_grace_s = n; /* issue 10: unreferenced uploads live this long */
+    else if (!strcmp(a, "--cors-origin") && ncors_origins < RD_CORS_ORIGINS_MAX && v[0] &&
+             strcmp(v, "*") && !strchr(v, ','))
+      cors_origins[ncors_origins++] = v; /* an exact origin: scheme://host[:port] */
     else if (!strcmp(a, "--public-url"))
       public_url_arg = v; /* ACC-8: checked below */
     else if (!strcmp(a, "--smtp-ports") && rd_mail_ports_set(v) == 0)
@@ -186,7 +192,8 @@ int main(int argc, char **argv) {
   if (filled)
     rd_log(RD_LOG_INFO, "search: indexed %lld people", (long long)filled);
   rd_api api = {.db = db, .data_dir = data, .openapi_path = openapi, .public_url = public_url,
-                .import_body_max = import_body_max};
+                .import_body_max = import_body_max, .cors_origins = cors_origins,
+                .ncors_origins = ncors_origins};
   rd_http_app app = rd_api_app(&api);
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   char spool_dir[1100]; /* issue 10: upload bodies are spooled here, not kept in memory */

@@ -36,6 +36,10 @@ typedef struct rd_http_app {
   void (*error)(void *ctx, rd_req *r, int status, const char *message);
   /* Called when the request ends (may be NULL): frees what admit kept in r->app_data. */
   void (*done)(void *ctx, rd_req *r);
+  /* Called once on every response just before it is sent, whoever set it (admit, handle,
+   * error); may be NULL. For headers every answer of the application carries (issue 12:
+   * CORS, challenges). The HTTP layer then applies If-None-Match (304) and gzip. */
+  void (*finish)(void *ctx, rd_req *r);
   void *ctx;
 } rd_http_app;
 
@@ -131,6 +135,29 @@ void rd_req_query_foreach(rd_req *r, bool (*fn)(void *arg, const char *k, const 
 
 /* Adds a response header; both strings are copied. */
 void rd_resp_header(rd_req *r, const char *name, const char *value);
+/* The value of a response header set so far (the last one added), or NULL. Borrowed. */
+const char *rd_resp_header_get(rd_req *r, const char *name);
+/* Forgets the response set so far: status, body, content type and headers. */
+void rd_resp_reset(rd_req *r);
+
+/* ---- HTTP conventions (issue 12), applied by the layer to every response ----
+ * HEAD: the GET answer's status and headers (Content-Length of its body), no body (MHD).
+ * 304: a 200 answer to GET or HEAD that carries an ETag becomes 304 (ETag and the other
+ * headers kept, no body) when If-None-Match matches it by weak comparison.
+ * gzip: a body of a compressible type of RD_HTTP_GZIP_MIN bytes or more is sent with
+ * Content-Encoding: gzip when Accept-Encoding allows it (q=0 refuses); such answers carry
+ * Vary: Accept-Encoding either way. */
+#define RD_HTTP_GZIP_MIN 1024
+#define RD_HTTP_GZIP_MAX (16u << 20) /* larger bodies (files) are sent as they are */
+
+/* True when the If-Match / If-None-Match value list ("*", or a comma-separated list of
+ * entity tags) matches etag (one entity tag, e.g. ""3"" or "W/"3""). strong: RFC 9110
+ * 8.8.3.2 strong comparison (weak tags never match, If-Match), else weak comparison
+ * (If-None-Match). A malformed list matches nothing. Pure. */
+bool rd_http_etag_match(const char *list, const char *etag, bool strong);
+/* True when an Accept-Encoding value allows gzip (RFC 9110 12.5.3: "gzip", "x-gzip" or
+ * "*" with a q above 0). NULL (no header) allows nothing. Pure. */
+bool rd_http_accepts_gzip(const char *accept_encoding);
 /* Sets the response body; data is copied. */
 void rd_resp_body(rd_req *r, int status, const char *content_type, const char *data, size_t len);
 /* Takes ownership of body (allocated with rd_malloc or malloc). */

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "base/err.h"
 #include "base/file.h"
@@ -149,6 +150,13 @@ void rd_resp_header(rd_req *r, const char *name, const char *value) {
   r->headers = h;
 }
 
+const char *rd_resp_header_get(rd_req *r, const char *name) {
+  for (struct rd_hdr *h = r->headers; h; h = h->next)
+    if (!strcasecmp(h->name, name))
+      return h->value;
+  return NULL;
+}
+
 static void reset_body(rd_req *r) {
   rd_free(r->resp_body);
   r->resp_body = NULL;
@@ -177,12 +185,187 @@ void rd_resp_fd(rd_req *r, int status, const char *content_type, int fd, size_t 
   r->resp_len = len;
 }
 
+void rd_resp_reset(rd_req *r) {
+  reset_body(r);
+  r->status = 0;
+  r->content_type = NULL;
+  r->resp_len = 0;
+  r->headers = NULL; /* arena memory, freed with the request */
+}
+
 static void free_body(void *p) {
   rd_free(p);
 }
 
+/* ---- conventions: conditional GET and gzip (issue 12) ---- */
+
+static const char *skip_ows(const char *p) {
+  while (*p == ' ' || *p == '\t')
+    p++;
+  return p;
+}
+
+/* The next entity tag of a list at *pp (RFC 9110 8.8.3: [W/] DQUOTE *etagc DQUOTE): its
+ * weakness and opaque part. False at the end of the list, or with *bad set when the list
+ * is malformed. */
+static bool next_tag(const char **pp, bool *weak, const char **opaque, size_t *len, bool *bad) {
+  const char *p = *pp;
+  while (*p == ' ' || *p == '\t' || *p == ',')
+    p++;
+  if (!*p)
+    return false;
+  *weak = p[0] == 'W' && p[1] == '/';
+  if (*weak)
+    p += 2;
+  const char *close = *p == '"' ? strchr(p + 1, '"') : NULL;
+  if (!close) {
+    *bad = true;
+    return false;
+  }
+  *opaque = p + 1;
+  *len = (size_t)(close - p - 1);
+  p = skip_ows(close + 1);
+  if (*p && *p != ',') {
+    *bad = true;
+    return false;
+  }
+  *pp = p;
+  return true;
+}
+
+bool rd_http_etag_match(const char *list, const char *etag, bool strong) {
+  bool bad = false, weak = false, tweak = false;
+  const char *opaque = NULL, *topaque = NULL;
+  size_t len = 0, tlen = 0;
+  if (!list || !etag || !next_tag(&etag, &weak, &opaque, &len, &bad))
+    return false;
+  const char *p = skip_ows(list);
+  if (*p == '*' && !*skip_ows(p + 1))
+    return true;
+  while (next_tag(&p, &tweak, &topaque, &tlen, &bad)) {
+    if (tlen == len && !memcmp(topaque, opaque, len) && (!strong || (!weak && !tweak)))
+      return true;
+  }
+  return false;
+}
+
+/* A q value ("0", "0.5", "1.000") above zero. */
+static bool q_positive(const char *v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (v[i] >= '1' && v[i] <= '9')
+      return true;
+  return false;
+}
+
+bool rd_http_accepts_gzip(const char *ae) {
+  int gzip_q = -1, star_q = -1; /* -1 not named, 0 refused, 1 accepted */
+  for (const char *p = ae; p && *p;) {
+    p = skip_ows(p);
+    size_t n = strcspn(p, ";, \t");
+    const char *name = p;
+    p += n;
+    int q = 1;
+    for (p = skip_ows(p); *p == ';'; p = skip_ows(p)) {
+      p = skip_ows(p + 1);
+      size_t pl = strcspn(p, ";,");
+      if ((p[0] == 'q' || p[0] == 'Q') && skip_ows(p + 1)[0] == '=') {
+        const char *v = skip_ows(skip_ows(p + 1) + 1);
+        q = q_positive(v, (size_t)(p + pl - v));
+      }
+      p += pl;
+    }
+    if ((n == 4 && !strncasecmp(name, "gzip", 4)) || (n == 6 && !strncasecmp(name, "x-gzip", 6)))
+      gzip_q = q;
+    else if (n == 1 && name[0] == '*')
+      star_q = q;
+    if (*p == ',')
+      p++;
+    else if (*p)
+      break; /* malformed: stop */
+  }
+  return gzip_q >= 0 ? gzip_q > 0 : star_q > 0;
+}
+
+/* Types worth compressing: text, JSON, XML, JavaScript, SVG, vCard, CSV. */
+static bool compressible(const char *ct) {
+  if (!ct)
+    return false;
+  size_t n = strcspn(ct, "; ");
+  static const char *const TYPES[] = {"application/json", "application/javascript",
+                                      "application/xml", "image/svg+xml", NULL};
+  if (!strncasecmp(ct, "text/", 5))
+    return true;
+  for (int i = 0; TYPES[i]; i++)
+    if (strlen(TYPES[i]) == n && !strncasecmp(ct, TYPES[i], n))
+      return true;
+  return n > 5 && (!strncasecmp(ct + n - 5, "+json", 5) || !strncasecmp(ct + n - 4, "+xml", 4));
+}
+
+/* in[0..len) as a gzip stream (owned by the caller), or NULL. */
+static char *gzip_of(const char *in, size_t len, size_t *out_len) {
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    return NULL;
+  size_t cap = deflateBound(&z, (uLong)len);
+  char *out = rd_malloc(cap);
+  z.next_in = (Bytef *)in;
+  z.avail_in = (uInt)len;
+  z.next_out = (Bytef *)out;
+  z.avail_out = (uInt)cap;
+  int rc = deflate(&z, Z_FINISH);
+  *out_len = z.total_out;
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) {
+    rd_free(out);
+    out = NULL;
+  }
+  return out;
+}
+
+/* The conventions of http.h on r's response: 304 for a matching If-None-Match, then gzip. */
+static void conventions(rd_req *r) {
+  bool get = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
+  bool candidate = r->status != 204 && r->status != 206 && r->resp_len >= RD_HTTP_GZIP_MIN &&
+                   r->resp_len <= RD_HTTP_GZIP_MAX && compressible(r->content_type) &&
+                   !rd_resp_header_get(r, "Content-Encoding");
+  if (candidate)
+    rd_resp_header(r, "Vary", "Accept-Encoding");
+  const char *etag = rd_resp_header_get(r, "ETag");
+  if (get && r->status == 200 && etag &&
+      rd_http_etag_match(rd_req_header(r, "If-None-Match"), etag, false)) {
+    reset_body(r);
+    r->status = 304;
+    r->resp_len = 0;
+    r->content_type = NULL;
+    return;
+  }
+  if (!candidate || !rd_http_accepts_gzip(rd_req_header(r, "Accept-Encoding")))
+    return;
+  char *file = NULL;
+  const char *in = r->resp_body;
+  if (r->resp_fd >= 0) {
+    file = rd_malloc(r->resp_len);
+    ssize_t got = pread(r->resp_fd, file, r->resp_len, 0);
+    in = got == (ssize_t)r->resp_len ? file : NULL;
+  }
+  size_t zlen = 0;
+  char *z = in ? gzip_of(in, r->resp_len, &zlen) : NULL;
+  rd_free(file);
+  if (!z)
+    return; /* sent as it is */
+  reset_body(r);
+  r->resp_body = z;
+  r->resp_len = zlen;
+  rd_resp_header(r, "Content-Encoding", "gzip");
+}
+
 static enum MHD_Result respond(struct MHD_Connection *conn, rd_req *r) {
   struct MHD_Response *resp;
+  rd_http_server *srv = ((conn_state *)r->conn_state)->srv;
+  if (srv->app.finish)
+    srv->app.finish(srv->app.ctx, r);
+  conventions(r);
   if (r->resp_fd >= 0) {
     resp = MHD_create_response_from_fd(r->resp_len, r->resp_fd);
     r->resp_fd = -1; /* MHD closes it */

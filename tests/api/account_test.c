@@ -272,6 +272,6 @@ Test(account, ACC5_bad_requests) {
   th_resp_free(&r);
   r = th_req(&S, "DELETE", "/v1/account", admin(), NULL, NULL, NULL);
   th_assert_error(&r, 405, NULL);
-  cr_assert_str_eq(th_header(&r, "Allow"), "GET, PATCH");
+  cr_assert_str_eq(th_header(&r, "Allow"), "GET, HEAD, PATCH, OPTIONS");
   th_resp_free(&r);
 }

@@ -118,9 +118,13 @@ Test(limits, REL1_wrong_method_is_405_with_allow) {
   struct {
     const char *method, *path, *allow;
   } cases[] = {
-      {"DELETE", "/v1/organizations", "GET, POST"}, {"PUT", "/v1/organizations/1", "GET, PATCH"},
-      {"DELETE", "/v1/account", "GET, PATCH"},      {"POST", "/v1/people/1", "GET, PATCH, DELETE"},
-      {"PUT", "/v1/custom_fields", "GET, POST"},    {"PATCH", "/v1/audit", "GET"},
+      /* issue 12: HEAD beside GET, OPTIONS last */
+      {"DELETE", "/v1/organizations", "GET, HEAD, POST, OPTIONS"},
+      {"PUT", "/v1/organizations/1", "GET, HEAD, PATCH, OPTIONS"},
+      {"DELETE", "/v1/account", "GET, HEAD, PATCH, OPTIONS"},
+      {"POST", "/v1/people/1", "GET, HEAD, PATCH, DELETE, OPTIONS"},
+      {"PUT", "/v1/custom_fields", "GET, HEAD, POST, OPTIONS"},
+      {"PATCH", "/v1/audit", "GET, HEAD, OPTIONS"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     th_resp r = th_req(&S, cases[i].method, cases[i].path, admin(), NULL, NULL, NULL);

@@ -137,7 +137,7 @@ Test(session, unknown_route_and_method) {
   th_resp_free(&r);
   r = th_req(&S, "DELETE", "/v1/login", NULL, NULL, NULL, NULL);
   th_assert_error(&r, 405, NULL);
-  cr_assert_str_eq(th_header(&r, "Allow"), "POST");
+  cr_assert_str_eq(th_header(&r, "Allow"), "POST, OPTIONS");
   th_resp_free(&r);
 }
 

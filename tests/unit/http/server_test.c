@@ -265,3 +265,38 @@ Test(http, REL1_offloaded_work_leaves_the_http_thread_free_and_is_bounded_per_cl
   cr_assert_eq(st, 200, "%d %s", st, buf);
   stop();
 }
+
+/* Issue 12: the comparisons of RFC 9110 8.8.3.2 that If-None-Match (weak) and If-Match
+ * (strong) use, and what Accept-Encoding allows. */
+Test(http, HTTP_etag_lists_compare_weakly_or_strongly) {
+  cr_assert(rd_http_etag_match("\"3\"", "\"3\"", true));
+  cr_assert(rd_http_etag_match("*", "\"3\"", true));
+  cr_assert(rd_http_etag_match(" * ", "W/\"3\"", false));
+  cr_assert(rd_http_etag_match("\"1\", W/\"3\"", "\"3\"", false));
+  cr_assert_not(rd_http_etag_match("\"1\", W/\"3\"", "\"3\"", true));
+  cr_assert_not(rd_http_etag_match("W/\"3\"", "W/\"3\"", true));
+  cr_assert(rd_http_etag_match("\"1\",\"2\" ,\t\"3\"", "\"3\"", true));
+  cr_assert_not(rd_http_etag_match("\"33\"", "\"3\"", false));
+  cr_assert_not(rd_http_etag_match("\"3", "\"3\"", false));     /* malformed */
+  cr_assert_not(rd_http_etag_match("3", "\"3\"", false));       /* unquoted */
+  cr_assert_not(rd_http_etag_match("\"3\" x", "\"3\"", false)); /* trailing junk */
+  cr_assert_not(rd_http_etag_match("*, \"3\"", "\"3\"", false));
+  cr_assert_not(rd_http_etag_match(NULL, "\"3\"", false));
+  cr_assert_not(rd_http_etag_match("", "\"3\"", false));
+}
+
+Test(http, HTTP_accept_encoding_allows_gzip_unless_q_is_zero) {
+  cr_assert(rd_http_accepts_gzip("gzip"));
+  cr_assert(rd_http_accepts_gzip("deflate, gzip;q=0.1, br"));
+  cr_assert(rd_http_accepts_gzip("x-gzip"));
+  cr_assert(rd_http_accepts_gzip("*"));
+  cr_assert(rd_http_accepts_gzip("GZip ; Q = 1"));
+  cr_assert_not(rd_http_accepts_gzip(NULL));
+  cr_assert_not(rd_http_accepts_gzip(""));
+  cr_assert_not(rd_http_accepts_gzip("identity"));
+  cr_assert_not(rd_http_accepts_gzip("gzip;q=0"));
+  cr_assert_not(rd_http_accepts_gzip("gzip;q=0.000"));
+  cr_assert_not(rd_http_accepts_gzip("gzip;q=0, *"));
+  cr_assert_not(rd_http_accepts_gzip("*;q=0"));
+  cr_assert_not(rd_http_accepts_gzip("br, deflate"));
+}
