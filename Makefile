@@ -38,10 +38,12 @@ run: deps build
 	 echo "  or try:  curl -H 'Authorization: Bearer $$token' http://127.0.0.1:8080/v1/organizations"; echo
 	@exec $(BUILD)/rolodeskd --db $(DEMO_DB) --listen 127.0.0.1:8080
 
-# Everything: source checks, unit + API tests (SQLite and PostgreSQL), then all again
-# under AddressSanitizer and UndefinedBehaviorSanitizer.
+# Everything: source checks, the Node.js checks (OpenAPI lint; the vCard parsers the API
+# tests use), unit + API tests (SQLite and PostgreSQL), then all again under
+# AddressSanitizer and UndefinedBehaviorSanitizer.
 test: deps
 	@$(MAKE) --no-print-directory check-source
+	@scripts/js-tests.sh
 	@$(MAKE) --no-print-directory build CMAKE_FLAGS="-DRD_WERROR=ON"
 	@scripts/run-tests.sh $(BUILD)
 	@$(MAKE) --no-print-directory build-asan CMAKE_FLAGS="-DRD_WERROR=ON"

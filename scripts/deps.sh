@@ -15,7 +15,10 @@ pkgs=(
 
 missing=()
 for p in "${pkgs[@]}"; do
-  # NodeSource's nodejs bundles npm (it provides and conflicts with Debian's npm).
+  # Debian's nodejs and npm only when node or npm is missing: a machine may have Node.js
+  # from elsewhere (NodeSource's nodejs bundles npm and conflicts with Debian's npm;
+  # nvm or a tarball is no Debian package at all). tests/js supports Node 18 and 20.
+  [ "$p" = nodejs ] && command -v node >/dev/null && continue
   [ "$p" = npm ] && command -v npm >/dev/null && continue
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
     missing+=("$p")

@@ -1,9 +1,9 @@
 /* vCard rendering (CUST-5): see vcard.h. Each property is built as one logical line in a
  * scratch buffer (name, parameters, escaped value), then folded into the output. The
- * escaping rules differ by value type and version:
- *   RFC 6350 text:       \\  \,  \n           (TEXT-CHAR allows a bare ';')
- *   RFC 6350 component:  \\  \,  \;  \n       (N, ADR, ORG: ';' separates components)
- *   RFC 2426 text:       \\  \,  \;  \n       (SAFE-CHAR excludes both ',' and ';')
+ * escaping is the same for every value, text or component, in both versions: \\ \, \; \n.
+ * RFC 2426 requires \; in 3.0 text, RFC 6350 3.4 requires it in the components of N, ADR
+ * and ORG and allows it in 4.0 text, where parsers that split FN or NOTE at a bare ';' (the
+ * npm vcard4 package) need it.
  * Parameter values are constants of this file: no user text goes into a parameter. */
 #include "domain/vcard.h"
 
@@ -19,9 +19,7 @@ static const char *str(json_t *person, const char *name) {
   return s && *s ? s : NULL;
 }
 
-/* Appends s escaped; semicolon says whether ';' is escaped too. A line break (CRLF, CR or
- * LF) becomes one \n. */
-static void escape(rd_buf *out, const char *s, bool semicolon) {
+void rd_vcard_escape_text(rd_buf *out, const char *s) {
   for (const char *p = s; *p; p++) {
     switch (*p) {
     case '\\':
@@ -31,7 +29,7 @@ static void escape(rd_buf *out, const char *s, bool semicolon) {
       rd_buf_adds(out, "\\,");
       break;
     case ';':
-      rd_buf_adds(out, semicolon ? "\\;" : ";");
+      rd_buf_adds(out, "\\;");
       break;
     case '\r':
       if (p[1] == '\n')
@@ -49,14 +47,6 @@ static void escape(rd_buf *out, const char *s, bool semicolon) {
         rd_buf_add(out, " ", 1);
     }
   }
-}
-
-void rd_vcard_escape_text(rd_buf *out, const char *s, int version) {
-  escape(out, s, version == 3);
-}
-
-void rd_vcard_escape_component(rd_buf *out, const char *s) {
-  escape(out, s, true);
 }
 
 /* Length of the UTF-8 sequence that starts with byte c (1 for stray continuation bytes,
@@ -97,11 +87,11 @@ static void emit(rd_buf *out, rd_buf *b) {
     b->data[0] = 0;
 }
 
-static void text_prop(rd_buf *out, rd_buf *b, const char *head, const char *value, int version) {
+static void text_prop(rd_buf *out, rd_buf *b, const char *head, const char *value) {
   if (!value)
     return;
   rd_buf_adds(b, head);
-  rd_vcard_escape_text(b, value, version);
+  rd_vcard_escape_text(b, value);
   emit(out, b);
 }
 
@@ -143,7 +133,7 @@ static void emails(rd_buf *out, rd_buf *b, json_t *person, int version) {
       rd_buf_adds(b, pref ? "EMAIL;PREF=1:" : "EMAIL:");
     else
       rd_buf_adds(b, pref ? "EMAIL;TYPE=INTERNET,PREF:" : "EMAIL;TYPE=INTERNET:");
-    rd_vcard_escape_text(b, addr, version);
+    rd_vcard_escape_text(b, addr);
     emit(out, b);
   }
   json_decref(list);
@@ -166,7 +156,7 @@ static void phones(rd_buf *out, rd_buf *b, json_t *person, int version) {
       rd_buf_printf(b, "TEL;VALUE=text;TYPE=%s:", TELS[i].type4);
     else
       rd_buf_printf(b, "TEL;TYPE=%s:", TELS[i].type3);
-    rd_vcard_escape_text(b, v, version);
+    rd_vcard_escape_text(b, v);
     emit(out, b);
   }
 }
@@ -181,15 +171,15 @@ static void address(rd_buf *out, rd_buf *b, json_t *person, int version) {
    * the two address lines share the street component as lines, as address books do. */
   rd_buf_adds(b, version == 4 ? "ADR;TYPE=work:;;" : "ADR;TYPE=WORK:;;");
   if (a1)
-    rd_vcard_escape_component(b, a1);
+    rd_vcard_escape_text(b, a1);
   if (a1 && a2)
     rd_buf_adds(b, "\\n");
   if (a2)
-    rd_vcard_escape_component(b, a2);
+    rd_vcard_escape_text(b, a2);
   for (int i = 0; i < 4; i++) {
     rd_buf_adds(b, ";");
     if (parts[i])
-      rd_vcard_escape_component(b, parts[i]);
+      rd_vcard_escape_text(b, parts[i]);
   }
   emit(out, b);
 }
@@ -219,19 +209,19 @@ int rd_vcard_render(json_t *person, int version, rd_buf *out) {
              (long long)json_integer_value(json_object_get(person, "id")));
     name = fallback;
   }
-  text_prop(out, &b, "FN:", name, version);
+  text_prop(out, &b, "FN:", name);
   /* N: family; given; additional; honorific prefixes; suffixes. The seed's title is an
    * honorific chosen from a list (Mr, Dr...), so it is a prefix, not TITLE (job title). */
   rd_buf_adds(&b, "N:");
-  rd_vcard_escape_component(&b, last ? last : "");
+  rd_vcard_escape_text(&b, last ? last : "");
   rd_buf_adds(&b, ";");
-  rd_vcard_escape_component(&b, first ? first : "");
+  rd_vcard_escape_text(&b, first ? first : "");
   rd_buf_adds(&b, ";;");
   if (str(person, "title"))
-    rd_vcard_escape_component(&b, str(person, "title"));
+    rd_vcard_escape_text(&b, str(person, "title"));
   rd_buf_adds(&b, ";");
   emit(out, &b);
-  text_prop(out, &b, "NICKNAME:", str(person, "username"), version);
+  text_prop(out, &b, "NICKNAME:", str(person, "username"));
   emails(out, &b, person, version);
   phones(out, &b, person, version);
   address(out, &b, person, version);
@@ -239,10 +229,10 @@ int rd_vcard_render(json_t *person, int version, rd_buf *out) {
   const char *org = json_string_value(json_object_get(organization, "name"));
   if (org && *org) {
     rd_buf_adds(&b, "ORG:");
-    rd_vcard_escape_component(&b, org);
+    rd_vcard_escape_text(&b, org);
     emit(out, &b);
   }
-  text_prop(out, &b, "TZ;VALUE=text:", str(person, "time_zone"), version);
+  text_prop(out, &b, "TZ;VALUE=text:", str(person, "time_zone"));
   const char *locale = str(person, "email_locale");
   if (locale && version == 4) { /* 4.0 only: the language to write to the person in */
     rd_buf_adds(&b, "LANG:");
@@ -262,7 +252,7 @@ int rd_vcard_render(json_t *person, int version, rd_buf *out) {
       rd_buf_printf(&b, "GEO:%.6f;%.6f", lat, lon);
     emit(out, &b);
   }
-  text_prop(out, &b, "NOTE:", str(person, "notes"), version);
+  text_prop(out, &b, "NOTE:", str(person, "notes"));
   rd_buf_adds(&b, "UID:");
   uid(&b, json_string_value(json_object_get(json_object_get(person, "account"), "id")),
       (long long)json_integer_value(json_object_get(person, "id")));

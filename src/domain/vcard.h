@@ -22,13 +22,11 @@
 int rd_vcard_render(json_t *person, int version, rd_buf *out);
 
 /* The building blocks, exposed for the unit tests. */
-/* Appends s escaped as a vCard text value of the given version: backslash, comma and
- * newlines always; semicolon in 3.0 (RFC 2426 text) but not in 4.0 text (RFC 6350's
- * TEXT-CHAR allows it). CR, LF and CRLF all become \n. */
-void rd_vcard_escape_text(rd_buf *out, const char *s, int version);
-/* Appends s escaped as one component of a structured value (N, ADR, ORG): backslash,
- * comma, semicolon and newlines, in both versions. */
-void rd_vcard_escape_component(rd_buf *out, const char *s);
+/* Appends s escaped as a vCard value, text or one component of a structured value (N, ADR,
+ * ORG), in either version: backslash, comma, semicolon and newlines. RFC 6350 3.4 allows
+ * \; in 4.0 text ("SEMICOLON characters in non-compound properties MAY be escaped") and
+ * RFC 2426 requires it in 3.0 text. CR, LF and CRLF all become \n. */
+void rd_vcard_escape_text(rd_buf *out, const char *s);
 /* Appends one logical content line (without line break) folded: CRLF after at most
  * RD_VCARD_LINE_MAX octets, continuation lines starting with one space (which counts
  * towards their 75), never inside a UTF-8 sequence; then the closing CRLF. */
