@@ -195,7 +195,22 @@ void th_stop(th_server *s) {
     int st = 0;
     waitpid(s->pid, &st, 0);
     s->pid = 0;
-    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "rolodeskd did not exit cleanly (%d)", st);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+      /* The end of its log says why (the directory is removed below). */
+      char log[300], tail[4097] = "";
+      snprintf(log, sizeof log, "%s/daemon.log", s->dir);
+      FILE *f = fopen(log, "r");
+      if (f) {
+        fseek(f, 0, SEEK_END);
+        long size = ftell(f);
+        fseek(f, size > 4096 ? size - 4096 : 0, SEEK_SET);
+        size_t n = fread(tail, 1, sizeof tail - 1, f);
+        tail[n] = 0;
+        fclose(f);
+      }
+      cr_expect_fail("rolodeskd did not exit cleanly (status %d, %s %d); the end of its log:\n%s",
+                     st, WIFSIGNALED(st) ? "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), tail);
+    }
   }
   th_pg_drop(s->pg_name);
   if (s->dir[0] && !getenv("ROLODESK_TEST_KEEP")) {
