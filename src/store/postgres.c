@@ -2,14 +2,14 @@
  * several rolodeskd processes on one database (SPEC §1). Portable `?` placeholders become
  * $1..$n; each connection keeps its statements prepared on the server (PQprepare once,
  * PQexecPrepared after), keyed by SQL text, in the cache of stmt_cache.h: an evicted one
- * is deallocated on the server later, when that is safe (deallocate_evicted). Parameters and results travel as text, so
- * types are inferred by the server from context. Transactions are READ COMMITTED: every
- * update of a record is a version-checked `UPDATE ... WHERE version = ?`, which the server
- * re-checks after waiting for a concurrent writer, so of two writers with the same If-Match
- * exactly one changes a row. Record ids come from the sequence record_ids. A connection
- * the server drops is marked lost: the statement fails with RD_EUNAVAIL and healthy()
- * turns false, so the pool discards it and a later acquire reconnects. The only file that
- * includes libpq-fe.h. */
+ * is deallocated on the server later, when that is safe (deallocate_evicted). Parameters
+ * and results travel as text, so types are inferred by the server from context.
+ * Transactions are READ COMMITTED: every update of a record is a version-checked
+ * `UPDATE ... WHERE version = ?`, which the server re-checks after waiting for a
+ * concurrent writer, so of two writers with the same If-Match exactly one changes a row.
+ * Record ids come from the sequence record_ids. A connection the server drops is marked
+ * lost: the statement fails with RD_EUNAVAIL and healthy() turns false, so the pool
+ * discards it and a later acquire reconnects. The only file that includes libpq-fe.h. */
 #include <assert.h>
 #include <libpq-fe.h>
 #include <poll.h>
@@ -189,7 +189,7 @@ static void deallocate_evicted(pg_conn *c) {
   for (int i = 0; i < c->ngone; i++)
     rd_buf_printf(&sql, "DEALLOCATE rd_%u;", c->gone[i]);
   PGresult *res = PQexec(c->pg, rd_buf_cstr(&sql));
-  if (!ok_result(res))
+  if (!ok_result(res)) /* only a lost connection; logged, and the next statement fails */
     fail(c, res, NULL, rd_buf_cstr(&sql));
   PQclear(res);
   rd_buf_term(&sql);
