@@ -1,17 +1,19 @@
 /* The PostgreSQL backend of rd_store_ops, on libpq: the store for installations that run
  * several rolodeskd processes on one database (SPEC §1). Portable `?` placeholders become
  * $1..$n; each connection keeps its statements prepared on the server (PQprepare once,
- * PQexecPrepared after), keyed by SQL text. Parameters and results travel as text, so
- * types are inferred by the server from context. Transactions are READ COMMITTED: every
- * update of a record is a version-checked `UPDATE ... WHERE version = ?`, which the server
- * re-checks after waiting for a concurrent writer, so of two writers with the same If-Match
- * exactly one changes a row. Record ids come from the sequence record_ids. A connection
- * the server drops is marked lost: the statement fails with RD_EUNAVAIL and healthy()
- * turns false, so the pool discards it and a later acquire reconnects. The only file that
- * includes libpq-fe.h. */
+ * PQexecPrepared after), keyed by SQL text, in the cache of stmt_cache.h: an evicted one
+ * is deallocated on the server later, when that is safe (deallocate_evicted). Parameters
+ * and results travel as text, so types are inferred by the server from context.
+ * Transactions are READ COMMITTED: every update of a record is a version-checked
+ * `UPDATE ... WHERE version = ?`, which the server re-checks after waiting for a
+ * concurrent writer, so of two writers with the same If-Match exactly one changes a row.
+ * Record ids come from the sequence record_ids. A connection the server drops is marked
+ * lost: the statement fails with RD_EUNAVAIL and healthy() turns false, so the pool
+ * discards it and a later acquire reconnects. The only file that includes libpq-fe.h. */
 #include <assert.h>
 #include <libpq-fe.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +21,14 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/str.h"
+#include "store/stmt_cache.h"
 #include "store/store.h"
 
 enum {
-  CACHE_SLOTS = 256,
   CONNECT_TIMEOUT_S = 10,
   RETRIES = 3, /* of one autocommit statement the server aborted (deadlock, serialization) */
+  /* Evicted statements deallocated together inside a transaction (one round trip). */
+  DEALLOCATE_BATCH = 16,
 };
 
 /* Any constant works; it names the lock schema changes take (pg_advisory_xact_lock). */
@@ -32,25 +36,28 @@ enum {
 
 typedef struct pg_stmt {
   rd_stmt base;
+  rd_cached ce;   /* key sql, busy while handed out */
   struct pg_conn *conn;
   char *sql;      /* the caller's text: the cache key (owned) */
   char *text;     /* translated to $n, for statements run without a server-side name */
-  char name[24];  /* server-side prepared statement, "" when not cached */
+  unsigned id;    /* server-side prepared statement rd_<id>, 0 when run unnamed */
+  char name[24];  /* "rd_<id>", "" when unnamed */
   int nparams;
   char **values;  /* nparams bound values as text, NULL for SQL NULL (owned) */
   PGresult *res;  /* result of the execution, NULL before the first step */
   int row;        /* current row of res */
   int failed;     /* RD_E* of a failed execution, repeated by later steps */
-  bool cached, busy;
   int64_t changes;
 } pg_stmt;
 
 typedef struct pg_conn {
   rd_conn base;
   PGconn *pg;
-  bool lost;                   /* the server is gone: never reuse this connection */
-  unsigned nnames;             /* server-side statement names handed out */
-  pg_stmt *cache[CACHE_SLOTS]; /* open addressing by hash of the SQL text */
+  bool lost;       /* the server is gone: never reuse this connection */
+  unsigned nnames; /* server-side statement names handed out */
+  rd_stmt_cache cache;
+  unsigned *gone;  /* ids of evicted statements still prepared on the server (owned) */
+  int ngone, capgone;
 } pg_conn;
 
 /* Notices ("relation already exists, skipping") are not errors and are dropped. A FATAL
@@ -145,22 +152,56 @@ static int pg_exec(rd_conn *rc, const char *sql, rd_err *err) {
   return rv;
 }
 
+static void free_stmt(pg_stmt *s);
+
+static pg_stmt *stmt_of(rd_cached *e) {
+  return (pg_stmt *)(void *)((char *)e - offsetof(pg_stmt, ce));
+}
+
+/* The cache's evict callback: the statement is not busy; its server-side twin is noted
+ * for deallocate_evicted, since the server may refuse commands just now. */
+static void evict(void *ctx, rd_cached *e) {
+  pg_conn *c = ctx;
+  pg_stmt *s = stmt_of(e);
+  if (c->ngone == c->capgone) {
+    c->capgone = c->capgone ? 2 * c->capgone : DEALLOCATE_BATCH;
+    c->gone = rd_realloc(c->gone, (size_t)c->capgone * sizeof *c->gone);
+  }
+  c->gone[c->ngone++] = s->id;
+  free_stmt(s);
+}
+
+/* Deallocates on the server the statements evicted from the cache, when it is safe and
+ * worth a round trip: outside a transaction at once (so the server holds no more than the
+ * cache); inside one that has not failed once DEALLOCATE_BATCH have gathered (DEALLOCATE
+ * is not transactional: a later rollback does not bring them back, and it is allowed in
+ * a read-only transaction); never inside a failed transaction, where the server refuses
+ * every command until the rollback: they wait for the next time. A name is never used
+ * again, and the statement behind it was not busy when evicted. */
+static void deallocate_evicted(pg_conn *c) {
+  if (!c->ngone || c->lost)
+    return;
+  PGTransactionStatusType ts = PQtransactionStatus(c->pg);
+  if (ts != PQTRANS_IDLE && !(ts == PQTRANS_INTRANS && c->ngone >= DEALLOCATE_BATCH))
+    return;
+  rd_buf sql;
+  rd_buf_init(&sql);
+  for (int i = 0; i < c->ngone; i++)
+    rd_buf_printf(&sql, "DEALLOCATE rd_%u;", c->gone[i]);
+  PGresult *res = PQexec(c->pg, rd_buf_cstr(&sql));
+  if (!ok_result(res)) /* only a lost connection; logged, and the next statement fails */
+    fail(c, res, NULL, rd_buf_cstr(&sql));
+  PQclear(res);
+  rd_buf_term(&sql);
+  c->ngone = 0;
+}
+
 static void pg_close(rd_conn *rc) {
   pg_conn *c = (pg_conn *)rc;
   if (!c)
     return;
-  for (int i = 0; i < CACHE_SLOTS; i++) {
-    pg_stmt *s = c->cache[i];
-    if (!s)
-      continue;
-    PQclear(s->res);
-    for (int k = 0; k < s->nparams; k++)
-      rd_free(s->values[k]);
-    rd_free(s->values);
-    rd_free(s->sql);
-    rd_free(s->text);
-    rd_free(s);
-  }
+  rd_stmt_cache_term(&c->cache);
+  rd_free(c->gone);
   PQfinish(c->pg); /* the server drops the prepared statements with the session */
   rd_free(c);
 }
@@ -174,6 +215,8 @@ static int pg_open(const char *uri, rd_conn **out, rd_err *err) {
   const char *vals[] = {timeout, "rolodesk", "UTF8", uri, NULL};
   pg_conn *c = rd_calloc(1, sizeof *c);
   c->base.ops = &rd_postgres_ops;
+  rd_stmt_cache_init(&c->cache, evict, c);
+  c->base.stmts = &c->cache;
   c->pg = PQconnectdbParams(keys, vals, 1);
   if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
     describe(uri, where, sizeof where);
@@ -239,13 +282,6 @@ static char *translate(const char *sql, int *nparams) {
   return out;
 }
 
-static unsigned hash(const char *s) {
-  unsigned h = 2166136261u;
-  for (; *s; s++)
-    h = (h ^ (unsigned char)*s) * 16777619u;
-  return h;
-}
-
 static void reset(pg_stmt *s) {
   PQclear(s->res);
   s->res = NULL;
@@ -270,21 +306,13 @@ static int pg_prepare(rd_conn *rc, const char *sql, rd_stmt **out, rd_err *err) 
   pg_conn *c = (pg_conn *)rc;
   if (c->lost)
     return rd_err_set(err, RD_EUNAVAIL, "lost the connection to PostgreSQL; retry the request");
-  unsigned h = hash(sql);
-  int free_slot = -1;
-  for (int k = 0; k < CACHE_SLOTS; k++) {
-    int i = (int)((h + (unsigned)k) % CACHE_SLOTS);
-    pg_stmt *s = c->cache[i];
-    if (!s) {
-      free_slot = i;
-      break;
-    }
-    if (!s->busy && !strcmp(s->sql, sql)) {
-      s->busy = true;
-      reset(s);
-      *out = &s->base;
-      return 0;
-    }
+  unsigned h = rd_stmt_cache_hash(sql);
+  rd_cached *e = rd_stmt_cache_get(&c->cache, sql, h);
+  if (e) {
+    pg_stmt *s = stmt_of(e);
+    reset(s);
+    *out = &s->base;
+    return 0;
   }
   pg_stmt *s = rd_calloc(1, sizeof *s);
   s->base.ops = &rd_postgres_ops;
@@ -293,9 +321,13 @@ static int pg_prepare(rd_conn *rc, const char *sql, rd_stmt **out, rd_err *err) 
   s->text = translate(sql, &s->nparams);
   s->values = rd_calloc((size_t)(s->nparams ? s->nparams : 1), sizeof *s->values);
   s->row = -1;
-  if (free_slot >= 0) {
-    /* Parsed and planned once per connection; a full cache runs the rest unnamed. */
-    snprintf(s->name, sizeof s->name, "rd_%u", ++c->nnames);
+  rd_cached_init(&s->ce, s->sql, h);
+  if (rd_stmt_cache_has_room(&c->cache)) {
+    /* Parsed and planned once per connection while cached. The victim, if any, is evicted
+     * only once this one is prepared: never inside a failed transaction, where the
+     * server refuses the PQprepare. */
+    s->id = ++c->nnames;
+    snprintf(s->name, sizeof s->name, "rd_%u", s->id);
     PGresult *res = PQprepare(c->pg, s->name, s->text, 0, NULL);
     int rv = ok_result(res) ? 0 : fail(c, res, err, sql);
     PQclear(res);
@@ -303,10 +335,13 @@ static int pg_prepare(rd_conn *rc, const char *sql, rd_stmt **out, rd_err *err) 
       free_stmt(s);
       return rv;
     }
-    s->cached = true;
-    c->cache[free_slot] = s;
+    bool kept = rd_stmt_cache_put(&c->cache, &s->ce);
+    assert(kept);
+    (void)kept;
+    deallocate_evicted(c);
+  } else {
+    c->cache.stats.uncached++; /* every cached statement is busy: this one runs unnamed */
   }
-  s->busy = true;
   *out = &s->base;
   return 0;
 }
@@ -341,7 +376,7 @@ static int run(pg_stmt *s, rd_err *err) {
   pg_conn *c = s->conn;
   const char *const *values = (const char *const *)s->values;
   for (int attempt = 0;; attempt++) {
-    PGresult *res = s->cached
+    PGresult *res = s->id
                         ? PQexecPrepared(c->pg, s->name, s->nparams, values, NULL, NULL, 0)
                         : PQexecParams(c->pg, s->text, s->nparams, NULL, values, NULL, NULL, 0);
     if (ok_result(res)) {
@@ -385,8 +420,7 @@ static void pg_done(rd_stmt *rs) {
   if (!s)
     return;
   reset(s);
-  s->busy = false;
-  if (!s->cached)
+  if (!rd_stmt_cache_release(&s->conn->cache, &s->ce))
     free_stmt(s);
 }
 

@@ -1,31 +1,32 @@
 /* The SQLite backend of rd_store_ops: one file, WAL journal, a busy timeout, foreign keys
- * on, and a per-connection cache of prepared statements keyed by SQL text. The only file
- * that includes sqlite3.h. */
+ * on, and a per-connection cache of prepared statements keyed by SQL text (stmt_cache.h:
+ * an evicted statement is finalized at once). The only file that includes sqlite3.h. */
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/str.h"
+#include "store/stmt_cache.h"
 #include "store/store.h"
 
-enum { CACHE_SLOTS = 256, BUSY_TIMEOUT_MS = 10000 };
+enum { BUSY_TIMEOUT_MS = 10000 };
 
 typedef struct lite_stmt {
   rd_stmt base;
+  rd_cached ce; /* key sqlite3_sql(st), busy while handed out */
   sqlite3_stmt *st;
   struct lite_conn *conn;
-  bool cached, busy;
-  unsigned hash; /* of the SQL text: compared before the text itself */
   int64_t changes;
 } lite_stmt;
 
 typedef struct lite_conn {
   rd_conn base;
   sqlite3 *db;
-  lite_stmt *cache[CACHE_SLOTS]; /* open addressing by hash of the SQL text */
+  rd_stmt_cache cache;
   bool write_tx;                 /* inside BEGIN IMMEDIATE of lite_begin */
   bool fts_log;                  /* person_search_fts_log exists (migration 013) */
   /* Ids reserved from id_sequence in this write transaction: next..last are free. */
@@ -61,11 +62,25 @@ static void configure(void) {
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* SQLITE_MISUSE when already in use: keep it */
 }
 
+static lite_stmt *stmt_of(rd_cached *e) {
+  return (lite_stmt *)(void *)((char *)e - offsetof(lite_stmt, ce));
+}
+
+/* The cache's evict callback: the statement is not busy (reset by lite_done). */
+static void evict(void *ctx, rd_cached *e) {
+  (void)ctx;
+  lite_stmt *s = stmt_of(e);
+  sqlite3_finalize(s->st);
+  rd_free(s);
+}
+
 static int lite_open(const char *uri, rd_conn **out, rd_err *err) {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, configure);
   lite_conn *c = rd_calloc(1, sizeof *c);
   c->base.ops = &rd_sqlite_ops;
+  rd_stmt_cache_init(&c->cache, evict, c);
+  c->base.stmts = &c->cache;
   int rv = sqlite3_open_v2(uri, &c->db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                            NULL);
@@ -112,40 +127,20 @@ static void lite_close(rd_conn *rc) {
   lite_conn *c = (lite_conn *)rc;
   if (!c)
     return;
-  for (int i = 0; i < CACHE_SLOTS; i++) {
-    if (c->cache[i]) {
-      sqlite3_finalize(c->cache[i]->st);
-      rd_free(c->cache[i]);
-    }
-  }
+  rd_stmt_cache_term(&c->cache);
   sqlite3_close(c->db);
   rd_free(c);
 }
 
-static unsigned hash(const char *s) {
-  unsigned h = 2166136261u;
-  for (; *s; s++)
-    h = (h ^ (unsigned char)*s) * 16777619u;
-  return h;
-}
-
 static int lite_prepare(rd_conn *rc, const char *sql, rd_stmt **out, rd_err *err) {
   lite_conn *c = (lite_conn *)rc;
-  unsigned h = hash(sql);
-  int free_slot = -1;
-  for (int k = 0; k < CACHE_SLOTS; k++) {
-    int i = (int)((h + (unsigned)k) % CACHE_SLOTS);
-    lite_stmt *s = c->cache[i];
-    if (!s) {
-      free_slot = i;
-      break;
-    }
-    if (!s->busy && s->hash == h && !strcmp(sqlite3_sql(s->st), sql)) {
-      s->busy = true;
-      s->changes = 0;
-      *out = &s->base;
-      return 0;
-    }
+  unsigned h = rd_stmt_cache_hash(sql);
+  rd_cached *e = rd_stmt_cache_get(&c->cache, sql, h);
+  if (e) {
+    lite_stmt *s = stmt_of(e);
+    s->changes = 0;
+    *out = &s->base;
+    return 0;
   }
   sqlite3_stmt *st = NULL;
   int rv = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
@@ -155,12 +150,8 @@ static int lite_prepare(rd_conn *rc, const char *sql, rd_stmt **out, rd_err *err
   s->base.ops = &rd_sqlite_ops;
   s->st = st;
   s->conn = c;
-  s->busy = true;
-  s->hash = h;
-  if (free_slot >= 0) {
-    s->cached = true;
-    c->cache[free_slot] = s;
-  }
+  rd_cached_init(&s->ce, sqlite3_sql(st), h);
+  rd_stmt_cache_put(&c->cache, &s->ce); /* when every entry is busy, finalized when done */
   *out = &s->base;
   return 0;
 }
@@ -196,8 +187,7 @@ static void lite_done(rd_stmt *rs) {
     return;
   sqlite3_reset(s->st);
   sqlite3_clear_bindings(s->st);
-  s->busy = false;
-  if (!s->cached) {
+  if (!rd_stmt_cache_release(&s->conn->cache, &s->ce)) {
     sqlite3_finalize(s->st);
     rd_free(s);
   }

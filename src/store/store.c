@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/time.h"
+#include "store/stmt_cache.h"
 
 enum { POOL_MAX = 64 };
 
@@ -189,6 +190,11 @@ void rd_tx_memo_forget(rd_conn *c, const char *kind) {
 
 const rd_store_ops *rd_conn_ops(rd_conn *c) {
   return c->ops;
+}
+
+void rd_conn_stmt_stats(rd_conn *c, rd_stmt_cache_stats *out) {
+  *out = c->stmts->stats;
+  out->entries = c->stmts->n;
 }
 
 static int vsql(rd_conn *c, rd_stmt **out, rd_err *err, const char *sql, const char *types,

@@ -5,7 +5,9 @@
  * (PostgreSQL numbers them $1, $2...). Parameters are always bound, never spliced.
  *
  *   rd_db    a database: a pool of connections, thread-safe.
- *   rd_conn  one connection, used by one thread at a time; caches prepared statements.
+ *   rd_conn  one connection, used by one thread at a time; caches prepared statements
+ *            (stmt_cache.h: at most RD_STMT_CACHE_MAX, the least used evicted and
+ *            finalized, never one that is handed out).
  *   rd_stmt  a prepared statement and its current result. rd_sql() hands one out ready to
  *            step; rd_stmt_done() gives it back (always call it, also after errors).
  *
@@ -161,11 +163,17 @@ void rd_tx_memo_put(rd_conn *c, const char *kind, const char *owner, void *value
 /* Forgets every value read from table kind (call after writing it). */
 void rd_tx_memo_forget(rd_conn *c, const char *kind);
 
+/* The counters of c's statement cache (struct rd_stmt_cache_stats of store/stmt_cache.h):
+ * statements prepared, reused and evicted since the connection opened. For tests. */
+struct rd_stmt_cache_stats;
+void rd_conn_stmt_stats(rd_conn *c, struct rd_stmt_cache_stats *out);
+
 /* Every backend's rd_conn and rd_stmt start with these, so the wrappers can dispatch. */
 struct rd_conn {
   const rd_store_ops *ops;
   bool in_tx;
   rd_tx_memo memo[RD_TX_MEMO_MAX];
+  struct rd_stmt_cache *stmts; /* the backend's statement cache (stmt_cache.h) */
 };
 struct rd_stmt {
   const rd_store_ops *ops;

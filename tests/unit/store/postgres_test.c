@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "backends.h"
+#include "store/stmt_cache.h"
 
 static ub_db T;
 static rd_db *db;
@@ -158,7 +159,7 @@ Test(postgres_pg, statement_cache_reuses_nests_and_overflows) {
   rd_stmt_done(inner);
   cr_assert_eq(rd_stmt_int64(b, 0), 4, "the outer statement keeps its row");
   rd_stmt_done(b);
-  /* more distinct texts than cache slots: the rest run unnamed, and still work */
+  /* more distinct texts than the cache holds: the least used are evicted and deallocated */
   for (int i = 0; i < 400; i++) {
     char q[64];
     snprintf(q, sizeof q, "SELECT %d + CAST(? AS BIGINT)", i);
@@ -168,6 +169,64 @@ Test(postgres_pg, statement_cache_reuses_nests_and_overflows) {
   }
   cr_assert_leq(ub_int(c, "SELECT COUNT(*) FROM pg_prepared_statements"), 256,
                 "server-side statements stay bounded");
+}
+
+static int64_t server_statements(void) {
+  return ub_int(c, "SELECT COUNT(*) FROM pg_prepared_statements");
+}
+
+/* Runs "SELECT <tag> + ?", a text of its own per tag; RD_ROW or the error. */
+static int run_text(int tag) {
+  char q[64];
+  snprintf(q, sizeof q, "SELECT %d + CAST(? AS BIGINT)", tag);
+  int64_t v = 0;
+  rd_err_clear(&err);
+  int rv = rd_sql_int64(c, &v, &err, q, "i", (int64_t)1);
+  if (rv == RD_ROW)
+    cr_assert_eq(v, tag + 1);
+  return rv;
+}
+
+/* Issue 11: statements evicted inside a transaction are deallocated there (in batches) or
+ * after it; when the transaction fails, where the server refuses every command, nothing
+ * is sent until the rollback, new texts fail without evicting anything, and afterwards the
+ * connection works, every cached statement still exists on the server and the server
+ * holds no more statements than the cache. */
+Test(postgres_pg, ISSUE11_eviction_in_a_failed_transaction_leaves_the_connection_usable) {
+  open_db();
+  rd_stmt_cache_stats st;
+  for (int i = 0; i < RD_STMT_CACHE_MAX; i++)
+    cr_assert_eq(run_text(i), RD_ROW, "%s", err.message);
+  cr_assert_eq(rd_tx_begin(c, true, &err), 0);
+  /* evictions inside the transaction: a few more than a batch of deallocations */
+  for (int i = 0; i < 21; i++)
+    cr_assert_eq(run_text(1000 + i), RD_ROW, "%s", err.message);
+  cr_assert_leq(server_statements(), RD_STMT_CACHE_MAX + 16 /* DEALLOCATE_BATCH */);
+  /* the transaction fails (the statement was prepared, and evicted one, before) */
+  int64_t v = 0;
+  cr_assert_lt(rd_sql_int64(c, &v, &err, "SELECT 1 / CAST(? AS INTEGER)", "i", (int64_t)0), 0);
+  rd_conn_stmt_stats(c, &st);
+  int64_t evicted = st.evictions;
+  cr_assert_geq(evicted, 21);
+  for (int i = 0; i < 40; i++)
+    cr_assert_lt(run_text(2000 + i), 0, "the server refuses every command");
+  cr_assert_lt(run_text(1000), 0);
+  rd_conn_stmt_stats(c, &st);
+  cr_assert_eq(st.evictions, evicted, "a statement the server refused evicts nothing");
+  rd_tx_rollback(c);
+  cr_assert(rd_conn_ops(c)->healthy(c));
+  /* usable: new texts (the deallocations left over go first), and every cached one */
+  for (int i = 0; i < 10; i++)
+    cr_assert_eq(run_text(3000 + i), RD_ROW, "%s", err.message);
+  cr_assert_leq(server_statements(), RD_STMT_CACHE_MAX);
+  rd_conn_stmt_stats(c, &st);
+  int64_t misses = st.misses;
+  /* the statements prepared in the transaction are still cached and exist on the server */
+  for (int i = 0; i < 21; i++)
+    cr_assert_eq(run_text(1000 + i), RD_ROW, "%s", err.message);
+  rd_conn_stmt_stats(c, &st);
+  cr_assert_eq(st.misses, misses, "all of them from the cache");
+  cr_assert_leq(server_statements(), RD_STMT_CACHE_MAX);
 }
 
 Test(postgres_pg, prepared_statements_survive_a_rollback) {

@@ -215,7 +215,7 @@ Test(sqlite, nested_use_of_the_same_sql) {
 }
 
 Test(sqlite, many_distinct_statements_overflow_the_cache_cleanly) {
-  /* more distinct SQL texts than cache slots: the rest are prepared and finalized */
+  /* more distinct SQL texts than the cache holds: the least used are finalized */
   for (int i = 0; i < 400; i++) {
     char sql[64];
     snprintf(sql, sizeof sql, "SELECT %d + ?", i);
