@@ -71,6 +71,7 @@ struct rd_http_server {
   pthread_t threads[WORK_THREADS_MAX];
   int nthreads;
   bool stopping;
+  bool drained; /* stopping, and pool_stop found the queue empty (under mu) */
   conn_state *work_head, *work_tail;
   int work_reserved; /* queued or running, all clients (<= RD_HTTP_WORK_QUEUE) */
   client_slot clients[RD_HTTP_WORK_QUEUE]; /* clients with work reserved */
@@ -525,11 +526,17 @@ static void *work_main(void *arg) {
 }
 
 /* Suspends the connection (outside our lock: MHD takes its own) and queues st for the
- * pool. Work queued after the pool stopped is run by pool_stop. */
+ * pool. Work queued after the workers stopped is run by pool_stop, and once pool_stop has
+ * found the queue empty, here. */
 static void enqueue(rd_http_server *srv, conn_state *st) {
   atomic_store(&st->phase, PHASE_QUEUED);
   MHD_suspend_connection(st->req.mhd_conn);
   pthread_mutex_lock(&srv->mu);
+  if (srv->drained) { /* stopping, and nobody will look at the queue again */
+    pthread_mutex_unlock(&srv->mu);
+    run_work(srv, st);
+    return;
+  }
   st->next_work = NULL;
   if (srv->work_tail)
     srv->work_tail->next_work = st;
@@ -722,10 +729,13 @@ static void pool_stop(rd_http_server *srv) {
   for (int i = 0; i < srv->nthreads; i++)
     pthread_join(srv->threads[i], NULL);
   srv->nthreads = 0;
-  /* what an HTTP thread queued after the workers left (MHD is still running) */
+  /* what an HTTP thread queued after the workers left (MHD is still running); from the
+   * moment the queue is found empty, enqueue runs work on the HTTP thread itself, so that
+   * no connection stays suspended (MHD_stop_daemon aborts the process on one) */
   for (;;) {
     pthread_mutex_lock(&srv->mu);
     conn_state *st = pop_work(srv);
+    srv->drained = !st;
     pthread_mutex_unlock(&srv->mu);
     if (!st)
       break;
