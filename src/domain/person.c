@@ -262,6 +262,37 @@ static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t
   return err && err->code ? err->code : 0;
 }
 
+/* CUST-4: a new person's search row from the record in hand (its only address is the
+ * primary one, as just stored): what rd_search_person_refresh would read back, without
+ * reading the person and its addresses again (an import writes one per row). */
+static int search_row_of_new(rd_conn *c, const rd_caller *who, int64_t id, json_t *rec,
+                             rd_err *err) {
+#define STR(k) json_string_value(json_object_get(rec, k))
+  const char *phones[4] = {STR("phone"), STR("mobile"), STR("fax"), STR("pager")};
+  char *email = STR("primary_email") ? rd_strdup(STR("primary_email")) : NULL;
+  for (char *p = email; p && *p; p++)
+    if (*p >= 'A' && *p <= 'Z')
+      *p = (char)(*p - 'A' + 'a');
+  const char *addr[1] = {email};
+  json_t *org = json_object_get(json_object_get(rec, "organization"), "id");
+  rd_stmt *s = NULL;
+  int rv = 0;
+  const char *org_name = NULL;
+  if (json_is_integer(org)) {
+    rv = rd_sql(c, &s, err, "SELECT name FROM organizations WHERE id = ?", "i",
+                (int64_t)json_integer_value(org));
+    if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW)
+      org_name = rd_stmt_text(s, 0);
+  }
+  if (rv >= 0)
+    rv = rd_search_person_set(c, id, who->account_id, STR("first_name"), STR("last_name"),
+                              STR("username"), phones, addr, email ? 1 : 0, org_name, err);
+#undef STR
+  rd_stmt_done(s);
+  rd_free(email);
+  return rv < 0 ? rv : 0;
+}
+
 static int after_write(rd_conn *c, const rd_caller *who, int64_t id, json_t *old, json_t *rec,
                        rd_err *err) {
   int rv = 0;
@@ -334,7 +365,7 @@ static int after_write(rd_conn *c, const rd_caller *who, int64_t id, json_t *old
     searched_changed |= !json_equal(a ? a : json_null(), b ? b : json_null());
   }
   if (!rv && searched_changed)
-    rv = rd_search_person_refresh(c, id, err);
+    rv = old ? rd_search_person_refresh(c, id, err) : search_row_of_new(c, who, id, rec, err);
   return rv;
 }
 

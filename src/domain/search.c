@@ -68,11 +68,6 @@ void rd_search_doc(const char *person_text, const char *org_name, rd_buf *doc) {
 
 int rd_search_person_refresh(rd_conn *c, int64_t person_id, rd_err *err) {
   rd_stmt *s = NULL;
-  rd_buf text, doc, first, last;
-  rd_buf_init(&text);
-  rd_buf_init(&doc);
-  rd_buf_init(&first);
-  rd_buf_init(&last);
   json_t *row = NULL, *addresses = json_array();
   int rv = rd_sql(c, &s, err,
                   "SELECT p.account_id, p.first_name, p.last_name, p.username, p.phone, p.mobile,"
@@ -109,27 +104,41 @@ int rd_search_person_refresh(rd_conn *c, int64_t person_id, rd_err *err) {
     addr[naddr++] = json_string_value(json_array_get(addresses, i));
 #define COL(i) json_string_value(json_array_get(row, i))
   const char *phones[4] = {COL(4), COL(5), COL(6), COL(7)};
-  rd_search_person_text(COL(1), COL(2), COL(3), phones, addr, naddr, &text, &first, &last);
-  rd_search_doc(rd_buf_cstr(&text), COL(8), &doc);
-  const char *account_id = COL(0);
+  rv = rd_search_person_set(c, person_id, COL(0), COL(1), COL(2), COL(3), phones, addr, naddr,
+                            COL(8), err);
 #undef COL
-  rv = rd_sql_exec(c, NULL, err,
-                   "INSERT INTO person_search (person_id, account_id, person_text, doc, first_key,"
-                   " last_key) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (person_id) DO UPDATE SET"
-                   " account_id = excluded.account_id, person_text = excluded.person_text,"
-                   " doc = excluded.doc, first_key = excluded.first_key,"
-                   " last_key = excluded.last_key",
-                   "ittttt", person_id, account_id, rd_buf_cstr(&text), rd_buf_cstr(&doc),
-                   rd_buf_cstr(&first), rd_buf_cstr(&last));
 out:
   rd_stmt_done(s);
   json_decref(row);
   json_decref(addresses);
+  return rv < 0 ? rv : 0;
+}
+
+int rd_search_person_set(rd_conn *c, int64_t person_id, const char *account_id,
+                         const char *first_name, const char *last_name, const char *username,
+                         const char *const phones[4], const char *const *addresses,
+                         int naddresses, const char *org_name, rd_err *err) {
+  rd_buf text, doc, first, last;
+  rd_buf_init(&text);
+  rd_buf_init(&doc);
+  rd_buf_init(&first);
+  rd_buf_init(&last);
+  rd_search_person_text(first_name, last_name, username, phones, addresses, naddresses, &text,
+                        &first, &last);
+  rd_search_doc(rd_buf_cstr(&text), org_name, &doc);
+  int rv = rd_sql_exec(c, NULL, err,
+                       "INSERT INTO person_search (person_id, account_id, person_text, doc,"
+                       " first_key, last_key) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (person_id)"
+                       " DO UPDATE SET account_id = excluded.account_id,"
+                       " person_text = excluded.person_text, doc = excluded.doc,"
+                       " first_key = excluded.first_key, last_key = excluded.last_key",
+                       "ittttt", person_id, account_id, rd_buf_cstr(&text), rd_buf_cstr(&doc),
+                       rd_buf_cstr(&first), rd_buf_cstr(&last));
   rd_buf_term(&text);
   rd_buf_term(&doc);
   rd_buf_term(&first);
   rd_buf_term(&last);
-  return rv < 0 ? rv : 0;
+  return rv;
 }
 
 int rd_search_org_renamed(rd_conn *c, int64_t org_id, const char *name, rd_err *err) {

@@ -30,6 +30,13 @@ void rd_search_doc(const char *person_text, const char *org_name, rd_buf *doc);
 /* Rewrites the person_search row of person_id from the person, its addresses and its
  * organization. Call inside the write transaction that changed any of them. */
 int rd_search_person_refresh(rd_conn *c, int64_t person_id, rd_err *err);
+/* Writes person_id's search row from its details in hand (what rd_search_person_refresh
+ * reads from the database): the account, names, username, phone/mobile/fax/pager, every
+ * address of the person (lower-case, sorted), the organization's name (or NULL). */
+int rd_search_person_set(rd_conn *c, int64_t person_id, const char *account_id,
+                         const char *first_name, const char *last_name, const char *username,
+                         const char *const phones[4], const char *const *addresses,
+                         int naddresses, const char *org_name, rd_err *err);
 
 /* An organization's name changed: rewrites the doc of every person in it, in one
  * statement. Call inside the write transaction of the rename. */

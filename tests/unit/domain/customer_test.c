@@ -9,6 +9,8 @@
 #include "auth/auth.h"
 #include "domain/account.h"
 #include "domain/customer.h"
+#include "domain/org.h"
+#include "domain/search.h"
 #include "domain/person.h"
 #include "unit/unit.h"
 
@@ -110,4 +112,60 @@ Test(customer, CUST2_removing_the_send_to_alias_falls_back_to_the_primary_addres
   cr_assert_eq(ut_int(T.c, sql), 1);
   rd_err_clear(&err);
   cr_assert_eq(rd_customer_alias_remove(T.c, &sys, ada, "desk@acme.example", &err), RD_ENOTFOUND);
+}
+
+/* The search row of one person: its columns joined with '|' (static buffer). */
+static const char *search_row(int64_t id) {
+  static char out[2048];
+  rd_stmt *s = NULL;
+  rd_err_clear(&err);
+  cr_assert_eq(rd_sql(T.c, &s, &err,
+                      "SELECT account_id, person_text, doc, first_key, last_key FROM person_search"
+                      " WHERE person_id = ?",
+                      "i", id),
+               0, "%s", err.message);
+  cr_assert_eq(rd_stmt_step(s, &err), RD_ROW, "no search row for %lld", (long long)id);
+  snprintf(out, sizeof out, "%s|%s|%s|%s|%s", rd_stmt_text(s, 0), rd_stmt_text(s, 1),
+           rd_stmt_text(s, 2), rd_stmt_text(s, 3), rd_stmt_text(s, 4));
+  rd_stmt_done(s);
+  return out;
+}
+
+/* CUST-4 (issue 11): a new person's search row is written from the record in hand, not read
+ * back; it must be exactly what reading it back (rd_search_person_refresh) writes. */
+Test(customer, CUST4_a_new_persons_search_row_is_what_a_refresh_writes) {
+  json_t *org = json_pack("{s:s}", "name", "Müller & Söhne GmbH");
+  int64_t org_id = 0;
+  rd_err_clear(&err);
+  cr_assert_eq(rd_org_create(T.c, &sys, org, &org_id, &err), 0, "%s", err.message);
+  json_decref(org);
+  json_t *in = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:[s],s:{s:I}}", "first_name", "Zoë",
+                         "last_name", "Ångström", "username", "ZAngstrom", "primary_email",
+                         "Zoe.Angstrom@Example.COM", "phone", "+31 (20) 555-0100", "pager",
+                         "desk 9-5", "mobile", "06 1234", "roles", "customer", "organization",
+                         "id", (json_int_t)org_id);
+  int64_t id = 0;
+  rd_err_clear(&err);
+  cr_assert_eq(rd_person_create(T.c, &sys, in, &id, &err), 0, "%s", err.message);
+  json_decref(in);
+  char written[2048];
+  snprintf(written, sizeof written, "%s", search_row(id));
+  cr_assert(strstr(written, "muller & sohne gmbh"), "%s", written);
+  cr_assert(strstr(written, "zoe.angstrom@example.com"), "%s", written);
+  rd_err_clear(&err);
+  cr_assert_eq(rd_tx_begin(T.c, true, &err), 0);
+  cr_assert_eq(rd_search_person_refresh(T.c, id, &err), 0, "%s", err.message);
+  cr_assert_eq(rd_tx_commit(T.c, &err), 0);
+  cr_assert_str_eq(search_row(id), written);
+  /* and without an organization or phones */
+  in = json_pack("{s:s,s:s,s:s,s:s,s:[s]}", "first_name", "No", "last_name", "Org", "username",
+                 "noorg", "primary_email", "NoOrg@Example.com", "roles", "customer");
+  rd_err_clear(&err);
+  cr_assert_eq(rd_person_create(T.c, &sys, in, &id, &err), 0, "%s", err.message);
+  json_decref(in);
+  snprintf(written, sizeof written, "%s", search_row(id));
+  cr_assert_eq(rd_tx_begin(T.c, true, &err), 0);
+  cr_assert_eq(rd_search_person_refresh(T.c, id, &err), 0, "%s", err.message);
+  cr_assert_eq(rd_tx_commit(T.c, &err), 0);
+  cr_assert_str_eq(search_row(id), written);
 }
