@@ -713,6 +713,8 @@ static void fail(void *ctx, rd_req *r, int status, const char *message) {
   rd_err_clear(&err);
   if (status == 413)
     rd_err_set(&err, RD_ETOOBIG, "The request body is larger than the limit of this endpoint");
+  else if (status == 503)
+    rd_err_set(&err, RD_EUNAVAIL, "%s", message ? message : "Unavailable");
   else
     rd_err_set(&err, RD_EINTERNAL, "%s", message ? message : "Internal error");
   rd_api_error(r, &err);

@@ -1,5 +1,6 @@
 /* rolodeskd: opens the database (applying migrations), starts the HTTP API on a thread
- * pool, and on SIGTERM or SIGINT stops accepting, drains requests in flight, and exits. */
+ * pool, and on SIGTERM or SIGINT answers new requests 503, drains requests in flight, and
+ * exits. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

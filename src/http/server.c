@@ -46,6 +46,7 @@ typedef struct conn_state {
   bool holds_work;     /* one of the work slots (global and of its client) */
   bool spool_failed;   /* a write to the spool file failed */
   bool path_nul;       /* the raw path held %00 */
+  bool responded;      /* respond ran (MHD may call again when it is stopping) */
   void *map;           /* rd_req_body_map */
   int tmpfds[TMPFILES_MAX];
   int ntmpfds;
@@ -61,6 +62,7 @@ struct rd_http_server {
   struct MHD_Daemon *mhd;
   rd_http_app app;
   bool quiet;
+  atomic_bool closing; /* rd_http_stop has begun: new requests are answered 503 */
   atomic_int inflight;
   char *spool_dir;
   int max_uploads;
@@ -363,7 +365,9 @@ static void conventions(rd_req *r) {
 
 static enum MHD_Result respond(struct MHD_Connection *conn, rd_req *r) {
   struct MHD_Response *resp;
-  rd_http_server *srv = ((conn_state *)r->conn_state)->srv;
+  conn_state *st = r->conn_state;
+  rd_http_server *srv = st->srv;
+  st->responded = true;
   if (srv->app.finish)
     srv->app.finish(srv->app.ctx, r);
   conventions(r);
@@ -608,10 +612,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     *con_cls = st;
   }
   rd_req *r = &st->req;
+  /* Once MHD_stop_daemon has begun, MHD_queue_response answers MHD_YES without queueing,
+   * and MHD calls again for the same request: close it. */
+  if (st->responded)
+    return MHD_NO;
   int phase = atomic_load(&st->phase);
   if (phase == PHASE_NEW) {
     start(srv, st, conn, url, method);
     atomic_store(&st->phase, PHASE_BODY);
+    if (atomic_load(&srv->closing)) {
+      rd_resp_header(r, "Connection", "close");
+      return refuse(srv, conn, r, 503, "The server is stopping");
+    }
     /* Issue 10: authentication, roles and every limit are decided on the headers; a
      * refusal is sent before any body byte is read. */
     if (!srv->app.admit(srv->app.ctx, r))
@@ -808,14 +820,16 @@ int rd_http_port(rd_http_server *s) {
 void rd_http_stop(rd_http_server *s, int drain_ms) {
   if (!s)
     return;
-  MHD_socket fd = MHD_quiesce_daemon(s->mhd);
+  /* No MHD_quiesce_daemon: with a thread pool on epoll it races the worker that removes
+   * the listening socket from its own epoll set, and MHD panics ("Failed to remove listen
+   * FD from epoll set", seen in CI). The listener stays open; requests that start now are
+   * answered 503 with Retry-After and the connection closed. */
+  atomic_store(&s->closing, true);
   int64_t deadline = rd_mono_us() + (int64_t)drain_ms * 1000;
   while (atomic_load(&s->inflight) > 0 && rd_mono_us() < deadline)
     usleep(5000);
   /* The pool finishes what is queued (each resumes its connection) before MHD stops. */
   pool_stop(s);
   MHD_stop_daemon(s->mhd);
-  if (fd != MHD_INVALID_SOCKET)
-    close(fd);
   server_free(s);
 }

@@ -646,3 +646,67 @@ Test(http, HTTP_TRUST1_location_of_a_new_trust_answers_get) {
   th_assert_error(&r, 404, NULL);
   th_resp_free(&r);
 }
+
+/* ---- 8. stopping ---- */
+
+/* A client that sends keep-alive GET /healthz until the daemon is gone; exits 1 if any
+ * answer is neither 200 nor a 503 that closes the connection. */
+static void hammer(int port) {
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  for (;;) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a)) {
+      close(fd);
+      _exit(0); /* the daemon has stopped */
+    }
+    for (;;) {
+      static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+      if (write(fd, req, sizeof req - 1) != (ssize_t)sizeof req - 1)
+        break;
+      char buf[2048];
+      ssize_t got = read(fd, buf, sizeof buf - 1);
+      if (got <= 0)
+        break;
+      buf[got] = 0;
+      int status = 0;
+      sscanf(buf, "HTTP/1.1 %d", &status);
+      if (status == 503 && strcasestr(buf, "Connection: close"))
+        break;
+      if (status != 200) {
+        fprintf(stderr, "hammer: %.200s\n", buf);
+        _exit(1);
+      }
+    }
+    close(fd);
+  }
+}
+
+/* SIGTERM while clients keep sending: the daemon exits 0 every time, and what it answers
+ * meanwhile is 200 or 503 with the connection closed (MHD_quiesce_daemon on an epoll
+ * thread pool once aborted the process here). */
+Test(http, HTTP_stop_under_load_exits_cleanly) {
+  th_server D = {0};
+  th_init_db(&D);
+  for (int round = 0; round < 8; round++) {
+    th_start_daemon(&D);
+    pid_t clients[3];
+    for (int i = 0; i < 3; i++) {
+      clients[i] = fork();
+      cr_assert(clients[i] >= 0);
+      if (clients[i] == 0)
+        hammer(D.port);
+    }
+    usleep(100 * 1000);
+    kill(D.pid, SIGTERM);
+    int st = 0;
+    cr_assert_eq(waitpid(D.pid, &st, 0), D.pid);
+    D.pid = 0;
+    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "round %d: daemon status %d", round, st);
+    for (int i = 0; i < 3; i++) {
+      cr_assert_eq(waitpid(clients[i], &st, 0), clients[i]);
+      cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "round %d: a client saw %d", round, st);
+    }
+  }
+  th_stop(&D);
+}
