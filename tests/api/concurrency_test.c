@@ -412,21 +412,25 @@ static const char *psql(const char *app, const char *sql) {
   return line;
 }
 
-/* Terminates the daemons' server connections, and waits until they are gone. */
+/* Terminates the daemons' server connections, and waits until those are gone (the
+ * daemons' background workers open new ones at once: waiting for none would wait for
+ * ever). Returns how many were terminated. */
 static int kill_daemon_connections(const char *extra_condition) {
-  char sql[512];
+  char sql[512], pids[256];
   snprintf(sql, sizeof sql,
-           "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE"
-           " datname = current_database() AND application_name = 'rolodesk' %s",
+           "WITH k AS MATERIALIZED (SELECT pid, pg_terminate_backend(pid) AS done FROM"
+           " pg_stat_activity WHERE datname = current_database() AND application_name ="
+           " 'rolodesk' %s) SELECT COALESCE(string_agg(pid::text, ','), '') FROM k WHERE done",
            extra_condition);
-  int n = (int)strtol(psql("rd_test_admin", sql), NULL, 10);
-  for (int i = 0; i < 500; i++) {
-    if (!strcmp(psql("rd_test_admin", "SELECT COUNT(*) FROM pg_stat_activity WHERE datname ="
-                                      " current_database() AND application_name = 'rolodesk'"),
-                "0"))
-      break;
+  snprintf(pids, sizeof pids, "%s", psql("rd_test_admin", sql));
+  if (!pids[0])
+    return 0;
+  snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM pg_stat_activity WHERE pid IN (%s)", pids);
+  for (int i = 0; i < 500 && strcmp(psql("rd_test_admin", sql), "0"); i++)
     usleep(10000);
-  }
+  int n = 1;
+  for (const char *p = pids; *p; p++)
+    n += *p == ',';
   return n;
 }
 
