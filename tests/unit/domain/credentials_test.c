@@ -10,11 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "auth/auth.h"
-#include "domain/account.h"
 #include "domain/credentials.h"
-#include "domain/person.h"
-#include "unit/unit.h"
+#include "fixture.h"
 
 #define BASE_URL "https://desk.example"
 
@@ -46,11 +43,7 @@ static void settings(json_t *s) {
 }
 
 static void setup(void) {
-  ut_db_open(&T);
-  cr_assert_eq(rd_auth_init(), 0);
-  rd_err_clear(&err);
-  cr_assert_eq(rd_account_create(T.c, "acme", "Acme", &err), 0, "%s", err.message);
-  cr_assert_eq(rd_account_create(T.c, "other", "Other", &err), 0, "%s", err.message);
+  ud_open(&T);
   sys = rd_system_caller("acme");
   pat = person("acme", "pat", "customer", true);
 }
@@ -61,13 +54,6 @@ TestSuite(credentials, .init = setup, .fini = teardown, .timeout = 60);
 
 static void smtp_on(void) {
   settings(json_pack("{s:{s:s,s:s}}", "smtp", "host", "127.0.0.1", "from", "desk@acme.example"));
-}
-
-static rd_caller staff(unsigned roles, int64_t person_id) {
-  rd_caller who = rd_system_caller("acme");
-  who.roles = roles;
-  who.person_id = person_id;
-  return who;
 }
 
 /* One text column of the first row of sql with one integer parameter; "" when no row. */
@@ -213,11 +199,12 @@ Test(credentials, ACC7_only_those_who_may_manage_the_person_mail_it) {
   json_t *out = NULL;
   /* a customer, even about someone else of its account */
   int64_t other_customer = person("acme", "carl", "customer", true);
-  rd_caller cust = staff(RD_ROLE_CUSTOMER, other_customer);
+  rd_caller cust = ud_caller("acme", RD_ROLE_CUSTOMER, other_customer);
   int rv = email(&cust, pat, &out);
   cr_assert(rv == RD_EFORBIDDEN || rv == RD_ENOTFOUND, "rv %d", rv);
   /* a supervisor about another supervisor */
-  rd_caller boss = staff(RD_ROLE_SUPERVISOR, person("acme", "bea", "supervisor", true));
+  int64_t bea = person("acme", "bea", "supervisor", true);
+  rd_caller boss = ud_caller("acme", RD_ROLE_SUPERVISOR, bea);
   cr_assert_eq(email(&boss, sup, &out), RD_EFORBIDDEN, "%s", err.message);
   cr_assert_eq(err.status, 403);
   /* another account's person does not exist here */
@@ -404,7 +391,8 @@ Test(credentials, CUST6_security_questions_are_stored_hashed_and_read_without_an
                     &out),
                0, "%s", err.message);
   char *dumped = json_dumps(out, JSON_COMPACT);
-  cr_assert_str_eq(dumped, "{\"questions\":[{\"question\":\"First pet?\"},{\"question\":\"Town?\"}]}");
+  cr_assert_str_eq(dumped,
+                   "{\"questions\":[{\"question\":\"First pet?\"},{\"question\":\"Town?\"}]}");
   free(dumped);
   json_decref(out);
   const char *hash = text("SELECT answer_hash FROM security_questions WHERE person_id = ?"
@@ -428,13 +416,14 @@ Test(credentials, CUST6_security_questions_are_stored_hashed_and_read_without_an
 Test(credentials, ACC7_ACC4_who_may_read_and_set_security_questions) {
   json_t *out = NULL;
   /* the person itself */
-  rd_caller self = staff(RD_ROLE_CUSTOMER, pat);
+  rd_caller self = ud_caller("acme", RD_ROLE_CUSTOMER, pat);
   questions(&self, pat, "First pet?", "Rex");
   rd_err_clear(&err);
   cr_assert_eq(rd_security_questions_get(T.c, &self, pat, &out, &err), 0, "%s", err.message);
   json_decref(out);
   /* another customer: not even there */
-  rd_caller carl = staff(RD_ROLE_CUSTOMER, person("acme", "carl", "customer", true));
+  int64_t carl_id = person("acme", "carl", "customer", true);
+  rd_caller carl = ud_caller("acme", RD_ROLE_CUSTOMER, carl_id);
   rd_err_clear(&err);
   cr_assert_eq(rd_security_questions_get(T.c, &carl, pat, &out, &err), RD_ENOTFOUND);
   cr_assert_eq(qset(&carl, pat, json_pack("{s:[{s:s,s:s}]}", "questions", "question", "Q?",
@@ -443,7 +432,7 @@ Test(credentials, ACC7_ACC4_who_may_read_and_set_security_questions) {
                RD_ENOTFOUND);
   /* staff read; only who may manage the person sets (ACC-7) */
   int64_t sup = person("acme", "sue", "supervisor", true);
-  rd_caller tech = staff(RD_ROLE_TECHNICIAN, 0);
+  rd_caller tech = ud_caller("acme", RD_ROLE_TECHNICIAN, 0);
   rd_err_clear(&err);
   cr_assert_eq(rd_security_questions_get(T.c, &tech, sup, &out, &err), 0, "%s", err.message);
   json_decref(out);

@@ -6,35 +6,21 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "auth/auth.h"
-#include "domain/account.h"
 #include "domain/org.h"
-#include "domain/person.h"
-#include "unit/unit.h"
+#include "fixture.h"
 
 static ut_db T;
 static rd_err err;
 static rd_caller admin;
 
 static void setup(void) {
-  ut_db_open(&T);
-  cr_assert_eq(rd_auth_init(), 0);
-  rd_err_clear(&err);
-  cr_assert_eq(rd_account_create(T.c, "acme", "Acme", &err), 0, "%s", err.message);
-  cr_assert_eq(rd_account_create(T.c, "other", "Other", &err), 0, "%s", err.message);
-  admin = rd_system_caller("acme");
-  admin.roles = RD_ROLE_ACCOUNT_ADMINISTRATOR;
+  ud_open(&T);
+  admin = ud_caller("acme", RD_ROLE_ACCOUNT_ADMINISTRATOR, 0);
 }
 static void teardown(void) {
   ut_db_close(&T);
 }
 TestSuite(org, .init = setup, .fini = teardown, .timeout = 30);
-
-static rd_caller caller(const char *account, unsigned roles) {
-  rd_caller who = rd_system_caller(account);
-  who.roles = roles;
-  return who;
-}
 
 /* Creates an organization from in (stolen); returns rd_org_create's result. */
 static int create(const rd_caller *who, json_t *in, int64_t *id) {
@@ -151,7 +137,7 @@ Test(org, ORG1_the_hierarchy_has_no_cycles) {
 }
 
 Test(org, ACC4_the_parent_is_an_organization_of_the_account) {
-  rd_caller them = caller("other", RD_ROLE_ACCOUNT_ADMINISTRATOR);
+  rd_caller them = ud_caller("other", RD_ROLE_ACCOUNT_ADMINISTRATOR, 0);
   int64_t foreign = org(&them, "Theirs"), id = 0;
   assert_field(create(&admin, json_pack("{s:s,s:{s:I}}", "name", "Mine", "parent", "id",
                                         (json_int_t)foreign),
@@ -160,7 +146,7 @@ Test(org, ACC4_the_parent_is_an_organization_of_the_account) {
 }
 
 Test(org, ORG1_the_manager_is_a_person_of_the_account) {
-  rd_caller them = caller("other", RD_ROLE_ACCOUNT_ADMINISTRATOR);
+  rd_caller them = ud_caller("other", RD_ROLE_ACCOUNT_ADMINISTRATOR, 0);
   json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:[s]}", "first_name", "Pat", "last_name", "Jones",
                         "username", "pat", "primary_email", "pat@example.com", "roles",
                         "customer");
@@ -192,7 +178,8 @@ Test(org, ORG1_contact_details_are_checked) {
   cr_assert_geq(err.nitems, 1);
   cr_assert(!strncmp(err.items[0].field, "contact", 7), "%s", err.items[0].field);
   cr_assert_eq(create(&admin, json_pack("{s:s,s:{s:[{s:s,s:s}]}}", "name", "A", "contact",
-                                        "telephones", "label", "Desk", "number", "+41 44 000 00 00"),
+                                        "telephones", "label", "Desk", "number",
+                                        "+41 44 000 00 00"),
                       &id),
                0, "%s", err.message);
 }
@@ -264,7 +251,7 @@ Test(org, ORG4_only_supervisors_service_level_managers_and_administrators_write)
   static const unsigned DENIED[] = {RD_ROLE_TECHNICIAN, RD_ROLE_PARTNER, RD_ROLE_CUSTOMER};
   int64_t id = org(&admin, "Desk");
   for (size_t i = 0; i < sizeof DENIED / sizeof *DENIED; i++) {
-    rd_caller who = caller("acme", DENIED[i]);
+    rd_caller who = ud_caller("acme", DENIED[i], 0);
     int64_t nid = 0;
     cr_assert_eq(create(&who, json_pack("{s:s}", "name", "No"), &nid), RD_EFORBIDDEN,
                  "roles %u", DENIED[i]);
@@ -274,7 +261,7 @@ Test(org, ORG4_only_supervisors_service_level_managers_and_administrators_write)
   static const unsigned WRITERS[] = {RD_ROLE_SUPERVISOR, RD_ROLE_SERVICE_LEVEL_MANAGER,
                                      RD_ROLE_ACCOUNT_ADMINISTRATOR};
   for (size_t i = 0; i < sizeof WRITERS / sizeof *WRITERS; i++) {
-    rd_caller who = caller("acme", WRITERS[i]);
+    rd_caller who = ud_caller("acme", WRITERS[i], 0);
     org(&who, "Yes");
     cr_assert_eq(update(&who, id, json_pack("{s:b}", "disabled", 1)), 0, "%s", err.message);
   }
@@ -306,7 +293,7 @@ Test(org, ORG4_update_changes_disables_and_checks_the_version) {
 }
 
 Test(org, ACC4_another_accounts_organization_is_not_found) {
-  rd_caller them = caller("other", RD_ROLE_ACCOUNT_ADMINISTRATOR);
+  rd_caller them = ud_caller("other", RD_ROLE_ACCOUNT_ADMINISTRATOR, 0);
   int64_t theirs = org(&them, "Theirs");
   json_t *rec = NULL;
   rd_err_clear(&err);
@@ -340,7 +327,7 @@ Test(org, ACC7_customers_read_only_name_picture_and_contact) {
                0, "%s", err.message);
   static const unsigned READERS[] = {RD_ROLE_CUSTOMER, RD_ROLE_PARTNER};
   for (size_t i = 0; i < sizeof READERS / sizeof *READERS; i++) {
-    rd_caller who = caller("acme", READERS[i]);
+    rd_caller who = ud_caller("acme", READERS[i], 0);
     json_t *rec = get(&who, id);
     cr_assert_str_eq(str(rec, "name"), "Acme HQ");
     cr_assert(json_is_object(json_object_get(rec, "contact")));
@@ -360,7 +347,7 @@ Test(org, ACC7_customers_read_only_name_picture_and_contact) {
     json_decref(rows);
   }
   /* staff read it all */
-  rd_caller tech = caller("acme", RD_ROLE_TECHNICIAN);
+  rd_caller tech = ud_caller("acme", RD_ROLE_TECHNICIAN, 0);
   json_t *rec = get(&tech, id);
   cr_assert_str_eq(str(rec, "financial_id"), "F-9");
   cr_assert_str_eq(str(rec, "remarks"), "secret");
@@ -440,7 +427,7 @@ Test(org, ORG4_first_id_is_the_oldest_organization_or_404) {
   cr_assert_eq(id, 0, "written on failure");
   int64_t first = org(&admin, "First");
   org(&admin, "Second");
-  rd_caller them = caller("other", RD_ROLE_ACCOUNT_ADMINISTRATOR);
+  rd_caller them = ud_caller("other", RD_ROLE_ACCOUNT_ADMINISTRATOR, 0);
   org(&them, "Theirs");
   rd_err_clear(&err);
   cr_assert_eq(rd_org_first_id(T.c, "acme", &id, &err), 0, "%s", err.message);
