@@ -344,6 +344,15 @@ static int qset(const rd_caller *who, int64_t id, json_t *body, json_t **out) {
   return rv;
 }
 
+/* Sets one question on person id as who. */
+static int qset_one(const rd_caller *who, int64_t id) {
+  json_t *out = NULL;
+  int rv = qset(who, id, json_pack("{s:[{s:s,s:s}]}", "questions", "question", "Q?", "answer", "A"),
+                &out);
+  json_decref(out);
+  return rv;
+}
+
 Test(credentials, CUST6_REL1_security_questions_bad_input_names_the_field) {
   json_t *out = NULL;
   cr_assert_eq(qset(&sys, pat, json_pack("{s:[]}", "questions"), &out), RD_EINVAL);
@@ -426,9 +435,7 @@ Test(credentials, ACC7_ACC4_who_may_read_and_set_security_questions) {
   rd_caller carl = ud_caller("acme", RD_ROLE_CUSTOMER, carl_id);
   rd_err_clear(&err);
   cr_assert_eq(rd_security_questions_get(T.c, &carl, pat, &out, &err), RD_ENOTFOUND);
-  cr_assert_eq(qset(&carl, pat, json_pack("{s:[{s:s,s:s}]}", "questions", "question", "Q?",
-                                          "answer", "A"),
-                    &out),
+  cr_assert_eq(qset_one(&carl, pat),
                RD_ENOTFOUND);
   /* staff read; only who may manage the person sets (ACC-7) */
   int64_t sup = person("acme", "sue", "supervisor", true);
@@ -436,18 +443,14 @@ Test(credentials, ACC7_ACC4_who_may_read_and_set_security_questions) {
   rd_err_clear(&err);
   cr_assert_eq(rd_security_questions_get(T.c, &tech, sup, &out, &err), 0, "%s", err.message);
   json_decref(out);
-  cr_assert_eq(qset(&tech, sup, json_pack("{s:[{s:s,s:s}]}", "questions", "question", "Q?",
-                                          "answer", "A"),
-                    &out),
+  cr_assert_eq(qset_one(&tech, sup),
                RD_EFORBIDDEN, "%s", err.message);
   cr_assert_eq(err.status, 403);
   /* another account's person */
   int64_t theirs = person("other", "olaf", "customer", true);
   rd_err_clear(&err);
   cr_assert_eq(rd_security_questions_get(T.c, &sys, theirs, &out, &err), RD_ENOTFOUND);
-  cr_assert_eq(qset(&sys, theirs, json_pack("{s:[{s:s,s:s}]}", "questions", "question", "Q?",
-                                            "answer", "A"),
-                    &out),
+  cr_assert_eq(qset_one(&sys, theirs),
                RD_ENOTFOUND);
   cr_assert_eq(count("SELECT COUNT(*) FROM security_questions WHERE person_id = ?", theirs), 0);
 }

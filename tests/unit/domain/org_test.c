@@ -62,6 +62,18 @@ static const char *str(json_t *rec, const char *key) {
   return json_string_value(json_object_get(rec, key));
 }
 
+/* rd_org_list's page for who (caller owns it); *more (may be NULL) whether more follow. */
+static json_t *list(const rd_caller *who, const rd_org_filter *f, int64_t after, int limit,
+                   bool *more) {
+  json_t *rows = NULL;
+  bool m = false;
+  rd_err_clear(&err);
+  cr_assert_eq(rd_org_list(T.c, who, f, after, limit, &rows, &m, &err), 0, "%s", err.message);
+  if (more)
+    *more = m;
+  return rows;
+}
+
 Test(org, ORG1_create_and_get_with_the_defaults) {
   int64_t id = 0;
   cr_assert_eq(create(&admin, json_pack("{s:s,s:s,s:s}", "name", "Gigatera", "financial_id",
@@ -305,11 +317,9 @@ Test(org, ACC4_another_accounts_organization_is_not_found) {
   cr_assert_str_eq(str(rec, "name"), "Theirs");
   json_decref(rec);
   /* and never listed */
-  json_t *rows = NULL;
   bool more = true;
   rd_org_filter f = {.disabled = -1};
-  rd_err_clear(&err);
-  cr_assert_eq(rd_org_list(T.c, &admin, &f, 0, 50, &rows, &more, &err), 0, "%s", err.message);
+  json_t *rows = list(&admin, &f, 0, 50, &more);
   cr_assert_eq(json_array_size(rows), 0);
   cr_assert_not(more);
   json_decref(rows);
@@ -336,11 +346,8 @@ Test(org, ACC7_customers_read_only_name_picture_and_contact) {
     cr_assert_null(json_object_get(rec, "custom_fields"));
     cr_assert_null(json_object_get(rec, "remarks_attachments"));
     json_decref(rec);
-    json_t *rows = NULL;
-    bool more = false;
     rd_org_filter f = {.disabled = -1};
-    rd_err_clear(&err);
-    cr_assert_eq(rd_org_list(T.c, &who, &f, 0, 10, &rows, &more, &err), 0, "%s", err.message);
+    json_t *rows = list(&who, &f, 0, 10, NULL);
     cr_assert_eq(json_array_size(rows), 1);
     cr_assert_null(json_object_get(json_array_get(rows, 0), "financial_id"));
     cr_assert_null(json_object_get(json_array_get(rows, 0), "remarks"));
@@ -357,10 +364,7 @@ Test(org, ACC7_customers_read_only_name_picture_and_contact) {
 /* The names rd_org_list returns for f, comma-separated, in order. */
 static const char *names(const rd_org_filter *f, int64_t after, int limit, bool *more) {
   static char out[512];
-  json_t *rows = NULL;
-  bool m = false;
-  rd_err_clear(&err);
-  cr_assert_eq(rd_org_list(T.c, &admin, f, after, limit, &rows, &m, &err), 0, "%s", err.message);
+  json_t *rows = list(&admin, f, after, limit, more);
   size_t i, n = 0;
   json_t *rec;
   out[0] = 0;
@@ -368,8 +372,6 @@ static const char *names(const rd_org_filter *f, int64_t after, int limit, bool 
     n += (size_t)snprintf(out + n, sizeof out - n, "%s%s", i ? "," : "", str(rec, "name"));
   }
   json_decref(rows);
-  if (more)
-    *more = m;
   return out;
 }
 
