@@ -540,6 +540,15 @@ Test(credentials, ACC8_wrong_answers_spend_the_link) {
   cr_assert_str_eq(text("SELECT password_hash FROM people WHERE id = ?", pat), "");
 }
 
+/* Makes person id's reset links expire at at. */
+static void expires(int64_t id, const char *at) {
+  rd_err_clear(&err);
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err,
+                           "UPDATE password_resets SET expires_at = ? WHERE person_id = ?", "ti",
+                           at, id),
+               0, "%s", err.message);
+}
+
 Test(credentials, ACC8_unknown_expired_and_locked_links) {
   json_t *info = NULL;
   const char *unknown[] = {NULL, "", "short", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
@@ -551,22 +560,14 @@ Test(credentials, ACC8_unknown_expired_and_locked_links) {
   char token[64];
   link_for_pat(token);
   /* expired after the hour */
-  rd_err_clear(&err);
-  cr_assert_eq(rd_sql_exec(T.c, NULL, &err,
-                           "UPDATE password_resets SET expires_at = ? WHERE person_id = ?", "ti",
-                           "2020-01-01T00:00:00Z", pat),
-               0, "%s", err.message);
+  expires(pat, "2020-01-01T00:00:00Z");
   rd_err_clear(&err);
   cr_assert_eq(rd_password_reset_open(T.c, token, &info, &err), RD_ENOTFOUND);
   cr_assert_eq(err.status, 410);
   cr_assert_eq(complete(token, json_pack("[s]", "Rex"), "long enough 1"), RD_ENOTFOUND);
   cr_assert_eq(err.status, 410);
   /* a person who can no longer sign in */
-  rd_err_clear(&err);
-  cr_assert_eq(rd_sql_exec(T.c, NULL, &err,
-                           "UPDATE password_resets SET expires_at = ? WHERE person_id = ?", "ti",
-                           "2999-01-01T00:00:00Z", pat),
-               0, "%s", err.message);
+  expires(pat, "2999-01-01T00:00:00Z");
   rd_err_clear(&err);
   cr_assert_eq(rd_password_reset_open(T.c, token, &info, &err), 0, "%s", err.message);
   json_decref(info);

@@ -30,6 +30,12 @@ static int create(const rd_caller *who, json_t *in, int64_t *id) {
   return rv;
 }
 
+/* Creates {"name": name, ref: {"id": ref_id}} as admin (ref: "parent" or "manager"). */
+static int create_ref(const char *name, const char *ref, int64_t ref_id, int64_t *id) {
+  return create(&admin, json_pack("{s:s,s:{s:I}}", "name", name, ref, "id", (json_int_t)ref_id),
+                id);
+}
+
 static int64_t org(const rd_caller *who, const char *name) {
   int64_t id = 0;
   cr_assert_eq(create(who, json_pack("{s:s}", "name", name), &id), 0, "%s", err.message);
@@ -123,14 +129,8 @@ Test(org, ORG3_financial_id_is_at_most_64_characters) {
 
 Test(org, ORG1_the_hierarchy_has_no_cycles) {
   int64_t top = org(&admin, "Top"), dept = 0, team = 0;
-  cr_assert_eq(create(&admin, json_pack("{s:s,s:{s:I}}", "name", "Dept", "parent", "id",
-                                        (json_int_t)top),
-                      &dept),
-               0, "%s", err.message);
-  cr_assert_eq(create(&admin, json_pack("{s:s,s:{s:I}}", "name", "Team", "parent", "id",
-                                        (json_int_t)dept),
-                      &team),
-               0, "%s", err.message);
+  cr_assert_eq(create_ref("Dept", "parent", top, &dept), 0, "%s", err.message);
+  cr_assert_eq(create_ref("Team", "parent", dept, &team), 0, "%s", err.message);
   json_t *rec = get(&admin, team);
   cr_assert_str_eq(str(json_object_get(rec, "parent"), "name"), "Dept");
   json_decref(rec);
@@ -151,10 +151,7 @@ Test(org, ORG1_the_hierarchy_has_no_cycles) {
 Test(org, ACC4_the_parent_is_an_organization_of_the_account) {
   rd_caller them = ud_caller("other", RD_ROLE_ACCOUNT_ADMINISTRATOR, 0);
   int64_t foreign = org(&them, "Theirs"), id = 0;
-  assert_field(create(&admin, json_pack("{s:s,s:{s:I}}", "name", "Mine", "parent", "id",
-                                        (json_int_t)foreign),
-                      &id),
-               RD_EINVAL, "parent");
+  assert_field(create_ref("Mine", "parent", foreign, &id), RD_EINVAL, "parent");
 }
 
 Test(org, ORG1_the_manager_is_a_person_of_the_account) {
@@ -168,14 +165,8 @@ Test(org, ORG1_the_manager_is_a_person_of_the_account) {
   rd_err_clear(&err);
   cr_assert_eq(rd_person_create(T.c, &them, p, &theirs, &err), 0, "%s", err.message);
   json_decref(p);
-  assert_field(create(&admin, json_pack("{s:s,s:{s:I}}", "name", "A", "manager", "id",
-                                        (json_int_t)theirs),
-                      &id),
-               RD_EINVAL, "manager");
-  cr_assert_eq(create(&admin, json_pack("{s:s,s:{s:I}}", "name", "A", "manager", "id",
-                                        (json_int_t)mine),
-                      &id),
-               0, "%s", err.message);
+  assert_field(create_ref("A", "manager", theirs, &id), RD_EINVAL, "manager");
+  cr_assert_eq(create_ref("A", "manager", mine, &id), 0, "%s", err.message);
   json_t *rec = get(&admin, id);
   cr_assert_str_eq(str(json_object_get(rec, "manager"), "name"), "Pat Jones");
   json_decref(rec);
