@@ -43,7 +43,8 @@ static void settings(json_t *s) {
 }
 
 static void setup(void) {
-  ud_open(&T);
+  ut_db_open(&T);
+  ud_tenants(&T);
   sys = rd_system_caller("acme");
   pat = person("acme", "pat", "customer", true);
 }

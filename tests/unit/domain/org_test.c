@@ -14,7 +14,8 @@ static rd_err err;
 static rd_caller admin;
 
 static void setup(void) {
-  ud_open(&T);
+  ut_db_open(&T);
+  ud_tenants(&T);
   admin = ud_caller("acme", RD_ROLE_ACCOUNT_ADMINISTRATOR, 0);
 }
 static void teardown(void) {
