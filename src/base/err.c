@@ -1,6 +1,7 @@
 /* rd_err: see err.h. */
 #include "base/err.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -58,4 +59,21 @@ int rd_err_field(rd_err *err, const char *field, const char *fmt, ...) {
     it->line = 0;
   }
   return err->code;
+}
+
+int rd_err_enum(rd_err *err, const char *field, const char *value, const char *const *allowed) {
+  int n = 0;
+  bool known = !value;
+  for (; allowed[n]; n++)
+    known = known || !strcmp(value, allowed[n]);
+  if (known)
+    return 0;
+  char list[RD_ERR_MSG_MAX] = "";
+  size_t len = 0;
+  for (int i = 0; i < n && len < sizeof list; i++)
+    len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+                            i == 0 ? "" : i == n - 1 ? " or " : ", ", allowed[i]);
+  rd_err_set(err, RD_EBADREQ, "Bad query parameter");
+  rd_err_field(err, field, "must be %s", list);
+  return RD_EBADREQ;
 }

@@ -52,6 +52,10 @@ int rd_err_set(rd_err *err, int code, const char *fmt, ...)
  * "Validation failed" unless a code is already set. Returns RD_EINVAL (or the set code). */
 int rd_err_field(rd_err *err, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A filter value of a list query checked against its known values (allowed: NULL-terminated,
+ * at least one entry): 0 when value is NULL (no filter) or one of them; otherwise 400
+ * "Bad query parameter" with one item for field, "must be a, b or c", and RD_EBADREQ. */
+int rd_err_enum(rd_err *err, const char *field, const char *value, const char *const *allowed);
 int rd_err_status(int code);
 void rd_err_clear(rd_err *err);
 

@@ -39,6 +39,32 @@ int rd_cli_usage(const char *command, const char *fmt, ...) __attribute__((forma
 /* Prints err as "rolodesk: message (field: message, ...)" and returns RD_EXIT_ERROR. */
 int rd_cli_fail(const rd_err *err);
 
+/* What a command's option loop (rd_cli_parse) hands back, and how it treats options. */
+#define RD_CLI_POS_MAX 4
+typedef struct rd_cli_args {
+  int max; /* in: positional arguments the command takes (at most RD_CLI_POS_MAX) */
+  /* in: called with each option other than --help ("--account", its value or NULL for a
+   * flag; both borrowed from argv or the parser until the next option); returns 0, or an
+   * exit status that ends the command (such as rd_cli_usage's). NULL when --help is the
+   * command's only option. */
+  int (*option)(void *ctx, const char *name, const char *value);
+  void *ctx;                       /* in: handed to option */
+  int n;                           /* out: how many positional arguments */
+  const char *pos[RD_CLI_POS_MAX]; /* out: them, in order (borrowed from argv) */
+} rd_cli_args;
+
+/* rd_cli_parse returns this when the command goes on after its options. */
+enum { RD_CLI_RUN = -1 };
+
+/* The option loop every command shares: reads argv (argv[0] the command's name) against
+ * opts (a table ending with {NULL} that has {"help", 'h', false}) in the order typed. An
+ * unknown option or a missing value, or more than args->max positional arguments, is a
+ * usage error naming command ("person create") and returns RD_EXIT_USAGE; --help prints
+ * help and returns RD_EXIT_OK; an exit status from args->option is returned as it is.
+ * Otherwise args->pos/n are filled and it returns RD_CLI_RUN. */
+int rd_cli_parse(const char *command, const char *help, const rd_opt *opts, int argc,
+                char **argv, rd_cli_args *args);
+
 /* Commands: argv[0] is the command's name ("import"), argv[1..] what follows it. */
 int rd_cli_account(rd_cli *c, int argc, char **argv);
 int rd_cli_person(rd_cli *c, int argc, char **argv);

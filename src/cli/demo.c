@@ -146,18 +146,11 @@ static const char HELP[] =
 
 int rd_cli_demo(rd_cli *c, int argc, char **argv) {
   static const rd_opt opts[] = {{"help", 'h', false}, {NULL}};
-  rd_opt_parser p;
-  rd_opt_init(&p, argc, argv, opts, false);
-  const char *a = NULL, *v = NULL;
-  int k;
-  while ((k = rd_opt_next(&p, &a, &v)) != RD_OPT_END) {
-    if (k == RD_OPT_ERROR)
-      return rd_cli_usage("demo", "%s", p.error);
-    if (k == RD_OPT_ARG)
-      return rd_cli_usage("demo", "unexpected argument '%s'", v);
-    return rd_cli_help(HELP); /* --help, the only option */
-  }
-  int rv = rd_cli_open(c);
+  rd_cli_args args = {.max = 0};
+  int rv = rd_cli_parse("demo", HELP, opts, argc, argv, &args);
+  if (rv != RD_CLI_RUN)
+    return rv;
+  rv = rd_cli_open(c);
   if (rv)
     return rv;
   rd_err err;

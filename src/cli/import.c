@@ -69,48 +69,51 @@ static const char HELP[] =
 
 #define CMD "import people"
 
+typedef struct import_opts {
+  const char *account, *charset, *sep, *mapping_text, *data, *as;
+  bool dry, ignore, web;
+} import_opts;
+
+static int import_option(void *ctx, const char *name, const char *value) {
+  import_opts *o = ctx;
+  if (!strcmp(name, "--dry-run"))
+    o->dry = true;
+  else if (!strcmp(name, "--ignore-first-line"))
+    o->ignore = true;
+  else if (!strcmp(name, "--web-access"))
+    o->web = true;
+  else if (!strcmp(name, "--account"))
+    o->account = value;
+  else if (!strcmp(name, "--charset"))
+    o->charset = value;
+  else if (!strcmp(name, "--separator"))
+    o->sep = value;
+  else if (!strcmp(name, "--mapping"))
+    o->mapping_text = value;
+  else if (!strcmp(name, "--data"))
+    o->data = value;
+  else
+    o->as = value; /* --as */
+  return 0;
+}
+
 int rd_cli_import(rd_cli *c, int argc, char **argv) {
   static const rd_opt opts[] = {
       {"account", 0, true},      {"charset", 0, true},           {"separator", 0, true},
       {"mapping", 0, true},      {"data", 0, true},              {"as", 0, true},
       {"dry-run", 0, false},     {"ignore-first-line", 0, false}, {"web-access", 0, false},
       {"help", 'h', false},      {NULL}};
-  const char *file = NULL, *account = NULL, *charset = NULL, *sep = NULL, *mapping_text = NULL;
-  const char *data = NULL, *as = NULL, *pos[2] = {0};
-  int npos = 0;
-  bool dry = false, ignore = false, web = false;
-  rd_opt_parser op;
-  rd_opt_init(&op, argc, argv, opts, false);
-  const char *a = NULL, *v = NULL;
-  int got;
-  while ((got = rd_opt_next(&op, &a, &v)) != RD_OPT_END) {
-    if (got == RD_OPT_ERROR)
-      return rd_cli_usage(CMD, "%s", op.error);
-    if (got == RD_OPT_ARG && npos == 2)
-      return rd_cli_usage(CMD, "unexpected argument '%s'", v);
-    if (got == RD_OPT_ARG)
-      pos[npos++] = v;
-    else if (!strcmp(a, "--help"))
-      return rd_cli_help(HELP);
-    else if (!strcmp(a, "--dry-run"))
-      dry = true;
-    else if (!strcmp(a, "--ignore-first-line"))
-      ignore = true;
-    else if (!strcmp(a, "--web-access"))
-      web = true;
-    else if (!strcmp(a, "--account"))
-      account = v;
-    else if (!strcmp(a, "--charset"))
-      charset = v;
-    else if (!strcmp(a, "--separator"))
-      sep = v;
-    else if (!strcmp(a, "--mapping"))
-      mapping_text = v;
-    else if (!strcmp(a, "--data"))
-      data = v;
-    else
-      as = v; /* --as */
-  }
+  import_opts given = {0};
+  rd_cli_args args = {.max = 2, .option = import_option, .ctx = &given};
+  int got = rd_cli_parse(CMD, HELP, opts, argc, argv, &args);
+  if (got != RD_CLI_RUN)
+    return got;
+  const char *file = NULL, *account = given.account, *charset = given.charset;
+  const char *sep = given.sep, *mapping_text = given.mapping_text, *data = given.data;
+  const char *as = given.as;
+  const char *const *pos = args.pos;
+  int npos = args.n;
+  bool dry = given.dry, ignore = given.ignore, web = given.web;
   if (npos != 2 || strcmp(pos[0], "people"))
     return rd_cli_usage(CMD, "expected: import people FILE.csv --account ID");
   file = pos[1];

@@ -1,6 +1,7 @@
 /* rolodesk: parses the global options (--db, --help, --version) and dispatches to a
  * command, which parses its own options (every one takes --help) and then opens the
  * database; `init` is here. */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,29 @@ int rd_cli_usage(const char *command, const char *fmt, ...) {
   return RD_EXIT_USAGE;
 }
 
+int rd_cli_parse(const char *command, const char *help, const rd_opt *opts, int argc,
+                char **argv, rd_cli_args *args) {
+  rd_opt_parser p;
+  rd_opt_init(&p, argc, argv, opts, false);
+  const char *a = NULL, *v = NULL;
+  int k, rv = RD_CLI_RUN;
+  assert(args->max <= RD_CLI_POS_MAX);
+  args->n = 0;
+  while (rv == RD_CLI_RUN && (k = rd_opt_next(&p, &a, &v)) != RD_OPT_END) {
+    if (k == RD_OPT_ERROR)
+      rv = rd_cli_usage(command, "%s", p.error);
+    else if (k == RD_OPT_ARG && args->n == args->max)
+      rv = rd_cli_usage(command, "unexpected argument '%s'", v);
+    else if (k == RD_OPT_ARG)
+      args->pos[args->n++] = v;
+    else if (!strcmp(a, "--help"))
+      rv = rd_cli_help(help);
+    else if (args->option && (rv = args->option(args->ctx, a, v)) == 0)
+      rv = RD_CLI_RUN;
+  }
+  return rv;
+}
+
 int rd_cli_open(rd_cli *c) {
   if (!c->db_uri) {
     fputs("rolodesk: no database: pass --db or set ROLODESK_DB\n", stderr);
@@ -77,18 +101,11 @@ int rd_cli_open(rd_cli *c) {
 
 static int init(rd_cli *c, int argc, char **argv) {
   static const rd_opt opts[] = {{"help", 'h', false}, {NULL}};
-  rd_opt_parser p;
-  rd_opt_init(&p, argc, argv, opts, false);
-  const char *a = NULL, *v = NULL;
-  int k;
-  while ((k = rd_opt_next(&p, &a, &v)) != RD_OPT_END) {
-    if (k == RD_OPT_ERROR)
-      return rd_cli_usage("init", "%s", p.error);
-    if (k == RD_OPT_ARG)
-      return rd_cli_usage("init", "unexpected argument '%s'", v);
-    return rd_cli_help(INIT_HELP); /* --help, the only option */
-  }
-  int rv = rd_cli_open(c);
+  rd_cli_args args = {.max = 0};
+  int rv = rd_cli_parse("init", INIT_HELP, opts, argc, argv, &args);
+  if (rv != RD_CLI_RUN)
+    return rv;
+  rv = rd_cli_open(c);
   if (!rv)
     printf("database ready (%s)\n", rd_db_backend(c->db));
   return rv;

@@ -44,48 +44,52 @@ static const char HELP[] =
     "Adds a person with roles (ACC-2); --password-stdin reads the password from the first\n"
     "line of standard input.\n" RD_CLI_EXIT_HELP;
 
+typedef struct person_opts {
+  const char *account, *username, *first, *last, *email, *supervisor;
+  const char *roles[8]; /* NULL-terminated */
+  int nroles;
+  bool pw_stdin;
+} person_opts;
+
+static int person_option(void *ctx, const char *name, const char *value) {
+  person_opts *o = ctx;
+  if (!strcmp(name, "--password-stdin"))
+    o->pw_stdin = true;
+  else if (!strcmp(name, "--account"))
+    o->account = value;
+  else if (!strcmp(name, "--username"))
+    o->username = value;
+  else if (!strcmp(name, "--first-name"))
+    o->first = value;
+  else if (!strcmp(name, "--last-name"))
+    o->last = value;
+  else if (!strcmp(name, "--email"))
+    o->email = value;
+  else if (!strcmp(name, "--supervisor"))
+    o->supervisor = value;
+  else if (o->nroles < 7) /* --role */
+    o->roles[o->nroles++] = value;
+  else
+    return rd_cli_usage("person create", "at most 7 --role");
+  return 0;
+}
+
 int rd_cli_person(rd_cli *c, int argc, char **argv) {
   static const rd_opt opts[] = {
       {"account", 0, true},    {"username", 0, true},   {"first-name", 0, true},
       {"last-name", 0, true},  {"email", 0, true},      {"supervisor", 0, true},
       {"role", 0, true},       {"password-stdin", 0, false}, {"help", 'h', false},
       {NULL}};
-  const char *account = NULL, *username = NULL, *first = NULL, *last = NULL, *email = NULL;
-  const char *supervisor = NULL, *roles[8] = {0}, *verb = NULL;
-  int nroles = 0;
-  bool pw_stdin = false;
-  rd_opt_parser p;
-  rd_opt_init(&p, argc, argv, opts, false);
-  const char *a = NULL, *v = NULL;
-  int k;
-  while ((k = rd_opt_next(&p, &a, &v)) != RD_OPT_END) {
-    if (k == RD_OPT_ERROR)
-      return rd_cli_usage("person create", "%s", p.error);
-    if (k == RD_OPT_ARG && verb)
-      return rd_cli_usage("person create", "unexpected argument '%s'", v);
-    if (k == RD_OPT_ARG)
-      verb = v;
-    else if (!strcmp(a, "--help"))
-      return rd_cli_help(HELP);
-    else if (!strcmp(a, "--password-stdin"))
-      pw_stdin = true;
-    else if (!strcmp(a, "--account"))
-      account = v;
-    else if (!strcmp(a, "--username"))
-      username = v;
-    else if (!strcmp(a, "--first-name"))
-      first = v;
-    else if (!strcmp(a, "--last-name"))
-      last = v;
-    else if (!strcmp(a, "--email"))
-      email = v;
-    else if (!strcmp(a, "--supervisor"))
-      supervisor = v;
-    else if (nroles < 7) /* --role */
-      roles[nroles++] = v;
-    else
-      return rd_cli_usage("person create", "at most 7 --role");
-  }
+  person_opts o = {0};
+  rd_cli_args args = {.max = 1, .option = person_option, .ctx = &o};
+  int rv = rd_cli_parse("person create", HELP, opts, argc, argv, &args);
+  if (rv != RD_CLI_RUN)
+    return rv;
+  const char *account = o.account, *username = o.username, *first = o.first, *last = o.last;
+  const char *email = o.email, *supervisor = o.supervisor, *const *roles = o.roles;
+  const char *verb = args.n ? args.pos[0] : NULL;
+  int nroles = o.nroles;
+  bool pw_stdin = o.pw_stdin;
   if (!verb || strcmp(verb, "create"))
     return rd_cli_usage("person create", "expected: person create --account ID ...");
   const char *missing = !account    ? "--account"
@@ -105,7 +109,7 @@ int rd_cli_person(rd_cli *c, int argc, char **argv) {
     }
     password[strcspn(password, "\r\n")] = 0;
   }
-  int rv = rd_cli_open(c);
+  rv = rd_cli_open(c);
   if (rv)
     return rv;
   rd_err err;

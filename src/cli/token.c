@@ -10,33 +10,33 @@ static const char HELP[] = "usage: rolodesk token create --account ID --username
                            "Prints a new API token of that person (and nothing else).\n"
                            RD_CLI_EXIT_HELP;
 
+typedef struct token_opts {
+  const char *account, *username;
+} token_opts;
+
+static int token_option(void *ctx, const char *name, const char *value) {
+  token_opts *o = ctx;
+  if (!strcmp(name, "--account"))
+    o->account = value;
+  else
+    o->username = value; /* --username */
+  return 0;
+}
+
 int rd_cli_token(rd_cli *c, int argc, char **argv) {
   static const rd_opt opts[] = {
       {"account", 0, true}, {"username", 0, true}, {"help", 'h', false}, {NULL}};
-  const char *account = NULL, *username = NULL, *verb = NULL;
-  rd_opt_parser p;
-  rd_opt_init(&p, argc, argv, opts, false);
-  const char *a = NULL, *v = NULL;
-  int k;
-  while ((k = rd_opt_next(&p, &a, &v)) != RD_OPT_END) {
-    if (k == RD_OPT_ERROR)
-      return rd_cli_usage("token create", "%s", p.error);
-    if (k == RD_OPT_ARG && verb)
-      return rd_cli_usage("token create", "unexpected argument '%s'", v);
-    if (k == RD_OPT_ARG)
-      verb = v;
-    else if (!strcmp(a, "--help"))
-      return rd_cli_help(HELP);
-    else if (!strcmp(a, "--account"))
-      account = v;
-    else
-      username = v; /* --username */
-  }
-  if (!verb || strcmp(verb, "create"))
+  token_opts o = {0};
+  rd_cli_args args = {.max = 1, .option = token_option, .ctx = &o};
+  int rv = rd_cli_parse("token create", HELP, opts, argc, argv, &args);
+  if (rv != RD_CLI_RUN)
+    return rv;
+  const char *account = o.account, *username = o.username;
+  if (args.n != 1 || strcmp(args.pos[0], "create"))
     return rd_cli_usage("token create", "expected: token create --account ID --username U");
   if (!account || !username)
     return rd_cli_usage("token create", "missing %s", account ? "--username" : "--account");
-  int rv = rd_cli_open(c);
+  rv = rd_cli_open(c);
   if (rv)
     return rv;
   rd_err err;

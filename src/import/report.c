@@ -123,16 +123,9 @@ int rd_import_rows(rd_conn *c, const rd_caller *who, int64_t id, const char *res
   if (rv)
     return rv;
   static const char *const RESULTS[] = {"created", "updated", "failed", "deferred", NULL};
-  bool known = !result;
-  for (int i = 0; result && RESULTS[i]; i++)
-    known = known || !strcmp(result, RESULTS[i]);
-  if (!known) {
-    rd_err_set(err, RD_EBADREQ, "Bad query parameter");
-    rd_err_field(err, "result", "must be created, updated, failed or deferred");
-    err->code = RD_EBADREQ;
-    err->status = 400;
-    return RD_EBADREQ;
-  }
+  rv = rd_err_enum(err, "result", result, RESULTS);
+  if (rv)
+    return rv;
   rd_stmt *s = NULL;
   rv = rd_sql(c, &s, err,
               "SELECT line, result, username, person_id, errors, changes FROM import_rows"

@@ -262,18 +262,11 @@ int rd_outbox_list(rd_conn *c, const rd_caller *who, const char *state, int64_t 
   if (!rd_caller_has(who, RD_ROLE_ACCOUNT_ADMINISTRATOR))
     return rd_err_set(err, RD_EFORBIDDEN, "Only an account administrator may see the outbox");
   static const char *const STATES[] = {"queued", "sending", "sent", "failed", NULL};
-  bool known = !state;
-  for (int i = 0; state && STATES[i]; i++)
-    known = known || !strcmp(state, STATES[i]);
-  if (!known) {
-    rd_err_set(err, RD_EBADREQ, "Bad query parameter");
-    rd_err_field(err, "state", "must be queued, sending, sent or failed");
-    err->code = RD_EBADREQ;
-    err->status = 400;
-    return RD_EBADREQ;
-  }
+  int rv = rd_err_enum(err, "state", state, STATES);
+  if (rv)
+    return rv;
   rd_stmt *s = NULL;
-  int rv = rd_sql(c, &s, err,
+  rv = rd_sql(c, &s, err,
                   "SELECT id, kind, recipient, subject, state, attempts, last_error, created_at,"
                   " next_attempt_at, sent_at, person_id FROM outbox WHERE account_id = ?"
                   " AND recipient IS NOT NULL AND id > ? AND (? = '' OR state = ?)"

@@ -93,3 +93,25 @@ Test(err, long_texts_are_truncated_not_overflowed) {
   cr_assert_eq(strlen(e.items[0].message), RD_ERR_MSG_MAX - 1);
   cr_assert_eq(strlen(e.message), RD_ERR_MSG_MAX - 1);
 }
+
+Test(err, REL1_unknown_filter_value_is_a_400_naming_the_parameter) {
+  static const char *const STATES[] = {"queued", "sent", "failed", NULL};
+  rd_err e;
+  rd_err_clear(&e);
+  cr_assert_eq(rd_err_enum(&e, "state", NULL, STATES), 0);
+  cr_assert_eq(rd_err_enum(&e, "state", "sent", STATES), 0);
+  cr_assert_eq(e.code, 0);
+  cr_assert_eq(rd_err_enum(&e, "state", "lost", STATES), RD_EBADREQ);
+  cr_assert_eq(e.code, RD_EBADREQ);
+  cr_assert_eq(e.status, 400);
+  cr_assert_str_eq(e.message, "Bad query parameter");
+  cr_assert_eq(e.nitems, 1);
+  cr_assert_str_eq(e.items[0].field, "state");
+  cr_assert_str_eq(e.items[0].message, "must be queued, sent or failed");
+  rd_err_clear(&e);
+  cr_assert_eq(rd_err_enum(&e, "state", "", STATES), RD_EBADREQ, "an empty value is no value");
+  static const char *const ONE[] = {"only", NULL};
+  rd_err_clear(&e);
+  cr_assert_eq(rd_err_enum(&e, "kind", "other", ONE), RD_EBADREQ);
+  cr_assert_str_eq(e.items[0].message, "must be only");
+}

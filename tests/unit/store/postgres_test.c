@@ -7,31 +7,11 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "backends.h"
+#include "fixture.h"
 #include "store/stmt_cache.h"
 
-static ub_db T;
-static rd_db *db;
-static rd_conn *c;
-static rd_err err;
-
-static void fini(void) {
-  if (c)
-    rd_db_release(db, c);
-  rd_db_free(db);
-  c = NULL;
-  db = NULL;
-  ub_drop(&T);
-}
 TestSuite(postgres, .timeout = 30);
-TestSuite(postgres_pg, .fini = fini, .timeout = 60);
-
-static void open_db(void) {
-  ub_fresh(&T, true);
-  rd_err_clear(&err);
-  cr_assert_eq(rd_db_open(T.uri, true, &db, &err), 0, "rd_db_open: %s", err.message);
-  cr_assert_eq(rd_db_acquire(db, &c, &err), 0, "%s", err.message);
-}
+TestSuite(postgres_pg, .fini = ub_fini, .timeout = 60);
 
 Test(postgres, down_server_names_host_port_and_reason) {
   rd_db *d = NULL;
@@ -79,7 +59,7 @@ static void terminate(rd_conn *conn, int pid) {
 }
 
 Test(postgres_pg, lost_connection_is_unavailable_and_the_pool_reconnects) {
-  open_db();
+  ub_open(true);
   rd_conn *admin = NULL;
   cr_assert_eq(rd_db_acquire(db, &admin, &err), 0);
   int pid = backend_pid(c);
@@ -103,7 +83,7 @@ Test(postgres_pg, lost_connection_is_unavailable_and_the_pool_reconnects) {
 }
 
 Test(postgres_pg, lost_connection_inside_a_transaction) {
-  open_db();
+  ub_open(true);
   rd_conn *admin = NULL;
   cr_assert_eq(rd_db_acquire(db, &admin, &err), 0);
   cr_assert_eq(rd_tx_begin(c, true, &err), 0);
@@ -124,7 +104,7 @@ Test(postgres_pg, lost_connection_inside_a_transaction) {
 }
 
 Test(postgres_pg, idle_connection_dropped_by_the_server_is_replaced_before_use) {
-  open_db();
+  ub_open(true);
   rd_conn *admin = NULL;
   cr_assert_eq(rd_db_acquire(db, &admin, &err), 0);
   int pid = backend_pid(c);
@@ -142,7 +122,7 @@ Test(postgres_pg, idle_connection_dropped_by_the_server_is_replaced_before_use) 
 }
 
 Test(postgres_pg, statement_cache_reuses_nests_and_overflows) {
-  open_db();
+  ub_open(true);
   const char *sql = "SELECT CAST(? AS BIGINT) * 2";
   rd_stmt *a = NULL, *b = NULL;
   cr_assert_eq(rd_sql(c, &a, &err, sql, "i", (int64_t)1), 0);
@@ -193,7 +173,7 @@ static int run_text(int tag) {
  * connection works, every cached statement still exists on the server and the server
  * holds no more statements than the cache. */
 Test(postgres_pg, ISSUE11_eviction_in_a_failed_transaction_leaves_the_connection_usable) {
-  open_db();
+  ub_open(true);
   rd_stmt_cache_stats st;
   for (int i = 0; i < RD_STMT_CACHE_MAX; i++)
     cr_assert_eq(run_text(i), RD_ROW, "%s", err.message);
@@ -230,7 +210,7 @@ Test(postgres_pg, ISSUE11_eviction_in_a_failed_transaction_leaves_the_connection
 }
 
 Test(postgres_pg, prepared_statements_survive_a_rollback) {
-  open_db();
+  ub_open(true);
   const char *sql = "SELECT COUNT(*) FROM accounts WHERE id = ?";
   cr_assert_eq(rd_tx_begin(c, true, &err), 0);
   int64_t n = -1;
@@ -257,7 +237,7 @@ static void *update_a(void *arg) {
 }
 
 Test(postgres_pg, deadlock_is_unavailable_and_retryable) {
-  open_db();
+  ub_open(true);
   for (int i = 0; i < 2; i++)
     cr_assert_eq(rd_sql_exec(c, NULL, &err,
                              "INSERT INTO accounts (id, name, settings, created_at, updated_at)"

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "backends.h"
+#include "fixture.h"
 #include "store/stmt_cache.h"
 
 /* ---- the cache alone ---- */
@@ -155,28 +155,8 @@ Test(stmt_cache, nested_use_of_one_text_gets_a_second_entry) {
 
 /* ---- on a connection, both backends ---- */
 
-static ub_db T;
-static rd_db *db;
-static rd_conn *c;
-static rd_err err;
-
-static void fini(void) {
-  if (c)
-    rd_db_release(db, c);
-  rd_db_free(db);
-  c = NULL;
-  db = NULL;
-  ub_drop(&T);
-}
-TestSuite(stmt_cache_db, .fini = fini, .timeout = 60);
-TestSuite(stmt_cache_db_pg, .fini = fini, .timeout = 60);
-
-static void open_db(bool pg) {
-  ub_fresh(&T, pg);
-  rd_err_clear(&err);
-  cr_assert_eq(rd_db_open(T.uri, true, &db, &err), 0, "rd_db_open: %s", err.message);
-  cr_assert_eq(rd_db_acquire(db, &c, &err), 0, "%s", err.message);
-}
+TestSuite(stmt_cache_db, .fini = ub_fini, .timeout = 60);
+TestSuite(stmt_cache_db_pg, .fini = ub_fini, .timeout = 60);
 
 static rd_stmt_cache_stats stats(void) {
   rd_stmt_cache_stats st;
@@ -208,7 +188,7 @@ static int64_t prepared_beyond_cache(bool pg) {
  * cache that kept its first statements would prepare them at every use), the one-off ones
  * evicted, and the backend holds no statement the cache does not. */
 static void hot_statements_are_reused(bool pg) {
-  open_db(pg);
+  ub_open(pg);
   enum { HOT = 5, COLD = 3 * RD_STMT_CACHE_MAX };
   int64_t others = prepared_beyond_cache(pg);
   cr_assert_geq(others, 0);
@@ -238,7 +218,7 @@ UB_BOTH(stmt_cache_db, ISSUE11_hot_statements_are_reused_and_evicted_ones_finali
  * through it (one mid-way through its rows, one not yet stepped: on PostgreSQL its
  * server-side statement must still exist), and come from the cache again afterwards. */
 static void busy_statements_survive(bool pg) {
-  open_db(pg);
+  ub_open(pg);
   const char *rows = "SELECT column1 FROM (VALUES (1), (2), (3)) AS t ORDER BY column1";
   const char *later = "SELECT CAST(? AS BIGINT) * 3";
   rd_stmt *mid = NULL, *fresh = NULL;

@@ -7,30 +7,14 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "backends.h"
+#include "fixture.h"
 
-static ub_db T;
-static rd_db *db;
-static rd_conn *c;
-static rd_err err;
-
-static void fini(void) {
-  if (c)
-    rd_db_release(db, c);
-  rd_db_free(db);
-  c = NULL;
-  db = NULL;
-  ub_drop(&T);
-}
-TestSuite(store, .fini = fini, .timeout = 60);
-TestSuite(store_pg, .fini = fini, .timeout = 60);
+TestSuite(store, .fini = ub_fini, .timeout = 60);
+TestSuite(store_pg, .fini = ub_fini, .timeout = 60);
 
 /* A fresh, migrated database with one account "acme" and connection c. */
 static void open_db(bool pg) {
-  ub_fresh(&T, pg);
-  rd_err_clear(&err);
-  cr_assert_eq(rd_db_open(T.uri, true, &db, &err), 0, "rd_db_open: %s", err.message);
-  cr_assert_eq(rd_db_acquire(db, &c, &err), 0, "%s", err.message);
+  ub_open(pg);
   cr_assert_str_eq(rd_db_backend(db), pg ? "postgresql" : "sqlite");
   cr_assert_eq(rd_sql_exec(c, NULL, &err,
                            "INSERT INTO accounts (id, name, settings, created_at, updated_at)"
