@@ -128,8 +128,8 @@ static int after_write(rd_conn *c, const rd_caller *who, int64_t id, json_t *old
       return rv;
   }
   json_t *cf = json_object_get(rec, "custom_fields");
-  if (old && json_equal(json_object_get(old, "custom_fields"), cf))
-    return 0;
+  if (old ? json_equal(json_object_get(old, "custom_fields"), cf) : json_object_size(cf) == 0)
+    return 0; /* unchanged, or a new record without values: nothing to delete or insert */
   return rd_custom_values_store(c, who->account_id, id, cf, err);
 }
 

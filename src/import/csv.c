@@ -356,33 +356,28 @@ static int org_unit(run *x, const char *name, int64_t parent, int t, int64_t *ou
     *out = slot->id;
     return 0;
   }
-  /* No ORDER BY id: the planner would walk the (account_id, id) index instead of the
-   * (account_id, name) one; names are unique per parent in practice. */
-  static const char *const SQL[2][2] = {
-      {"SELECT id FROM organizations WHERE account_id = ? AND name = ?"
-       " AND parent_id IS NULL AND ? = 0 LIMIT 1",
-       "SELECT id FROM organizations WHERE account_id = ? AND name = ? AND parent_id = ? LIMIT 1"},
-      {"SELECT id FROM organizations WHERE account_id = ? AND LOWER(name) = LOWER(?)"
-       " AND parent_id IS NULL AND ? = 0 LIMIT 1",
-       "SELECT id FROM organizations WHERE account_id = ? AND LOWER(name) = LOWER(?)"
-       " AND parent_id = ? LIMIT 1"}};
+  /* One probe of the (account_id, lower(name)) index: the name as written first, else one
+   * that differs only in case. No ORDER BY id: names are unique per parent in practice. */
+  static const char *const SQL[2] = {
+      "SELECT id FROM organizations WHERE account_id = ? AND lower(name) = lower(?)"
+      " AND parent_id IS NULL AND ? = 0 ORDER BY name = ? DESC LIMIT 1",
+      "SELECT id FROM organizations WHERE account_id = ? AND lower(name) = lower(?)"
+      " AND parent_id = ? ORDER BY name = ? DESC LIMIT 1"};
   int64_t id = 0;
-  for (int pass = 0; pass < 2; pass++) {
-    int rv = rd_sql_int64(x->c, &id, err, SQL[pass][parent != 0], "tti", x->who.account_id,
-                          name, parent);
-    if (rv < 0)
-      return rv;
-    if (rv == RD_ROW && id > 0) {
-      org_remember(x, name, parent, id);
-      *out = id;
-      return 0;
-    }
+  int rv = rd_sql_int64(x->c, &id, err, SQL[parent != 0], "ttit", x->who.account_id, name,
+                        parent, name);
+  if (rv < 0)
+    return rv;
+  if (rv == RD_ROW && id > 0) {
+    org_remember(x, name, parent, id);
+    *out = id;
+    return 0;
   }
   json_t *in = parent ? json_pack("{s:s,s:{s:I}}", "name", name, "parent", "id", (json_int_t)parent)
                       : json_pack("{s:s}", "name", name);
   rd_err oerr;
   rd_err_clear(&oerr);
-  int rv = rd_rec_check(&rd_org_type, in, true, NULL, &oerr);
+  rv = rd_rec_check(&rd_org_type, in, true, NULL, &oerr);
   if (!rv) {
     json_object_set_new(in, "source", json_string("csv"));
     rv = rd_rec_create(x->c, &x->who, &rd_org_type, in, &id, &oerr);

@@ -227,6 +227,34 @@ Test(import, IMP2_maps_headers_creates_units_once_and_forward_line_managers) {
   json_decref(imp);
 }
 
+/* Units are found by name regardless of case (one probe of the lower(name) index); the name
+ * as written wins over one that differs only in case, and nothing is created again. */
+Test(import, IMP2_units_are_matched_by_name_regardless_of_case) {
+  long long upper = th_create(&S, admin(), "/v1/organizations", "{s:s}", "name", "GLOBEX");
+  long long exact = th_create(&S, admin(), "/v1/organizations", "{s:s}", "name", "Initech");
+  long long other = th_create(&S, admin(), "/v1/organizations", "{s:s}", "name", "INITECH");
+  long long dept = th_create(&S, admin(), "/v1/organizations", "{s:s,s:{s:I}}", "name", "Sales",
+                             "parent", "id", (json_int_t)upper);
+  cr_assert_neq(exact, other);
+  size_t before = count_orgs(admin(), NULL);
+  json_t *imp = import(admin(), "?ignore_first_line=true",
+                       "First Name,Last Name,Email Address,Username,Company,Department\n"
+                       "Al,Bo,al@example.com,al,globex,\n"
+                       "Cy,Do,cy@example.com,cy,Initech,\n"
+                       "Ed,Fo,ed@example.com,ed,INITECH,\n"
+                       "Gu,Ho,gu@example.com,gu,Globex,SALES\n");
+  cr_assert_eq(num(imp, "created"), 4, "%s", json_dumps(imp, 0));
+  cr_assert_eq(count_orgs(admin(), NULL), before, "no unit was created");
+  const char *const users[] = {"al", "cy", "ed", "gu"};
+  const long long orgs[] = {upper, exact, other, dept};
+  for (size_t i = 0; i < 4; i++) {
+    json_t *p = person(admin(), users[i]);
+    cr_assert_eq(num(json_object_get(p, "organization"), "id"), orgs[i], "%s", users[i]);
+    json_decref(p);
+  }
+  json_decref(imp);
+}
+
 Test(import, IMP2_existing_username_updates_and_twice_in_a_file_fails_the_second) {
   json_t *imp = import(admin(), "?ignore_first_line=true",
                        "First Name,Last Name,Email Address,Username,City\n"
