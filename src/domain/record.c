@@ -479,6 +479,7 @@ struct rd_row {
   rd_stmt *s;
   const int *col;   /* col[i]: column of field i (-1: none) */
   int extra;        /* column of the first of q->extra_cols */
+  size_t *late_at;  /* where the row's t->late_field value goes in out */
 };
 
 static int chunk_to_buf(const char *chunk, size_t n, void *out) {
@@ -608,6 +609,10 @@ int rd_row_record(const rd_row *r, rd_buf *out) {
       add_field(out, r, f, r->col[i]);
       continue;
     }
+    if (t->late_field && !strcmp(f->name, t->late_field)) {
+      *r->late_at = out->len; /* filled after the page's statement (late_text) */
+      continue;
+    }
     size_t len = out->len;
     if (t->decorate_text)
       t->decorate_text(r, f, out);
@@ -646,9 +651,42 @@ static int list_text_jansson(rd_conn *c, const rd_rtype *t, const rd_list_q *q, 
   return 0;
 }
 
+/* Writes t->late_field's values of the page's rows ids[0..n) into out at the offsets
+ * late[0..n) (ascending, after start). */
+static int splice_late(rd_conn *c, const rd_rtype *t, const int64_t *ids, const size_t *late,
+                       int n, size_t start, rd_buf *out, rd_err *err) {
+  rd_buf *vals = rd_calloc((size_t)n, sizeof *vals);
+  rd_buf page;
+  rd_buf_init(&page);
+  for (int i = 0; i < n; i++)
+    rd_buf_init(&vals[i]);
+  int rv = t->late_text(c, ids, n, vals, err);
+  if (!rv) {
+    size_t from = start;
+    for (int i = 0; i < n; i++) {
+      assert(late[i] >= from && late[i] <= out->len);
+      rd_buf_add(&page, out->data + from, late[i] - from);
+      if (vals[i].len)
+        rd_buf_add(&page, vals[i].data, vals[i].len);
+      else
+        rd_buf_adds(&page, "null");
+      from = late[i];
+    }
+    rd_buf_add(&page, out->data + from, out->len - from);
+    out->len = start;
+    rd_buf_add(out, page.data, page.len);
+  }
+  for (int i = 0; i < n; i++)
+    rd_buf_term(&vals[i]);
+  rd_free(vals);
+  rd_buf_term(&page);
+  return rv;
+}
+
 int rd_rec_list_text(rd_conn *c, const rd_rtype *t, const rd_list_q *q, rd_row_fn fn, void *arg,
                      rd_buf *out, int64_t *last_id, bool *more, rd_err *err) {
   assert(!q->njp || q->extra_join); /* join parameters belong to extra_join */
+  assert(!fn || !t->late_field);      /* late values go where rd_row_record leaves them */
   if (!fn && t->decorate && !t->decorate_text)
     return list_text_jansson(c, t, q, out, last_id, more, err);
   rd_buf sql;
@@ -664,7 +702,11 @@ int rd_rec_list_text(rd_conn *c, const rd_rtype *t, const rd_list_q *q, rd_row_f
     if (selected(f))
       next += f->type == RD_FT_REF || f->type == RD_FT_ACCOUNT ? 2 : 1;
   }
-  rd_row row = {.t = t, .col = col, .extra = next};
+  /* late_text: the rows' ids and where their late field goes (at most limit rows) */
+  int64_t *ids = rd_calloc((size_t)q->limit + 1, sizeof *ids);
+  size_t *late = rd_calloc((size_t)q->limit + 1, sizeof *late);
+  size_t late_at = 0;
+  rd_row row = {.t = t, .col = col, .extra = next, .late_at = &late_at};
   size_t start = out->len;
   rd_buf_adds(out, "[");
   int64_t last = 0;
@@ -680,14 +722,25 @@ int rd_rec_list_text(rd_conn *c, const rd_rtype *t, const rd_list_q *q, rd_row_f
     }
     if (rows++)
       rd_buf_adds(out, ",");
+    late_at = out->len;
     rv = fn ? fn(&row, arg, out) : row_record_fn(&row, arg, out);
     if (rv)
       goto out;
     last = rd_row_id(&row);
+    assert(rows <= q->limit); /* ids and late hold limit + 1 */
+    ids[rows - 1] = last;
+    late[rows - 1] = late_at;
   }
   if (rv < 0)
     goto out;
+  rd_stmt_done(row.s);
+  row.s = NULL;
   rv = 0;
+  if (t->late_field && rows > 0) {
+    rv = splice_late(c, t, ids, late, rows, start, out, err);
+    if (rv)
+      goto out;
+  }
   rd_buf_adds(out, "]");
   *last_id = last;
   *more = more_rows;
@@ -695,6 +748,8 @@ out:
   if (rv)
     out->len = start; /* no half page */
   rd_stmt_done(row.s);
+  rd_free(ids);
+  rd_free(late);
   rd_free(col);
   rd_free(params);
   rd_buf_term(&sql);

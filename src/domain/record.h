@@ -80,6 +80,12 @@ struct rd_rtype {
    * statement is open: reads the row only, never the database. NULL while decorate is
    * set: pages of the type are built with jansson. */
   void (*decorate_text)(const rd_row *row, const rd_field *f, rd_buf *out);
+  /* A computed field whose value needs the database (people's aliases): rd_rec_list_text
+   * leaves its place in each row of the page and, once the page's statement is done, calls
+   * late_text to write the value of each row ids[0..n) (ascending) into vals[i] (empty
+   * buffers the caller owns), then splices them in. NULL: none. */
+  const char *late_field;
+  int (*late_text)(rd_conn *c, const int64_t *ids, int n, rd_buf *vals, rd_err *err);
   /* Who may read and write records of this type (issue 11), declared here once and
    * checked by rd_rec_allow: by every rd_rec_*_tx entry point before anything else, and
    * again by rd_rec_create, rd_rec_update (rd_rec_rules), rd_rec_delete and rd_rec_touch
