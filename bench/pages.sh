@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The list-page benchmark of issue 12 (pages written as text): on SQLite, with the 10,000
+# The list-page benchmark of issue 12 (pages written as text): on SQLite (or PostgreSQL:
+# BENCH_PAGES_BACKEND=postgresql, a throwaway server of scripts/pg-test.sh), with the 10,000
 # organizations of bench/run.sh, it measures
 #   - callgrind: instructions per request of rolodeskd for GET /healthz and for the 25-row
 #     organizations page, each over one keep-alive connection of BENCH_PAGES_REQUESTS
@@ -8,7 +9,7 @@
 #     daemon's start is not counted;
 #   - wrk: req/s of /healthz and of the 25- and 100-row pages in the same run, each page as
 #     a ratio to /healthz (the issue's "cold" figure: there is no page cache yet).
-# Prints one table (also bench/out/pages.md). Not part of the tests' pass/fail.
+# Prints one table (also bench/out/pages-BACKEND.md). Not part of the tests' pass/fail.
 #
 # Usage: bench/pages.sh BUILD_DIR
 # Knobs (environment): BENCH_ORGS (10000), BENCH_PAGES_REQUESTS (200), BENCH_DURATION (10s),
@@ -40,8 +41,18 @@ fi
 . "$root/bench/lib.sh"
 bench_init bench-pages
 
-db="$work/bench.db"
-echo "== loading $orgs organizations" >&2
+backend=${BENCH_PAGES_BACKEND:-sqlite}
+if [ "$backend" = postgresql ]; then
+  # A throwaway server outside $work (as root the server runs as another user), as
+  # bench/run.sh does; bench_cleanup stops it.
+  pgdir=$(mktemp -d /tmp/rdbench-pg.XXXXXX)
+  uri=$("$root/scripts/pg-test.sh" start "$pgdir")
+  psql -q "$uri/postgres" -c 'CREATE DATABASE bench' >/dev/null
+  db="$uri/bench"
+else
+  db="$work/bench.db"
+fi
+echo "== $backend: loading $orgs organizations" >&2
 "$build/bench_load" --db "$db" --orgs "$orgs" 2>"$work/load.err" || {
   cat "$work/load.err" >&2
   exit 1
@@ -109,15 +120,15 @@ for s in "${scenarios[@]}"; do
   tok=$token
   [ $s = healthz ] && tok=""
   run_wrk "$s" "$base${path[$s]}" "$tok"
-  result[sqlite:$s]="$RPS $P50 $P90 $P99 $ERRS"
+  result[$backend:$s]="$RPS $P50 $P90 $P99 $ERRS"
 done
 stop_daemon
 
-backends=sqlite
+backends=$backend
 mkdir -p "$root/bench/out"
 {
   echo "bench/pages.sh, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load before: $load_before,"
-  echo "SQLite, $orgs organizations, wrk -t$wrk_threads -c$conns -d$duration"
+  echo "$backend, $orgs organizations, wrk -t$wrk_threads -c$conns -d$duration"
   echo
   table_rows
   if [ "$use_callgrind" = 1 ]; then
@@ -127,4 +138,4 @@ mkdir -p "$root/bench/out"
     echo "| GET /healthz | ${instr[healthz]} |"
     echo "| GET /v1/organizations?per_page=25 | ${instr[orgs25]} |"
   fi
-} | tee "$root/bench/out/pages.md"
+} | tee "$root/bench/out/pages-$backend.md"
