@@ -30,13 +30,16 @@ int rd_api_agreement_list(rd_ctx *x, rd_err *err) {
   int rv = rd_api_query_check(x, agreement ? AGREEMENT_PARAMS : PLAIN_PARAMS, err);
   if (!rv)
     rv = rd_api_page(x, &after, &limit, err);
-  json_t *rows = NULL;
+  rd_buf page;
+  rd_buf_init(&page);
+  int64_t last = 0;
   bool more = false;
   if (!rv)
-    rv = rd_agreement_list(x->db, &x->who, t, rd_req_query(x->req, "status"), after, limit,
-                           &rows, &more, err);
+    rv = rd_agreement_list_text(x->db, &x->who, t, rd_req_query(x->req, "status"), after,
+                                limit, &page, &last, &more, err);
   if (!rv)
-    rd_api_list(x, rows, more);
+    rd_api_list_text(x, &page, last, more);
+  rd_buf_term(&page);
   return rv;
 }
 

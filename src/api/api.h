@@ -91,6 +91,9 @@ int rd_api_page(rd_ctx *x, int64_t *after, int *limit, rd_err *err);
 /* Answers a list page: the array, and a Link rel="next" carrying the same query with a
  * cursor after the last row when more exist. Takes the array's reference. */
 void rd_api_list(rd_ctx *x, json_t *rows, bool more);
+/* rd_api_list of a page written as text (issue 12): page holds the JSON array, last_id
+ * the id of its last row. Takes page's memory (page is left empty). */
+void rd_api_list_text(rd_ctx *x, rd_buf *page, int64_t last_id, bool more);
 /* The path parameter i as a positive record id; 404 when it is not one. */
 int rd_api_id(rd_ctx *x, int i, int64_t *id, rd_err *err);
 /* -1 when there is no If-Match or it is "*", else the version it names (issue 12: one tag

@@ -14,12 +14,16 @@ int rd_api_custom_field_list(rd_ctx *x, rd_err *err) {
     return rv;
   const char *rt = rd_req_query(x->req, "record_type");
   rd_param p = {.type = 't', .t = rt};
-  json_t *rows = NULL;
+  rd_list_q q = {.account_id = x->who.account_id, .where = rt ? "t.record_type = ?" : NULL,
+                 .p = &p, .np = rt ? 1 : 0, .after = after, .limit = limit};
+  rd_buf page;
+  rd_buf_init(&page);
+  int64_t last = 0;
   bool more = false;
-  rv = rd_rec_list(x->db, &rd_custom_field_type, x->who.account_id, rt ? "t.record_type = ?" : NULL,
-                   &p, rt ? 1 : 0, after, limit, &rows, &more, err);
+  rv = rd_rec_list_text(x->db, &rd_custom_field_type, &q, NULL, NULL, &page, &last, &more, err);
   if (!rv)
-    rd_api_list(x, rows, more);
+    rd_api_list_text(x, &page, last, more);
+  rd_buf_term(&page);
   return rv;
 }
 

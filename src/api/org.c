@@ -44,11 +44,14 @@ int rd_api_org_list(rd_ctx *x, rd_err *err) {
   rd_req_query_foreach(x->req, find_cf, &cf);
   if (cf.count > 1)
     return rd_err_set(err, RD_EBADREQ, "At most one custom_fields.<key> filter");
-  json_t *rows = NULL;
+  rd_buf page;
+  rd_buf_init(&page);
+  int64_t last = 0;
   bool more = false;
-  rv = rd_org_list(x->db, &x->who, &f, after, limit, &rows, &more, err);
+  rv = rd_org_list_text(x->db, &x->who, &f, after, limit, &page, &last, &more, err);
   if (!rv)
-    rd_api_list(x, rows, more);
+    rd_api_list_text(x, &page, last, more);
+  rd_buf_term(&page);
   return rv;
 }
 

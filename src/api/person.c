@@ -72,11 +72,14 @@ int rd_api_person_list(rd_ctx *x, rd_err *err) {
   if (cf.count > 4)
     return bad_param(err, "custom_fields", "at most four custom_fields.<key> filters");
   f.ncf = cf.count;
-  json_t *rows = NULL;
+  rd_buf page;
+  rd_buf_init(&page);
+  int64_t last = 0;
   bool more = false;
-  rv = rd_person_list(x->db, &x->who, &f, after, limit, &rows, &more, err);
+  rv = rd_person_list_text(x->db, &x->who, &f, after, limit, &page, &last, &more, err);
   if (!rv)
-    rd_api_list(x, rows, more);
+    rd_api_list_text(x, &page, last, more);
+  rd_buf_term(&page);
   return rv;
 }
 

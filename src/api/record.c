@@ -1,5 +1,5 @@
 /* The generic handlers of resources on the record engine (issue 11): HTTP in, one call of
- * the engine's entry points (rd_rec_read_list, rd_rec_read, rd_rec_create_tx,
+ * the engine's entry points (rd_rec_read_list_text, rd_rec_read, rd_rec_create_tx,
  * rd_rec_update_tx, rd_rec_delete_tx), HTTP out. Roles, input checks, transactions,
  * versions and the audit are the engine's; a resource's own file names them with
  * RD_API_RECORD_HANDLERS (api.h). */
@@ -13,15 +13,19 @@ static const char *const LIST_PARAMS[] = {"per_page", "cursor", NULL};
 int rd_api_rec_list(rd_ctx *x, const rd_rtype *t, rd_err *err) {
   int64_t after = 0;
   int limit = 0;
-  json_t *rows = NULL;
+  rd_buf page;
+  rd_buf_init(&page);
+  int64_t last = 0;
   bool more = false;
   int rv = rd_api_query_check(x, LIST_PARAMS, err);
   if (!rv)
     rv = rd_api_page(x, &after, &limit, err);
+  rd_list_q q = {.account_id = x->who.account_id, .after = after, .limit = limit};
   if (!rv)
-    rv = rd_rec_read_list(x->db, &x->who, t, NULL, NULL, 0, after, limit, &rows, &more, err);
+    rv = rd_rec_read_list_text(x->db, &x->who, t, &q, &page, &last, &more, err);
   if (!rv)
-    rd_api_list(x, rows, more);
+    rd_api_list_text(x, &page, last, more);
+  rd_buf_term(&page);
   return rv;
 }
 

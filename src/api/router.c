@@ -245,22 +245,33 @@ static bool add_arg(void *arg, const char *k, const char *v) {
   return true;
 }
 
+/* The Link rel="next" of a page whose last row is last. */
+static void next_link(rd_ctx *x, int64_t last) {
+  char raw[40], cur[64];
+  int len = snprintf(raw, sizeof raw, "c1:%lld", (long long)last);
+  rd_b64url_encode((const unsigned char *)raw, (size_t)len, cur);
+  rd_buf b;
+  rd_buf_init(&b);
+  rd_buf_printf(&b, "<%s?", x->req->path);
+  rd_req_query_foreach(x->req, add_arg, &b);
+  rd_buf_printf(&b, "%scursor=%s>; rel=\"next\"", b.data[b.len - 1] == '?' ? "" : "&", cur);
+  rd_resp_header(x->req, "Link", rd_buf_cstr(&b));
+  rd_buf_term(&b);
+}
+
 void rd_api_list(rd_ctx *x, json_t *rows, bool more) {
   size_t n = json_array_size(rows);
-  if (more && n > 0) {
-    int64_t last = json_integer_value(json_object_get(json_array_get(rows, n - 1), "id"));
-    char raw[40], cur[64];
-    int len = snprintf(raw, sizeof raw, "c1:%lld", (long long)last);
-    rd_b64url_encode((const unsigned char *)raw, (size_t)len, cur);
-    rd_buf b;
-    rd_buf_init(&b);
-    rd_buf_printf(&b, "<%s?", x->req->path);
-    rd_req_query_foreach(x->req, add_arg, &b);
-    rd_buf_printf(&b, "%scursor=%s>; rel=\"next\"", b.data[b.len - 1] == '?' ? "" : "&", cur);
-    rd_resp_header(x->req, "Link", rd_buf_cstr(&b));
-    rd_buf_term(&b);
-  }
+  if (more && n > 0)
+    next_link(x, json_integer_value(json_object_get(json_array_get(rows, n - 1), "id")));
   rd_api_json(x, 200, rows, -1);
+}
+
+void rd_api_list_text(rd_ctx *x, rd_buf *page, int64_t last_id, bool more) {
+  if (more && last_id > 0)
+    next_link(x, last_id);
+  size_t len = page->len;
+  rd_resp_body_owned(x->req, 200, "application/json", page->data, len);
+  rd_buf_init(page);
 }
 
 int rd_api_id(rd_ctx *x, int i, int64_t *id, rd_err *err) {

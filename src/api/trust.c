@@ -89,12 +89,16 @@ static int view(rd_ctx *x, bool foreign_only, rd_err *err) {
   int rv = rd_api_query_check(x, LIST_PARAMS, err);
   if (!rv)
     rv = rd_api_page(x, &after, &limit, err);
-  json_t *rows = NULL;
+  rd_buf page;
+  rd_buf_init(&page);
+  int64_t last = 0;
   bool more = false;
   if (!rv)
-    rv = rd_org_view_list(x->db, &x->who, foreign_only, after, limit, &rows, &more, err);
+    rv = rd_org_view_list_text(x->db, &x->who, foreign_only, after, limit, &page, &last, &more,
+                               err);
   if (!rv)
-    rd_api_list(x, rows, more);
+    rd_api_list_text(x, &page, last, more);
+  rd_buf_term(&page);
   return rv;
 }
 

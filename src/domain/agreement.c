@@ -78,6 +78,17 @@ static int decorate_agreement(rd_conn *c, json_t *rec, rd_err *err) {
   return 0;
 }
 
+/* decorate_agreement in text form (issue 12): the status from the row's dates. */
+static void decorate_agreement_text(const rd_row *row, const rd_field *f, rd_buf *out) {
+  if (!f || strcmp(f->name, "status"))
+    return;
+  char today[RD_DATE_LEN];
+  rd_date_today(today);
+  rd_json_add_string(out, rd_agreement_status(rd_row_text(row, "start_date"),
+                                              rd_row_text(row, "expiry_date"),
+                                              rd_row_bool(row, "cancelled"), today));
+}
+
 static const rd_field SERVICE_FIELDS[] = {
     {.name = "name", .column = "name", .type = RD_FT_TEXT, .flags = RD_FF_REQUIRED, .max_len = 128},
     {.name = "provider", .column = "provider_org_id", .type = RD_FT_REF, .flags = RD_FF_REQUIRED, .ref_table = "organizations", .ref_name_sql = "r.name"},
@@ -110,11 +121,41 @@ const rd_rtype rd_service_type = {.name = "service", .table = "services", .field
 const rd_rtype rd_sla_type = {.name = "sla", .table = "slas", .fields = SLA_FIELDS,
                               .nfields = sizeof SLA_FIELDS / sizeof *SLA_FIELDS,
                               .validate = validate_agreement, .decorate = decorate_agreement,
+                              .decorate_text = decorate_agreement_text,
                               .read_roles = RD_ROLES_STAFF, .write_roles = AGREEMENT_WRITERS};
 const rd_rtype rd_flsa_type = {.name = "flsa", .table = "flsas", .fields = FLSA_FIELDS,
                                .nfields = sizeof FLSA_FIELDS / sizeof *FLSA_FIELDS,
                                .validate = validate_agreement, .decorate = decorate_agreement,
+                              .decorate_text = decorate_agreement_text,
                                .read_roles = RD_ROLES_STAFF, .write_roles = AGREEMENT_WRITERS};
+
+/* The status filter as a condition over alias t with its parameters (today) in p: 0, or
+ * 400 when status is not a status name. */
+static int status_where(const char *status, const char **where, int *np, rd_err *err) {
+  *where = NULL;
+  *np = 0;
+  if (!status)
+    return 0;
+  if (!strcmp(status, "active")) {
+    *where = RD_AGREEMENT_ACTIVE_SQL("t");
+    *np = 2;
+  } else if (!strcmp(status, "cancelled")) {
+    *where = "t.cancelled";
+  } else if (!strcmp(status, "pending")) {
+    *where = "NOT t.cancelled AND t.start_date > ?";
+    *np = 1;
+  } else if (!strcmp(status, "expired")) {
+    *where = "NOT t.cancelled AND t.start_date <= ? AND t.expiry_date <= ?";
+    *np = 2;
+  } else {
+    rd_err_set(err, RD_EBADREQ, "Bad query parameter");
+    rd_err_field(err, "status", "must be pending, active, expired or cancelled");
+    err->code = RD_EBADREQ;
+    err->status = 400;
+    return RD_EBADREQ;
+  }
+  return 0;
+}
 
 int rd_agreement_list(rd_conn *c, const rd_caller *who, const rd_rtype *t, const char *status,
                       int64_t after, int limit, json_t **out, bool *more, rd_err *err) {
@@ -123,25 +164,17 @@ int rd_agreement_list(rd_conn *c, const rd_caller *who, const rd_rtype *t, const
   const char *where = NULL;
   rd_param p[2] = {{.type = 't', .t = today}, {.type = 't', .t = today}};
   int np = 0;
-  if (status) {
-    if (!strcmp(status, "active")) {
-      where = RD_AGREEMENT_ACTIVE_SQL("t");
-      np = 2;
-    } else if (!strcmp(status, "cancelled")) {
-      where = "t.cancelled";
-    } else if (!strcmp(status, "pending")) {
-      where = "NOT t.cancelled AND t.start_date > ?";
-      np = 1;
-    } else if (!strcmp(status, "expired")) {
-      where = "NOT t.cancelled AND t.start_date <= ? AND t.expiry_date <= ?";
-      np = 2;
-    } else {
-      rd_err_set(err, RD_EBADREQ, "Bad query parameter");
-      rd_err_field(err, "status", "must be pending, active, expired or cancelled");
-      err->code = RD_EBADREQ;
-      err->status = 400;
-      return RD_EBADREQ;
-    }
-  }
-  return rd_rec_read_list(c, who, t, where, p, np, after, limit, out, more, err);
+  int rv = status_where(status, &where, &np, err);
+  return rv ? rv : rd_rec_read_list(c, who, t, where, p, np, after, limit, out, more, err);
+}
+
+int rd_agreement_list_text(rd_conn *c, const rd_caller *who, const rd_rtype *t,
+                           const char *status, int64_t after, int limit, rd_buf *out,
+                           int64_t *last_id, bool *more, rd_err *err) {
+  char today[RD_DATE_LEN];
+  rd_date_today(today);
+  rd_param p[2] = {{.type = 't', .t = today}, {.type = 't', .t = today}};
+  rd_list_q q = {.account_id = who->account_id, .p = p, .after = after, .limit = limit};
+  int rv = status_where(status, &q.where, &q.np, err);
+  return rv ? rv : rd_rec_read_list_text(c, who, t, &q, out, last_id, more, err);
 }

@@ -29,5 +29,9 @@ const char *rd_agreement_status(const char *start, const char *expiry, bool canc
  * (the rtypes' write_roles). */
 int rd_agreement_list(rd_conn *c, const rd_caller *who, const rd_rtype *t, const char *status,
                       int64_t after, int limit, json_t **out, bool *more, rd_err *err);
+/* rd_agreement_list as text (issue 12): the same bytes appended to out. */
+int rd_agreement_list_text(rd_conn *c, const rd_caller *who, const rd_rtype *t,
+                           const char *status, int64_t after, int limit, rd_buf *out,
+                           int64_t *last_id, bool *more, rd_err *err);
 
 #endif

@@ -2,6 +2,7 @@
  * no parent cycles, contact details, custom fields, attachments, manager in the account. */
 #include "domain/org.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -140,6 +141,13 @@ static int decorate(rd_conn *c, json_t *rec, rd_err *err) {
   return 0;
 }
 
+/* decorate in text form (issue 12). */
+static void decorate_text(const rd_row *row, const rd_field *f, rd_buf *out) {
+  (void)row;
+  if (!f)
+    rd_buf_adds(out, ",\"foreign\":false");
+}
+
 #define PERSON_NAME "r.first_name || ' ' || r.last_name"
 
 static const rd_field FIELDS[] = {
@@ -166,29 +174,31 @@ const rd_rtype rd_org_type = {
     .validate = validate,
     .after_write = after_write,
     .decorate = decorate,
+    .decorate_text = decorate_text,
     /* Customers and partners read through rd_org_project_for_caller (ACC-7). */
     .read_roles = RD_ROLES_ALL,
     .write_roles = ORG_WRITERS,
     .denied = "Only a supervisor, service level manager or administrator may %s organizations",
 };
 
-int rd_org_list(rd_conn *c, const rd_caller *who, const rd_org_filter *f, int64_t after,
-                int limit, json_t **out, bool *more, rd_err *err) {
-  char where[512] = "1 = 1";
-  rd_param p[8];
+/* The condition of filter f over alias t into where (size RD_ORG_WHERE_MAX) and its
+ * parameters into p (at most 8); *pattern is the LIKE pattern to rd_free. */
+enum { RD_ORG_WHERE_MAX = 512 };
+static int filter_where(const rd_org_filter *f, char *where, rd_param *p, char **pattern) {
+  snprintf(where, RD_ORG_WHERE_MAX, "1 = 1");
   int n = 0;
   size_t len = strlen(where);
-#define ADD(cond) len += (size_t)snprintf(where + len, sizeof where - len, " AND %s", cond)
+#define ADD(cond) len += (size_t)snprintf(where + len, RD_ORG_WHERE_MAX - len, " AND %s", cond)
   if (f->name) {
     ADD("LOWER(t.name) = LOWER(?)");
     p[n++] = (rd_param){.type = 't', .t = f->name};
   }
-  char *pattern = NULL;
+  *pattern = NULL;
   if (f->q) {
     /* Substring of the name; '%', '_' and '\\' in the input are escaped, so literal. */
     ADD("LOWER(t.name) LIKE LOWER(?) ESCAPE '\\'");
-    pattern = rd_like_pattern(f->q);
-    p[n++] = (rd_param){.type = 't', .t = pattern};
+    *pattern = rd_like_pattern(f->q);
+    p[n++] = (rd_param){.type = 't', .t = *pattern};
   }
   if (f->disabled >= 0) {
     ADD("t.disabled = ?");
@@ -209,6 +219,16 @@ int rd_org_list(rd_conn *c, const rd_caller *who, const rd_org_filter *f, int64_
     p[n++] = (rd_param){.type = 't', .t = f->cf_value};
   }
 #undef ADD
+  assert(len < RD_ORG_WHERE_MAX && n <= 8); /* constant fragments, at most 8 parameters */
+  return n;
+}
+
+int rd_org_list(rd_conn *c, const rd_caller *who, const rd_org_filter *f, int64_t after,
+                int limit, json_t **out, bool *more, rd_err *err) {
+  char where[RD_ORG_WHERE_MAX];
+  rd_param p[8];
+  char *pattern = NULL;
+  int n = filter_where(f, where, p, &pattern);
   json_t *rows = NULL;
   int rv = rd_rec_list(c, &rd_org_type, who->account_id, where, p, n, after, limit, &rows, more,
                        err);
@@ -221,6 +241,23 @@ int rd_org_list(rd_conn *c, const rd_caller *who, const rd_org_filter *f, int64_
       json_array_set_new(rows, i, rd_org_project_for_caller(who, json_incref(rec)));
   *out = rows;
   return 0;
+}
+
+static int own_row(const rd_row *row, void *arg, rd_buf *out) {
+  return rd_org_row_for_caller(arg, row, NULL, out);
+}
+
+int rd_org_list_text(rd_conn *c, const rd_caller *who, const rd_org_filter *f, int64_t after,
+                     int limit, rd_buf *out, int64_t *last_id, bool *more, rd_err *err) {
+  char where[RD_ORG_WHERE_MAX];
+  rd_param p[8];
+  char *pattern = NULL;
+  int n = filter_where(f, where, p, &pattern);
+  rd_list_q q = {.account_id = who->account_id, .where = where, .p = p, .np = n,
+                 .after = after, .limit = limit};
+  int rv = rd_rec_list_text(c, &rd_org_type, &q, own_row, (void *)who, out, last_id, more, err);
+  rd_free(pattern);
+  return rv;
 }
 
 int rd_org_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, int64_t *version,

@@ -25,6 +25,10 @@ int rd_org_list(rd_conn *c, const rd_caller *who, const rd_org_filter *f, int64_
                 int limit, json_t **out, bool *more, rd_err *err);
 int rd_org_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, int64_t *version,
                rd_err *err);
+/* rd_org_list as text (issue 12): the page's JSON array appended to out, the same bytes;
+ * *last_id is its last row's id (for the Link). */
+int rd_org_list_text(rd_conn *c, const rd_caller *who, const rd_org_filter *f, int64_t after,
+                     int limit, rd_buf *out, int64_t *last_id, bool *more, rd_err *err);
 /* Create and update need a staff role other than technician (supervisor, service level
  * manager or administrator: rd_org_type's write_roles). Each runs in its own transaction
  * (rd_rec_create_tx, rd_rec_update_tx). */

@@ -382,6 +382,47 @@ static int decorate(rd_conn *c, json_t *rec, rd_err *err) {
   return rv;
 }
 
+/* decorate in text form (issue 12): the name from the row; aliases are late_text's. */
+static void decorate_text(const rd_row *row, const rd_field *f, rd_buf *out) {
+  if (!f || strcmp(f->name, "name"))
+    return;
+  const char *first = rd_row_text(row, "first_name");
+  const char *last = rd_row_text(row, "last_name");
+  char name[260]; /* as decorate: the same bytes, the same bound */
+  snprintf(name, sizeof name, "%s %s", first ? first : "", last ? last : "");
+  rd_json_add_string(out, name);
+}
+
+/* The aliases of the page's people ids[0..n) (ascending), as rd_customer_aliases gives
+ * them, in one query for the page instead of one per person. */
+static int aliases_text(rd_conn *c, const int64_t *ids, int n, rd_buf *vals, rd_err *err) {
+  rd_stmt *s = NULL;
+  int rv = rd_sql(c, &s, err,
+                  "SELECT person_id, address FROM person_emails WHERE person_id >= ?"
+                  " AND person_id <= ? AND NOT is_primary ORDER BY person_id, address",
+                  "ii", ids[0], ids[n - 1]);
+  if (rv)
+    return rv;
+  int i = 0;
+  while ((rv = rd_stmt_step(s, err)) == RD_ROW) {
+    int64_t id = rd_stmt_int64(s, 0);
+    while (i < n && ids[i] < id)
+      i++;
+    if (i == n)
+      break;
+    if (ids[i] != id)
+      continue; /* another account's person between the page's ids */
+    rd_buf_adds(&vals[i], vals[i].len ? "," : "[");
+    rd_json_add_string(&vals[i], rd_stmt_text(s, 1));
+  }
+  rd_stmt_done(s);
+  if (rv < 0)
+    return rv;
+  for (i = 0; i < n; i++)
+    rd_buf_adds(&vals[i], vals[i].len ? "]" : "[]");
+  return 0;
+}
+
 static const rd_field FIELDS[] = {
     {.name = "title", .column = "title", .type = RD_FT_TEXT, .max_len = 128},
     {.name = "first_name", .column = "first_name", .type = RD_FT_TEXT, .flags = RD_FF_REQUIRED, .max_len = RD_NAME_MAX},
@@ -433,6 +474,9 @@ const rd_rtype rd_person_type = {
     .validate = validate,
     .after_write = after_write,
     .decorate = decorate,
+    .decorate_text = decorate_text,
+    .late_field = "aliases",
+    .late_text = aliases_text,
     /* ACC-7: anyone may change itself (may_write narrows it per record); adding people
      * takes a staff role (whom exactly: may_write). */
     .read_roles = RD_ROLES_ALL,
@@ -442,18 +486,14 @@ const rd_rtype rd_person_type = {
     .may_write = may_write,
 };
 
-int rd_person_list(rd_conn *c, const rd_caller *who, const rd_person_filter *f, int64_t after,
-                   int limit, json_t **out, bool *more, rd_err *err) {
-  rd_search_cond sc;
-  rd_search_cond_init(&sc);
-  /* The filter's own conditions (at most PERSON_FILTER_NPARAMS) then the search
-   * condition's parameters (at most as many as sc.p holds): the array fits them all. */
-  enum { PERSON_FILTER_NPARAMS = 7 };
-  rd_param p[PERSON_FILTER_NPARAMS + sizeof sc.p / sizeof *sc.p];
+/* The page's conditions of f into sc (sc.sql and its parameters into p[0..*n)). */
+enum { PERSON_FILTER_NPARAMS = 7, PERSON_NPARAMS_MAX = PERSON_FILTER_NPARAMS + RD_SEARCH_TERMS_MAX + 2 + 4 * RD_SEARCH_CF_MAX };
+static int person_cond(rd_conn *c, const rd_caller *who, const rd_person_filter *f,
+                       rd_search_cond *sc, rd_param *p, int *np, rd_err *err) {
   int n = 0;
-  rd_buf_adds(&sc.sql, "t.deleted = ?");
+  rd_buf_adds(&sc->sql, "t.deleted = ?");
   p[n++] = (rd_param){.type = 'b', .i = f->deleted};
-#define ADD(cond) rd_buf_adds(&sc.sql, " AND " cond)
+#define ADD(cond) rd_buf_adds(&sc->sql, " AND " cond)
   if (f->username) {
     ADD("t.username = ?");
     p[n++] = (rd_param){.type = 't', .t = f->username};
@@ -484,15 +524,45 @@ int rd_person_list(rd_conn *c, const rd_caller *who, const rd_person_filter *f, 
   int rv = 0;
   /* CUST-4: the text search and custom field values add their own parameters. */
   if (f->q)
-    rv = rd_search_cond_q(&sc, c, who->account_id, f->q, err);
+    rv = rd_search_cond_q(sc, c, who->account_id, f->q, err);
   for (int i = 0; !rv && i < f->ncf; i++)
-    rv = rd_search_cond_custom(&sc, c, who->account_id, f->cf_keys[i], f->cf_values[i], err);
-  assert(sc.np <= (int)(sizeof sc.p / sizeof *sc.p));
-  for (int i = 0; i < sc.np; i++)
-    p[n++] = sc.p[i];
+    rv = rd_search_cond_custom(sc, c, who->account_id, f->cf_keys[i], f->cf_values[i], err);
+  assert(sc->np <= (int)(sizeof sc->p / sizeof *sc->p));
+  for (int i = 0; i < sc->np; i++)
+    p[n++] = sc->p[i];
+  assert(n <= PERSON_NPARAMS_MAX);
+  *np = n;
+  return rv;
+}
+
+int rd_person_list(rd_conn *c, const rd_caller *who, const rd_person_filter *f, int64_t after,
+                   int limit, json_t **out, bool *more, rd_err *err) {
+  rd_search_cond sc;
+  rd_search_cond_init(&sc);
+  rd_param p[PERSON_NPARAMS_MAX];
+  int n = 0;
+  int rv = person_cond(c, who, f, &sc, p, &n, err);
   if (!rv)
     rv = rd_rec_list_by(c, &rd_person_type, who->account_id, sc.join, sc.key,
                         rd_buf_cstr(&sc.sql), p, n, after, limit, out, more, err);
+  rd_search_cond_term(&sc);
+  return rv;
+}
+
+int rd_person_list_text(rd_conn *c, const rd_caller *who, const rd_person_filter *f,
+                        int64_t after, int limit, rd_buf *out, int64_t *last_id, bool *more,
+                        rd_err *err) {
+  rd_search_cond sc;
+  rd_search_cond_init(&sc);
+  rd_param p[PERSON_NPARAMS_MAX];
+  int n = 0;
+  int rv = person_cond(c, who, f, &sc, p, &n, err);
+  if (!rv) {
+    rd_list_q q = {.account_id = who->account_id, .join = sc.join, .key = sc.key,
+                   .where = rd_buf_cstr(&sc.sql), .p = p, .np = n, .after = after,
+                   .limit = limit};
+    rv = rd_rec_list_text(c, &rd_person_type, &q, NULL, NULL, out, last_id, more, err);
+  }
   rd_search_cond_term(&sc);
   return rv;
 }

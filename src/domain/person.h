@@ -35,6 +35,11 @@ typedef struct rd_person_filter {
 
 int rd_person_list(rd_conn *c, const rd_caller *who, const rd_person_filter *f, int64_t after,
                    int limit, json_t **out, bool *more, rd_err *err);
+/* rd_person_list as text (issue 12): the same bytes appended to out; *last_id is the
+ * page's last id (for the Link). */
+int rd_person_list_text(rd_conn *c, const rd_caller *who, const rd_person_filter *f,
+                        int64_t after, int limit, rd_buf *out, int64_t *last_id, bool *more,
+                        rd_err *err);
 int rd_person_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, int64_t *version,
                   rd_err *err);
 /* ACC-7, the one rule of who may change whom. A caller may manage (create, change,

@@ -254,21 +254,61 @@ static bool selected(const rd_field *f) {
   return f->column && !(f->flags & RD_FF_WRITEONLY);
 }
 
-static void select_list(const rd_rtype *t, rd_buf *sql) {
-  rd_buf_adds(sql, "SELECT t.id, t.version, t.created_at, t.updated_at, t.account_id,"
-                   " (SELECT a.name FROM accounts a WHERE a.id = t.account_id)");
+/* expr (a constant ref_name_sql over alias r) with that alias renamed to alias. */
+static void add_renamed(rd_buf *sql, const char *expr, const char *alias) {
+  for (const char *e = expr; *e; e++) {
+    bool ident_before = e > expr && (e[-1] == '_' || e[-1] == '.' || (e[-1] >= 'a' && e[-1] <= 'z') ||
+                                     (e[-1] >= 'A' && e[-1] <= 'Z') || (e[-1] >= '0' && e[-1] <= '9'));
+    if (e[0] == 'r' && e[1] == '.' && !ident_before) {
+      rd_buf_adds(sql, alias); /* alias ends with its own dot */
+      e++;
+      continue;
+    }
+    rd_buf_add(sql, e, 1);
+  }
+}
+
+/* The SELECT of a record's columns over alias t, with the names of its account and of its
+ * references read by LEFT JOINs on their primary keys (issue 12: one correlated sub-select
+ * per name and row cost a page of 25 organizations 75 extra lookups). extra_cols (may be
+ * NULL) are appended to the columns; join (may be NULL) comes right after the records'
+ * table, so that a driving table keeps its place in the plan; extra_join after the name
+ * joins. */
+static void select_list_ex(const rd_rtype *t, rd_buf *sql, const char *extra_cols,
+                           const char *join, const char *extra_join) {
+  rd_buf joins;
+  rd_buf_init(&joins);
+  rd_buf_adds(sql, "SELECT t.id, t.version, t.created_at, t.updated_at, t.account_id, ja.name");
+  rd_buf_adds(&joins, " LEFT JOIN accounts ja ON ja.id = t.account_id");
   for (int i = 0; i < t->nfields; i++) {
     const rd_field *f = &t->fields[i];
     if (!selected(f))
       continue;
     rd_buf_printf(sql, ", t.%s", f->column);
-    if (f->type == RD_FT_REF)
-      rd_buf_printf(sql, ", (SELECT %s FROM %s r WHERE r.id = t.%s)", f->ref_name_sql,
-                    f->ref_table, f->column);
-    else if (f->type == RD_FT_ACCOUNT)
-      rd_buf_printf(sql, ", (SELECT r.name FROM accounts r WHERE r.id = t.%s)", f->column);
+    char alias[16];
+    snprintf(alias, sizeof alias, "j%d.", i);
+    if (f->type == RD_FT_REF) {
+      rd_buf_adds(sql, ", ");
+      add_renamed(sql, f->ref_name_sql, alias);
+      rd_buf_printf(&joins, " LEFT JOIN %s j%d ON j%d.id = t.%s", f->ref_table, i, i, f->column);
+    } else if (f->type == RD_FT_ACCOUNT) {
+      rd_buf_printf(sql, ", %sname", alias);
+      rd_buf_printf(&joins, " LEFT JOIN accounts j%d ON j%d.id = t.%s", i, i, f->column);
+    }
   }
+  if (extra_cols)
+    rd_buf_adds(sql, extra_cols);
   rd_buf_printf(sql, " FROM %s t", t->table);
+  if (join)
+    rd_buf_adds(sql, join);
+  rd_buf_adds(sql, rd_buf_cstr(&joins));
+  if (extra_join)
+    rd_buf_adds(sql, extra_join);
+  rd_buf_term(&joins);
+}
+
+static void select_list(const rd_rtype *t, rd_buf *sql) {
+  select_list_ex(t, sql, NULL, NULL, NULL);
 }
 
 static json_t *row_json(const rd_rtype *t, rd_stmt *s, int64_t *version) {
@@ -352,30 +392,43 @@ int rd_rec_list(rd_conn *c, const rd_rtype *t, const char *account_id, const cha
   return rd_rec_list_by(c, t, account_id, NULL, NULL, where, p, np, after, limit, out, more, err);
 }
 
+/* The SELECT of a page of q and its parameters (*params, rd_calloc'd; *n of them):
+ * join parameters, account, cursor, where's, limit + 1. */
+static void page_query(const rd_rtype *t, const rd_list_q *q, rd_buf *sql, rd_param **params,
+                       int *n) {
+  const char *key = q->key ? q->key : "t.id";
+  select_list_ex(t, sql, q->extra_cols, q->join, q->extra_join);
+  rd_buf_printf(sql, q->account_id ? " WHERE t.account_id = ? AND %s > ?" : " WHERE %s > ?",
+                key);
+  if (q->where && *q->where)
+    rd_buf_printf(sql, " AND (%s)", q->where);
+  rd_buf_printf(sql, " ORDER BY %s LIMIT ?", key);
+  /* Sized from np and njp: every parameter is bound, none dropped. */
+  rd_param *p = rd_calloc((size_t)q->np + (size_t)q->njp + 3, sizeof *p);
+  int k = 0;
+  for (int i = 0; i < q->njp; i++)
+    p[k++] = q->jp[i];
+  if (q->account_id)
+    p[k++] = (rd_param){.type = 't', .t = q->account_id};
+  p[k++] = (rd_param){.type = 'i', .i = q->after};
+  for (int i = 0; i < q->np; i++)
+    p[k++] = q->p[i];
+  p[k++] = (rd_param){.type = 'i', .i = (int64_t)q->limit + 1};
+  assert(k <= q->np + q->njp + 3); /* p holds np + njp + 3 */
+  *params = p;
+  *n = k;
+}
+
 int rd_rec_list_by(rd_conn *c, const rd_rtype *t, const char *account_id, const char *join,
                    const char *key, const char *where, const rd_param *p, int np, int64_t after,
                    int limit, json_t **out, bool *more, rd_err *err) {
-  if (!key)
-    key = "t.id";
+  rd_list_q q = {.account_id = account_id, .join = join, .key = key, .where = where, .p = p,
+                 .np = np, .after = after, .limit = limit};
   rd_buf sql;
   rd_buf_init(&sql);
-  select_list(t, &sql);
-  if (join)
-    rd_buf_adds(&sql, join);
-  rd_buf_printf(&sql, account_id ? " WHERE t.account_id = ? AND %s > ?" : " WHERE %s > ?", key);
-  if (where && *where)
-    rd_buf_printf(&sql, " AND (%s)", where);
-  rd_buf_printf(&sql, " ORDER BY %s LIMIT ?", key);
-  /* Sized from np: every parameter of where is bound, none dropped. */
-  rd_param *params = rd_calloc((size_t)np + 3, sizeof *params);
+  rd_param *params = NULL;
   int n = 0;
-  if (account_id)
-    params[n++] = (rd_param){.type = 't', .t = account_id};
-  params[n++] = (rd_param){.type = 'i', .i = after};
-  for (int i = 0; i < np; i++)
-    params[n++] = p[i];
-  params[n++] = (rd_param){.type = 'i', .i = limit + 1};
-  assert(n <= np + 3); /* params holds np + 3 */
+  page_query(t, &q, &sql, &params, &n);
   rd_stmt *s = NULL;
   json_t *arr = json_array();
   int rv = rd_sql_params(c, &s, err, rd_buf_cstr(&sql), params, n);
@@ -409,6 +462,295 @@ int rd_rec_list_by(rd_conn *c, const rd_rtype *t, const char *account_id, const 
 out:
   rd_stmt_done(s);
   json_decref(arr);
+  rd_free(params);
+  rd_buf_term(&sql);
+  return rv;
+}
+
+/* ---- list pages as text (issue 12) ----
+ * A page is written straight into the answer's buffer: plain values encoded by jansson one
+ * at a time, the stored JSON columns spliced as they are (rolodesk writes them with
+ * json_dumps(JSON_COMPACT), which is what dumping them again would give), the structure
+ * around them from the constant field names, in the order of row_json (then what decorate
+ * adds), so that the bytes equal json_dumps(JSON_COMPACT) of the jansson page. */
+
+struct rd_row {
+  const rd_rtype *t;
+  rd_stmt *s;
+  const int *col;   /* col[i]: column of field i (-1: none) */
+  int extra;        /* column of the first of q->extra_cols */
+  size_t *late_at;  /* where the row's t->late_field value goes in out */
+};
+
+static int chunk_to_buf(const char *chunk, size_t n, void *out) {
+  rd_buf_add(out, chunk, n);
+  return 0;
+}
+
+/* json (reference taken; NULL: null) encoded compactly into out. */
+static void add_new_json(rd_buf *out, json_t *v) {
+  json_dump_callback(v ? v : json_null(), chunk_to_buf, out, JSON_COMPACT | JSON_ENCODE_ANY);
+  json_decref(v);
+}
+
+void rd_json_add_string(rd_buf *out, const char *s) {
+  add_new_json(out, s ? json_string(s) : NULL);
+}
+
+static const rd_field *row_field(const rd_row *r, const char *name, int *col) {
+  for (int i = 0; i < r->t->nfields; i++)
+    if (!strcmp(r->t->fields[i].name, name)) {
+      *col = r->col[i];
+      return &r->t->fields[i];
+    }
+  *col = -1;
+  return NULL;
+}
+
+const char *rd_row_text(const rd_row *r, const char *name) {
+  int col = -1;
+  row_field(r, name, &col);
+  return col < 0 || rd_stmt_null(r->s, col) ? NULL : rd_stmt_text(r->s, col);
+}
+
+bool rd_row_bool(const rd_row *r, const char *name) {
+  int col = -1;
+  row_field(r, name, &col);
+  return col >= 0 && !rd_stmt_null(r->s, col) && rd_stmt_bool(r->s, col);
+}
+
+int64_t rd_row_id(const rd_row *r) {
+  return rd_stmt_int64(r->s, 0);
+}
+
+const char *rd_row_account(const rd_row *r) {
+  return rd_stmt_text(r->s, 4);
+}
+
+const char *rd_row_extra(const rd_row *r, int i) {
+  int col = r->extra + i;
+  return rd_stmt_null(r->s, col) ? NULL : rd_stmt_text(r->s, col);
+}
+
+void rd_row_splice_json(rd_buf *out, const char *stored, const char *fallback) {
+  /* What row_json gives: the parsed value, or null when it does not parse (fallback, when
+   * given, replaces that null, as the annotation readers do). Text that jansson wrote is
+   * an object or an array in compact form: spliced; anything else takes the long way. */
+  if (stored && (stored[0] == '{' || stored[0] == '[')) {
+    rd_buf_adds(out, stored);
+    return;
+  }
+  json_t *v = stored ? json_loads(stored, fallback ? 0 : JSON_DECODE_ANY, NULL) : NULL;
+  if (!v && fallback)
+    rd_buf_adds(out, fallback);
+  else
+    add_new_json(out, v);
+}
+
+/* {"id":<id>,"name":<name or null>} as json_pack("{s:?,s:s?}") gives it. */
+static void add_ref(rd_buf *out, const rd_row *r, int col, bool text_id) {
+  rd_buf_adds(out, "{\"id\":");
+  if (text_id)
+    rd_json_add_string(out, rd_stmt_text(r->s, col));
+  else
+    rd_buf_printf(out, "%lld", (long long)rd_stmt_int64(r->s, col));
+  rd_buf_adds(out, ",\"name\":");
+  rd_json_add_string(out, rd_stmt_null(r->s, col + 1) ? NULL : rd_stmt_text(r->s, col + 1));
+  rd_buf_adds(out, "}");
+}
+
+/* The value of field f (selected, column col) as row_json holds it. */
+static void add_field(rd_buf *out, const rd_row *r, const rd_field *f, int col) {
+  if (rd_stmt_null(r->s, col)) {
+    rd_buf_adds(out, "null");
+    return;
+  }
+  switch (f->type) {
+  case RD_FT_BOOL: rd_buf_adds(out, rd_stmt_bool(r->s, col) ? "true" : "false"); break;
+  case RD_FT_INT: rd_buf_printf(out, "%lld", (long long)rd_stmt_int64(r->s, col)); break;
+  case RD_FT_ROLES: add_new_json(out, rd_roles_json((unsigned)rd_stmt_int64(r->s, col))); break;
+  case RD_FT_ACCOUNT: add_ref(out, r, col, true); break;
+  case RD_FT_REF: add_ref(out, r, col, false); break;
+  case RD_FT_JSON: rd_row_splice_json(out, rd_stmt_text(r->s, col), NULL); break;
+  default: rd_json_add_string(out, rd_stmt_text(r->s, col)); break;
+  }
+}
+
+void rd_row_value(const rd_row *r, const char *name, rd_buf *out) {
+  int col = -1;
+  const rd_field *f = NULL;
+  if (!strcmp(name, "id")) {
+    rd_buf_printf(out, "%lld", (long long)rd_row_id(r));
+  } else if (!strcmp(name, "account")) {
+    add_ref(out, r, 4, true);
+  } else if (!strcmp(name, "created_at") || !strcmp(name, "updated_at")) {
+    rd_json_add_string(out, rd_stmt_text(r->s, name[0] == 'c' ? 2 : 3));
+  } else if ((f = row_field(r, name, &col)) && col >= 0) {
+    add_field(out, r, f, col);
+  } else {
+    rd_buf_adds(out, "null"); /* absent, or computed (decorate's) */
+  }
+}
+
+int rd_row_record(const rd_row *r, rd_buf *out) {
+  const rd_rtype *t = r->t;
+  rd_buf_adds(out, "{\"id\":");
+  rd_row_value(r, "id", out);
+  rd_buf_adds(out, ",\"account\":");
+  rd_row_value(r, "account", out);
+  for (int i = 0; i < t->nfields; i++) {
+    const rd_field *f = &t->fields[i];
+    if (f->flags & RD_FF_WRITEONLY)
+      continue;
+    rd_buf_adds(out, ",\"");
+    rd_buf_adds(out, f->name);
+    rd_buf_adds(out, "\":");
+    if (r->col[i] >= 0) {
+      add_field(out, r, f, r->col[i]);
+      continue;
+    }
+    if (t->late_field && !strcmp(f->name, t->late_field)) {
+      *r->late_at = out->len; /* filled after the page's statement (late_text) */
+      continue;
+    }
+    size_t len = out->len;
+    if (t->decorate_text)
+      t->decorate_text(r, f, out);
+    if (out->len == len)
+      rd_buf_adds(out, "null"); /* what row_json holds until decorate fills it */
+  }
+  rd_buf_adds(out, ",\"created_at\":");
+  rd_row_value(r, "created_at", out);
+  rd_buf_adds(out, ",\"updated_at\":");
+  rd_row_value(r, "updated_at", out);
+  if (t->decorate_text)
+    t->decorate_text(r, NULL, out);
+  rd_buf_adds(out, "}");
+  return 0;
+}
+
+static int row_record_fn(const rd_row *r, void *arg, rd_buf *out) {
+  (void)arg;
+  return rd_row_record(r, out);
+}
+
+/* The jansson page of q written into out: for types whose decorate has no text form (it
+ * may read the database, which the text path cannot do while the page's statement is
+ * open). */
+static int list_text_jansson(rd_conn *c, const rd_rtype *t, const rd_list_q *q, rd_buf *out,
+                             int64_t *last_id, bool *more, rd_err *err) {
+  json_t *rows = NULL;
+  int rv = rd_rec_list_by(c, t, q->account_id, q->join, q->key, q->where, q->p, q->np, q->after,
+                          q->limit, &rows, more, err);
+  if (rv)
+    return rv;
+  size_t n = json_array_size(rows);
+  if (n)
+    *last_id = json_integer_value(json_object_get(json_array_get(rows, n - 1), "id"));
+  add_new_json(out, rows);
+  return 0;
+}
+
+/* Writes t->late_field's values of the page's rows ids[0..n) into out at the offsets
+ * late[0..n) (ascending, after start). */
+static int splice_late(rd_conn *c, const rd_rtype *t, const int64_t *ids, const size_t *late,
+                       int n, size_t start, rd_buf *out, rd_err *err) {
+  rd_buf *vals = rd_calloc((size_t)n, sizeof *vals);
+  rd_buf page;
+  rd_buf_init(&page);
+  for (int i = 0; i < n; i++)
+    rd_buf_init(&vals[i]);
+  int rv = t->late_text(c, ids, n, vals, err);
+  if (!rv) {
+    size_t from = start;
+    for (int i = 0; i < n; i++) {
+      assert(late[i] >= from && late[i] <= out->len);
+      rd_buf_add(&page, out->data + from, late[i] - from);
+      if (vals[i].len)
+        rd_buf_add(&page, vals[i].data, vals[i].len);
+      else
+        rd_buf_adds(&page, "null");
+      from = late[i];
+    }
+    rd_buf_add(&page, out->data + from, out->len - from);
+    out->len = start;
+    rd_buf_add(out, page.data, page.len);
+  }
+  for (int i = 0; i < n; i++)
+    rd_buf_term(&vals[i]);
+  rd_free(vals);
+  rd_buf_term(&page);
+  return rv;
+}
+
+int rd_rec_list_text(rd_conn *c, const rd_rtype *t, const rd_list_q *q, rd_row_fn fn, void *arg,
+                     rd_buf *out, int64_t *last_id, bool *more, rd_err *err) {
+  assert(!q->njp || q->extra_join); /* join parameters belong to extra_join */
+  assert(!fn || !t->late_field);      /* late values go where rd_row_record leaves them */
+  if (!fn && t->decorate && !t->decorate_text)
+    return list_text_jansson(c, t, q, out, last_id, more, err);
+  rd_buf sql;
+  rd_buf_init(&sql);
+  rd_param *params = NULL;
+  int n = 0;
+  page_query(t, q, &sql, &params, &n);
+  int *col = rd_calloc((size_t)t->nfields + 1, sizeof *col);
+  int next = 6;
+  for (int i = 0; i < t->nfields; i++) {
+    const rd_field *f = &t->fields[i];
+    col[i] = selected(f) ? next : -1;
+    if (selected(f))
+      next += f->type == RD_FT_REF || f->type == RD_FT_ACCOUNT ? 2 : 1;
+  }
+  /* late_text: the rows' ids and where their late field goes (at most limit rows) */
+  int64_t *ids = rd_calloc((size_t)q->limit + 1, sizeof *ids);
+  size_t *late = rd_calloc((size_t)q->limit + 1, sizeof *late);
+  size_t late_at = 0;
+  rd_row row = {.t = t, .col = col, .extra = next, .late_at = &late_at};
+  size_t start = out->len;
+  rd_buf_adds(out, "[");
+  int64_t last = 0;
+  bool more_rows = false;
+  int rv = rd_sql_params(c, &row.s, err, rd_buf_cstr(&sql), params, n);
+  if (rv)
+    goto out;
+  int rows = 0;
+  while ((rv = rd_stmt_step(row.s, err)) == RD_ROW) {
+    if (rows == q->limit) {
+      more_rows = true;
+      break;
+    }
+    if (rows++)
+      rd_buf_adds(out, ",");
+    late_at = out->len;
+    rv = fn ? fn(&row, arg, out) : row_record_fn(&row, arg, out);
+    if (rv)
+      goto out;
+    last = rd_row_id(&row);
+    assert(rows <= q->limit); /* ids and late hold limit + 1 */
+    ids[rows - 1] = last;
+    late[rows - 1] = late_at;
+  }
+  if (rv < 0)
+    goto out;
+  rd_stmt_done(row.s);
+  row.s = NULL;
+  rv = 0;
+  if (t->late_field && rows > 0) {
+    rv = splice_late(c, t, ids, late, rows, start, out, err);
+    if (rv)
+      goto out;
+  }
+  rd_buf_adds(out, "]");
+  *last_id = last;
+  *more = more_rows;
+out:
+  if (rv)
+    out->len = start; /* no half page */
+  rd_stmt_done(row.s);
+  rd_free(ids);
+  rd_free(late);
+  rd_free(col);
   rd_free(params);
   rd_buf_term(&sql);
   return rv;
@@ -779,6 +1121,13 @@ int rd_rec_read_list(rd_conn *c, const rd_caller *who, const rd_rtype *t, const 
   int rv = rd_rec_allow(who, t, RD_REC_READ, err);
   return rv ? rv
             : rd_rec_list(c, t, who->account_id, where, p, np, after, limit, out, more, err);
+}
+
+int rd_rec_read_list_text(rd_conn *c, const rd_caller *who, const rd_rtype *t,
+                          const rd_list_q *q, rd_buf *out, int64_t *last_id, bool *more,
+                          rd_err *err) {
+  int rv = rd_rec_allow(who, t, RD_REC_READ, err);
+  return rv ? rv : rd_rec_list_text(c, t, q, NULL, NULL, out, last_id, more, err);
 }
 
 int rd_with_tx(rd_conn *c, rd_err *err, int (*fn)(rd_conn *, void *, rd_err *), void *arg) {

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/str.h"
 #include "auth/caller.h"
 #include "domain/audit.h"
 #include "store/store.h"
@@ -54,6 +55,9 @@ typedef struct rd_field {
 #define RD_TEXT_MAX 65536
 
 typedef struct rd_rtype rd_rtype;
+/* One stored row of a list page being written as text (rd_rec_list_text): what the text
+ * forms of decorate and of the TRUST-4 projection read. Valid during the call only. */
+typedef struct rd_row rd_row;
 struct rd_rtype {
   const char *name;  /* audit record_type: "organization" */
   const char *table; /* "organizations" */
@@ -68,6 +72,20 @@ struct rd_rtype {
                      rd_err *err);
   /* Adds computed fields to an output record (called for every read). */
   int (*decorate)(rd_conn *c, json_t *rec, rd_err *err);
+  /* The text form of decorate for list pages (issue 12): writes into out the JSON value
+   * decorate gives the computed field f (a field without a column), or, with f NULL, the
+   * members decorate appends after updated_at, each after a comma; writing nothing leaves
+   * f null. Must give the bytes json_dumps(JSON_COMPACT) gives of decorate's record (the
+   * test tests/unit/domain/pages_test.c compares them). Runs while the page's
+   * statement is open: reads the row only, never the database. NULL while decorate is
+   * set: pages of the type are built with jansson. */
+  void (*decorate_text)(const rd_row *row, const rd_field *f, rd_buf *out);
+  /* A computed field whose value needs the database (people's aliases): rd_rec_list_text
+   * leaves its place in each row of the page and, once the page's statement is done, calls
+   * late_text to write the value of each row ids[0..n) (ascending) into vals[i] (empty
+   * buffers the caller owns), then splices them in. NULL: none. */
+  const char *late_field;
+  int (*late_text)(rd_conn *c, const int64_t *ids, int n, rd_buf *vals, rd_err *err);
   /* Who may read and write records of this type (issue 11), declared here once and
    * checked by rd_rec_allow: by every rd_rec_*_tx entry point before anything else, and
    * again by rd_rec_create, rd_rec_update (rd_rec_rules), rd_rec_delete and rd_rec_touch
@@ -127,6 +145,59 @@ int rd_rec_list(rd_conn *c, const rd_rtype *t, const char *account_id, const cha
 int rd_rec_list_by(rd_conn *c, const rd_rtype *t, const char *account_id, const char *join,
                    const char *key, const char *where, const rd_param *p, int np, int64_t after,
                    int limit, json_t **out, bool *more, rd_err *err);
+
+/* ---- list pages as text (issue 12) ----
+ * The page's JSON written straight into a buffer, the same bytes as json_dumps
+ * (JSON_COMPACT) of the jansson page of rd_rec_list_by: plain values encoded by jansson one
+ * at a time, stored JSON columns spliced as they are. */
+
+/* What a page selects: rd_rec_list_by's arguments, plus extra columns (", x.a, x.b",
+ * read by rd_row_extra) from extra_join (a constant " LEFT JOIN x ON ...") whose
+ * parameters jp[0..njp) are bound first. */
+typedef struct rd_list_q {
+  const char *account_id; /* NULL: any account (where restricts them) */
+  const char *join, *key, *where;
+  const rd_param *p;
+  int np;
+  const char *extra_cols, *extra_join;
+  const rd_param *jp;
+  int njp;
+  int64_t after;
+  int limit;
+} rd_list_q;
+
+/* Writes one row (as a JSON value) into out; nonzero stops the page. */
+typedef int (*rd_row_fn)(const rd_row *row, void *arg, rd_buf *out);
+
+/* Appends the page's JSON array to out: each row through fn (NULL: rd_row_record).
+ * *last_id is the id of the last row written (0: none), *more whether rows follow. On
+ * error out is as it was. Types whose decorate has no text form (decorate_text) are built
+ * with jansson when fn is NULL. */
+int rd_rec_list_text(rd_conn *c, const rd_rtype *t, const rd_list_q *q, rd_row_fn fn, void *arg,
+                     rd_buf *out, int64_t *last_id, bool *more, rd_err *err);
+/* Read roles, then rd_rec_list_text of q (whose account_id is the caller's). */
+int rd_rec_read_list_text(rd_conn *c, const rd_caller *who, const rd_rtype *t,
+                          const rd_list_q *q, rd_buf *out, int64_t *last_id, bool *more,
+                          rd_err *err);
+/* The whole record of the row, decorated (decorate_text), as rd_rec_list gives it. */
+int rd_row_record(const rd_row *row, rd_buf *out);
+/* Writes the JSON value of name ("id", "account", "created_at", "updated_at" or a stored
+ * field) as the record of rd_rec_get holds it; null for anything else. */
+void rd_row_value(const rd_row *row, const char *name, rd_buf *out);
+/* The stored text of field name (NULL when null or not stored); its boolean; the id; the
+ * owning account's id; extra column i of rd_list_q.extra_cols (NULL when null). Borrowed
+ * from the row. */
+const char *rd_row_text(const rd_row *row, const char *name);
+bool rd_row_bool(const rd_row *row, const char *name);
+int64_t rd_row_id(const rd_row *row);
+const char *rd_row_account(const rd_row *row);
+const char *rd_row_extra(const rd_row *row, int i);
+/* Appends stored JSON text (written by rolodesk with jansson, compactly) as the parsed value
+ * would be dumped: objects and arrays spliced as they are; NULL or text that does not parse
+ * is null, or the JSON text fallback when given. */
+void rd_row_splice_json(rd_buf *out, const char *stored, const char *fallback);
+/* s (NULL: null) as a JSON string, encoded by jansson. */
+void rd_json_add_string(rd_buf *out, const char *s);
 
 /* Creates a record from checked input in the caller's account, inside a write transaction
  * the caller holds: applies defaults, runs validate, inserts, runs after_write, writes the

@@ -175,17 +175,28 @@ static json_t *contact_card(json_t *rec) {
   return out;
 }
 
+/* TRUST-4: what a foreign record shows of the viewer's annotation, with what it shows
+ * before anyone writes one (JSON text). */
+static const struct {
+  const char *name, *empty;
+  bool json; /* stored as JSON text */
+} FROM_VIEWER[] = {
+    {"remarks", "null", false},
+    {"remarks_attachments", "[]", true},
+    {"financial_id", "null", false},
+    {"custom_fields", "{}", true},
+};
+enum { FROM_VIEWER_N = sizeof FROM_VIEWER / sizeof *FROM_VIEWER };
+
 json_t *rd_org_project(json_t *owner, json_t *annotation) {
-  static const char *const FROM_VIEWER[] = {"remarks", "remarks_attachments", "financial_id",
-                                            "custom_fields"};
   json_t *out = contact_card(owner);
-  for (size_t i = 0; i < sizeof FROM_VIEWER / sizeof *FROM_VIEWER; i++) {
-    json_t *v = annotation ? json_object_get(annotation, FROM_VIEWER[i]) : NULL;
+  for (size_t i = 0; i < FROM_VIEWER_N; i++) {
+    json_t *v = annotation ? json_object_get(annotation, FROM_VIEWER[i].name) : NULL;
     if (v)
-      json_object_set(out, FROM_VIEWER[i], v);
+      json_object_set(out, FROM_VIEWER[i].name, v);
     else /* what an annotation holds before anyone writes one */
-      json_object_set_new(out, FROM_VIEWER[i],
-                          i == 1 ? json_array() : i == 3 ? json_object() : json_null());
+      json_object_set_new(out, FROM_VIEWER[i].name,
+                          json_loads(FROM_VIEWER[i].empty, JSON_DECODE_ANY, NULL));
   }
   json_object_set_new(out, "foreign", json_true());
   return out;
@@ -200,6 +211,51 @@ json_t *rd_org_project_for_caller(const rd_caller *who, json_t *rec) {
   json_object_set(out, "foreign", foreign ? foreign : json_false());
   json_decref(rec);
   return out;
+}
+
+/* ---- the projections in text form (issue 12) ----
+ * The same tables as above, written from the stored row: the bytes of json_dumps
+ * (JSON_COMPACT) of what rd_org_project and rd_org_project_for_caller give. */
+
+/* "{" and the CONTACT_FIELDS of row, without the closing brace. */
+static void contact_card_text(const rd_row *row, rd_buf *out) {
+  for (size_t i = 0; i < sizeof CONTACT_FIELDS / sizeof *CONTACT_FIELDS; i++) {
+    rd_buf_adds(out, i ? ",\"" : "{\"");
+    rd_buf_adds(out, CONTACT_FIELDS[i]);
+    rd_buf_adds(out, "\":");
+    rd_row_value(row, CONTACT_FIELDS[i], out);
+  }
+}
+
+void rd_org_project_text(const rd_row *owner, const char *const *ann, rd_buf *out) {
+  contact_card_text(owner, out);
+  for (size_t i = 0; i < FROM_VIEWER_N; i++) {
+    rd_buf_adds(out, ",\"");
+    rd_buf_adds(out, FROM_VIEWER[i].name);
+    rd_buf_adds(out, "\":");
+    if (!ann)
+      rd_buf_adds(out, FROM_VIEWER[i].empty);
+    else if (FROM_VIEWER[i].json)
+      rd_row_splice_json(out, ann[i], FROM_VIEWER[i].empty);
+    else
+      rd_json_add_string(out, ann[i]);
+  }
+  rd_buf_adds(out, ",\"foreign\":true}");
+}
+
+int rd_org_row_for_caller(const rd_caller *who, const rd_row *row, const char *const *ann,
+                          rd_buf *out) {
+  bool own = !strcmp(rd_row_account(row), who->account_id);
+  if (rd_caller_has(who, RD_ROLES_STAFF)) {
+    if (own)
+      return rd_row_record(row, out);
+    rd_org_project_text(row, ann, out);
+    return 0;
+  }
+  /* ACC-7: a customer or partner sees no internal data, of its own organization neither. */
+  contact_card_text(row, out);
+  rd_buf_adds(out, own ? ",\"foreign\":false}" : ",\"foreign\":true}");
+  return 0;
 }
 
 /* ---- annotations (TRUST-5) ---- */
@@ -322,7 +378,9 @@ int rd_org_view_list(rd_conn *c, const rd_caller *who, bool foreign_only, int64_
                 "tii", who->account_id,
                 (int64_t)json_integer_value(json_object_get(json_array_get(rows, 0), "id")),
                 (int64_t)json_integer_value(json_object_get(json_array_get(rows, count - 1), "id")));
-    while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
+    /* Every row of the page's range (a test of the text form found that "!rv &&" here
+     * stopped after the first annotation: RD_ROW is not 0). */
+    while (rv >= 0 && (rv = rd_stmt_step(s, err)) == RD_ROW) {
       char key[24];
       snprintf(key, sizeof key, "%lld", (long long)rd_stmt_int64(s, 0));
       json_t *att = json_loads(rd_stmt_text(s, 2), 0, NULL);
@@ -355,6 +413,39 @@ int rd_org_view_list(rd_conn *c, const rd_caller *who, bool foreign_only, int64_
   }
   *out = rows;
   return 0;
+}
+
+/* A row of the view: the viewer's annotation from the page's extra columns (the first says
+ * whether one exists, then FROM_VIEWER's in order). */
+static int view_row(const rd_row *row, void *arg, rd_buf *out) {
+  const char *ann[FROM_VIEWER_N];
+  for (int i = 0; i < FROM_VIEWER_N; i++)
+    ann[i] = rd_row_extra(row, i + 1);
+  return rd_org_row_for_caller(arg, row, rd_row_extra(row, 0) ? ann : NULL, out);
+}
+
+int rd_org_view_list_text(rd_conn *c, const rd_caller *who, bool foreign_only, int64_t after,
+                          int limit, rd_buf *out, int64_t *last_id, bool *more, rd_err *err) {
+  char today[RD_DATE_LEN];
+  rd_date_today(today);
+  rd_param p[PAGE_NPARAMS + 3];
+  int n = 0;
+  p[n++] = (rd_param){.type = 't', .t = who->account_id};
+  if (!foreign_only) {
+    p[n++] = (rd_param){.type = 'i', .i = after};
+    p[n++] = (rd_param){.type = 'i', .i = (int64_t)limit + 1};
+  }
+  page_params(p + n, who->account_id, after, limit, today);
+  n += PAGE_NPARAMS;
+  /* The viewer's annotations come with the rows (one index probe each). */
+  rd_param jp = {.type = 't', .t = who->account_id};
+  rd_list_q q = {.where = foreign_only ? FOREIGN_ONLY_PAGE : VIEW_PAGE, .p = p, .np = n,
+                 .extra_cols = ", an.organization_id, an.remarks, an.remarks_attachments,"
+                               " an.financial_id, an.custom_fields",
+                 .extra_join = " LEFT JOIN org_annotations an ON an.account_id = ?"
+                               " AND an.organization_id = t.id",
+                 .jp = &jp, .njp = 1, .after = after, .limit = limit};
+  return rd_rec_list_text(c, &rd_org_type, &q, view_row, (void *)who, out, last_id, more, err);
 }
 
 static const char *const ANNOTATION_FIELDS[] = {"remarks", "remarks_attachments", "financial_id",

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "auth/caller.h"
+#include "domain/record.h"
 #include "store/store.h"
 
 /* [{"account": {"id", "name"}, "created_at"}] of the caller's account. */
@@ -34,6 +35,19 @@ int rd_org_view_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out,
  * id, account, name, picture_uri and contact from the owner, plus the annotation's
  * remarks, remarks_attachments, financial_id and custom_fields, and "foreign": true. */
 json_t *rd_org_project(json_t *owner_record, json_t *annotation);
+/* rd_org_view_list as text (issue 12): the page's JSON array appended to out, the same
+ * bytes; *last_id is its last row's id (for the Link). */
+int rd_org_view_list_text(rd_conn *c, const rd_caller *who, bool foreign_only, int64_t after,
+                          int limit, rd_buf *out, int64_t *last_id, bool *more, rd_err *err);
+/* TRUST-4 in text form, from the same tables as rd_org_project: the owner's stored row and
+ * the viewer's annotation as stored texts in the order remarks, remarks_attachments,
+ * financial_id, custom_fields (ann NULL: none written) give the bytes of
+ * json_dumps(JSON_COMPACT) of rd_org_project's record. */
+void rd_org_project_text(const rd_row *owner, const char *const *ann, rd_buf *out);
+/* ACC-7 and TRUST-4 in text form for a row of a page: rd_org_project_for_caller of the
+ * row's record (own: whole, decorated; foreign: rd_org_project_text with ann). */
+int rd_org_row_for_caller(const rd_caller *who, const rd_row *row, const char *const *ann,
+                          rd_buf *out);
 /* ACC-7: what a caller may see of an organization record as it leaves the domain (own
  * records whole, foreign ones through rd_org_project). Staff (any staff role) see rec as
  * it is; customers and partners only id, account, name, picture_uri, contact and the

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# The list-page benchmark of issue 12 (pages written as text): on SQLite (or PostgreSQL:
+# BENCH_PAGES_BACKEND=postgresql, a throwaway server of scripts/pg-test.sh), with the 10,000
+# organizations of bench/run.sh, it measures
+#   - callgrind: instructions per request of rolodeskd for GET /healthz and for the 25-row
+#     organizations page, each over one keep-alive connection of BENCH_PAGES_REQUESTS
+#     (200) requests (curl reuses its connection for the URLs of one invocation); the
+#     counters are zeroed before and dumped after each loop (callgrind_control), so the
+#     daemon's start is not counted;
+#   - wrk: req/s of /healthz and of the 25- and 100-row pages in the same run, each page as
+#     a ratio to /healthz (the issue's "cold" figure: there is no page cache yet).
+# Prints one table (also bench/out/pages-BACKEND.md). Not part of the tests' pass/fail.
+#
+# Usage: bench/pages.sh BUILD_DIR
+# Knobs (environment): BENCH_ORGS (10000), BENCH_PAGES_REQUESTS (200), BENCH_DURATION (10s),
+# BENCH_THREADS (2), BENCH_CONNECTIONS (50), BENCH_PAGES_CALLGRIND (1; 0 skips it),
+# BENCH_PAGES_KEEP (a directory: the callgrind dumps are copied there, for callgrind_annotate).
+set -euo pipefail
+
+build=${1:?usage: bench/pages.sh BUILD_DIR}
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "$build" && pwd)
+orgs=${BENCH_ORGS:-10000}
+requests=${BENCH_PAGES_REQUESTS:-200}
+duration=${BENCH_DURATION:-10s}
+wrk_threads=${BENCH_THREADS:-2}
+conns=${BENCH_CONNECTIONS:-50}
+use_callgrind=${BENCH_PAGES_CALLGRIND:-1}
+
+for prog in rolodesk rolodeskd bench_load; do
+  [ -x "$build/$prog" ] || { echo "bench: $build/$prog is missing; build first (make)" >&2; exit 1; }
+done
+command -v wrk >/dev/null || { echo "bench: wrk is missing (scripts/deps.sh installs it)" >&2; exit 1; }
+command -v curl >/dev/null || { echo "bench: curl is missing" >&2; exit 1; }
+if [ "$use_callgrind" = 1 ] && ! command -v callgrind_control >/dev/null; then
+  echo "bench: valgrind is missing: no instruction counts (BENCH_PAGES_CALLGRIND=0)" >&2
+  use_callgrind=0
+fi
+
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+bench_init bench-pages
+
+backend=${BENCH_PAGES_BACKEND:-sqlite}
+if [ "$backend" = postgresql ]; then
+  # A throwaway server outside $work (as root the server runs as another user), as
+  # bench/run.sh does; bench_cleanup stops it.
+  pgdir=$(mktemp -d /tmp/rdbench-pg.XXXXXX)
+  uri=$("$root/scripts/pg-test.sh" start "$pgdir")
+  psql -q "$uri/postgres" -c 'CREATE DATABASE bench' >/dev/null
+  db="$uri/bench"
+else
+  db="$work/bench.db"
+fi
+echo "== $backend: loading $orgs organizations" >&2
+"$build/bench_load" --db "$db" --orgs "$orgs" 2>"$work/load.err" || {
+  cat "$work/load.err" >&2
+  exit 1
+}
+token=$("$build/rolodesk" --db "$db" token create --account bench --username admin)
+
+# start_daemon [WRAPPER...]: rolodeskd on a free port (under WRAPPER when given); sets base.
+start_daemon() {
+  rm -f "$work/port"
+  "$@" "$build/rolodeskd" --db "$db" --listen 127.0.0.1:0 --port-file "$work/port" \
+    --data "$work/data" --quiet --max-conns-per-ip $((conns + 16)) 2>"$work/daemon.log" &
+  daemon_pid=$!
+  for _ in $(seq 600); do
+    [ -s "$work/port" ] && break
+    kill -0 "$daemon_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -s "$work/port" ] || { echo "bench: rolodeskd did not start: $(tail -3 "$work/daemon.log")" >&2; exit 1; }
+  base="http://127.0.0.1:$(cat "$work/port")"
+}
+
+# loop PATH [TOKEN]: $requests requests on one keep-alive connection.
+loop() {
+  local urls=() hdr=()
+  for _ in $(seq "$requests"); do urls+=("$base$1"); done
+  [ -n "${2:-}" ] && hdr=(-H "Authorization: Bearer $2")
+  curl -fsS "${hdr[@]}" "${urls[@]}" >/dev/null
+}
+
+declare -A instr
+if [ "$use_callgrind" = 1 ]; then
+  echo "== callgrind: $requests keep-alive requests each" >&2
+  start_daemon valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p"
+  loop /healthz && loop "/v1/organizations?per_page=25" "$token" # warm caches and statements
+  for s in healthz orgs25; do
+    p=/healthz t=""
+    [ $s = orgs25 ] && p="/v1/organizations?per_page=25" t=$token
+    callgrind_control -z "$daemon_pid" >/dev/null 2>&1
+    loop "$p" "$t"
+    rm -f "$work"/cg.*.[0-9]*
+    callgrind_control --dump="$s" "$daemon_pid" >/dev/null 2>&1
+    sleep 1
+    # The dump of every thread: sum their totals.
+    total=$(cat "$work"/cg.*.[0-9]* 2>/dev/null | awk '/^totals:/ { n += $2 } END { print n + 0 }')
+    [ -z "${BENCH_PAGES_KEEP:-}" ] || for f in "$work"/cg.*.[0-9]*; do cp "$f" "$BENCH_PAGES_KEEP/$s.${f##*/}"; done
+    instr[$s]=$(awk -v n="$total" -v r="$requests" 'BEGIN { printf "%.0f", n / r }')
+  done
+  stop_daemon
+fi
+
+echo "== wrk: $duration each" >&2
+declare -A result note
+start_daemon
+n=$(curl -fsS -H "Authorization: Bearer $token" "$base/v1/organizations?per_page=25" |
+  grep -o '"created_at":' | wc -l)
+[ "$n" = 25 ] || { echo "bench: the 25-row page answered $n records" >&2; exit 1; }
+wrk -t"$wrk_threads" -c"$conns" -d2s -H "Authorization: Bearer $token" \
+  "$base/v1/organizations?per_page=100" >/dev/null
+scenarios=(healthz orgs25 orgs100)
+declare -A label=([healthz]="GET /healthz (floor)" [orgs25]="GET /v1/organizations?per_page=25"
+  [orgs100]="GET /v1/organizations?per_page=100")
+declare -A path=([healthz]="/healthz" [orgs25]="/v1/organizations?per_page=25"
+  [orgs100]="/v1/organizations?per_page=100")
+for s in "${scenarios[@]}"; do
+  tok=$token
+  [ $s = healthz ] && tok=""
+  run_wrk "$s" "$base${path[$s]}" "$tok"
+  result[$backend:$s]="$RPS $P50 $P90 $P99 $ERRS"
+done
+stop_daemon
+
+backends=$backend
+mkdir -p "$root/bench/out"
+{
+  echo "bench/pages.sh, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load before: $load_before,"
+  echo "$backend, $orgs organizations, wrk -t$wrk_threads -c$conns -d$duration"
+  echo
+  table_rows
+  if [ "$use_callgrind" = 1 ]; then
+    echo
+    echo "| callgrind, $requests keep-alive requests | instructions per request |"
+    echo "|---|--:|"
+    echo "| GET /healthz | ${instr[healthz]} |"
+    echo "| GET /v1/organizations?per_page=25 | ${instr[orgs25]} |"
+  fi
+} | tee "$root/bench/out/pages-$backend.md"
