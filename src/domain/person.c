@@ -483,15 +483,18 @@ int rd_person_list(rd_conn *c, const rd_caller *who, const rd_person_filter *f, 
   assert(n <= PERSON_FILTER_NPARAMS);
   int rv = 0;
   /* CUST-4: the text search and custom field values add their own parameters. */
+  /* Issue 12: when q is the only filter, the search may take the page's ids first. */
+  rd_search_page page = {.deleted = f->deleted, .after = after, .limit = limit};
+  bool only_q = n == 1 && f->ncf == 0;
   if (f->q)
-    rv = rd_search_cond_q(&sc, c, who->account_id, f->q, err);
+    rv = rd_search_cond_q(&sc, c, who->account_id, f->q, only_q ? &page : NULL, err);
   for (int i = 0; !rv && i < f->ncf; i++)
     rv = rd_search_cond_custom(&sc, c, who->account_id, f->cf_keys[i], f->cf_values[i], err);
   assert(sc.np <= (int)(sizeof sc.p / sizeof *sc.p));
   for (int i = 0; i < sc.np; i++)
     p[n++] = sc.p[i];
   if (!rv)
-    rv = rd_rec_list_by(c, &rd_person_type, who->account_id, sc.join, sc.key,
+    rv = rd_rec_list_by(c, &rd_person_type, who->account_id, sc.join, sc.jp, sc.njp, sc.key,
                         rd_buf_cstr(&sc.sql), p, n, after, limit, out, more, err);
   rd_search_cond_term(&sc);
   return rv;

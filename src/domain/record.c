@@ -349,11 +349,12 @@ out:
 int rd_rec_list(rd_conn *c, const rd_rtype *t, const char *account_id, const char *where,
                 const rd_param *p, int np, int64_t after, int limit, json_t **out, bool *more,
                 rd_err *err) {
-  return rd_rec_list_by(c, t, account_id, NULL, NULL, where, p, np, after, limit, out, more, err);
+  return rd_rec_list_by(c, t, account_id, NULL, NULL, 0, NULL, where, p, np, after, limit, out,
+                        more, err);
 }
 
 int rd_rec_list_by(rd_conn *c, const rd_rtype *t, const char *account_id, const char *join,
-                   const char *key, const char *where, const rd_param *p, int np, int64_t after,
+                   const rd_param *jp, int njp, const char *key, const char *where, const rd_param *p, int np, int64_t after,
                    int limit, json_t **out, bool *more, rd_err *err) {
   if (!key)
     key = "t.id";
@@ -366,16 +367,18 @@ int rd_rec_list_by(rd_conn *c, const rd_rtype *t, const char *account_id, const 
   if (where && *where)
     rd_buf_printf(&sql, " AND (%s)", where);
   rd_buf_printf(&sql, " ORDER BY %s LIMIT ?", key);
-  /* Sized from np: every parameter of where is bound, none dropped. */
-  rd_param *params = rd_calloc((size_t)np + 3, sizeof *params);
+  /* Sized from njp and np: every parameter of join and where is bound, none dropped. */
+  rd_param *params = rd_calloc((size_t)njp + (size_t)np + 3, sizeof *params);
   int n = 0;
+  for (int i = 0; join && i < njp; i++)
+    params[n++] = jp[i];
   if (account_id)
     params[n++] = (rd_param){.type = 't', .t = account_id};
   params[n++] = (rd_param){.type = 'i', .i = after};
   for (int i = 0; i < np; i++)
     params[n++] = p[i];
   params[n++] = (rd_param){.type = 'i', .i = limit + 1};
-  assert(n <= np + 3); /* params holds np + 3 */
+  assert(n <= njp + np + 3); /* params holds njp + np + 3 */
   rd_stmt *s = NULL;
   json_t *arr = json_array();
   int rv = rd_sql_params(c, &s, err, rd_buf_cstr(&sql), params, n);

@@ -107,10 +107,12 @@ static int lite_open(const char *uri, rd_conn **out, rd_err *err) {
     rv = lite_exec(&c->base,
                    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;"
-                   /* CUST-4: searches at a million people touch pages all over the file;
-                    * mapped, they are read from the OS cache without a syscall each and
-                    * shared by every connection instead of copied into each one's cache. */
-                   "PRAGMA mmap_size=4294967296;",
+                   /* CUST-4: mapped pages are read from the OS cache without a syscall
+                    * each. Issue 12: capped at 16 MB, because every mapped page a
+                    * connection touches counts in the daemon's RSS (4 GB made it the size
+                    * of the file); searches read a page's worth of index entries now, which
+                    * the connection's own cache holds. */
+                   "PRAGMA mmap_size=16777216;",
                    &ignored);
   if (rv) {
     rd_err_set(err, RD_EUNAVAIL, "cannot use SQLite database %s: %s", uri,
