@@ -7,7 +7,10 @@
 #   - GET /v1/people?per_page=25&q=<last name>       about N/1,000 matches, a page of 25
 #   - GET /v1/people?per_page=25&q=<first> <last>    two words, a few matches
 #   - GET /v1/people?per_page=25&q=<2 letters>       under 3 characters: name prefix
-# and prints requests/s and p50/p90/p99 latency for SQLite and PostgreSQL side by side. The
+#   - GET /v1/people?per_page=25&q=<1 letter>        likewise
+# and prints requests/s, p50/p90/p99 latency and the daemon's largest RSS (VmRSS of
+# /proc/PID/status, sampled every 0.2 s while wrk runs) for SQLite and PostgreSQL side by
+# side. The
 # target is p99 under 10 ms for the name search. Latency is measured with few connections
 # (BENCH_SEARCH_CONNECTIONS, default 2: one request in flight per core) so that it is the
 # time of a search, not of a queue in front of two cores. Not part of the tests' pass/fail.
@@ -61,10 +64,20 @@ run_wrk() {
   wrk_figures "$name" "$out"
 }
 
+# rss_sample PID FILE: the largest VmRSS (kB) of PID, sampled until killed, into FILE.
+rss_sample() {
+  local pid=$1 file=$2 max=0 kb
+  while kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) && [ -n "$kb" ]; do
+    [ "$kb" -le "$max" ] || { max=$kb; echo "$max" >"$file"; }
+    sleep 0.2
+  done
+}
+
 declare -A result note loadtime
-scenarios=(healthz last full short)
+scenarios=(healthz last full short one)
 declare -A label=([healthz]="GET /healthz (floor)" [last]="q=<last name>, page of 25"
-  [full]="q=<first> <last>" [short]="q=<2 letters> (name prefix)")
+  [full]="q=<first> <last>" [short]="q=<2 letters> (name prefix)"
+  [one]="q=<1 letter> (name prefix)")
 
 bench_backend() {
   local backend=$1 db=$2
@@ -83,6 +96,7 @@ bench_backend() {
        NR % 7 == 5 { print "Søren " $0 } NR % 7 == 6 { print "emma " $0 }
        NR % 7 == 0 { print "Jan " $0 }' "$work/last.txt" >"$work/full.txt"
   printf '%s\n' ma jo an be mu sm la no ri ho ka pe fr el sa ko wa lu >"$work/short.txt"
+  printf '%s\n' m j a b s l n r h k p f e w o g d t z c i u v y >"$work/one.txt"
   echo "" >"$work/none.txt"
   local token
   if ! token=$("$build/rolodesk" --db "$db" token create --account bench --username admin \
@@ -119,13 +133,21 @@ bench_backend() {
     wrk -t"$conns" -c"$conns" -d5s -s "$work/search.lua" "$base" >/dev/null
   for s in "${scenarios[@]}"; do
     echo "== $backend: ${label[$s]} for $duration" >&2
+    echo 0 >"$work/rss-$backend-$s"
+    rss_sample "$daemon_pid" "$work/rss-$backend-$s" &
+    local sampler=$!
     case $s in
     healthz) run_wrk "$backend-$s" "$base" "/healthz" "$work/none.txt" "" ;;
     last) run_wrk "$backend-$s" "$base" "/v1/people?per_page=25&q=" "$work/last.txt" "$token" ;;
     full) run_wrk "$backend-$s" "$base" "/v1/people?per_page=25&q=" "$work/full.txt" "$token" ;;
     short) run_wrk "$backend-$s" "$base" "/v1/people?per_page=25&q=" "$work/short.txt" "$token" ;;
+    one) run_wrk "$backend-$s" "$base" "/v1/people?per_page=25&q=" "$work/one.txt" "$token" ;;
     esac
-    result[$backend:$s]="$RPS $P50 $P90 $P99 $ERRS"
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    local rss_mb
+    rss_mb=$(awk '{ printf "%.1f", $1 / 1024 }' "$work/rss-$backend-$s")
+    result[$backend:$s]="$RPS $P50 $P90 $P99 $rss_mb $ERRS"
   done
   stop_daemon
 }
@@ -165,18 +187,18 @@ table="$root/bench/out/search.md"
     "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   printf '| scenario '
-  for b in $backends; do printf '| %s req/s | p50 ms | p90 ms | p99 ms ' "$b"; done
+  for b in $backends; do printf '| %s req/s | p50 ms | p90 ms | p99 ms | RSS MB ' "$b"; done
   echo '|'
   printf '|---'
-  for b in $backends; do printf '|--:|--:|--:|--:'; done
+  for b in $backends; do printf '|--:|--:|--:|--:|--:'; done
   echo '|'
   for s in "${scenarios[@]}"; do
     printf '| %s ' "${label[$s]}"
     for b in $backends; do
       r=${result[$b:$s]:-}
-      if [ -z "$r" ]; then printf '| - | - | - | - '; continue; fi
+      if [ -z "$r" ]; then printf '| - | - | - | - | - '; continue; fi
       set -- $r
-      printf '| %s | %s | %s | %s%s ' "$1" "$2" "$3" "$4" "$([ "$5" = 0 ] || echo " (errors: $5)")"
+      printf '| %s | %s | %s | %s%s | %s ' "$1" "$2" "$3" "$4" "$([ "$6" = 0 ] || echo " (errors: $6)")" "$5"
     done
     echo '|'
   done

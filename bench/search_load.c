@@ -306,6 +306,17 @@ int main(int argc, char **argv) {
     fail("analyze", &err);
     goto out;
   }
+  /* Issue 12: what an operator does after a bulk load. PostgreSQL: VACUUM merges the GIN
+   * pending list into the index (every search scans that list whole) and sets the
+   * visibility map. SQLite: 'optimize' merges the FTS5 segments that the load's 10,000-row
+   * transactions left, so a term is looked up in one segment instead of dozens. */
+  const char *maint = strcmp(rd_db_backend(db), "sqlite")
+                          ? "VACUUM ANALYZE person_search"
+                          : "INSERT INTO person_search_fts (person_search_fts) VALUES ('optimize')";
+  if (rd_sql_exec(conn, NULL, &err, maint, "")) {
+    fail("vacuum", &err);
+    goto out;
+  }
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
   fprintf(stderr, "bench_search_load: %ld customers in account %s (%s) in %.1f s (%.0f/s)\n", n,

@@ -489,7 +489,8 @@ const rd_rtype rd_person_type = {
 /* The page's conditions of f into sc (sc.sql and its parameters into p[0..*n)). */
 enum { PERSON_FILTER_NPARAMS = 7, PERSON_NPARAMS_MAX = PERSON_FILTER_NPARAMS + RD_SEARCH_TERMS_MAX + 2 + 4 * RD_SEARCH_CF_MAX };
 static int person_cond(rd_conn *c, const rd_caller *who, const rd_person_filter *f,
-                       rd_search_cond *sc, rd_param *p, int *np, rd_err *err) {
+                       int64_t after, int limit, rd_search_cond *sc, rd_param *p, int *np,
+                       rd_err *err) {
   int n = 0;
   rd_buf_adds(&sc->sql, "t.deleted = ?");
   p[n++] = (rd_param){.type = 'b', .i = f->deleted};
@@ -523,8 +524,11 @@ static int person_cond(rd_conn *c, const rd_caller *who, const rd_person_filter 
   assert(n <= PERSON_FILTER_NPARAMS);
   int rv = 0;
   /* CUST-4: the text search and custom field values add their own parameters. */
+  /* Issue 12: when q is the only filter, the search may take the page's ids first. */
+  rd_search_page page = {.deleted = f->deleted, .after = after, .limit = limit};
+  bool only_q = n == 1 && f->ncf == 0;
   if (f->q)
-    rv = rd_search_cond_q(sc, c, who->account_id, f->q, err);
+    rv = rd_search_cond_q(sc, c, who->account_id, f->q, only_q ? &page : NULL, err);
   for (int i = 0; !rv && i < f->ncf; i++)
     rv = rd_search_cond_custom(sc, c, who->account_id, f->cf_keys[i], f->cf_values[i], err);
   assert(sc->np <= (int)(sizeof sc->p / sizeof *sc->p));
@@ -541,9 +545,9 @@ int rd_person_list(rd_conn *c, const rd_caller *who, const rd_person_filter *f, 
   rd_search_cond_init(&sc);
   rd_param p[PERSON_NPARAMS_MAX];
   int n = 0;
-  int rv = person_cond(c, who, f, &sc, p, &n, err);
+  int rv = person_cond(c, who, f, after, limit, &sc, p, &n, err);
   if (!rv)
-    rv = rd_rec_list_by(c, &rd_person_type, who->account_id, sc.join, sc.key,
+    rv = rd_rec_list_by(c, &rd_person_type, who->account_id, sc.join, sc.jp, sc.njp, sc.key,
                         rd_buf_cstr(&sc.sql), p, n, after, limit, out, more, err);
   rd_search_cond_term(&sc);
   return rv;
@@ -556,11 +560,11 @@ int rd_person_list_text(rd_conn *c, const rd_caller *who, const rd_person_filter
   rd_search_cond_init(&sc);
   rd_param p[PERSON_NPARAMS_MAX];
   int n = 0;
-  int rv = person_cond(c, who, f, &sc, p, &n, err);
+  int rv = person_cond(c, who, f, after, limit, &sc, p, &n, err);
   if (!rv) {
-    rd_list_q q = {.account_id = who->account_id, .join = sc.join, .key = sc.key,
-                   .where = rd_buf_cstr(&sc.sql), .p = p, .np = n, .after = after,
-                   .limit = limit};
+    rd_list_q q = {.account_id = who->account_id, .join = sc.join, .jp = sc.jp,
+                   .njp = sc.njp, .key = sc.key, .where = rd_buf_cstr(&sc.sql), .p = p,
+                   .np = n, .after = after, .limit = limit};
     rv = rd_rec_list_text(c, &rd_person_type, &q, NULL, NULL, out, last_id, more, err);
   }
   rd_search_cond_term(&sc);

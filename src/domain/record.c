@@ -389,7 +389,8 @@ out:
 int rd_rec_list(rd_conn *c, const rd_rtype *t, const char *account_id, const char *where,
                 const rd_param *p, int np, int64_t after, int limit, json_t **out, bool *more,
                 rd_err *err) {
-  return rd_rec_list_by(c, t, account_id, NULL, NULL, where, p, np, after, limit, out, more, err);
+  return rd_rec_list_by(c, t, account_id, NULL, NULL, 0, NULL, where, p, np, after, limit, out,
+                        more, err);
 }
 
 /* The SELECT of a page of q and its parameters (*params, rd_calloc'd; *n of them):
@@ -420,10 +421,11 @@ static void page_query(const rd_rtype *t, const rd_list_q *q, rd_buf *sql, rd_pa
 }
 
 int rd_rec_list_by(rd_conn *c, const rd_rtype *t, const char *account_id, const char *join,
-                   const char *key, const char *where, const rd_param *p, int np, int64_t after,
-                   int limit, json_t **out, bool *more, rd_err *err) {
-  rd_list_q q = {.account_id = account_id, .join = join, .key = key, .where = where, .p = p,
-                 .np = np, .after = after, .limit = limit};
+                   const rd_param *jp, int njp, const char *key, const char *where,
+                   const rd_param *p, int np, int64_t after, int limit, json_t **out,
+                   bool *more, rd_err *err) {
+  rd_list_q q = {.account_id = account_id, .join = join, .jp = jp, .njp = njp, .key = key,
+                 .where = where, .p = p, .np = np, .after = after, .limit = limit};
   rd_buf sql;
   rd_buf_init(&sql);
   rd_param *params = NULL;
@@ -640,8 +642,8 @@ static int row_record_fn(const rd_row *r, void *arg, rd_buf *out) {
 static int list_text_jansson(rd_conn *c, const rd_rtype *t, const rd_list_q *q, rd_buf *out,
                              int64_t *last_id, bool *more, rd_err *err) {
   json_t *rows = NULL;
-  int rv = rd_rec_list_by(c, t, q->account_id, q->join, q->key, q->where, q->p, q->np, q->after,
-                          q->limit, &rows, more, err);
+  int rv = rd_rec_list_by(c, t, q->account_id, q->join, q->jp, q->njp, q->key, q->where, q->p,
+                          q->np, q->after, q->limit, &rows, more, err);
   if (rv)
     return rv;
   size_t n = json_array_size(rows);

@@ -141,10 +141,12 @@ int rd_rec_list(rd_conn *c, const rd_rtype *t, const char *account_id, const cha
 /* rd_rec_list driven by another table: join (a constant " JOIN x ON x.k = t.id") comes
  * after the records' table, and key (x.k, equal to t.id) carries the cursor and the order,
  * so that the planner can walk x in key order and stop at the page's end (CUST-4: the
- * SQLite full-text index). */
+ * SQLite full-text index). join's own parameters, if any, are jp[0..njp) (issue 12: a
+ * sub-select of the page's ids). */
 int rd_rec_list_by(rd_conn *c, const rd_rtype *t, const char *account_id, const char *join,
-                   const char *key, const char *where, const rd_param *p, int np, int64_t after,
-                   int limit, json_t **out, bool *more, rd_err *err);
+                   const rd_param *jp, int njp, const char *key, const char *where,
+                   const rd_param *p, int np, int64_t after, int limit, json_t **out,
+                   bool *more, rd_err *err);
 
 /* ---- list pages as text (issue 12) ----
  * The page's JSON written straight into a buffer, the same bytes as json_dumps

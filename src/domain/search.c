@@ -192,12 +192,66 @@ int rd_search_backfill(rd_conn *c, int64_t *done, rd_err *err) {
 void rd_search_cond_init(rd_search_cond *sc) {
   memset(sc, 0, sizeof *sc);
   rd_buf_init(&sc->sql);
+  rd_buf_init(&sc->join_sql);
 }
 
 void rd_search_cond_term(rd_search_cond *sc) {
   for (int i = 0; i < sc->nowned; i++)
     rd_free(sc->owned[i]);
   rd_buf_term(&sc->sql);
+  rd_buf_term(&sc->join_sql);
+}
+
+/* Keeps an owned string for the struct's life. */
+static const char *own(rd_search_cond *sc, char *owned) {
+  assert(sc->nowned < (int)(sizeof sc->owned / sizeof *sc->owned));
+  sc->owned[sc->nowned++] = owned;
+  return owned;
+}
+
+/* Adds a parameter of the ids-first join. */
+static void add_jp(rd_search_cond *sc, rd_param p) {
+  assert(sc->njp < (int)(sizeof sc->jp / sizeof *sc->jp));
+  sc->jp[sc->njp++] = p;
+}
+
+/* Issue 12: the page's ids first. "SELECT person_id FROM person_search s WHERE <the
+ * caller's account, deleted or not, after the cursor, cond> ORDER BY person_id LIMIT
+ * limit + 1" into join_sql, with account, deleted and the cursor bound before cond's
+ * parameters. The caller adds cond's parameters, then ids_end the LIMIT. */
+static void ids_begin(rd_search_cond *sc, const char *account_id, const rd_search_page *page) {
+  rd_buf_adds(&sc->join_sql, "SELECT s.person_id FROM person_search s WHERE s.account_id = ?"
+                             " AND s.deleted = ? AND s.person_id > ? AND ");
+  add_jp(sc, (rd_param){.type = 't', .t = own(sc, rd_strdup(account_id))});
+  add_jp(sc, (rd_param){.type = 'b', .i = page->deleted});
+  add_jp(sc, (rd_param){.type = 'i', .i = page->after});
+}
+
+static void ids_end(rd_search_cond *sc, const rd_search_page *page) {
+  rd_buf_adds(&sc->join_sql, " ORDER BY s.person_id LIMIT ?");
+  add_jp(sc, (rd_param){.type = 'i', .i = (int64_t)page->limit + 1});
+}
+
+/* Issue 12: a prefix of one or two characters. The ids of the page are the first limit + 1
+ * of the union of two walks in id order, each of an index on (account, deleted, the name's
+ * first n characters, id) and each stopping after limit + 1: no match beyond the page is
+ * read (the range scan of the names collected every match and sorted them). The LIMIT in
+ * each branch is in a sub-select: SQLite takes no LIMIT on a member of a UNION. */
+static void prefix_ids(rd_search_cond *sc, const char *account_id, const rd_search_page *page,
+                       const char *prefix, int nchars) {
+  rd_buf_adds(&sc->join_sql, " JOIN (");
+  for (int i = 0; i < 2; i++) {
+    rd_buf_adds(&sc->join_sql, i ? " UNION SELECT person_id FROM (" : "SELECT person_id FROM (");
+    ids_begin(sc, account_id, page);
+    rd_buf_printf(&sc->join_sql, "substr(s.%s, 1, %d) = ?", i ? "last_key" : "first_key", nchars);
+    add_jp(sc, (rd_param){.type = 't', .t = own(sc, rd_strdup(prefix))});
+    ids_end(sc, page);
+    rd_buf_adds(&sc->join_sql, i ? ") b" : ") a");
+  }
+  rd_buf_adds(&sc->join_sql, " ORDER BY 1 LIMIT ?) x ON x.person_id = t.id");
+  add_jp(sc, (rd_param){.type = 'i', .i = (int64_t)page->limit + 1});
+  sc->join = rd_buf_cstr(&sc->join_sql);
+  sc->key = "x.person_id";
 }
 
 /* Adds an owned text parameter. */
@@ -234,7 +288,7 @@ static void phone_digits(char *w) {
 }
 
 int rd_search_cond_q(rd_search_cond *sc, rd_conn *c, const char *account_id, const char *q,
-                     rd_err *err) {
+                     const rd_search_page *page, rd_err *err) {
   if (rd_utf8_len(q) > RD_SEARCH_Q_MAX)
     return bad_query(err, "q", "is longer than 128 characters");
   rd_buf norm;
@@ -269,6 +323,20 @@ int rd_search_cond_q(rd_search_cond *sc, rd_conn *c, const char *account_id, con
                                  &sc->key);
     if (sc->join) {
       rd_buf_printf(&sc->sql, " AND %s", rd_buf_cstr(&match));
+    } else if (page) {
+      /* Issue 12 (PostgreSQL): the text index answers an unordered set; taking the page's
+       * ids from person_search alone sorts only matching ids, without reading a person
+       * for every match. */
+      rd_buf_adds(&sc->join_sql, " JOIN (");
+      ids_begin(sc, account_id, page);
+      rd_buf_adds(&sc->join_sql, rd_buf_cstr(&match));
+      for (int i = 0; i < np; i++)
+        add_jp(sc, (rd_param){.type = 't', .t = own(sc, params[i])});
+      np = 0;
+      ids_end(sc, page);
+      rd_buf_adds(&sc->join_sql, ") x ON x.person_id = t.id");
+      sc->join = rd_buf_cstr(&sc->join_sql);
+      sc->key = "x.person_id";
     } else {
       rd_buf_printf(&sc->sql, " AND t.id IN (SELECT s.person_id FROM person_search s"
                               " WHERE s.account_id = ? AND %s)", rd_buf_cstr(&match));
@@ -277,6 +345,8 @@ int rd_search_cond_q(rd_search_cond *sc, rd_conn *c, const char *account_id, con
     rd_buf_term(&match);
     for (int i = 0; i < np; i++)
       add_text(sc, params[i]);
+  } else if (page && rd_utf8_len(rd_buf_cstr(&norm)) <= 2 && !strchr(rd_buf_cstr(&norm), ' ')) {
+    prefix_ids(sc, account_id, page, rd_buf_cstr(&norm), (int)rd_utf8_len(rd_buf_cstr(&norm)));
   } else {
     rd_buf_adds(&sc->sql, " AND t.id IN (SELECT s.person_id FROM person_search s"
                           " WHERE s.account_id = ? AND ");

@@ -52,10 +52,25 @@ typedef struct rd_search_cond {
   rd_buf sql;
   rd_param p[RD_SEARCH_TERMS_MAX + 2 + 4 * RD_SEARCH_CF_MAX];
   int np;
-  char *owned[RD_SEARCH_TERMS_MAX + 2 + 4 * RD_SEARCH_CF_MAX];
+  char *owned[2 * RD_SEARCH_TERMS_MAX + 10 + 4 * RD_SEARCH_CF_MAX];
   int nowned;
   const char *join, *key; /* for rd_rec_list_by; NULL: a plain rd_rec_list */
+  /* Issue 12: an ids-first join ("JOIN (SELECT person_id ... LIMIT ?) x") has its own
+   * parameters, bound before the list's (rd_rec_list_by's jp). join then points into
+   * join_sql. */
+  rd_buf join_sql;
+  rd_param jp[RD_SEARCH_TERMS_MAX + 8];
+  int njp;
 } rd_search_cond;
+
+/* The page a search is for, when q is the list's only filter besides `deleted`: the
+ * search may then take the page's ids (after the cursor, at most limit + 1, deleted or
+ * not) from person_search first and join only those people (issue 12). */
+typedef struct rd_search_page {
+  bool deleted;
+  int64_t after;
+  int limit;
+} rd_search_page;
 
 void rd_search_cond_init(rd_search_cond *sc);
 void rd_search_cond_term(rd_search_cond *sc);
@@ -64,9 +79,12 @@ void rd_search_cond_term(rd_search_cond *sc);
  * required as a substring of the person's text; a word of phone characters (digits,
  * + - . ( ) /) counts by its digits. When no word has 3 characters the whole query is a
  * prefix of the first or last name instead; only spaces: no condition. Bad q (longer
- * than RD_SEARCH_Q_MAX characters, more than RD_SEARCH_TERMS_MAX words): 400 naming "q". */
+ * than RD_SEARCH_Q_MAX characters, more than RD_SEARCH_TERMS_MAX words): 400 naming "q".
+ * With page (may be NULL), a one- or two-character prefix, and on a backend whose text
+ * index does not drive the list itself (PostgreSQL) any query, become an ids-first join
+ * (sc->join, sc->key, sc->jp) instead; the condition then holds as well. */
 int rd_search_cond_q(rd_search_cond *sc, rd_conn *c, const char *account_id, const char *q,
-                     rd_err *err);
+                     const rd_search_page *page, rd_err *err);
 
 /* CUST-4 advanced search: appends "AND <person t has custom field key matching value>",
  * typed by the account's definition of key for people: number and date values compare as

@@ -252,7 +252,7 @@ Test(pages, ISSUE12_pages_of_every_resource_as_text_equal_jansson) {
           int64_t last = 0;
           rd_buf page;
           rd_buf_init(&page);
-          cr_assert_eq(rd_rec_list_by(T.c, TYPES[i], "acme", NULL, NULL, NULL, NULL, 0, after,
+          cr_assert_eq(rd_rec_list_by(T.c, TYPES[i], "acme", NULL, NULL, 0, NULL, NULL, NULL, 0, after,
                                       LIMITS[l], &rows, &more, &err),
                        0, "%s", err.message);
           rd_list_q q = {.account_id = "acme", .after = after, .limit = LIMITS[l]};
