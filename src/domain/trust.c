@@ -348,11 +348,11 @@ int rd_org_view_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out,
   return rv;
 }
 
-int rd_org_view_list(rd_conn *c, const rd_caller *who, bool foreign_only, int64_t after,
-                     int limit, json_t **out, bool *more, rd_err *err) {
-  char today[RD_DATE_LEN];
+/* The parameters of VIEW_PAGE (or FOREIGN_ONLY_PAGE) into p (PAGE_NPARAMS + 3 of them);
+ * today is filled and must outlive p. Returns how many. */
+static int view_params(const rd_caller *who, bool foreign_only, int64_t after, int limit,
+                       char today[RD_DATE_LEN], rd_param *p) {
   rd_date_today(today);
-  rd_param p[PAGE_NPARAMS + 3];
   int n = 0;
   p[n++] = (rd_param){.type = 't', .t = who->account_id};
   if (!foreign_only) {
@@ -360,7 +360,14 @@ int rd_org_view_list(rd_conn *c, const rd_caller *who, bool foreign_only, int64_
     p[n++] = (rd_param){.type = 'i', .i = (int64_t)limit + 1};
   }
   page_params(p + n, who->account_id, after, limit, today);
-  n += PAGE_NPARAMS;
+  return n + PAGE_NPARAMS;
+}
+
+int rd_org_view_list(rd_conn *c, const rd_caller *who, bool foreign_only, int64_t after,
+                     int limit, json_t **out, bool *more, rd_err *err) {
+  char today[RD_DATE_LEN];
+  rd_param p[PAGE_NPARAMS + 3];
+  int n = view_params(who, foreign_only, after, limit, today, p);
   const char *where = foreign_only ? FOREIGN_ONLY_PAGE : VIEW_PAGE;
   json_t *rows = NULL;
   int rv = rd_rec_list(c, &rd_org_type, NULL, where, p, n, after, limit, &rows, more, err);
@@ -427,16 +434,8 @@ static int view_row(const rd_row *row, void *arg, rd_buf *out) {
 int rd_org_view_list_text(rd_conn *c, const rd_caller *who, bool foreign_only, int64_t after,
                           int limit, rd_buf *out, int64_t *last_id, bool *more, rd_err *err) {
   char today[RD_DATE_LEN];
-  rd_date_today(today);
   rd_param p[PAGE_NPARAMS + 3];
-  int n = 0;
-  p[n++] = (rd_param){.type = 't', .t = who->account_id};
-  if (!foreign_only) {
-    p[n++] = (rd_param){.type = 'i', .i = after};
-    p[n++] = (rd_param){.type = 'i', .i = (int64_t)limit + 1};
-  }
-  page_params(p + n, who->account_id, after, limit, today);
-  n += PAGE_NPARAMS;
+  int n = view_params(who, foreign_only, after, limit, today, p);
   /* The viewer's annotations come with the rows (one index probe each). */
   rd_param jp = {.type = 't', .t = who->account_id};
   rd_list_q q = {.where = foreign_only ? FOREIGN_ONLY_PAGE : VIEW_PAGE, .p = p, .np = n,
