@@ -687,7 +687,6 @@ static int splice_late(rd_conn *c, const rd_rtype *t, const int64_t *ids, const 
 
 int rd_rec_list_text(rd_conn *c, const rd_rtype *t, const rd_list_q *q, rd_row_fn fn, void *arg,
                      rd_buf *out, int64_t *last_id, bool *more, rd_err *err) {
-  assert(!q->njp || q->extra_join); /* join parameters belong to extra_join */
   assert(!fn || !t->late_field);      /* late values go where rd_row_record leaves them */
   if (!fn && t->decorate && !t->decorate_text)
     return list_text_jansson(c, t, q, out, last_id, more, err);

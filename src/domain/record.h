@@ -154,8 +154,9 @@ int rd_rec_list_by(rd_conn *c, const rd_rtype *t, const char *account_id, const 
  * at a time, stored JSON columns spliced as they are. */
 
 /* What a page selects: rd_rec_list_by's arguments, plus extra columns (", x.a, x.b",
- * read by rd_row_extra) from extra_join (a constant " LEFT JOIN x ON ...") whose
- * parameters jp[0..njp) are bound first. */
+ * read by rd_row_extra) from extra_join (a constant " LEFT JOIN x ON ..."). jp[0..njp) are
+ * the parameters of join and of extra_join, in that order (join comes first in the
+ * statement), bound before the others. */
 typedef struct rd_list_q {
   const char *account_id; /* NULL: any account (where restricts them) */
   const char *join, *key, *where;
