@@ -38,13 +38,14 @@ static int person_exists(rd_conn *c, const char *account_id, json_t *ref, unsign
                          const char *field, const char *what, rd_err *err) {
   if (!json_is_object(ref))
     return 0;
-  int64_t roles = 0;
-  int rv = rd_sql_int64(c, &roles, err,
-                        "SELECT roles FROM people WHERE id = ? AND account_id = ? AND NOT deleted",
-                        "it", (int64_t)json_integer_value(json_object_get(ref, "id")), account_id);
+  int rv = rd_sql_expect(c, err,
+                         "SELECT 1 FROM people WHERE id = ? AND account_id = ? AND NOT deleted"
+                         " AND (roles & ?) <> 0",
+                         "iti", (int64_t)json_integer_value(json_object_get(ref, "id")),
+                         account_id, (int64_t)role);
   if (rv < 0)
     return rv;
-  if (rv == RD_DONE || !(roles & role))
+  if (rv == RD_DONE)
     rd_err_field(err, field, "must be %s of this account", what);
   return 0;
 }

@@ -792,9 +792,8 @@ static int check_refs(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_
       continue;
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE id = ? AND account_id = ?", f->ref_table);
-    int64_t one = 0;
-    int rv = rd_sql_int64(c, &one, err, sql, "it", (int64_t)json_integer_value(json_object_get(v, "id")),
-                          who->account_id);
+    int rv = rd_sql_expect(c, err, sql, "it", (int64_t)json_integer_value(json_object_get(v, "id")),
+                           who->account_id);
     if (rv < 0)
       return rv;
     if (rv == RD_DONE)
@@ -896,14 +895,9 @@ int rd_rec_create(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *i
     if (stored(&t->fields[i]))
       p[n++] = value_param(&t->fields[i], rec, keep);
   assert(n <= t->nfields + 4); /* p holds nfields + 4 */
-  rd_stmt *s = NULL;
   rd_tx_memo_forget(c, t->table);
-  rv = rd_sql_params(c, &s, err, write_sql(t, true), p, n);
+  rv = rd_sql_params_exec(c, err, write_sql(t, true), p, n);
   if (rv)
-    goto out;
-  rv = rd_stmt_step(s, err);
-  rd_stmt_done(s);
-  if (rv < 0)
     goto out;
   rv = t->after_write ? t->after_write(c, who, id, NULL, rec, err) : 0;
   if (rv)

@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "base/mem.h"
 #include "base/str.h"
 #include "base/time.h"
@@ -104,6 +105,7 @@ typedef struct run {
   row_result res[RD_IMPORT_BATCH];
   int nres;
   bool in_tx;
+  bool pipelined; /* batches run with rd_pipeline (PostgreSQL: writes sent without waiting) */
   int in_batch;
   int64_t batch_us, start_us;
   bool deferred_pass, final_round;
@@ -693,6 +695,12 @@ static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
   rv = 0;
   goto out;
 failed:
+  if (rd_pipeline_broke(x->c)) {
+    /* The error may be an earlier row's, sent without waiting: the batch is repeated
+     * without pipelining (rd_import_run). */
+    rv = rd_err_set(err, RD_EINTERNAL, "a pipelined statement failed");
+    goto out;
+  }
   if (savepoint) {
     rv = rd_savepoint_undo(x->c, "import_row", err);
     savepoint = false;
@@ -722,13 +730,14 @@ static int open_batch(run *x, rd_err *err) {
   if (x->in_tx)
     return 0;
   int rv = rd_tx_begin(x->c, true, err);
-  if (!rv && x->dry_run) {
+  if (!rv && x->dry_run)
     rv = rd_savepoint(x->c, "import_batch", err);
-    if (rv)
-      rd_tx_rollback(x->c);
-  }
-  if (rv)
+  if (!rv && x->pipelined)
+    rv = rd_pipeline(x->c, err);
+  if (rv) {
+    rd_tx_rollback(x->c);
     return rv;
+  }
   x->in_tx = true;
   x->in_batch = 0;
   x->batch_us = rd_mono_us();
@@ -1163,10 +1172,11 @@ out:
   return rv;
 }
 
-int rd_import_run(rd_conn *c, int64_t id, const rd_import_hooks *hooks, json_t **summary,
-                  rd_err *err) {
+static int import_once(rd_conn *c, int64_t id, const rd_import_hooks *hooks, bool pipelined,
+                       json_t **summary, rd_err *err) {
   run *x = rd_calloc(1, sizeof *x);
   x->c = c;
+  x->pipelined = pipelined;
   x->id = id;
   x->hooks = hooks;
   x->progress = hooks ? hooks->progress : NULL;
@@ -1229,5 +1239,22 @@ int rd_import_run(rd_conn *c, int64_t id, const rd_import_hooks *hooks, json_t *
   json_decref(x->partners);
   rd_free(x->names.slot);
   rd_free(x);
+  return rv;
+}
+
+/* Runs the import with its batches pipelined (rd_pipeline: on PostgreSQL one round trip per
+ * read instead of one per statement). When a statement sent without waiting failed, the
+ * batch it was in rolled back and its row cannot be told: the import goes on from its last
+ * committed batch without pipelining, where each row's error is its own (the same path as
+ * a resume after a crash). */
+int rd_import_run(rd_conn *c, int64_t id, const rd_import_hooks *hooks, json_t **summary,
+                  rd_err *err) {
+  int rv = import_once(c, id, hooks, true, summary, err);
+  if (rv && rv != RD_IMPORT_STOPPED && rd_pipeline_broke(c)) {
+    rd_log(RD_LOG_INFO, "import %lld: a pipelined batch failed (%s); going on without pipelining",
+           (long long)id, err->message);
+    rd_err_clear(err);
+    rv = import_once(c, id, hooks, false, summary, err);
+  }
   return rv;
 }

@@ -29,6 +29,9 @@ enum {
   RETRIES = 3, /* of one autocommit statement the server aborted (deadlock, serialization) */
   /* Evicted statements deallocated together inside a transaction (one round trip). */
   DEALLOCATE_BATCH = 16,
+  /* Pipelined statements sent before their results are read back (see pipe_collect): few
+   * enough that their results never fill the socket buffers both ways. */
+  PIPE_MAX = 128,
 };
 
 /* Any constant works; it names the lock schema changes take (pg_advisory_xact_lock). */
@@ -58,6 +61,14 @@ typedef struct pg_conn {
   rd_stmt_cache cache;
   unsigned *gone;  /* ids of evicted statements still prepared on the server (owned) */
   int ngone, capgone;
+  /* Pipeline mode (rd_pipeline): statements sent, results not read back yet; the first
+   * error among them (repeated by every later call until the transaction ends); whether
+   * the last pipelined transaction failed that way (rd_pipeline_broke). */
+  bool pipe;
+  int queued;
+  int pipe_rv;
+  rd_err pipe_err;
+  bool broke;
 } pg_conn;
 
 /* Notices ("relation already exists, skipping") are not errors and are dropped. A FATAL
@@ -117,6 +128,8 @@ static int fail(pg_conn *c, const PGresult *res, rd_err *err, const char *sql) {
       err->retry_after = 1;
     return rd_err_set(err, RD_EUNAVAIL, "database is busy (%s), retry later", msg);
   }
+  if (state_is(state, "RD001")) /* rd_expect (migration 019): a pipelined check failed */
+    return rd_err_set(err, RD_EINTERNAL, "an expected row is missing");
   rd_log(RD_LOG_ERROR, "postgresql %s: %s [%s]", state ? state : "-", msg, sql ? sql : "");
   return rd_err_set(err, RD_EINTERNAL, "database error");
 }
@@ -146,6 +159,7 @@ static void describe(const char *uri, char *out, size_t cap) {
 
 static int pg_exec(rd_conn *rc, const char *sql, rd_err *err) {
   pg_conn *c = (pg_conn *)rc;
+  assert(!c->pipe); /* the store ends a pipeline before the transaction ends */
   PGresult *res = PQexec(c->pg, sql);
   int rv = ok_result(res) ? 0 : fail(c, res, err, sql);
   PQclear(res);
@@ -179,7 +193,7 @@ static void evict(void *ctx, rd_cached *e) {
  * every command until the rollback: they wait for the next time. A name is never used
  * again, and the statement behind it was not busy when evicted. */
 static void deallocate_evicted(pg_conn *c) {
-  if (!c->ngone || c->lost)
+  if (!c->ngone || c->lost || c->pipe)
     return;
   PGTransactionStatusType ts = PQtransactionStatus(c->pg);
   if (ts != PQTRANS_IDLE && !(ts == PQTRANS_INTRANS && c->ngone >= DEALLOCATE_BATCH))
@@ -302,6 +316,117 @@ static void free_stmt(pg_stmt *s) {
   rd_free(s);
 }
 
+/* Pipeline mode (rd_pipeline). Inside a write transaction the importer sends the
+ * statements whose results it does not read (INSERTs, savepoints) without waiting for
+ * them: libpq's pipeline mode. A statement whose result is wanted is sent after them with
+ * a sync; then the results of everything sent are read back, in order, in one round trip.
+ * The first error among them fails that call and every later one until the transaction
+ * ends (the server skips the rest of the pipeline, and the transaction is aborted), and
+ * rd_pipeline_broke says so: the importer then repeats the batch without pipelining,
+ * where every statement's error is its own. */
+
+/* Sends a sync and reads back the results of the c->queued statements sent before it;
+ * the result of the last one goes to *last when last is not NULL (the caller clears it). */
+static int pipe_collect(pg_conn *c, PGresult **last, rd_err *err) {
+  int n = c->queued;
+  c->queued = 0;
+  if (PQpipelineSync(c->pg) != 1)
+    return fail(c, NULL, err, "(pipeline sync)");
+  int i = 0, nulls = 0;
+  for (;;) {
+    PGresult *res = PQgetResult(c->pg);
+    if (!res) { /* one NULL ends each statement's results; two: nothing more will come */
+      if (PQstatus(c->pg) != CONNECTION_OK || ++nulls > 1) {
+        int rv = fail(c, NULL, err, "(pipeline results)");
+        c->lost = true;
+        return rv;
+      }
+      continue;
+    }
+    nulls = 0;
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_PIPELINE_SYNC) {
+      PQclear(res);
+      break;
+    }
+    if (!ok_result(res) && st != PGRES_PIPELINE_ABORTED && !c->pipe_rv) {
+      c->pipe_rv = fail(c, res, &c->pipe_err, "(pipelined statement)");
+      c->broke = true;
+    }
+    if (last && i == n - 1 && ok_result(res))
+      *last = res;
+    else
+      PQclear(res);
+    i++;
+  }
+  if (c->pipe_rv) {
+    if (err)
+      *err = c->pipe_err;
+    return c->pipe_rv;
+  }
+  return 0;
+}
+
+/* Room for one more statement in the pipeline; the pipeline's error if it failed. */
+static int pipe_room(pg_conn *c, rd_err *err) {
+  if (c->pipe_rv) {
+    if (err)
+      *err = c->pipe_err;
+    return c->pipe_rv;
+  }
+  return c->queued >= PIPE_MAX ? pipe_collect(c, NULL, err) : 0;
+}
+
+/* Sends s's execution into the pipeline; its result is read back later. */
+static int pipe_send(pg_stmt *s, rd_err *err) {
+  pg_conn *c = s->conn;
+  int rv = pipe_room(c, err);
+  if (rv)
+    return rv;
+  const char *const *values = (const char *const *)s->values;
+  int ok = s->id ? PQsendQueryPrepared(c->pg, s->name, s->nparams, values, NULL, NULL, 0)
+                 : PQsendQueryParams(c->pg, s->text, s->nparams, NULL, values, NULL, NULL, 0);
+  if (!ok)
+    return fail(c, NULL, err, s->sql);
+  c->queued++;
+  return 0;
+}
+
+static int pg_send(rd_stmt *rs, rd_err *err) {
+  return pipe_send((pg_stmt *)rs, err);
+}
+
+static int pg_pipeline(rd_conn *rc, bool on, rd_err *err) {
+  pg_conn *c = (pg_conn *)rc;
+  if (on) {
+    c->pipe_rv = 0;
+    rd_err_clear(&c->pipe_err);
+    if (c->pipe)
+      return 0;
+    if (PQenterPipelineMode(c->pg) != 1)
+      return fail(c, NULL, err, "(pipeline mode)");
+    c->pipe = true;
+    return 0;
+  }
+  if (!c->pipe)
+    return 0;
+  int rv = c->queued && !c->lost ? pipe_collect(c, NULL, err) : 0;
+  if (!rv && c->pipe_rv) {
+    rv = c->pipe_rv;
+    if (err)
+      *err = c->pipe_err;
+  }
+  if (!c->lost && PQexitPipelineMode(c->pg) != 1)
+    c->lost = true; /* results left unread: this connection is not used again */
+  c->pipe = false;
+  c->pipe_rv = 0;
+  return rv;
+}
+
+static bool pg_pipeline_broke(rd_conn *rc) {
+  return ((pg_conn *)rc)->broke;
+}
+
 static int pg_prepare(rd_conn *rc, const char *sql, rd_stmt **out, rd_err *err) {
   pg_conn *c = (pg_conn *)rc;
   if (c->lost)
@@ -328,9 +453,17 @@ static int pg_prepare(rd_conn *rc, const char *sql, rd_stmt **out, rd_err *err) 
      * server refuses the PQprepare. */
     s->id = ++c->nnames;
     snprintf(s->name, sizeof s->name, "rd_%u", s->id);
-    PGresult *res = PQprepare(c->pg, s->name, s->text, 0, NULL);
-    int rv = ok_result(res) ? 0 : fail(c, res, err, sql);
-    PQclear(res);
+    int rv = 0;
+    if (c->pipe) { /* its result comes back with the next statement's */
+      rv = pipe_room(c, err);
+      if (!rv && PQsendPrepare(c->pg, s->name, s->text, 0, NULL) != 1)
+        rv = fail(c, NULL, err, sql);
+      c->queued += !rv;
+    } else {
+      PGresult *res = PQprepare(c->pg, s->name, s->text, 0, NULL);
+      rv = ok_result(res) ? 0 : fail(c, res, err, sql);
+      PQclear(res);
+    }
     if (rv) {
       free_stmt(s);
       return rv;
@@ -374,6 +507,16 @@ static void bind_bool(rd_stmt *s, int i, bool v) {
  * deadlock or serialization failure changed nothing and is run again, a few times. */
 static int run(pg_stmt *s, rd_err *err) {
   pg_conn *c = s->conn;
+  if (c->pipe) {
+    int rv = pipe_send(s, err);
+    if (!rv)
+      rv = pipe_collect(c, &s->res, err);
+    if (!rv && !s->res)
+      rv = rd_err_set(err, RD_EINTERNAL, "database error");
+    if (!rv)
+      s->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
+    return rv;
+  }
   const char *const *values = (const char *const *)s->values;
   for (int attempt = 0;; attempt++) {
     PGresult *res = s->id
@@ -470,6 +613,7 @@ static bool col_bool(rd_stmt *s, int i) {
 }
 
 static int pg_begin(rd_conn *c, bool write, rd_err *err) {
+  ((pg_conn *)c)->broke = false; /* rd_pipeline_broke: of this transaction from now on */
   /* Writers: READ COMMITTED, because updates are version-checked (see the top). Readers
    * get one snapshot for all their statements, as SQLite's deferred transaction does. */
   return pg_exec(c, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", err);
@@ -631,4 +775,7 @@ const rd_store_ops rd_postgres_ops = {
     .lock_schema = pg_lock_schema,
     .claim_job = pg_claim_job,
     .search_match = pg_search_match,
+    .send = pg_send,
+    .pipeline = pg_pipeline,
+    .pipeline_broke = pg_pipeline_broke,
 };

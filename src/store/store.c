@@ -243,6 +243,25 @@ int rd_sql(rd_conn *c, rd_stmt **out, rd_err *err, const char *sql, const char *
   return rv;
 }
 
+/* Steps s to its end and gives it back; inside a pipeline, unless *changes is wanted, it
+ * is only sent. */
+static int run_to_end(rd_conn *c, rd_stmt *s, int64_t *changes, rd_err *err) {
+  int rv;
+  if (!changes && c->piped) {
+    rv = fault(err);
+    if (!rv)
+      rv = s->ops->send(s, err);
+    done(s);
+    return rv;
+  }
+  while ((rv = step(s, err)) == RD_ROW)
+    ;
+  if (rv == RD_DONE && changes)
+    *changes = s->ops->changes(s);
+  done(s);
+  return rv < 0 ? rv : 0;
+}
+
 int rd_sql_exec(rd_conn *c, int64_t *changes, rd_err *err, const char *sql, const char *types,
                 ...) {
   rd_stmt *s = NULL;
@@ -250,14 +269,28 @@ int rd_sql_exec(rd_conn *c, int64_t *changes, rd_err *err, const char *sql, cons
   va_start(ap, types);
   int rv = vsql(c, &s, err, sql, types, ap);
   va_end(ap);
-  if (rv)
-    return rv;
-  while ((rv = step(s, err)) == RD_ROW)
-    ;
-  if (rv == RD_DONE && changes)
-    *changes = s->ops->changes(s);
-  done(s);
-  return rv < 0 ? rv : 0;
+  return rv ? rv : run_to_end(c, s, changes, err);
+}
+
+int rd_sql_expect(rd_conn *c, rd_err *err, const char *sql, const char *types, ...) {
+  rd_buf text;
+  rd_buf_init(&text);
+  if (c->piped) /* the server checks it: rd_expect, migration 019 (PostgreSQL) */
+    rd_buf_printf(&text, "SELECT rd_expect(EXISTS (%s))", sql);
+  rd_stmt *s = NULL;
+  va_list ap;
+  va_start(ap, types);
+  int rv = vsql(c, &s, err, c->piped ? rd_buf_cstr(&text) : sql, types, ap);
+  va_end(ap);
+  if (!rv && c->piped) {
+    rv = run_to_end(c, s, NULL, err);
+    rv = rv ? rv : RD_ROW;
+  } else if (!rv) {
+    rv = step(s, err);
+    done(s);
+  }
+  rd_buf_term(&text);
+  return rv;
 }
 
 static int savepoint_sql(rd_conn *c, const char *verb, const char *name, rd_err *err) {
@@ -318,6 +351,12 @@ int rd_sql_params(rd_conn *c, rd_stmt **out, rd_err *err, const char *sql, const
   return 0;
 }
 
+int rd_sql_params_exec(rd_conn *c, rd_err *err, const char *sql, const rd_param *p, int n) {
+  rd_stmt *s = NULL;
+  int rv = rd_sql_params(c, &s, err, sql, p, n);
+  return rv ? rv : run_to_end(c, s, NULL, err);
+}
+
 int rd_stmt_step(rd_stmt *s, rd_err *err) {
   return step(s, err);
 }
@@ -348,18 +387,43 @@ int rd_tx_begin(rd_conn *c, bool write, rd_err *err) {
   return rv;
 }
 
+int rd_pipeline(rd_conn *c, rd_err *err) {
+  if (!c->ops->pipeline || !c->in_tx || c->piped)
+    return 0;
+  int rv = c->ops->pipeline(c, true, err);
+  c->piped = !rv;
+  return rv;
+}
+
+bool rd_pipeline_broke(rd_conn *c) {
+  return c->ops->pipeline_broke && c->ops->pipeline_broke(c);
+}
+
+/* Reads back what a pipeline still has outstanding and leaves pipeline mode. */
+static int pipeline_end(rd_conn *c, rd_err *err) {
+  if (!c->piped)
+    return 0;
+  c->piped = false;
+  return c->ops->pipeline(c, false, err);
+}
+
 int rd_tx_commit(rd_conn *c, rd_err *err) {
   int rv = fault(err);
   if (!rv)
+    rv = pipeline_end(c, err);
+  if (!rv)
     rv = c->ops->commit(c, err);
-  if (rv)
+  if (rv) {
+    pipeline_end(c, NULL);
     c->ops->rollback(c);
+  }
   c->in_tx = false;
   memo_clear(c);
   return rv;
 }
 
 void rd_tx_rollback(rd_conn *c) {
+  pipeline_end(c, NULL);
   if (c->in_tx)
     c->ops->rollback(c);
   c->in_tx = false;

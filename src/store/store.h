@@ -77,6 +77,13 @@ typedef struct rd_store_ops {
    * new strings the caller frees with rd_free. */
   void (*search_match)(const char *const *terms, int n, rd_buf *cond, char **params, int *np,
                        const char **join, const char **key);
+  /* Pipelining (rd_pipeline), NULL where every statement runs at once (SQLite): send
+   * queues s's execution without waiting for its result; pipeline turns the mode on, or
+   * off (reading back what is outstanding: the first error of the pipeline); broke says
+   * whether the current (or last) transaction failed on a statement sent without waiting. */
+  int (*send)(rd_stmt *s, rd_err *err);
+  int (*pipeline)(rd_conn *c, bool on, rd_err *err);
+  bool (*pipeline_broke)(rd_conn *c);
 } rd_store_ops;
 
 extern const rd_store_ops rd_sqlite_ops;
@@ -114,6 +121,9 @@ typedef struct rd_param {
 } rd_param;
 int rd_sql_params(rd_conn *c, rd_stmt **out, rd_err *err, const char *sql, const rd_param *p,
                   int n);
+/* Runs such a statement to completion, its result unread (sent without waiting inside a
+ * pipeline, like rd_sql_exec without changes). */
+int rd_sql_params_exec(rd_conn *c, rd_err *err, const char *sql, const rd_param *p, int n);
 
 int rd_stmt_step(rd_stmt *s, rd_err *err);
 void rd_stmt_done(rd_stmt *s);
@@ -141,6 +151,23 @@ int rd_savepoint(rd_conn *c, const char *name, rd_err *err);
 void rd_store_fault_after(long n);
 int rd_savepoint_release(rd_conn *c, const char *name, rd_err *err);
 int rd_savepoint_undo(rd_conn *c, const char *name, rd_err *err);
+
+/* Issue 11, bulk writes on PostgreSQL: until the open write transaction ends, statements
+ * run by rd_sql_exec without asking for *changes, and savepoints, are sent without waiting
+ * for their results (libpq pipeline mode); any statement whose result is read waits for
+ * all of them, in one round trip. An error of a statement sent that way surfaces at the
+ * next statement that waits, or at the commit, and fails every statement after it until
+ * the transaction is rolled back; rd_pipeline_broke then says that this is what happened,
+ * so the caller can repeat the transaction's work without rd_pipeline, where each
+ * statement's error is its own. A no-op on SQLite, where statements cost no round trip. */
+int rd_pipeline(rd_conn *c, rd_err *err);
+bool rd_pipeline_broke(rd_conn *c);
+/* Whether query sql returns a row: RD_ROW or RD_DONE (or RD_E*), for checks that almost
+ * always hold (a reference names a record of the caller's account). Inside a pipeline it
+ * is not waited for: it answers RD_ROW, and the server makes the check; when the query
+ * returns no row the statement fails, which breaks the pipeline like any failed statement
+ * sent without waiting, and the repetition without rd_pipeline gets the real answer. */
+int rd_sql_expect(rd_conn *c, rd_err *err, const char *sql, const char *types, ...);
 
 /* Values read once per transaction: what every row of an import batch would otherwise
  * read again (account settings, custom field definitions). An entry is named by the table
@@ -172,6 +199,7 @@ void rd_conn_stmt_stats(rd_conn *c, struct rd_stmt_cache_stats *out);
 struct rd_conn {
   const rd_store_ops *ops;
   bool in_tx;
+  bool piped; /* rd_pipeline in this transaction */
   rd_tx_memo memo[RD_TX_MEMO_MAX];
   struct rd_stmt_cache *stmts; /* the backend's statement cache (stmt_cache.h) */
 };

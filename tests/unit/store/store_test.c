@@ -448,3 +448,60 @@ static void job_claim_concurrent(bool pg) {
   }
 }
 UB_BOTH(store, job_claims_from_many_workers_hand_out_each_job_once, job_claim_concurrent)
+
+/* Issue 11, rd_pipeline: inside a pipelined transaction writes are sent without waiting
+ * (PostgreSQL) and a read sees them all; a failed write surfaces at the next read, fails
+ * everything after it, breaks the transaction (rd_pipeline_broke) and leaves nothing once
+ * rolled back; rd_sql_expect answers yes inside a pipeline and breaks it when the row is
+ * missing, and answers truly outside one. SQLite runs every statement at once: the same
+ * answers, and no break. */
+static void pipeline(bool pg) {
+  open_db(pg);
+  const char *ins = "INSERT INTO organizations (id, account_id, name, created_at, updated_at)"
+                    " VALUES (?, 'acme', ?, 'now', 'now')";
+  const char *exists = "SELECT 1 FROM organizations WHERE id = ? AND account_id = ?";
+  cr_assert_eq(rd_tx_begin(c, true, &err), 0, "%s", err.message);
+  cr_assert_eq(rd_pipeline(c, &err), 0, "%s", err.message);
+  for (int i = 1; i <= 300; i++) /* more than the pipeline holds before reading back */
+    cr_assert_eq(rd_sql_exec(c, NULL, &err, ins, "it", (int64_t)i, "o"), 0, "%s", err.message);
+  cr_assert_eq(rd_savepoint(c, "sp", &err), 0);
+  cr_assert_eq(rd_sql_exec(c, NULL, &err, ins, "it", (int64_t)301, "undone"), 0);
+  cr_assert_eq(rd_savepoint_undo(c, "sp", &err), 0);
+  cr_assert_eq(ub_int(c, "SELECT COUNT(*) FROM organizations"), 300);
+  cr_assert_eq(rd_sql_expect(c, &err, exists, "it", (int64_t)7, "acme"), RD_ROW);
+  cr_assert_eq(rd_tx_commit(c, &err), 0, "%s", err.message);
+  cr_assert_not(rd_pipeline_broke(c));
+
+  /* A failed write: the duplicate id 5. */
+  cr_assert_eq(rd_tx_begin(c, true, &err), 0);
+  cr_assert_eq(rd_pipeline(c, &err), 0);
+  cr_assert_eq(rd_sql_exec(c, NULL, &err, ins, "it", (int64_t)400, "kept?"), 0);
+  int rv = rd_sql_exec(c, NULL, &err, ins, "it", (int64_t)5, "dup");
+  cr_assert_eq(rv, pg ? 0 : RD_ECONFLICT, "PostgreSQL sends it without waiting");
+  rd_err_clear(&err);
+  int64_t n = 0;
+  rv = rd_sql_int64(c, &n, &err, "SELECT COUNT(*) FROM organizations", "");
+  cr_assert_eq(rv, pg ? RD_ECONFLICT : RD_ROW, "the read after it carries its error");
+  cr_assert_eq(rd_pipeline_broke(c), pg);
+  rd_tx_rollback(c);
+  cr_assert_eq(rd_pipeline_broke(c), pg, "still said after the rollback");
+  cr_assert_eq(ub_int(c, "SELECT COUNT(*) FROM organizations WHERE id = 400"), 0);
+
+  /* A failed expectation. */
+  cr_assert_eq(rd_tx_begin(c, true, &err), 0);
+  cr_assert_not(rd_pipeline_broke(c), "a new transaction starts unbroken");
+  cr_assert_eq(rd_pipeline(c, &err), 0);
+  cr_assert_eq(rd_sql_exec(c, NULL, &err, ins, "it", (int64_t)401, "kept?"), 0);
+  rv = rd_sql_expect(c, &err, exists, "it", (int64_t)7, "other-account");
+  cr_assert_eq(rv, pg ? RD_ROW : RD_DONE);
+  rd_err_clear(&err);
+  rv = rd_tx_commit(c, &err);
+  cr_assert_eq(rv, pg ? RD_EINTERNAL : 0, "%s", err.message);
+  cr_assert_eq(rd_pipeline_broke(c), pg);
+  cr_assert_eq(ub_int(c, "SELECT COUNT(*) FROM organizations WHERE id = 401"), pg ? 0 : 1);
+
+  /* Outside a pipeline rd_sql_expect answers truly on both. */
+  cr_assert_eq(rd_sql_expect(c, &err, exists, "it", (int64_t)7, "other-account"), RD_DONE);
+  cr_assert_eq(rd_sql_expect(c, &err, exists, "it", (int64_t)7, "acme"), RD_ROW);
+}
+UB_BOTH(store, ISSUE11_pipelined_writes_fail_at_the_next_read_and_break_the_transaction, pipeline)
