@@ -38,6 +38,8 @@
  * file naming thousands of companies and departments (the bench's 6,000 missed a quarter
  * of their lookups in 4,096 slots); names of ORG_NAME_BYTES or more are looked up in SQL. */
 enum { ORG_SLOTS = 16384, ORG_NAME_BYTES = 64, RUN_STOPPED = 1 };
+/* The batch's people by username (batch_person): twice RD_IMPORT_BATCH, a power of two. */
+enum { RES_SLOTS = 2048 };
 #define BATCH_US 1000000 /* a batch also ends after a second, for progress and the lease */
 /* Passwords on all cores (issue 11): when the file maps a Password column, rows are read
  * ahead into a window, the window's passwords are hashed at once on rd_password_threads()
@@ -104,6 +106,7 @@ typedef struct run {
   int64_t processed, created, updated, failed, deferred, skipped, total;
   row_result res[RD_IMPORT_BATCH];
   int nres;
+  short res_slot[RES_SLOTS]; /* people the batch wrote, by username: 1 + index in res */
   bool in_tx;
   bool pipelined; /* batches run with rd_pipeline (PostgreSQL: writes sent without waiting) */
   int in_batch;
@@ -228,8 +231,34 @@ static bool name_maybe(const run *x, const char *username) {
   return ns->slot[name_slot(ns, name_hash(ns, username))] != 0;
 }
 
+static size_t res_hash(const char *username) {
+  size_t h = 2166136261u;
+  for (const unsigned char *p = (const unsigned char *)username; *p; p++)
+    h = (h ^ *p) * 16777619u;
+  return h & (RES_SLOTS - 1);
+}
+
+/* The person created or updated by a row of the open batch under username, 0 when none:
+ * a line manager is most often a few rows up (no query for it then, which on PostgreSQL
+ * is a round trip). Rows of earlier batches are found by person_by_username. */
+static int64_t batch_person(const run *x, const char *username) {
+  for (size_t i = res_hash(username); x->res_slot[i]; i = (i + 1) & (RES_SLOTS - 1)) {
+    const row_result *r = &x->res[x->res_slot[i] - 1];
+    if (!strcmp(r->username, username))
+      return r->person_id;
+  }
+  return 0;
+}
+
 static void record(run *x, long line, const char *result, const char *username, int64_t pid,
                    json_t *errors, json_t *fields) {
+  _Static_assert(RES_SLOTS >= 2 * RD_IMPORT_BATCH, "the index of the batch stays half empty");
+  if (username && pid && (!strcmp(result, "created") || !strcmp(result, "updated"))) {
+    size_t i = res_hash(username);
+    while (x->res_slot[i])
+      i = (i + 1) & (RES_SLOTS - 1);
+    x->res_slot[i] = (short)(x->nres + 1);
+  }
   row_result *r = &x->res[x->nres++];
   r->line = line;
   r->result = result;
@@ -536,7 +565,8 @@ static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
       goto failed;
     }
     bool mdel = false;
-    rv = person_by_username(x, m, &manager, &mdel, err);
+    manager = batch_person(x, m);
+    rv = manager ? 0 : person_by_username(x, m, &manager, &mdel, err);
     if (rv)
       goto out;
     if (manager && mdel) {
@@ -724,6 +754,7 @@ static void free_results(run *x) {
     rd_free(x->res[i].changes);
   }
   x->nres = 0;
+  memset(x->res_slot, 0, sizeof x->res_slot);
 }
 
 static int open_batch(run *x, rd_err *err) {
