@@ -107,6 +107,15 @@ typedef struct run {
   row_result res[RD_IMPORT_BATCH];
   int nres;
   short res_slot[RES_SLOTS]; /* people the batch wrote, by username: 1 + index in res */
+  /* Pipelined imports: the people of the account named by the window read ahead, looked
+   * up together (prefetch); id 0 when there is none. 1 + index in known, by username. */
+  struct known_person {
+    const char *username; /* borrowed from the window's rows */
+    int64_t id;
+    bool deleted;
+  } known[RD_IMPORT_BATCH];
+  int nknown;
+  short known_slot[RES_SLOTS];
   bool in_tx;
   bool pipelined; /* batches run with rd_pipeline (PostgreSQL: writes sent without waiting) */
   int in_batch;
@@ -350,8 +359,22 @@ static int file_row(run *x, const char *username, long *line, const char **resul
 }
 
 /* The person of the account with username: id (0: none) and whether it is deleted. */
+static struct known_person *known_lookup(run *x, const char *username) {
+  for (size_t i = res_hash(username); x->known_slot[i]; i = (i + 1) & (RES_SLOTS - 1))
+    if (!strcmp(x->known[x->known_slot[i] - 1].username, username))
+      return &x->known[x->known_slot[i] - 1];
+  return NULL;
+}
+
 static int person_by_username(run *x, const char *username, int64_t *id, bool *deleted,
                               rd_err *err) {
+  /* Looked up with its window, and not written by this import since (name_maybe). */
+  const struct known_person *k = x->nknown ? known_lookup(x, username) : NULL;
+  if (k && !name_maybe(x, username)) {
+    *id = k->id;
+    *deleted = k->deleted;
+    return 0;
+  }
   rd_stmt *s = NULL;
   int rv = rd_sql(x->c, &s, err,
                   "SELECT id, deleted FROM people WHERE account_id = ? AND username = ?", "tt",
@@ -941,20 +964,81 @@ static void ahead_clear(run *x) {
   x->ahead_bytes = 0;
 }
 
-/* The rows read ahead: their passwords hashed at once, then written in file order. */
+/* Pipelined imports: the people the window's usernames name, PREFETCH_CHUNK per query
+ * (the last name repeated to fill a chunk: one SQL text), instead of one query (one round
+ * trip on PostgreSQL) per row. Only usernames this import has not written yet
+ * (name_maybe): what the window's own rows write is found by batch_person or queried. A
+ * person another client creates meanwhile makes the INSERT fail, which breaks the batch
+ * and repeats it without pipelining (rd_import_run). */
+enum { PREFETCH_CHUNK = 64 };
+
+static int prefetch(run *x, rd_err *err) {
+  x->nknown = 0;
+  memset(x->known_slot, 0, sizeof x->known_slot);
+  for (int i = 0; i < x->nahead; i++) {
+    const char *u = rd_import_row_username(&x->map, &x->ahead[i].row);
+    if (!u || name_maybe(x, u) || known_lookup(x, u))
+      continue;
+    size_t h = res_hash(u);
+    while (x->known_slot[h])
+      h = (h + 1) & (RES_SLOTS - 1);
+    x->known_slot[h] = (short)(x->nknown + 1);
+    x->known[x->nknown++] = (struct known_person){.username = u};
+  }
+  rd_buf sql;
+  rd_buf_init(&sql);
+  rd_buf_adds(&sql, "SELECT username, id, deleted FROM people WHERE account_id = ? AND username IN (");
+  for (int k = 0; k < PREFETCH_CHUNK; k++)
+    rd_buf_adds(&sql, k ? ", ?" : "?");
+  rd_buf_adds(&sql, ")");
+  int rv = 0;
+  for (int at = 0; at < x->nknown && !rv; at += PREFETCH_CHUNK) {
+    rd_param p[1 + PREFETCH_CHUNK];
+    p[0] = (rd_param){.type = 't', .t = x->who.account_id};
+    for (int k = 0; k < PREFETCH_CHUNK; k++) {
+      int j = at + k < x->nknown ? at + k : x->nknown - 1;
+      p[1 + k] = (rd_param){.type = 't', .t = x->known[j].username};
+    }
+    rd_stmt *s = NULL;
+    rv = rd_sql_params(x->c, &s, err, rd_buf_cstr(&sql), p, 1 + PREFETCH_CHUNK);
+    while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
+      struct known_person *k = known_lookup(x, rd_stmt_text(s, 0));
+      if (k) {
+        k->id = rd_stmt_int64(s, 1);
+        k->deleted = rd_stmt_bool(s, 2);
+      }
+    }
+    rd_stmt_done(s);
+    rv = rv < 0 ? rv : 0;
+  }
+  rd_buf_term(&sql);
+  if (rv)
+    x->nknown = 0;
+  return rv;
+}
+
+/* The rows read ahead: their passwords hashed at once (their people looked up at once when
+ * pipelined), then written in file order. */
 static int ahead_drain(run *x, rd_err *err) {
   int rv = 0;
   if (!x->nahead)
     return 0;
-  for (int i = 0; i < x->nahead; i++)
-    x->pws[i] = row_password(x, &x->ahead[i].row);
-  hash_ahead(x, x->nahead);
+  if (x->pw_col >= 0) {
+    for (int i = 0; i < x->nahead; i++)
+      x->pws[i] = row_password(x, &x->ahead[i].row);
+    hash_ahead(x, x->nahead);
+  }
+  if (x->pipelined)
+    rv = prefetch(x, err);
   for (int i = 0; i < x->nahead && !rv; i++) {
-    x->preset_pw = x->pws[i];
-    x->preset_hash = x->hashes[i];
+    if (x->pw_col >= 0) {
+      x->preset_pw = x->pws[i];
+      x->preset_hash = x->hashes[i];
+    }
     rv = write_row(x, &x->ahead[i].row, err);
   }
   x->preset_pw = x->preset_hash = NULL;
+  x->nknown = 0; /* they borrow from the window's rows */
   ahead_clear(x);
   return rv;
 }
@@ -966,9 +1050,10 @@ static int on_row(void *arg, const rd_csv_row *row, rd_err *err) {
   long rec_no = row->index - (x->ignore_first ? 1 : 0);
   if (rec_no < x->processed)
     return 0; /* committed before a crash or a stop: resume after it */
-  if (x->pw_col < 0 || x->dry_run)
+  if ((x->pw_col < 0 && !x->pipelined) || x->dry_run)
     return write_row(x, row, err);
-  /* Read ahead: keep a copy of the record until its window is hashed. */
+  /* Read ahead: keep a copy of the record until its window is hashed (or its people looked
+   * up, when pipelined). */
   if (!x->ahead)
     x->ahead = rd_calloc(RD_IMPORT_BATCH, sizeof *x->ahead);
   assert(x->nahead < RD_IMPORT_BATCH); /* a full window was drained below */
@@ -1280,7 +1365,7 @@ static int import_once(rd_conn *c, int64_t id, const rd_import_hooks *hooks, boo
  * a resume after a crash). */
 int rd_import_run(rd_conn *c, int64_t id, const rd_import_hooks *hooks, json_t **summary,
                   rd_err *err) {
-  int rv = import_once(c, id, hooks, true, summary, err);
+  int rv = import_once(c, id, hooks, rd_pipelines(c), summary, err);
   if (rv && rv != RD_IMPORT_STOPPED && rd_pipeline_broke(c)) {
     rd_log(RD_LOG_INFO, "import %lld: a pipelined batch failed (%s); going on without pipelining",
            (long long)id, err->message);

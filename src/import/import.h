@@ -73,6 +73,8 @@ typedef struct rd_import_record {
   const char *custom[5];
   bool blank;            /* every field empty */
 } rd_import_record;
+/* The username of row as rd_import_record_map maps it (NUL-terminated fields), or NULL. */
+const char *rd_import_row_username(const rd_import_map *m, const rd_csv_row *row);
 /* Maps the fields of row; values that cannot be mapped at all (a contact flag that is not
  * 0/1) are added to err with their column. Free with rd_import_record_term. */
 int rd_import_record_map(const rd_import_map *m, const rd_csv_row *row, rd_import_record *out,

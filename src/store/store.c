@@ -395,6 +395,10 @@ int rd_pipeline(rd_conn *c, rd_err *err) {
   return rv;
 }
 
+bool rd_pipelines(rd_conn *c) {
+  return c->ops->pipeline != NULL;
+}
+
 bool rd_pipeline_broke(rd_conn *c) {
   return c->ops->pipeline_broke && c->ops->pipeline_broke(c);
 }

@@ -162,6 +162,8 @@ int rd_savepoint_undo(rd_conn *c, const char *name, rd_err *err);
  * statement's error is its own. A no-op on SQLite, where statements cost no round trip. */
 int rd_pipeline(rd_conn *c, rd_err *err);
 bool rd_pipeline_broke(rd_conn *c);
+/* Whether rd_pipeline sends statements without waiting on c's backend (PostgreSQL). */
+bool rd_pipelines(rd_conn *c);
 /* Whether query sql returns a row: RD_ROW or RD_DONE (or RD_E*), for checks that almost
  * always hold (a reference names a record of the caller's account). Inside a pipeline it
  * is not waited for: it answers RD_ROW, and the server makes the check; when the query
