@@ -166,8 +166,9 @@ int rd_search_backfill(rd_conn *c, int64_t *done, rd_err *err) {
       rv = rd_sql(c, &s, err,
                   "SELECT person_id FROM person_search WHERE doc IS NULL ORDER BY person_id LIMIT ?",
                   "i", (int64_t)BACKFILL_BATCH);
-    while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW && n < BACKFILL_BATCH)
-      ids[n++] = rd_stmt_int64(s, 0);
+    if (!rv)
+      while ((rv = rd_stmt_step(s, err)) == RD_ROW && n < BACKFILL_BATCH)
+        ids[n++] = rd_stmt_int64(s, 0);
     rd_stmt_done(s);
     rv = rv < 0 ? rv : 0;
     for (int i = 0; !rv && i < n; i++)

@@ -1001,13 +1001,14 @@ static int prefetch(run *x, rd_err *err) {
     }
     rd_stmt *s = NULL;
     rv = rd_sql_params(x->c, &s, err, rd_buf_cstr(&sql), p, 1 + PREFETCH_CHUNK);
-    while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
-      struct known_person *k = known_lookup(x, rd_stmt_text(s, 0));
-      if (k) {
-        k->id = rd_stmt_int64(s, 1);
-        k->deleted = rd_stmt_bool(s, 2);
+    if (!rv)
+      while ((rv = rd_stmt_step(s, err)) == RD_ROW) {
+        struct known_person *k = known_lookup(x, rd_stmt_text(s, 0));
+        if (k) {
+          k->id = rd_stmt_int64(s, 1);
+          k->deleted = rd_stmt_bool(s, 2);
+        }
       }
-    }
     rd_stmt_done(s);
     rv = rv < 0 ? rv : 0;
   }
@@ -1248,11 +1249,12 @@ static int load(run *x, rd_err *err) {
               "SELECT field_key, type FROM custom_fields WHERE account_id = ?"
               " AND record_type = 'person' ORDER BY id LIMIT 5",
               "t", x->who.account_id);
-  while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW && x->ncustom < 5) {
-    snprintf(x->custom_key[x->ncustom], sizeof x->custom_key[0], "%s", rd_stmt_text(s, 0));
-    snprintf(x->custom_type[x->ncustom], sizeof x->custom_type[0], "%s", rd_stmt_text(s, 1));
-    x->ncustom++;
-  }
+  if (!rv)
+    while ((rv = rd_stmt_step(s, err)) == RD_ROW && x->ncustom < 5) {
+      snprintf(x->custom_key[x->ncustom], sizeof x->custom_key[0], "%s", rd_stmt_text(s, 0));
+      snprintf(x->custom_type[x->ncustom], sizeof x->custom_type[0], "%s", rd_stmt_text(s, 1));
+      x->ncustom++;
+    }
   rd_stmt_done(s);
   if (rv < 0)
     goto out;
@@ -1261,17 +1263,18 @@ static int load(run *x, rd_err *err) {
   rv = rd_sql(x->c, &s, err,
               "SELECT id, contact FROM organizations WHERE account_id = ? AND partner = ?", "tb",
               x->who.account_id, 1);
-  while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
-    json_t *contact = json_loads(rd_stmt_text(s, 1) ? rd_stmt_text(s, 1) : "{}", 0, NULL);
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(contact, "email_addresses"), i, e) {
-      const char *a = json_string_value(json_object_get(e, "address"));
-      if (a)
-        json_array_append_new(x->partners, json_pack("[I,s]", (json_int_t)rd_stmt_int64(s, 0), a));
+  if (!rv)
+    while ((rv = rd_stmt_step(s, err)) == RD_ROW) {
+      json_t *contact = json_loads(rd_stmt_text(s, 1) ? rd_stmt_text(s, 1) : "{}", 0, NULL);
+      size_t i;
+      json_t *e;
+      json_array_foreach(json_object_get(contact, "email_addresses"), i, e) {
+        const char *a = json_string_value(json_object_get(e, "address"));
+        if (a)
+          json_array_append_new(x->partners, json_pack("[I,s]", (json_int_t)rd_stmt_int64(s, 0), a));
+      }
+      json_decref(contact);
     }
-    json_decref(contact);
-  }
   rd_stmt_done(s);
   if (rv < 0)
     goto out;
@@ -1367,7 +1370,7 @@ int rd_import_run(rd_conn *c, int64_t id, const rd_import_hooks *hooks, json_t *
                   rd_err *err) {
   int rv = import_once(c, id, hooks, rd_pipelines(c), summary, err);
   if (rv && rv != RD_IMPORT_STOPPED && rd_pipeline_broke(c)) {
-    rd_log(RD_LOG_INFO, "import %lld: a pipelined batch failed (%s); going on without pipelining",
+    rd_log(RD_LOG_WARN, "import %lld: a pipelined batch failed (%s); going on without pipelining",
            (long long)id, err->message);
     rd_err_clear(err);
     rv = import_once(c, id, hooks, false, summary, err);

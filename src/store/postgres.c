@@ -352,6 +352,7 @@ static int pipe_collect(pg_conn *c, PGresult **last, rd_err *err) {
     if (!ok_result(res) && st != PGRES_PIPELINE_ABORTED && !c->pipe_rv) {
       c->pipe_rv = fail(c, res, &c->pipe_err, "(pipelined statement)");
       c->broke = true;
+      rd_log(RD_LOG_INFO, "postgresql: a pipelined statement failed: %s", c->pipe_err.message);
     }
     if (last && i == n - 1 && ok_result(res))
       *last = res;
@@ -454,11 +455,15 @@ static int pg_prepare(rd_conn *rc, const char *sql, rd_stmt **out, rd_err *err) 
     s->id = ++c->nnames;
     snprintf(s->name, sizeof s->name, "rd_%u", s->id);
     int rv = 0;
-    if (c->pipe) { /* its result comes back with the next statement's */
+    if (c->pipe) {
+      /* Waited for (with whatever is outstanding): a prepare the server skipped, because
+       * a statement before it failed, must not stay in the cache as if it existed. */
       rv = pipe_room(c, err);
       if (!rv && PQsendPrepare(c->pg, s->name, s->text, 0, NULL) != 1)
         rv = fail(c, NULL, err, sql);
       c->queued += !rv;
+      if (!rv)
+        rv = pipe_collect(c, NULL, err);
     } else {
       PGresult *res = PQprepare(c->pg, s->name, s->text, 0, NULL);
       rv = ok_result(res) ? 0 : fail(c, res, err, sql);

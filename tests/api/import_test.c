@@ -777,6 +777,49 @@ Test(import, ISSUE11_a_row_failing_inside_a_pipelined_batch_fails_alone) {
                4);
 }
 
+/* IMP-2: Custom1..Custom5 fill the account's first five person custom fields and every
+ * partner organization is found by its address; the import read only the first of each
+ * (its loops stopped after one row). */
+Test(import, IMP2_every_custom_field_and_every_partner_is_read) {
+  const char *const keys[] = {"badge", "desk", "floor"};
+  for (int i = 0; i < 3; i++) {
+    th_resp r = th_json(&S, "POST", admin(), "/v1/custom_fields", "{s:s,s:s,s:s,s:s}",
+                        "record_type", "person", "key", keys[i], "label", keys[i], "type", "text");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    th_resp_free(&r);
+  }
+  th_resp r = th_json(&S, "PATCH", admin(), "/v1/account", "{s:{s:b}}", "settings",
+                      "customer_partner_editable", 1);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  long long partner[2];
+  for (int i = 0; i < 2; i++) {
+    char name[32], mail[48];
+    snprintf(name, sizeof name, "Partner %d", i);
+    snprintf(mail, sizeof mail, "desk@partner%d.example", i);
+    partner[i] = th_create(&S, admin(), "/v1/organizations", "{s:s,s:b,s:{s:[{s:s,s:s}]}}",
+                           "name", name, "partner", 1, "contact", "email_addresses", "label",
+                           "work", "address", mail);
+  }
+  json_t *imp = import(admin(), "?ignore_first_line=true",
+                       "First Name,Last Name,Email Address,Username,Partners Email,Custom1,"
+                       "Custom2,Custom3\n"
+                       "Ann,Lee,ann@example.com,ann,desk@partner1.example,B-1,D-2,F-3\n"
+                       "Bob,Ray,bob@example.com,bob,desk@partner0.example,,D-9,\n");
+  cr_assert_eq(num(imp, "created"), 2, "%s", json_dumps(imp, 0));
+  json_t *ann = person(admin(), "ann"), *bob = person(admin(), "bob");
+  json_t *cf = json_object_get(ann, "custom_fields");
+  cr_assert_str_eq(th_jstr(cf, "badge"), "B-1");
+  cr_assert_str_eq(th_jstr(cf, "desk"), "D-2");
+  cr_assert_str_eq(th_jstr(cf, "floor"), "F-3");
+  cr_assert_str_eq(th_jstr(json_object_get(bob, "custom_fields"), "desk"), "D-9");
+  cr_assert_eq(num(json_object_get(ann, "partner_organization"), "id"), partner[1]);
+  cr_assert_eq(num(json_object_get(bob, "partner_organization"), "id"), partner[0]);
+  json_decref(ann);
+  json_decref(bob);
+  json_decref(imp);
+}
+
 Test(import, IMP5_cli_runs_the_same_job_with_a_summary) {
   char file[512], data[512];
   snprintf(file, sizeof file, "%s/cli.csv", S.dir);

@@ -1,11 +1,13 @@
-/* Unit tests of src/domain/search.c's text (CUST-4): what a person's search text holds, so
- * that `q` finds a person by any known detail whatever its case, accents and phone
- * punctuation. Pure functions; the index and its queries are covered by tests/api. */
+/* Unit tests of src/domain/search.c (CUST-4): what a person's search text holds, so that
+ * `q` finds a person by any known detail whatever its case, accents and phone punctuation
+ * (pure functions); and the backfill of search rows without text (suite search_db, on the
+ * backend under test). The index and its queries are covered by tests/api. */
 #include <criterion/criterion.h>
 #include <string.h>
 
 #include "base/str.h"
 #include "domain/search.h"
+#include "fixture.h"
 
 static bool has_word(const char *text, const char *word) {
   size_t n = strlen(word);
@@ -46,4 +48,42 @@ Test(search, CUST4_person_text_holds_every_detail_folded) {
   rd_buf_term(&text);
   rd_buf_term(&first);
   rd_buf_term(&last);
+}
+
+static ut_db T;
+static void setup(void) {
+  ut_db_open(&T);
+  ud_tenants(&T);
+}
+static void teardown(void) {
+  ut_db_close(&T);
+}
+TestSuite(search_db, .init = setup, .fini = teardown, .timeout = 60);
+
+/* CUST-4: rd_search_backfill (run at every start of rolodeskd) fills every search row
+ * without text, not only the first one its query returns (it stopped after one row). */
+Test(search_db, CUST4_backfill_fills_every_row_without_text) {
+  rd_caller admin = ud_caller("acme", RD_ROLE_ACCOUNT_ADMINISTRATOR, 0);
+  rd_err err;
+  for (int i = 0; i < 5; i++) {
+    char user[16], mail[32];
+    snprintf(user, sizeof user, "p%d", i);
+    snprintf(mail, sizeof mail, "p%d@example.com", i);
+    json_t *in = json_pack("{s:s,s:s,s:s,s:s,s:[s]}", "username", user, "first_name", "Zoë",
+                           "last_name", user, "primary_email", mail, "roles", "customer");
+    int64_t id = 0;
+    rd_err_clear(&err);
+    cr_assert_eq(rd_person_create(T.c, &admin, in, &id, &err), 0, "%s", err.message);
+    json_decref(in);
+  }
+  int64_t changed = 0;
+  cr_assert_eq(rd_tx_begin(T.c, true, &err), 0); /* as a migration would leave them */
+  cr_assert_eq(rd_sql_exec(T.c, &changed, &err, "UPDATE person_search SET doc = NULL", ""), 0,
+               "%s", err.message);
+  cr_assert_eq(rd_tx_commit(T.c, &err), 0, "%s", err.message);
+  cr_assert_eq(changed, 5);
+  int64_t done = 0;
+  cr_assert_eq(rd_search_backfill(T.c, &done, &err), 0, "%s", err.message);
+  cr_assert_eq(done, 5);
+  cr_assert_eq(ut_int(T.c, "SELECT COUNT(*) FROM person_search WHERE doc LIKE 'zoe %'"), 5);
 }

@@ -479,13 +479,22 @@ static void pipeline(bool pg) {
   int rv = rd_sql_exec(c, NULL, &err, ins, "it", (int64_t)5, "dup");
   cr_assert_eq(rv, pg ? 0 : RD_ECONFLICT, "PostgreSQL sends it without waiting");
   rd_err_clear(&err);
+  /* A statement first seen now, right behind it: on PostgreSQL the server skips its
+   * prepare with the rest of the pipeline, and the prepare is waited for. */
+  const char *fresh = "UPDATE organizations SET name = ? WHERE id = ?";
+  rv = rd_sql_exec(c, NULL, &err, fresh, "ti", "renamed", (int64_t)1);
+  cr_assert_eq(rv, pg ? RD_ECONFLICT : 0, "%s", err.message);
+  rd_err_clear(&err);
   int64_t n = 0;
   rv = rd_sql_int64(c, &n, &err, "SELECT COUNT(*) FROM organizations", "");
-  cr_assert_eq(rv, pg ? RD_ECONFLICT : RD_ROW, "the read after it carries its error");
+  cr_assert_eq(rv, pg ? RD_ECONFLICT : RD_ROW, "every call after it carries its error");
   cr_assert_eq(rd_pipeline_broke(c), pg);
   rd_tx_rollback(c);
   cr_assert_eq(rd_pipeline_broke(c), pg, "still said after the rollback");
   cr_assert_eq(ub_int(c, "SELECT COUNT(*) FROM organizations WHERE id = 400"), 0);
+  /* ... and it is prepared when next used, not taken for prepared. */
+  cr_assert_eq(rd_sql_exec(c, NULL, &err, fresh, "ti", "renamed", (int64_t)1), 0, "%s",
+               err.message);
 
   /* A failed expectation. */
   cr_assert_eq(rd_tx_begin(c, true, &err), 0);
