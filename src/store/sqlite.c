@@ -23,9 +23,34 @@ typedef struct lite_stmt {
   int64_t changes;
 } lite_stmt;
 
+/* Writers of one process take turns in arrival order (FIFO) before BEGIN IMMEDIATE.
+ * SQLite's own busy handler polls at up to 100 ms and lets whoever asks first at the right
+ * moment in: a bulk import that begins its next batch the moment it commits one won every
+ * time, and a request that wanted to write got 503 after the busy timeout. Here the waiting
+ * request is next. The busy handler still arbitrates between processes (the CLI and the
+ * daemon). One queue per database file, shared by the connections opened on it. */
+typedef struct wl_waiter {
+  struct wl_waiter *next;
+  bool granted;
+} wl_waiter;
+
+typedef struct writer_lock {
+  struct writer_lock *next; /* in the registry */
+  char *path;
+  int refs;
+  bool held;
+  wl_waiter *head, *tail;
+  pthread_cond_t cond;
+} writer_lock;
+
+static pthread_mutex_t wl_mutex = PTHREAD_MUTEX_INITIALIZER; /* the registry and every lock */
+static writer_lock *wl_registry;
+
 typedef struct lite_conn {
   rd_conn base;
   sqlite3 *db;
+  writer_lock *wl;               /* NULL for a database without a file (":memory:") */
+  bool wl_held;                  /* this connection holds wl */
   rd_stmt_cache cache;
   bool write_tx;                 /* inside BEGIN IMMEDIATE of lite_begin */
   bool fts_log;                  /* person_search_fts_log exists (migration 013) */
@@ -48,12 +73,124 @@ static int fail(lite_conn *c, int rc, rd_err *err, const char *what) {
   return rd_err_set(err, RD_EINTERNAL, "database error");
 }
 
+static writer_lock *wl_ref(const char *path) {
+  if (!path || !*path)
+    return NULL;
+  pthread_mutex_lock(&wl_mutex);
+  writer_lock *l = wl_registry;
+  while (l && strcmp(l->path, path) != 0)
+    l = l->next;
+  if (!l) {
+    l = rd_calloc(1, sizeof *l);
+    l->path = rd_strdup(path);
+    pthread_cond_init(&l->cond, NULL);
+    l->next = wl_registry;
+    wl_registry = l;
+  }
+  l->refs++;
+  pthread_mutex_unlock(&wl_mutex);
+  return l;
+}
+
+static void wl_unref(writer_lock *l) {
+  if (!l)
+    return;
+  pthread_mutex_lock(&wl_mutex);
+  if (--l->refs == 0) {
+    writer_lock **p = &wl_registry;
+    while (*p != l)
+      p = &(*p)->next;
+    *p = l->next;
+    pthread_cond_destroy(&l->cond);
+    rd_free(l->path);
+    rd_free(l);
+  }
+  pthread_mutex_unlock(&wl_mutex);
+}
+
+/* Waits its turn, at most timeout_ms; false when the time ran out (the caller answers
+ * "busy", as SQLite's busy timeout would have). */
+static bool wl_acquire(writer_lock *l, int timeout_ms) {
+  pthread_mutex_lock(&wl_mutex);
+  if (!l->held && !l->head) {
+    l->held = true;
+    pthread_mutex_unlock(&wl_mutex);
+    return true;
+  }
+  wl_waiter me = {0};
+  if (l->tail)
+    l->tail->next = &me;
+  else
+    l->head = &me;
+  l->tail = &me;
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += timeout_ms / 1000;
+  until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+  if (until.tv_nsec >= 1000000000L) {
+    until.tv_sec++;
+    until.tv_nsec -= 1000000000L;
+  }
+  while (!me.granted)
+    if (pthread_cond_timedwait(&l->cond, &wl_mutex, &until) != 0 && !me.granted) {
+      /* Timed out: leave the queue (me is in it: only a grant takes the head out). */
+      wl_waiter **p = &l->head, *prev = NULL;
+      while (*p != &me) {
+        prev = *p;
+        p = &(*p)->next;
+      }
+      *p = me.next;
+      if (l->tail == &me)
+        l->tail = prev;
+      pthread_mutex_unlock(&wl_mutex);
+      return false;
+    }
+  pthread_mutex_unlock(&wl_mutex); /* handed over by wl_release: held stayed true */
+  return true;
+}
+
+static void wl_release(writer_lock *l) {
+  pthread_mutex_lock(&wl_mutex);
+  wl_waiter *next = l->head;
+  if (next) {
+    l->head = next->next;
+    if (!l->head)
+      l->tail = NULL;
+    next->granted = true; /* the lock passes to the first in line, held all along */
+    pthread_cond_broadcast(&l->cond);
+  } else {
+    l->held = false;
+  }
+  pthread_mutex_unlock(&wl_mutex);
+}
+
 static int lite_exec(rd_conn *rc, const char *sql, rd_err *err) {
   lite_conn *c = (lite_conn *)rc;
   char *msg = NULL;
   int rv = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
   sqlite3_free(msg);
   return rv == SQLITE_OK ? 0 : fail(c, rv, err, "exec");
+}
+
+/* The next writer's turn, once this connection's transaction has ended. */
+static void writer_done(lite_conn *c) {
+  if (c->wl_held && sqlite3_get_autocommit(c->db)) {
+    c->wl_held = false;
+    wl_release(c->wl);
+  }
+}
+
+/* BEGIN IMMEDIATE after this connection's turn among the process's writers. */
+static int begin_immediate(lite_conn *c, rd_err *err) {
+  if (c->wl && !c->wl_held) {
+    if (!wl_acquire(c->wl, BUSY_TIMEOUT_MS))
+      return rd_err_set(err, RD_EUNAVAIL, "database is busy, retry later");
+    c->wl_held = true;
+  }
+  int rv = lite_exec(&c->base, "BEGIN IMMEDIATE", err);
+  if (rv)
+    writer_done(c);
+  return rv;
 }
 
 /* Before SQLite's first use: no memory statistics. They take a global mutex at every
@@ -122,6 +259,7 @@ static int lite_open(const char *uri, rd_conn **out, rd_err *err) {
     rd_free(c);
     return RD_EUNAVAIL;
   }
+  c->wl = wl_ref(sqlite3_db_filename(c->db, "main"));
   *out = &c->base;
   return 0;
 }
@@ -132,6 +270,9 @@ static void lite_close(rd_conn *rc) {
     return;
   rd_stmt_cache_term(&c->cache);
   sqlite3_close(c->db);
+  if (c->wl_held)
+    wl_release(c->wl);
+  wl_unref(c->wl);
   rd_free(c);
 }
 
@@ -224,7 +365,7 @@ static int lite_begin(rd_conn *rc, bool write, rd_err *err) {
   lite_conn *c = (lite_conn *)rc;
   tx_end(c);
   /* IMMEDIATE takes the write lock up front, so two writers never deadlock on upgrade. */
-  int rv = lite_exec(rc, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
+  int rv = write ? begin_immediate(c, err) : lite_exec(rc, "BEGIN", err);
   c->write_tx = write && !rv;
   return rv;
 }
@@ -294,11 +435,13 @@ static int lite_commit(rd_conn *rc, rd_err *err) {
   if (!rv)
     rv = lite_exec(rc, "COMMIT", err);
   tx_end(c);
+  writer_done(c);
   return rv;
 }
 static void lite_rollback(rd_conn *rc) {
   tx_end((lite_conn *)rc);
   lite_exec(rc, "ROLLBACK", NULL);
+  writer_done((lite_conn *)rc);
 }
 
 /* Outside a write transaction one id at a time. Inside one, a block of ids at once, each
@@ -365,7 +508,7 @@ static int lite_claim_job(rd_conn *c, const char *worker, const char *const *kin
   for (int i = 1; i < nkinds; i++)
     rd_buf_adds(&sql, ", ?");
   rd_buf_adds(&sql, ") ORDER BY id LIMIT 1) RETURNING id");
-  int rv = lite_exec(c, "BEGIN IMMEDIATE", err);
+  int rv = begin_immediate((lite_conn *)c, err);
   if (rv) {
     rd_buf_term(&sql);
     return rv;
@@ -395,6 +538,7 @@ out:
   }
   if (rv < 0)
     lite_exec(c, "ROLLBACK", NULL);
+  writer_done((lite_conn *)c);
   if (rv == RD_ROW)
     *job_id = id;
   rd_buf_term(&sql);
