@@ -278,8 +278,11 @@ static int search_row_of_new(rd_conn *c, const rd_caller *who, int64_t id, json_
   json_t *org = json_object_get(json_object_get(rec, "organization"), "id");
   rd_stmt *s = NULL;
   int rv = 0;
-  const char *org_name = NULL;
-  if (json_is_integer(org)) {
+  const char *org_name =
+      json_is_integer(org)
+          ? rd_rec_ref_name(c, "organizations", who->account_id, json_integer_value(org))
+          : NULL;
+  if (json_is_integer(org) && !org_name) {
     rv = rd_sql(c, &s, err, "SELECT name FROM organizations WHERE id = ?", "i",
                 (int64_t)json_integer_value(org));
     if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW)
@@ -438,8 +441,9 @@ static const rd_field FIELDS[] = {
     {.name = "send_to", .column = "send_to", .type = RD_FT_TEXT, .max_len = RD_EMAIL_MAX},
     {.name = "aliases", .type = RD_FT_JSON, .flags = RD_FF_READONLY},
     {.name = "organization", .column = "organization_id", .type = RD_FT_REF, .ref_table = "organizations", .ref_name_sql = "r.name"},
-    {.name = "line_manager", .column = "line_manager_id", .type = RD_FT_REF, .ref_table = "people", .ref_name_sql = PERSON_NAME},
-    {.name = "supervisor", .column = "supervisor_id", .type = RD_FT_REF, .ref_table = "people", .ref_name_sql = PERSON_NAME},
+    /* Checked by validate (person_exists): a customer, a supervisor of this account. */
+    {.name = "line_manager", .column = "line_manager_id", .type = RD_FT_REF, .flags = RD_FF_REFHOOK, .ref_table = "people", .ref_name_sql = PERSON_NAME},
+    {.name = "supervisor", .column = "supervisor_id", .type = RD_FT_REF, .flags = RD_FF_REFHOOK, .ref_table = "people", .ref_name_sql = PERSON_NAME},
     {.name = "room", .column = "room", .type = RD_FT_TEXT, .max_len = 64},
     {.name = "address_1", .column = "address_1", .type = RD_FT_TEXT, .max_len = 128},
     {.name = "address_2", .column = "address_2", .type = RD_FT_TEXT, .max_len = 128},

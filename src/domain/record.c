@@ -782,18 +782,56 @@ static rd_param value_param(const rd_field *f, json_t *rec, json_t *keep) {
   }
 }
 
+static void drop_json(void *v) {
+  json_decref(v);
+}
+
+static json_t *seen_map(rd_conn *c, const char *table, const char *account_id) {
+  return rd_tx_memo_get(c, table, account_id);
+}
+
+void rd_rec_ref_seen(rd_conn *c, const char *table, const char *account_id, int64_t id,
+                     const char *name) {
+  json_t *map = seen_map(c, table, account_id);
+  if (!map) {
+    map = json_object();
+    rd_tx_memo_put(c, table, account_id, map, drop_json);
+    if (!(map = seen_map(c, table, account_id)))
+      return; /* no transaction, or the memo is full */
+  }
+  char key[24];
+  snprintf(key, sizeof key, "%lld", (long long)id);
+  json_object_set_new(map, key, name ? json_string(name) : json_null());
+}
+
+static json_t *ref_seen(rd_conn *c, const char *table, const char *account_id, int64_t id) {
+  json_t *map = seen_map(c, table, account_id);
+  if (!map)
+    return NULL;
+  char key[24];
+  snprintf(key, sizeof key, "%lld", (long long)id);
+  return json_object_get(map, key);
+}
+
+const char *rd_rec_ref_name(rd_conn *c, const char *table, const char *account_id, int64_t id) {
+  return json_string_value(ref_seen(c, table, account_id, id));
+}
+
 /* REF fields must name a record of the same account (404 would leak; 422 names it). */
 static int check_refs(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *rec,
                       rd_err *err) {
   for (int i = 0; i < t->nfields; i++) {
     const rd_field *f = &t->fields[i];
     json_t *v = json_object_get(rec, f->name);
-    if (f->type != RD_FT_REF || !f->column || !json_is_object(v) || (f->flags & RD_FF_ANYACCOUNT))
+    if (f->type != RD_FT_REF || !f->column || !json_is_object(v) ||
+        (f->flags & (RD_FF_ANYACCOUNT | RD_FF_REFHOOK)))
+      continue;
+    int64_t id = (int64_t)json_integer_value(json_object_get(v, "id"));
+    if (ref_seen(c, f->ref_table, who->account_id, id))
       continue;
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE id = ? AND account_id = ?", f->ref_table);
-    int rv = rd_sql_expect(c, err, sql, "it", (int64_t)json_integer_value(json_object_get(v, "id")),
-                           who->account_id);
+    int rv = rd_sql_expect(c, err, sql, "it", id, who->account_id);
     if (rv < 0)
       return rv;
     if (rv == RD_DONE)

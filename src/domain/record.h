@@ -39,6 +39,8 @@ enum {
   RD_FF_ANYACCOUNT = 1 << 4, /* REF may name another account's record: validate checks it */
   RD_FF_MULTILINE = 1 << 5,  /* TEXT may hold line breaks and tabs (remarks, notes) */
   RD_FF_CHECKONLY = 1 << 6,  /* with WRITEONLY: read by validate, never stored or audited */
+  RD_FF_REFHOOK = 1 << 7,    /* REF checked by the validate hook, more strictly than the
+                              * engine's "a record of this account" (the engine skips it) */
 };
 
 typedef struct rd_field {
@@ -226,6 +228,16 @@ int rd_rec_allow(const rd_caller *who, const rd_rtype *t, rd_rec_op op, rd_err *
  * (rd_rec_allow), may_write (ACC-7 for people), then validate (which may normalize rec).
  * rd_rec_create and rd_rec_update call it after the reference check; a bulk path that
  * writes rows its own way must call it per row instead of calling t->validate. */
+/* REF targets read in this transaction by whoever writes (an importer resolving names):
+ * record id of table exists in account, named name (may be NULL). The engine's reference
+ * check skips them, and rd_rec_ref_name gives the name without a query. Kept in the
+ * transaction memo: gone when the transaction ends or the record engine writes table.
+ * table is a constant (it names the memo entry). */
+void rd_rec_ref_seen(rd_conn *c, const char *table, const char *account_id, int64_t id,
+                     const char *name);
+/* The name remembered by rd_rec_ref_seen (borrowed), or NULL when not seen or unnamed. */
+const char *rd_rec_ref_name(rd_conn *c, const char *table, const char *account_id, int64_t id);
+
 int rd_rec_rules(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *old,
                  json_t *rec, rd_err *err);
 

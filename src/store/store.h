@@ -176,7 +176,7 @@ int rd_sql_expect(rd_conn *c, rd_err *err, const char *sql, const char *types, .
  * it was read from (kind, a constant) and whose it is (owner, e.g. an account id); it lives
  * until the transaction ends, and a write to that table through the record engine (or
  * rd_tx_memo_forget) drops it. Outside a transaction nothing is remembered. */
-enum { RD_TX_MEMO_MAX = 4, RD_TX_MEMO_OWNER_MAX = 48 };
+enum { RD_TX_MEMO_MAX = 8, RD_TX_MEMO_OWNER_MAX = 48 };
 typedef struct rd_tx_memo {
   const char *kind;
   char owner[RD_TX_MEMO_OWNER_MAX];

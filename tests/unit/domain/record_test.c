@@ -541,6 +541,41 @@ Test(record_db, references_must_be_in_the_same_account) {
   cr_assert_eq(count("SELECT COUNT(*) FROM widgets"), 0);
 }
 
+/* ISSUE11: a reference the writer read in this transaction (rd_rec_ref_seen: an import
+ * resolving organization names) is not queried again, for that account only, and only
+ * until the transaction ends or the engine writes the table. */
+Test(record_db, ISSUE11_references_seen_in_a_transaction_are_not_checked_again_and_only_there) {
+  int64_t mine = make_org(&who, "Mine");
+  int64_t theirs = make_org(&other_who, "Theirs");
+  cr_assert_eq(rd_tx_begin(T.c, true, &err), 0);
+  rd_rec_ref_seen(T.c, "organizations", "acme", mine, "Mine");
+  cr_assert_str_eq(rd_rec_ref_name(T.c, "organizations", "acme", mine), "Mine");
+  cr_assert_null(rd_rec_ref_name(T.c, "organizations", "other", mine), "another account's");
+  cr_assert_null(rd_rec_ref_name(T.c, "organizations", "acme", theirs));
+  /* Seen as theirs by another account's writer: this account's check still runs. */
+  rd_rec_ref_seen(T.c, "organizations", "other", theirs, "Theirs");
+  char text[128];
+  snprintf(text, sizeof text, "{\"label\": \"x\", \"org\": {\"id\": %lld}}", (long long)theirs);
+  json_t *in = parse(text);
+  int64_t id = 0;
+  rd_err_clear(&err);
+  cr_assert_eq(rd_rec_create(T.c, &who, &W, in, &id, &err), RD_EINVAL);
+  cr_assert(has_item(&err, "org", "no such record in this account"), "%s", items(&err));
+  json_decref(in);
+  /* A write to organizations through the engine forgets what was seen. */
+  json_t *org = json_pack("{s:s}", "name", "New");
+  rd_err_clear(&err);
+  cr_assert_eq(rd_rec_create(T.c, &who, &rd_org_type, org, &id, &err), 0, "%s", err.message);
+  json_decref(org);
+  cr_assert_null(rd_rec_ref_name(T.c, "organizations", "acme", mine));
+  rd_rec_ref_seen(T.c, "organizations", "acme", mine, "Mine");
+  cr_assert_eq(rd_tx_commit(T.c, &err), 0);
+  /* So does the end of the transaction. */
+  cr_assert_eq(rd_tx_begin(T.c, true, &err), 0);
+  cr_assert_null(rd_rec_ref_name(T.c, "organizations", "acme", mine));
+  rd_tx_rollback(T.c);
+}
+
 Test(record_db, update_merges_and_bumps_the_version) {
   int64_t id = 0;
   cr_assert_eq(create_w(&who,
