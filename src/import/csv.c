@@ -5,11 +5,14 @@
  * only turns CSV records into those inputs, resolves the references the template names by
  * text (company, department, partner email, line manager username), and keeps the report.
  *
- * Each row runs under a SAVEPOINT inside its batch's transaction, so a row is stored
- * entirely or not at all (IMP-3) and one failing row does not spoil its batch (PostgreSQL
- * aborts a transaction on the first failed statement; rolling back to the savepoint
- * clears that). A file with a Password column is read a window ahead so that the window's
- * argon2id hashes run on all cores before its rows are written (see AHEAD_PER_THREAD). */
+ * A row is stored entirely or not at all (IMP-3). Batches first run without a savepoint
+ * per row (and pipelined on PostgreSQL): a row that fails before writing anything is
+ * simply reported; one that fails after writing (an organization created, a statement
+ * refused) rolls its batch back, and the import goes on from its last committed batch
+ * with each row under a SAVEPOINT, so that one failing row does not spoil its batch
+ * (rd_import_run). Most files have no such row and pay for no savepoint. A file with a
+ * Password column is read a window ahead so that the window's argon2id hashes run on all
+ * cores before its rows are written (see AHEAD_PER_THREAD). */
 #include <assert.h>
 #include <errno.h>
 #include <sodium.h>
@@ -117,6 +120,8 @@ typedef struct run {
   int nknown;
   short known_slot[RES_SLOTS];
   bool in_tx;
+  bool fast;      /* rows without a savepoint each: a row failing after a write stops the run */
+  bool replay;    /* ... and it did: rd_import_run goes on with savepoints */
   bool pipelined; /* batches run with rd_pipeline (PostgreSQL: writes sent without waiting) */
   int in_batch;
   int64_t batch_us, start_us;
@@ -565,7 +570,7 @@ static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
   rd_err_clear(&rerr);
   json_t *errors = json_array(), *in = NULL;
   int64_t pid = 0, manager = 0, partner = 0, company = 0, department = 0;
-  bool deleted = false, savepoint = false;
+  bool deleted = false, savepoint = false, writing = false;
   const char *result = NULL;
   x->npending = 0;
   int rv = rd_import_record_map(&x->map, row, &rec, &rerr);
@@ -665,10 +670,13 @@ static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
                                                      ? "Company" : "Department");
     goto failed;
   }
-  rv = rd_savepoint(x->c, "import_row", err);
-  if (rv)
-    goto out;
-  savepoint = true;
+  writing = true; /* from here on a failure may follow writes of this row */
+  if (!x->fast) {
+    rv = rd_savepoint(x->c, "import_row", err);
+    if (rv)
+      goto out;
+    savepoint = true;
+  }
   if (rec.company) {
     rv = org_unit(x, rec.company, 0, T_COMPANY, &company, errors, err);
     if (rv == RD_EINVAL)
@@ -754,11 +762,13 @@ static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
     if (rv)
       goto out;
   }
-  rv = rd_savepoint_release(x->c, "import_row", err);
-  savepoint = false;
-  if (rv) {
-    rd_free(changes);
-    goto out;
+  if (savepoint) {
+    rv = rd_savepoint_release(x->c, "import_row", err);
+    savepoint = false;
+    if (rv) {
+      rd_free(changes);
+      goto out;
+    }
   }
   for (int i = 0; i < x->npending; i++)
     if (x->pending[i].used)
@@ -772,6 +782,12 @@ failed:
     /* The error may be an earlier row's, sent without waiting: the batch is repeated
      * without pipelining (rd_import_run). */
     rv = rd_err_set(err, RD_EINTERNAL, "a pipelined statement failed");
+    goto out;
+  }
+  if (writing && x->fast) {
+    /* What this row wrote cannot be undone alone: its batch is repeated with savepoints. */
+    x->replay = true;
+    rv = rd_err_set(err, RD_EINTERNAL, "line %ld failed after writing", line);
     goto out;
   }
   if (savepoint) {
@@ -1311,11 +1327,12 @@ out:
   return rv;
 }
 
-static int import_once(rd_conn *c, int64_t id, const rd_import_hooks *hooks, bool pipelined,
-                       json_t **summary, rd_err *err) {
+/* One run from the last committed batch on: fast (no savepoint per row, pipelined where the
+ * store pipelines) or careful. *replay: a fast run stopped at a row that needs a savepoint. */
+static int import_once(rd_conn *c, int64_t id, const rd_import_hooks *hooks, bool fast,
+                       bool *replay, json_t **summary, rd_err *err) {
   run *x = rd_calloc(1, sizeof *x);
   x->c = c;
-  x->pipelined = pipelined;
   x->id = id;
   x->hooks = hooks;
   x->progress = hooks ? hooks->progress : NULL;
@@ -1323,6 +1340,9 @@ static int import_once(rd_conn *c, int64_t id, const rd_import_hooks *hooks, boo
   x->start_us = rd_mono_us();
   rd_csv *r = NULL;
   int rv = load(x, err);
+  /* A dry run keeps its savepoints: each row's changes are read back before the next. */
+  x->fast = fast && !x->dry_run;
+  x->pipelined = fast && rd_pipelines(c);
   x->names.on = !rv && x->processed == 0 && !strcmp(x->phase, "rows");
   randombytes_buf(x->names.key, sizeof x->names.key);
   x->pw_col = rd_import_column_of(&x->map, T_PASSWORD);
@@ -1377,23 +1397,27 @@ static int import_once(rd_conn *c, int64_t id, const rd_import_hooks *hooks, boo
   rd_free(x->hashes);
   json_decref(x->partners);
   rd_free(x->names.slot);
+  *replay = x->replay;
   rd_free(x);
   return rv;
 }
 
-/* Runs the import with its batches pipelined (rd_pipeline: on PostgreSQL one round trip per
- * read instead of one per statement). When a statement sent without waiting failed, the
- * batch it was in rolled back and its row cannot be told: the import goes on from its last
- * committed batch without pipelining, where each row's error is its own (the same path as
- * a resume after a crash). */
+/* Runs the import fast (import_once). When a row failed after writing, or a statement
+ * sent without waiting failed (its row cannot be told), the batch it was in rolled back:
+ * the import goes on from its last committed batch carefully, a savepoint per row and
+ * nothing pipelined, where each row's error is its own (the same path as a resume after a
+ * crash), and stays careful to its end. */
 int rd_import_run(rd_conn *c, int64_t id, const rd_import_hooks *hooks, json_t **summary,
                   rd_err *err) {
-  int rv = import_once(c, id, hooks, rd_pipelines(c), summary, err);
-  if (rv && rv != RD_IMPORT_STOPPED && rd_pipeline_broke(c)) {
-    rd_log(RD_LOG_WARN, "import %lld: a pipelined batch failed (%s); going on without pipelining",
+  bool replay = false;
+  int rv = import_once(c, id, hooks, true, &replay, summary, err);
+  if (rv && rv != RD_IMPORT_STOPPED && (replay || rd_pipeline_broke(c))) {
+    rd_log(RD_LOG_WARN,
+           "import %lld: a batch failed (%s); going on with a savepoint per row, without"
+           " pipelining",
            (long long)id, err->message);
     rd_err_clear(err);
-    rv = import_once(c, id, hooks, false, summary, err);
+    rv = import_once(c, id, hooks, false, &replay, summary, err);
   }
   return rv;
 }

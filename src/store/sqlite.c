@@ -180,14 +180,29 @@ static void writer_done(lite_conn *c) {
   }
 }
 
-/* BEGIN IMMEDIATE after this connection's turn among the process's writers. */
+static int64_t now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* BEGIN IMMEDIATE after this connection's turn among the process's writers. The turn and
+ * SQLite's busy handler share one timeout: a writer queued behind one that waited out the
+ * timeout on another process's lock gives up with it, not one timeout later. */
 static int begin_immediate(lite_conn *c, rd_err *err) {
+  int64_t waited = 0;
   if (c->wl && !c->wl_held) {
+    int64_t start = now_ms();
     if (!wl_acquire(c->wl, BUSY_TIMEOUT_MS))
       return rd_err_set(err, RD_EUNAVAIL, "database is busy, retry later");
     c->wl_held = true;
+    waited = now_ms() - start;
   }
+  if (waited > 0)
+    sqlite3_busy_timeout(c->db, waited < BUSY_TIMEOUT_MS ? (int)(BUSY_TIMEOUT_MS - waited) : 1);
   int rv = lite_exec(&c->base, "BEGIN IMMEDIATE", err);
+  if (waited > 0)
+    sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
   if (rv)
     writer_done(c);
   return rv;
