@@ -29,6 +29,7 @@ typedef struct rd_api {
   size_t import_body_max;   /* --max-import-mb: RD_ROUTE_BULK bodies (0: RD_UPLOAD_BODY_MAX) */
   const char *const *cors_origins; /* --cors-origin: origins CORS allows (issue 12) */
   int ncors_origins;               /* 0: no CORS headers at all */
+  struct rd_page_cache *page_cache; /* --page-cache-mb; NULL: pages are always rendered */
 } rd_api;
 
 /* What a handler gets: the request, a database connection for this request, the caller
@@ -54,6 +55,12 @@ enum {
   RD_ROUTE_NODB = 1 << 2,   /* needs no database connection */
   RD_ROUTE_HASHES = 1 << 3, /* hashes passwords: runs on the work pool, bounded per client */
   RD_ROUTE_BULK = 1 << 4,   /* with UPLOAD: a file to import, up to api->import_body_max */
+  /* Issue 12, page cache: a list page (GET) served by rd_api_page_serve: ETag, 304, and
+   * the page kept while the account's version counters are unchanged. */
+  RD_ROUTE_PAGE = 1 << 5,
+  /* With PAGE: the page also shows other accounts' data (the All Organizations view, names
+   * of foreign organizations), so the cross-account counter validates it too. */
+  RD_ROUTE_CROSS = 1 << 6,
 };
 
 typedef struct rd_route {

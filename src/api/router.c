@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/page_cache.h"
 #include "auth/auth.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -706,7 +707,9 @@ static void handle(void *ctx, rd_req *r) {
   int rv = 0;
   if (!(rt->flags & RD_ROUTE_NODB))
     rv = rd_db_acquire(api->db, &x->db, &err);
-  if (!rv)
+  if (!rv && (rt->flags & RD_ROUTE_PAGE))
+    rv = rd_api_page_serve(x, rt, &err);
+  else if (!rv)
     rv = rt->handler(x, &err);
   if (rv) {
     if (!err.code)

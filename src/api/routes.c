@@ -10,6 +10,10 @@
 #define PEOPLE_MANAGERS (ADMIN | RD_ROLE_SUPERVISOR)
 #define AGREEMENT_WRITERS (ADMIN | RD_ROLE_SERVICE_LEVEL_MANAGER)
 #define TEAM_WRITERS (AGREEMENT_WRITERS | RD_ROLE_SUPERVISOR)
+/* Issue 12: list pages of the page cache; CROSS where a page can show another account's
+ * organizations (the views, and agreements or people naming a foreign organization). */
+#define PAGE RD_ROUTE_PAGE
+#define CROSS (RD_ROUTE_PAGE | RD_ROUTE_CROSS)
 
 const rd_route rd_routes[] = {
     {"GET", "/healthz", rd_api_healthz, 0, RD_ROUTE_PUBLIC | RD_ROUTE_NODB},
@@ -23,13 +27,13 @@ const rd_route rd_routes[] = {
     {"POST", "/v1/account/trusts", rd_api_trust_add, ADMIN, 0},
     {"GET", "/v1/account/trusts/{account_id}", rd_api_trust_get, ADMIN, 0}, /* issue 12 */
     {"DELETE", "/v1/account/trusts/{account_id}", rd_api_trust_remove, ADMIN, 0},
-    {"GET", "/v1/organizations", rd_api_org_list, STAFF, 0},
+    {"GET", "/v1/organizations", rd_api_org_list, STAFF, CROSS},
     {"POST", "/v1/organizations", rd_api_org_create, ORG_WRITERS, 0},
-    {"GET", "/v1/organizations/all", rd_api_org_all, STAFF, 0},
-    {"GET", "/v1/organizations/trusted", rd_api_org_trusted, STAFF, 0},
+    {"GET", "/v1/organizations/all", rd_api_org_all, STAFF, CROSS},
+    {"GET", "/v1/organizations/trusted", rd_api_org_trusted, STAFF, CROSS},
     {"GET", "/v1/organizations/{id}", rd_api_org_get, ANY, 0},
     {"PATCH", "/v1/organizations/{id}", rd_api_org_patch, ORG_WRITERS, 0},
-    {"GET", "/v1/people", rd_api_person_list, STAFF, 0},
+    {"GET", "/v1/people", rd_api_person_list, STAFF, CROSS},
     {"POST", "/v1/people", rd_api_person_create, STAFF, 0},
     {"GET", "/v1/people/{id}", rd_api_person_get, ANY, 0},
     {"PATCH", "/v1/people/{id}", rd_api_person_patch, ANY, 0},
@@ -37,7 +41,7 @@ const rd_route rd_routes[] = {
     {"POST", "/v1/people/{id}/aliases", rd_api_person_alias_add, STAFF, 0},
     {"DELETE", "/v1/people/{id}/aliases/{address}", rd_api_person_alias_remove, STAFF, 0},
     {"POST", "/v1/people/{id}/enable", rd_api_person_enable, STAFF, 0},
-    {"GET", "/v1/custom_fields", rd_api_custom_field_list, ANY, 0},
+    {"GET", "/v1/custom_fields", rd_api_custom_field_list, ANY, PAGE},
     {"POST", "/v1/custom_fields", rd_api_custom_field_create, ADMIN, 0},
     {"GET", "/v1/custom_fields/{id}", rd_api_custom_field_get, ANY, 0},
     {"PATCH", "/v1/custom_fields/{id}", rd_api_custom_field_patch, ADMIN, 0},
@@ -45,20 +49,20 @@ const rd_route rd_routes[] = {
     {"POST", "/v1/attachments", rd_api_attachment_create, ANY, RD_ROUTE_UPLOAD},
     {"GET", "/v1/attachments/{key}", rd_api_attachment_get, ANY, 0},
     {"GET", "/v1/audit", rd_api_audit_list, STAFF, 0},
-    {"GET", "/v1/services", rd_api_agreement_list, STAFF, 0},
+    {"GET", "/v1/services", rd_api_agreement_list, STAFF, CROSS},
     {"POST", "/v1/services", rd_api_agreement_create, AGREEMENT_WRITERS, 0},
     {"GET", "/v1/services/{id}", rd_api_agreement_get, STAFF, 0},
     {"PATCH", "/v1/services/{id}", rd_api_agreement_patch, AGREEMENT_WRITERS, 0},
-    {"GET", "/v1/slas", rd_api_agreement_list, STAFF, 0},
+    {"GET", "/v1/slas", rd_api_agreement_list, STAFF, CROSS},
     {"POST", "/v1/slas", rd_api_agreement_create, AGREEMENT_WRITERS, 0},
     {"GET", "/v1/slas/{id}", rd_api_agreement_get, STAFF, 0},
     {"PATCH", "/v1/slas/{id}", rd_api_agreement_patch, AGREEMENT_WRITERS, 0},
-    {"GET", "/v1/flsas", rd_api_agreement_list, STAFF, 0},
+    {"GET", "/v1/flsas", rd_api_agreement_list, STAFF, CROSS},
     {"POST", "/v1/flsas", rd_api_agreement_create, AGREEMENT_WRITERS, 0},
     {"GET", "/v1/flsas/{id}", rd_api_agreement_get, STAFF, 0},
     {"PATCH", "/v1/flsas/{id}", rd_api_agreement_patch, AGREEMENT_WRITERS, 0},
     /* Teams: the generic handlers of the record engine (issue 11). */
-    {"GET", "/v1/teams", rd_api_team_list, STAFF, 0},
+    {"GET", "/v1/teams", rd_api_team_list, STAFF, PAGE},
     {"POST", "/v1/teams", rd_api_team_create, TEAM_WRITERS, 0},
     {"GET", "/v1/teams/{id}", rd_api_team_get, STAFF, 0},
     {"PATCH", "/v1/teams/{id}", rd_api_team_patch, TEAM_WRITERS, 0},

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/page_cache.h"
 #include "auth/auth.h"
 #include "base/log.h"
 #include "base/mem.h"
@@ -26,7 +27,7 @@ static void usage(FILE *out) {
         "                 [--public-url URL] [--smtp-ports LIST]\n"
         "                 [--mail-workers N] [--mail-retry SECONDS]\n"
         "                 [--max-conns-per-ip N] [--max-uploads N] [--max-import-mb N]\n"
-        "                 [--cors-origin ORIGIN]...\n"
+        "                 [--cors-origin ORIGIN]... [--page-cache-mb N]\n"
         "       rolodeskd --help | --version\n"
         "Options take `--opt value` or `--opt=value`. The database defaults to $ROLODESK_DB.\n"
         "Exit status: 0 stopped by SIGTERM or SIGINT, 1 error, 2 usage error.\n",
@@ -41,7 +42,8 @@ static const rd_opt OPTS[] = {
     {"job-lease", 0, true},    {"job-workers", 0, true},     {"attachment-grace", 0, true},
     {"public-url", 0, true},   {"smtp-ports", 0, true},      {"mail-workers", 0, true},
     {"mail-retry", 0, true},   {"quiet", 0, false},          {"help", 'h', false},
-    {"version", 0, false},     {"cors-origin", 0, true},     {NULL}};
+    {"version", 0, false},     {"cors-origin", 0, true},     {"page-cache-mb", 0, true},
+    {NULL}};
 
 int main(int argc, char **argv) {
   const char *db_uri = getenv("ROLODESK_DB"), *listen = "127.0.0.1:8080", *data = NULL;
@@ -57,6 +59,7 @@ int main(int argc, char **argv) {
   bool quiet = false;
   const char *cors_origins[RD_CORS_ORIGINS_MAX]; /* issue 12: --cors-origin, repeatable */
   int ncors_origins = 0;
+  size_t page_cache_mb = RD_PAGE_CACHE_MB_DEFAULT; /* issue 12: 0 turns the page cache off */
   int64_t attachment_grace_s = RD_ATTACHMENT_GRACE_S;
   rd_opt_parser opt;
   rd_opt_init(&opt, argc, argv, OPTS, false);
@@ -109,6 +112,9 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--cors-origin") && ncors_origins < RD_CORS_ORIGINS_MAX && v[0] &&
              strcmp(v, "*") && !strchr(v, ','))
       cors_origins[ncors_origins++] = v; /* an exact origin: scheme://host[:port] */
+    else if (!strcmp(a, "--page-cache-mb") && rd_parse_i64(v, &n) && n >= 0 &&
+             n <= RD_PAGE_CACHE_MB_MAX)
+      page_cache_mb = (size_t)n; /* issue 12: rendered list pages kept, at most this much */
     else if (!strcmp(a, "--public-url"))
       public_url_arg = v; /* ACC-8: checked below */
     else if (!strcmp(a, "--smtp-ports") && rd_mail_ports_set(v) == 0)
@@ -194,7 +200,8 @@ int main(int argc, char **argv) {
     rd_log(RD_LOG_INFO, "search: indexed %lld people", (long long)filled);
   rd_api api = {.db = db, .data_dir = data, .openapi_path = openapi, .public_url = public_url,
                 .import_body_max = import_body_max, .cors_origins = cors_origins,
-                .ncors_origins = ncors_origins};
+                .ncors_origins = ncors_origins,
+                .page_cache = rd_page_cache_new(page_cache_mb << 20)};
   rd_http_app app = rd_api_app(&api);
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   char spool_dir[1100]; /* issue 10: upload bodies are spooled here, not kept in memory */
@@ -205,6 +212,7 @@ int main(int argc, char **argv) {
                         .max_conns_per_ip = max_conns_per_ip, .max_uploads = max_uploads};
   rd_http_server *srv = NULL;
   if (rd_http_start(&cfg, &app, &srv)) {
+    rd_page_cache_free(api.page_cache);
     rd_db_free(db);
     return 1;
   }
@@ -244,6 +252,7 @@ int main(int argc, char **argv) {
   rd_runner_stop(runner); /* after its batch; the job is queued again */
   rd_attachment_sweeper_stop(sweeper);
   rd_outbox_stop(outbox);         /* a message being sent is queued again */
+  rd_page_cache_free(api.page_cache);
   rd_db_free(db);
   rd_log(RD_LOG_INFO, "rolodeskd stopped");
   return 0;

@@ -1,0 +1,66 @@
+-- Issue 12, page cache: the triggers of data_versions (see 018_data_versions.sql). One
+-- upsert per changed row. The counter row of an account is locked until the writer's
+-- commit, so the account's writers take turns at their counter (the row locks of their
+-- records are taken before it); the cross counter is written after the account's, and a
+-- trust bumps its two accounts in a fixed order, so two writers never wait for each other
+-- in a circle on these rows.
+CREATE FUNCTION dv_bump(account TEXT, kind TEXT) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO data_versions (account_id, kind, version) VALUES (account, kind, 1)
+  ON CONFLICT (account_id, kind) DO UPDATE SET version = data_versions.version + 1
+$$;
+-- TG_ARGV[0]: 'cross' when the table is also read by other accounts' pages.
+CREATE FUNCTION dv_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    PERFORM dv_bump(OLD.account_id, 'rec');
+  ELSE
+    PERFORM dv_bump(NEW.account_id, 'rec');
+  END IF;
+  IF TG_NARGS > 0 THEN
+    PERFORM dv_bump('*', 'cross');
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE FUNCTION dv_account() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    PERFORM dv_bump(OLD.id, 'rec');
+  ELSE
+    PERFORM dv_bump(NEW.id, 'rec');
+  END IF;
+  PERFORM dv_bump('*', 'cross');
+  RETURN NULL;
+END $$;
+CREATE FUNCTION dv_trust() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  a TEXT;
+  b TEXT;
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    a := OLD.account_id;
+    b := OLD.trusted_account_id;
+  ELSE
+    a := NEW.account_id;
+    b := NEW.trusted_account_id;
+  END IF;
+  PERFORM dv_bump(LEAST(a, b), 'rec');
+  PERFORM dv_bump(GREATEST(a, b), 'rec');
+  PERFORM dv_bump('*', 'cross');
+  RETURN NULL;
+END $$;
+CREATE TRIGGER dv_organizations AFTER INSERT OR UPDATE OR DELETE ON organizations FOR EACH ROW EXECUTE FUNCTION dv_row('cross');
+CREATE TRIGGER dv_services AFTER INSERT OR UPDATE OR DELETE ON services FOR EACH ROW EXECUTE FUNCTION dv_row('cross');
+CREATE TRIGGER dv_slas AFTER INSERT OR UPDATE OR DELETE ON slas FOR EACH ROW EXECUTE FUNCTION dv_row('cross');
+CREATE TRIGGER dv_flsas AFTER INSERT OR UPDATE OR DELETE ON flsas FOR EACH ROW EXECUTE FUNCTION dv_row('cross');
+CREATE TRIGGER dv_people AFTER INSERT OR UPDATE OR DELETE ON people FOR EACH ROW EXECUTE FUNCTION dv_row();
+CREATE TRIGGER dv_person_emails AFTER INSERT OR UPDATE OR DELETE ON person_emails FOR EACH ROW EXECUTE FUNCTION dv_row();
+CREATE TRIGGER dv_person_search AFTER INSERT OR UPDATE OR DELETE ON person_search FOR EACH ROW EXECUTE FUNCTION dv_row();
+CREATE TRIGGER dv_custom_fields AFTER INSERT OR UPDATE OR DELETE ON custom_fields FOR EACH ROW EXECUTE FUNCTION dv_row();
+CREATE TRIGGER dv_custom_values AFTER INSERT OR UPDATE OR DELETE ON custom_values FOR EACH ROW EXECUTE FUNCTION dv_row();
+CREATE TRIGGER dv_teams AFTER INSERT OR UPDATE OR DELETE ON teams FOR EACH ROW EXECUTE FUNCTION dv_row();
+CREATE TRIGGER dv_org_annotations AFTER INSERT OR UPDATE OR DELETE ON org_annotations FOR EACH ROW EXECUTE FUNCTION dv_row();
+CREATE TRIGGER dv_organization_contacts AFTER INSERT OR UPDATE OR DELETE ON organization_contacts FOR EACH ROW EXECUTE FUNCTION dv_row();
+CREATE TRIGGER dv_accounts AFTER INSERT OR UPDATE OR DELETE ON accounts
+ FOR EACH ROW EXECUTE FUNCTION dv_account();
+CREATE TRIGGER dv_trusts AFTER INSERT OR UPDATE OR DELETE ON trusts
+ FOR EACH ROW EXECUTE FUNCTION dv_trust();
