@@ -79,6 +79,32 @@ Test(pcache, ISSUE12_a_write_through_the_api_invalidates_the_page_at_once) {
   free(before), free(after), free(renamed);
 }
 
+/* The side tables of a person have no trigger of their own (migration 018): a change to
+ * an alias, a custom value or the search text alone must still reach the cached pages,
+ * through the record's own row. Fails when a side-table write stops touching it. */
+Test(pcache, ISSUE12_a_change_to_a_persons_side_tables_invalidates_the_page) {
+  th_create(&S, msp, "/v1/custom_fields", "{s:s,s:s,s:s,s:s}", "record_type", "person", "key",
+            "shoe", "label", "Shoe size", "type", "text");
+  long long p = th_create(&S, msp, "/v1/people", "{s:s,s:s,s:s,s:s,s:[s]}", "first_name",
+                          "Side", "last_name", "Tables", "primary_email", "side@example.com",
+                          "username", "side", "roles", "customer");
+  char path[96];
+  snprintf(path, sizeof path, "/v1/people/%lld", p);
+  char *before = page2(&S, msp, "/v1/people?q=side");
+  th_resp r = th_json(&S, "PATCH", msp, path, "{s:{s:s}}", "custom_fields", "shoe", "44");
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  char *valued = page2(&S, msp, "/v1/people?q=side");
+  cr_assert(has(valued, "\"44\"") && strcmp(before, valued), "stale page: %s", valued);
+  snprintf(path, sizeof path, "/v1/people/%lld/aliases", p);
+  r = th_json(&S, "POST", msp, path, "{s:s}", "address", "other.alias@example.org");
+  cr_assert_eq(r.status, 201, "%s", r.body);
+  th_resp_free(&r);
+  char *aliased = page2(&S, msp, "/v1/people?q=side");
+  cr_assert(has(aliased, "other.alias@example.org"), "stale page: %s", aliased);
+  free(before), free(valued), free(aliased);
+}
+
 Test(pcache, ISSUE12_a_write_through_the_cli_on_the_database_invalidates_the_page) {
   char *before = page2(&S, msp, "/v1/people");
   cr_assert(!has(before, "clinew"));

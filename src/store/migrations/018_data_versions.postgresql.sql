@@ -1,13 +1,24 @@
--- Issue 12, page cache: the triggers of data_versions (see 018_data_versions.sql). One
--- upsert per changed row. The counter row of an account is locked until the writer's
--- commit, so the account's writers take turns at their counter (the row locks of their
--- records are taken before it); the cross counter is written after the account's, and a
--- trust bumps its two accounts in a fixed order, so two writers never wait for each other
--- in a circle on these rows.
-CREATE FUNCTION dv_bump(account TEXT, kind TEXT) RETURNS void LANGUAGE sql AS $$
-  INSERT INTO data_versions (account_id, kind, version) VALUES (account, kind, 1)
-  ON CONFLICT (account_id, kind) DO UPDATE SET version = data_versions.version + 1
-$$;
+-- Issue 12, page cache: the triggers of data_versions (see 018_data_versions.sql). A
+-- transaction bumps a counter once (the first row it changes; the rd.dv_* settings, local
+-- to the transaction and undone with a rolled back savepoint, remember it): readers see the
+-- new value only with the transaction's commit, so one bump covers all its rows. The
+-- counter row of an account stays locked until the writer's commit, so the account's
+-- writers take turns at their counter; the cross counter is written after the account's,
+-- and a trust bumps its two accounts in a fixed order, so two writers never wait for each
+-- other in a circle on these rows. The side tables of a person (person_emails,
+-- custom_values, person_search) have no trigger: every change to them comes with a change
+-- of their record's row (its version); the search backfill has its own.
+CREATE FUNCTION dv_bump(acc TEXT, what TEXT) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  mark TEXT := txid_current()::text || ' ' || acc;
+BEGIN
+  IF current_setting('rd.dv_' || what, true) IS NOT DISTINCT FROM mark THEN
+    RETURN;
+  END IF;
+  INSERT INTO data_versions AS d (account_id, kind, version) VALUES (acc, what, 1)
+  ON CONFLICT (account_id, kind) DO UPDATE SET version = d.version + 1;
+  PERFORM set_config('rd.dv_' || what, mark, true);
+END $$;
 -- TG_ARGV[0]: 'cross' when the table is also read by other accounts' pages.
 CREATE FUNCTION dv_row() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -53,10 +64,7 @@ CREATE TRIGGER dv_services AFTER INSERT OR UPDATE OR DELETE ON services FOR EACH
 CREATE TRIGGER dv_slas AFTER INSERT OR UPDATE OR DELETE ON slas FOR EACH ROW EXECUTE FUNCTION dv_row('cross');
 CREATE TRIGGER dv_flsas AFTER INSERT OR UPDATE OR DELETE ON flsas FOR EACH ROW EXECUTE FUNCTION dv_row('cross');
 CREATE TRIGGER dv_people AFTER INSERT OR UPDATE OR DELETE ON people FOR EACH ROW EXECUTE FUNCTION dv_row();
-CREATE TRIGGER dv_person_emails AFTER INSERT OR UPDATE OR DELETE ON person_emails FOR EACH ROW EXECUTE FUNCTION dv_row();
-CREATE TRIGGER dv_person_search AFTER INSERT OR UPDATE OR DELETE ON person_search FOR EACH ROW EXECUTE FUNCTION dv_row();
 CREATE TRIGGER dv_custom_fields AFTER INSERT OR UPDATE OR DELETE ON custom_fields FOR EACH ROW EXECUTE FUNCTION dv_row();
-CREATE TRIGGER dv_custom_values AFTER INSERT OR UPDATE OR DELETE ON custom_values FOR EACH ROW EXECUTE FUNCTION dv_row();
 CREATE TRIGGER dv_teams AFTER INSERT OR UPDATE OR DELETE ON teams FOR EACH ROW EXECUTE FUNCTION dv_row();
 CREATE TRIGGER dv_org_annotations AFTER INSERT OR UPDATE OR DELETE ON org_annotations FOR EACH ROW EXECUTE FUNCTION dv_row();
 CREATE TRIGGER dv_organization_contacts AFTER INSERT OR UPDATE OR DELETE ON organization_contacts FOR EACH ROW EXECUTE FUNCTION dv_row();
@@ -64,3 +72,5 @@ CREATE TRIGGER dv_accounts AFTER INSERT OR UPDATE OR DELETE ON accounts
  FOR EACH ROW EXECUTE FUNCTION dv_account();
 CREATE TRIGGER dv_trusts AFTER INSERT OR UPDATE OR DELETE ON trusts
  FOR EACH ROW EXECUTE FUNCTION dv_trust();
+CREATE TRIGGER dv_person_search_backfill AFTER UPDATE OF doc ON person_search
+ FOR EACH ROW WHEN (OLD.doc IS NULL) EXECUTE FUNCTION dv_row();
