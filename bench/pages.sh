@@ -8,7 +8,8 @@
 #     counters are zeroed before and dumped after each loop (callgrind_control), so the
 #     daemon's start is not counted;
 #   - wrk: req/s of /healthz and of the 25- and 100-row pages in the same run, each page as
-#     a ratio to /healthz (the issue's "cold" figure: there is no page cache yet).
+#     a ratio to /healthz: warm (the page cache on, data unchanged: pages served from it)
+#     and cold (a daemon with --page-cache-mb 0: every page rendered).
 # Prints one table (also bench/out/pages-BACKEND.md). Not part of the tests' pass/fail.
 #
 # Usage: bench/pages.sh BUILD_DIR
@@ -60,10 +61,13 @@ echo "== $backend: loading $orgs organizations" >&2
 token=$("$build/rolodesk" --db "$db" token create --account bench --username admin)
 
 # start_daemon [WRAPPER...]: rolodeskd on a free port (under WRAPPER when given); sets base.
+# daemon_extra[]: more options for the daemon.
+daemon_extra=()
 start_daemon() {
   rm -f "$work/port"
   "$@" "$build/rolodeskd" --db "$db" --listen 127.0.0.1:0 --port-file "$work/port" \
-    --data "$work/data" --quiet --max-conns-per-ip $((conns + 16)) 2>"$work/daemon.log" &
+    --data "$work/data" --quiet --max-conns-per-ip $((conns + 16)) "${daemon_extra[@]}" \
+    2>"$work/daemon.log" &
   daemon_pid=$!
   for _ in $(seq 600); do
     [ -s "$work/port" ] && break
@@ -111,12 +115,21 @@ n=$(curl -fsS -H "Authorization: Bearer $token" "$base/v1/organizations?per_page
 [ "$n" = 25 ] || { echo "bench: the 25-row page answered $n records" >&2; exit 1; }
 wrk -t"$wrk_threads" -c"$conns" -d2s -H "Authorization: Bearer $token" \
   "$base/v1/organizations?per_page=100" >/dev/null
-scenarios=(healthz orgs25 orgs100)
-declare -A label=([healthz]="GET /healthz (floor)" [orgs25]="GET /v1/organizations?per_page=25"
-  [orgs100]="GET /v1/organizations?per_page=100")
+scenarios=(healthz orgs25 orgs100 orgs25cold orgs100cold)
+declare -A label=([healthz]="GET /healthz (floor)"
+  [orgs25]="GET /v1/organizations?per_page=25, warm"
+  [orgs100]="GET /v1/organizations?per_page=100, warm"
+  [orgs25cold]="GET /v1/organizations?per_page=25, cold (cache off)"
+  [orgs100cold]="GET /v1/organizations?per_page=100, cold (cache off)")
 declare -A path=([healthz]="/healthz" [orgs25]="/v1/organizations?per_page=25"
-  [orgs100]="/v1/organizations?per_page=100")
+  [orgs100]="/v1/organizations?per_page=100" [orgs25cold]="/v1/organizations?per_page=25"
+  [orgs100cold]="/v1/organizations?per_page=100")
 for s in "${scenarios[@]}"; do
+  if [ $s = orgs25cold ]; then
+    stop_daemon
+    daemon_extra=(--page-cache-mb 0)
+    start_daemon
+  fi
   tok=$token
   [ $s = healthz ] && tok=""
   run_wrk "$s" "$base${path[$s]}" "$tok"
@@ -136,6 +149,6 @@ mkdir -p "$root/bench/out"
     echo "| callgrind, $requests keep-alive requests | instructions per request |"
     echo "|---|--:|"
     echo "| GET /healthz | ${instr[healthz]} |"
-    echo "| GET /v1/organizations?per_page=25 | ${instr[orgs25]} |"
+    echo "| GET /v1/organizations?per_page=25 (warm) | ${instr[orgs25]} |"
   fi
 } | tee "$root/bench/out/pages-$backend.md"

@@ -36,12 +36,13 @@ void rd_page_cache_put(rd_page_cache *pc, const char *key, const char *stamp, co
 /* Entries and bytes held (for tests and the log). Thread-safe. */
 void rd_page_cache_usage(rd_page_cache *pc, size_t *entries, size_t *bytes);
 
-/* Answers a GET/HEAD of a list route (RD_ROUTE_PAGE) for x, whose handler is route's: in
- * one read transaction, reads the counters the page depends on (the account's; with
- * RD_ROUTE_CROSS also other accounts'), answers 304 when If-None-Match names the page's
- * ETag, else the cached page when its counters are unchanged, else renders it with the
- * handler and keeps it. The key is the route, account, roles, person, path and every query
- * argument (cursor included). Errors are the handler's or the database's. */
+/* Answers a GET/HEAD of a list route (RD_ROUTE_PAGE) for x, whose handler is route's: reads
+ * the counters the page depends on (the account's; with RD_ROUTE_CROSS also other
+ * accounts'), answers 304 when If-None-Match names the page's ETag, else the cached page
+ * when it was kept under the same counters, else renders it with the handler in one read
+ * transaction with the counters read again, and keeps it. The key is the route, account,
+ * roles, person, path and every query argument (cursor included). Errors are the
+ * handler's or the database's. */
 int rd_api_page_serve(rd_ctx *x, const rd_route *route, rd_err *err);
 
 #endif
