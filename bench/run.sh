@@ -150,7 +150,8 @@ table="$root/bench/out/latest.md"
 } >"$table"
 echo
 cat "$table"
-[ "${BENCH_PAGES:-1}" = 0 ] || "$root/bench/pages.sh" "$build" # list pages as text: instructions and ratio to /healthz (issue 12)
+[ "${BENCH_PAGES:-1}" = 0 ] || "$root/bench/pages.sh" "$build" # list pages warm and cold: instructions and ratio to /healthz (issue 12)
+[ "${BENCH_PAGES:-1}" = 0 ] || "$root/bench/pages_mixed.sh" "$build" # one write per 50 reads: no stale page (issue 12)
 [ "${BENCH_SEARCH:-1}" = 0 ] || "$root/bench/search.sh" "$build" # customer search at 1M (CUST-4)
 [ "${BENCH_TRUST:-1}" = 0 ] || "$root/bench/trust.sh" "$build" # All Organizations, 1,000 trusted accounts (issue 4)
 [ "${BENCH_IMPORT:-1}" = 0 ] || "$root/bench/import.sh" "$build" # customer import of 1M rows (IMP-5)
