@@ -11,22 +11,20 @@ int rd_versions_read(rd_conn *c, const char *account_id, bool cross, rd_versions
   rd_date_today(v.today);
   rd_stmt *s = NULL;
   int rv = rd_sql(c, &s, err,
-                  "SELECT kind, version FROM data_versions WHERE (account_id = ? AND kind = 'rec')"
-                  " OR (? AND account_id = '*' AND kind = 'cross')",
+                  "SELECT COALESCE((SELECT version FROM data_versions WHERE account_id = ? AND"
+                  " kind = 'rec'), 0), CASE WHEN ? THEN (SELECT CAST(COALESCE(SUM(version), 0) AS"
+                  " BIGINT) FROM data_versions WHERE kind = 'cross') ELSE 0 END",
                   "tb", account_id, (int)cross);
-  while (!rv) {
+  if (!rv)
     rv = rd_stmt_step(s, err);
-    if (rv != RD_ROW)
-      break;
+  if (rv == RD_ROW) {
+    v.rec = rd_stmt_int64(s, 0);
+    v.cross = rd_stmt_int64(s, 1);
     rv = 0;
-    if (!strcmp(rd_stmt_text(s, 0), "rec"))
-      v.rec = rd_stmt_int64(s, 1);
-    else
-      v.cross = rd_stmt_int64(s, 1);
+  } else if (rv == RD_DONE) {
+    rv = rd_err_set(err, RD_EINTERNAL, "no row from the version counters");
   }
   rd_stmt_done(s);
-  if (rv == RD_DONE)
-    rv = 0;
   if (!rv)
     *out = v;
   return rv;

@@ -2,10 +2,10 @@
 -- transaction bumps a counter once (the first row it changes; the rd.dv_* settings, local
 -- to the transaction and undone with a rolled back savepoint, remember it): readers see the
 -- new value only with the transaction's commit, so one bump covers all its rows. The
--- counter row of an account stays locked until the writer's commit, so the account's
--- writers take turns at their counter; the cross counter is written after the account's,
--- and a trust bumps its two accounts in a fixed order, so two writers never wait for each
--- other in a circle on these rows. The side tables of a person (person_emails,
+-- counter rows of an account stay locked until the writer's commit, so the account's
+-- writers take turns at their counters (other accounts' writers never wait there); the
+-- cross counter is written after the rec one, and a trust bumps its two accounts in a
+-- fixed order, so two writers never wait for each other in a circle on these rows. The side tables of a person (person_emails,
 -- custom_values, person_search) have no trigger: every change to them comes with a change
 -- of their record's row (its version); the search backfill has its own.
 CREATE FUNCTION dv_bump(acc TEXT, what TEXT) RETURNS void LANGUAGE plpgsql AS $$
@@ -21,25 +21,31 @@ BEGIN
 END $$;
 -- TG_ARGV[0]: 'cross' when the table is also read by other accounts' pages.
 CREATE FUNCTION dv_row() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  acc TEXT;
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    PERFORM dv_bump(OLD.account_id, 'rec');
+    acc := OLD.account_id;
   ELSE
-    PERFORM dv_bump(NEW.account_id, 'rec');
+    acc := NEW.account_id;
   END IF;
+  PERFORM dv_bump(acc, 'rec');
   IF TG_NARGS > 0 THEN
-    PERFORM dv_bump('*', 'cross');
+    PERFORM dv_bump(acc, 'cross');
   END IF;
   RETURN NULL;
 END $$;
 CREATE FUNCTION dv_account() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  acc TEXT;
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    PERFORM dv_bump(OLD.id, 'rec');
+    acc := OLD.id;
   ELSE
-    PERFORM dv_bump(NEW.id, 'rec');
+    acc := NEW.id;
   END IF;
-  PERFORM dv_bump('*', 'cross');
+  PERFORM dv_bump(acc, 'rec');
+  PERFORM dv_bump(acc, 'cross');
   RETURN NULL;
 END $$;
 CREATE FUNCTION dv_trust() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -56,7 +62,8 @@ BEGIN
   END IF;
   PERFORM dv_bump(LEAST(a, b), 'rec');
   PERFORM dv_bump(GREATEST(a, b), 'rec');
-  PERFORM dv_bump('*', 'cross');
+  PERFORM dv_bump(LEAST(a, b), 'cross');
+  PERFORM dv_bump(GREATEST(a, b), 'cross');
   RETURN NULL;
 END $$;
 CREATE TRIGGER dv_organizations AFTER INSERT OR UPDATE OR DELETE ON organizations FOR EACH ROW EXECUTE FUNCTION dv_row('cross');
