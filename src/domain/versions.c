@@ -11,20 +11,22 @@ int rd_versions_read(rd_conn *c, const char *account_id, bool cross, rd_versions
   rd_date_today(v.today);
   rd_stmt *s = NULL;
   int rv = rd_sql(c, &s, err,
-                  "SELECT COALESCE((SELECT version FROM data_versions WHERE account_id = ? AND"
-                  " kind = 'rec'), 0), CASE WHEN ? THEN (SELECT CAST(COALESCE(SUM(version), 0) AS"
-                  " BIGINT) FROM data_versions WHERE kind = 'cross') ELSE 0 END",
+                  "SELECT kind, version FROM data_versions WHERE (account_id = ? AND kind = 'rec')"
+                  " OR (? AND account_id = '*' AND kind = 'cross')",
                   "tb", account_id, (int)cross);
-  if (!rv)
+  while (!rv) {
     rv = rd_stmt_step(s, err);
-  if (rv == RD_ROW) {
-    v.rec = rd_stmt_int64(s, 0);
-    v.cross = rd_stmt_int64(s, 1);
+    if (rv != RD_ROW)
+      break;
     rv = 0;
-  } else if (rv == RD_DONE) {
-    rv = rd_err_set(err, RD_EINTERNAL, "no row from the version counters");
+    if (!strcmp(rd_stmt_text(s, 0), "rec"))
+      v.rec = rd_stmt_int64(s, 1);
+    else
+      v.cross = rd_stmt_int64(s, 1);
   }
   rd_stmt_done(s);
+  if (rv == RD_DONE)
+    rv = 0;
   if (!rv)
     *out = v;
   return rv;

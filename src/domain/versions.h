@@ -15,12 +15,12 @@
 
 typedef struct rd_versions {
   int64_t rec;              /* the account's records, names, annotations, trusts */
-  int64_t cross;            /* the sum of every account's cross counter; 0 unread */
+  int64_t cross;            /* other accounts' organizations, trusts, agreements; 0 unread */
   char today[RD_DATE_LEN];  /* pages that show agreements change with the date */
 } rd_versions;
 
-/* Reads the account's counter and, when cross, the sum of every account's counter of the
- * tables other accounts' pages read (it only grows), in one query on c (run it in the page's read transaction, before the page is
+/* Reads the account's counter and, when cross, the counter of the tables other accounts'
+ * pages read, in one query on c (run it in the page's read transaction, before the page is
  * rendered). Fills *out on success; RD_E* on a database error. Thread-safe per connection. */
 int rd_versions_read(rd_conn *c, const char *account_id, bool cross, rd_versions *out,
                      rd_err *err);

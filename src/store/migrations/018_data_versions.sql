@@ -5,14 +5,12 @@
 -- (src/domain/versions.c reads them, src/api/page_cache.c compares them).
 --   (account, 'rec')  any row of the account in a table a list page reads (records,
 --                     their name lookups, annotations, custom values, trusts, the account);
---   (account, 'cross') any row of the account in the tables other accounts' pages read:
---                     organizations, accounts, trusts, services, SLAs and FLSAs (the All
---                     Organizations view, and names of foreign organizations an agreement
---                     refers to). A page that shows other accounts' data depends on the
---                     sum of every account's cross counter. There is no installation-wide
---                     row: writers of different accounts never wait for each other here.
--- A counter only grows and no row is ever deleted (so a sum only grows too); a missing
--- row reads as 0.
+--   ('*', 'cross')    any row of the tables other accounts' pages read: organizations,
+--                     accounts, trusts, services, SLAs and FLSAs (the All Organizations
+--                     view, and names of foreign organizations an agreement refers to).
+-- PostgreSQL bumps the cross counter at commit, so that it is locked only while a
+-- transaction commits (see 018_data_versions.postgresql.sql); SQLite's writers take turns
+-- anyway. A counter only grows; a missing row reads as 0.
 CREATE TABLE data_versions (
   account_id TEXT NOT NULL,
   kind TEXT NOT NULL,

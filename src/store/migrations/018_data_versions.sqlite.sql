@@ -7,19 +7,19 @@
 CREATE TRIGGER dv_organizations_i AFTER INSERT ON organizations BEGIN
   INSERT INTO data_versions VALUES (new.account_id, 'rec', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (new.account_id, 'cross', 1)
+  INSERT INTO data_versions VALUES ('*', 'cross', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER dv_organizations_u AFTER UPDATE ON organizations BEGIN
   INSERT INTO data_versions VALUES (new.account_id, 'rec', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (new.account_id, 'cross', 1)
+  INSERT INTO data_versions VALUES ('*', 'cross', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER dv_organizations_d AFTER DELETE ON organizations BEGIN
   INSERT INTO data_versions VALUES (old.account_id, 'rec', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (old.account_id, 'cross', 1)
+  INSERT INTO data_versions VALUES ('*', 'cross', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER dv_people_i AFTER INSERT ON people BEGIN
@@ -61,55 +61,55 @@ END;
 CREATE TRIGGER dv_services_i AFTER INSERT ON services BEGIN
   INSERT INTO data_versions VALUES (new.account_id, 'rec', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (new.account_id, 'cross', 1)
+  INSERT INTO data_versions VALUES ('*', 'cross', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER dv_services_u AFTER UPDATE ON services BEGIN
   INSERT INTO data_versions VALUES (new.account_id, 'rec', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (new.account_id, 'cross', 1)
+  INSERT INTO data_versions VALUES ('*', 'cross', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER dv_services_d AFTER DELETE ON services BEGIN
   INSERT INTO data_versions VALUES (old.account_id, 'rec', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (old.account_id, 'cross', 1)
+  INSERT INTO data_versions VALUES ('*', 'cross', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER dv_slas_i AFTER INSERT ON slas BEGIN
   INSERT INTO data_versions VALUES (new.account_id, 'rec', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (new.account_id, 'cross', 1)
+  INSERT INTO data_versions VALUES ('*', 'cross', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER dv_slas_u AFTER UPDATE ON slas BEGIN
   INSERT INTO data_versions VALUES (new.account_id, 'rec', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (new.account_id, 'cross', 1)
+  INSERT INTO data_versions VALUES ('*', 'cross', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER dv_slas_d AFTER DELETE ON slas BEGIN
   INSERT INTO data_versions VALUES (old.account_id, 'rec', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (old.account_id, 'cross', 1)
+  INSERT INTO data_versions VALUES ('*', 'cross', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER dv_flsas_i AFTER INSERT ON flsas BEGIN
   INSERT INTO data_versions VALUES (new.account_id, 'rec', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (new.account_id, 'cross', 1)
+  INSERT INTO data_versions VALUES ('*', 'cross', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER dv_flsas_u AFTER UPDATE ON flsas BEGIN
   INSERT INTO data_versions VALUES (new.account_id, 'rec', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (new.account_id, 'cross', 1)
+  INSERT INTO data_versions VALUES ('*', 'cross', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER dv_flsas_d AFTER DELETE ON flsas BEGIN
   INSERT INTO data_versions VALUES (old.account_id, 'rec', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (old.account_id, 'cross', 1)
+  INSERT INTO data_versions VALUES ('*', 'cross', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER dv_org_annotations_i AFTER INSERT ON org_annotations BEGIN
@@ -141,9 +141,7 @@ CREATE TRIGGER dv_trusts_i AFTER INSERT ON trusts BEGIN
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
   INSERT INTO data_versions VALUES (new.trusted_account_id, 'rec', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (new.account_id, 'cross', 1)
-   ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (new.trusted_account_id, 'cross', 1)
+  INSERT INTO data_versions VALUES ('*', 'cross', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER dv_trusts_u AFTER UPDATE ON trusts BEGIN
@@ -151,9 +149,7 @@ CREATE TRIGGER dv_trusts_u AFTER UPDATE ON trusts BEGIN
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
   INSERT INTO data_versions VALUES (new.trusted_account_id, 'rec', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (new.account_id, 'cross', 1)
-   ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (new.trusted_account_id, 'cross', 1)
+  INSERT INTO data_versions VALUES ('*', 'cross', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER dv_trusts_d AFTER DELETE ON trusts BEGIN
@@ -161,27 +157,25 @@ CREATE TRIGGER dv_trusts_d AFTER DELETE ON trusts BEGIN
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
   INSERT INTO data_versions VALUES (old.trusted_account_id, 'rec', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (old.account_id, 'cross', 1)
-   ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (old.trusted_account_id, 'cross', 1)
+  INSERT INTO data_versions VALUES ('*', 'cross', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER dv_accounts_i AFTER INSERT ON accounts BEGIN
   INSERT INTO data_versions VALUES (new.id, 'rec', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (new.id, 'cross', 1)
+  INSERT INTO data_versions VALUES ('*', 'cross', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER dv_accounts_u AFTER UPDATE ON accounts BEGIN
   INSERT INTO data_versions VALUES (new.id, 'rec', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (new.id, 'cross', 1)
+  INSERT INTO data_versions VALUES ('*', 'cross', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER dv_accounts_d AFTER DELETE ON accounts BEGIN
   INSERT INTO data_versions VALUES (old.id, 'rec', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
-  INSERT INTO data_versions VALUES (old.id, 'cross', 1)
+  INSERT INTO data_versions VALUES ('*', 'cross', 1)
    ON CONFLICT (account_id, kind) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER dv_person_search_backfill AFTER UPDATE OF doc ON person_search
