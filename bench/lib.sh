@@ -97,3 +97,23 @@ table_rows() {
     [ -z "${note[$b]:-}" ] || { echo; echo "$b: ${note[$b]}"; }
   done
 }
+
+# bench_pages_db BACKEND ORGS: the database of the page benchmarks (pages.sh,
+# pages_mixed.sh): a SQLite file in $work, or a throwaway PostgreSQL server outside $work
+# (as root the server runs as another user; bench_cleanup stops it), loaded with ORGS
+# organizations by bench_load. Sets backend and db.
+bench_pages_db() {
+  backend=$1
+  if [ "$backend" = postgresql ]; then
+    pgdir=$(mktemp -d /tmp/rdbench-pg.XXXXXX)
+    uri=$("$root/scripts/pg-test.sh" start "$pgdir")
+    psql -q "$uri/postgres" -c 'CREATE DATABASE bench' >/dev/null
+    db="$uri/bench"
+  else
+    db="$work/bench.db"
+  fi
+  "$build/bench_load" --db "$db" --orgs "$2" 2>"$work/load.err" || {
+    cat "$work/load.err" >&2
+    exit 1
+  }
+}

@@ -42,22 +42,8 @@ fi
 . "$root/bench/lib.sh"
 bench_init bench-pages
 
-backend=${BENCH_PAGES_BACKEND:-sqlite}
-if [ "$backend" = postgresql ]; then
-  # A throwaway server outside $work (as root the server runs as another user), as
-  # bench/run.sh does; bench_cleanup stops it.
-  pgdir=$(mktemp -d /tmp/rdbench-pg.XXXXXX)
-  uri=$("$root/scripts/pg-test.sh" start "$pgdir")
-  psql -q "$uri/postgres" -c 'CREATE DATABASE bench' >/dev/null
-  db="$uri/bench"
-else
-  db="$work/bench.db"
-fi
-echo "== $backend: loading $orgs organizations" >&2
-"$build/bench_load" --db "$db" --orgs "$orgs" 2>"$work/load.err" || {
-  cat "$work/load.err" >&2
-  exit 1
-}
+echo "== ${BENCH_PAGES_BACKEND:-sqlite}: loading $orgs organizations" >&2
+bench_pages_db "${BENCH_PAGES_BACKEND:-sqlite}" "$orgs"
 token=$("$build/rolodesk" --db "$db" token create --account bench --username admin)
 
 # start_daemon [WRAPPER...]: rolodeskd on a free port (under WRAPPER when given); sets base.

@@ -30,19 +30,7 @@ done
 . "$root/bench/lib.sh"
 bench_init bench-mixed
 
-backend=${BENCH_PAGES_BACKEND:-sqlite}
-if [ "$backend" = postgresql ]; then
-  pgdir=$(mktemp -d /tmp/rdbench-pg.XXXXXX)
-  uri=$("$root/scripts/pg-test.sh" start "$pgdir")
-  psql -q "$uri/postgres" -c 'CREATE DATABASE bench' >/dev/null
-  db="$uri/bench"
-else
-  db="$work/bench.db"
-fi
-"$build/bench_load" --db "$db" --orgs "$orgs" 2>"$work/load.err" || {
-  cat "$work/load.err" >&2
-  exit 1
-}
+bench_pages_db "${BENCH_PAGES_BACKEND:-sqlite}" "$orgs"
 token=$("$build/rolodesk" --db "$db" token create --account bench --username admin)
 auth=(-H "Authorization: Bearer $token")
 
