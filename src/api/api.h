@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "auth/auth.h"
 #include "auth/caller.h"
 #include "base/err.h"
 #include "http/http.h"
@@ -40,6 +41,7 @@ typedef struct rd_ctx {
   rd_conn *db;
   rd_caller who;
   bool authenticated;
+  rd_versions versions; /* RD_ROUTE_PAGE: the counters read with the token (page_cache.h) */
   const char *token; /* the bearer or session token of this request */
   const char *params[4];
   int nparams;

@@ -1,6 +1,6 @@
 /* The page cache of issue 12: rendered list pages (the JSON text of a 200 answer and its
  * Link header) kept in the daemon's memory and served again while the version counters
- * they were rendered under (src/domain/versions.h) are unchanged. Also the ETag of list
+ * they were rendered under (rd_versions, src/auth/auth.h) are unchanged. Also the ETag of list
  * pages and If-None-Match -> 304 before rendering. The router sends every route flagged
  * RD_ROUTE_PAGE through rd_api_page_serve; no handler knows about the cache. */
 #ifndef RD_API_PAGE_CACHE_H

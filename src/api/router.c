@@ -479,7 +479,10 @@ static int authenticate(rd_ctx *x, const rd_route *rt, rd_err *err) {
   }
   if (!token)
     return rd_err_set(err, RD_EAUTH, "Authentication required (Authorization: Bearer <token>)");
-  int rv = rd_token_lookup(x->db, token, &x->who, err);
+  int rv = !(rt->flags & RD_ROUTE_PAGE)
+               ? rd_token_lookup(x->db, token, &x->who, err)
+               : rd_token_lookup_versions(x->db, token, (rt->flags & RD_ROUTE_CROSS) != 0,
+                                          &x->who, &x->versions, err);
   if (rv)
     return rv;
   if (cookie && changes_data(x->req->method) &&
@@ -705,11 +708,11 @@ static void handle(void *ctx, rd_req *r) {
   rd_err err;
   rd_err_clear(&err);
   int rv = 0;
-  if (!(rt->flags & RD_ROUTE_NODB))
+  if (rt->flags & RD_ROUTE_PAGE)
+    rv = rd_api_page_serve(x, rt, &err); /* takes a connection only to render */
+  else if (!(rt->flags & RD_ROUTE_NODB))
     rv = rd_db_acquire(api->db, &x->db, &err);
-  if (!rv && (rt->flags & RD_ROUTE_PAGE))
-    rv = rd_api_page_serve(x, rt, &err);
-  else if (!rv)
+  if (!rv && !(rt->flags & RD_ROUTE_PAGE))
     rv = rt->handler(x, &err);
   if (rv) {
     if (!err.code)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/time.h"
 #include "auth/caller.h"
 #include "store/store.h"
 
@@ -47,6 +48,23 @@ int rd_session_create(rd_conn *c, const char *account_id, int64_t person_id, int
  * person is deleted or without web access). Each use of a session moves its idle limit on
  * (written at most once a minute). */
 int rd_token_lookup(rd_conn *c, const char *token, rd_caller *out, rd_err *err);
+
+/* Version counters of the data a list page depends on (issue 12, page cache): the
+ * data_versions table of migration 018, which triggers bump in every writer's own
+ * transaction (the daemon, the CLI, another daemon on the same PostgreSQL). Counters only
+ * grow, so a page rendered after reading counters v is at least as new as v, and a page
+ * kept under v may be served to anyone who reads v again. */
+typedef struct rd_versions {
+  int64_t rec;             /* the account's records, names, annotations, trusts */
+  int64_t cross;           /* other accounts' organizations, trusts, agreements; 0 unread */
+  char today[RD_DATE_LEN]; /* pages that show agreements change with the date */
+} rd_versions;
+
+/* rd_token_lookup and, in the same statement (one implicit read transaction, one round
+ * trip), the counters of the caller's account into *v, and the installation-wide cross
+ * counter when cross. */
+int rd_token_lookup_versions(rd_conn *c, const char *token, bool cross, rd_caller *out,
+                             rd_versions *v, rd_err *err);
 /* ACC-8: ends person_id's login sessions but keep_session_id (0: all). API tokens stay. */
 int rd_token_end_sessions(rd_conn *c, int64_t person_id, int64_t keep_session_id, rd_err *err);
 int rd_token_revoke(rd_conn *c, const char *token, rd_err *err);

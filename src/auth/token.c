@@ -52,7 +52,19 @@ int rd_session_create(rd_conn *c, const char *account_id, int64_t person_id, int
 /* Idle limits move on with use, written at most once a minute per session. */
 #define IDLE_REFRESH_S 60
 
-int rd_token_lookup(rd_conn *c, const char *token, rd_caller *out, rd_err *err) {
+/* The token's person and session; with the page counters when asked (two scalar
+ * sub-selects: a missing counter row reads as 0). */
+#define LOOKUP_COLUMNS                                                                      \
+  "SELECT p.account_id, p.id, p.roles, p.first_name, p.last_name, k.id, k.kind,"             \
+  " k.idle_s, k.idle_until"
+#define LOOKUP_FROM                                                                         \
+  " FROM api_tokens k JOIN people p ON p.id = k.person_id"                                  \
+  " WHERE k.token_hash = ? AND NOT k.revoked AND NOT p.deleted"                             \
+  " AND p.web_access AND (k.expires_at IS NULL OR k.expires_at > ?)"                        \
+  " AND (k.idle_until IS NULL OR k.idle_until > ?)"
+
+static int lookup(rd_conn *c, const char *token, const bool *cross, rd_caller *out,
+                  rd_versions *v, rd_err *err) {
   if (!token || strlen(token) != RD_TOKEN_LEN - 1 || strncmp(token, "rd_", 3))
     return rd_err_set(err, RD_EAUTH, "Authentication required");
   char hash[65], now[RD_TIME_LEN];
@@ -61,14 +73,14 @@ int rd_token_lookup(rd_conn *c, const char *token, rd_caller *out, rd_err *err) 
   rd_stmt *s = NULL;
   int64_t session = 0, idle_s = 0;
   char idle_until[RD_TIME_LEN] = "";
-  int rv = rd_sql(c, &s, err,
-                  "SELECT p.account_id, p.id, p.roles, p.first_name, p.last_name, k.id, k.kind,"
-                  " k.idle_s, k.idle_until"
-                  " FROM api_tokens k JOIN people p ON p.id = k.person_id"
-                  " WHERE k.token_hash = ? AND NOT k.revoked AND NOT p.deleted"
-                  " AND p.web_access AND (k.expires_at IS NULL OR k.expires_at > ?)"
-                  " AND (k.idle_until IS NULL OR k.idle_until > ?)",
-                  "ttt", hash, now, now);
+  int rv = !cross ? rd_sql(c, &s, err, LOOKUP_COLUMNS LOOKUP_FROM, "ttt", hash, now, now)
+                  : rd_sql(c, &s, err,
+                           LOOKUP_COLUMNS
+                           ", (SELECT d.version FROM data_versions d"
+                           "   WHERE d.account_id = p.account_id AND d.kind = 'rec'),"
+                           " (SELECT d.version FROM data_versions d"
+                           "   WHERE ? AND d.account_id = '*' AND d.kind = 'cross')" LOOKUP_FROM,
+                           "bttt", (int)*cross, hash, now, now);
   if (rv)
     return rv;
   rv = rd_stmt_step(s, err);
@@ -83,6 +95,12 @@ int rd_token_lookup(rd_conn *c, const char *token, rd_caller *out, rd_err *err) 
     idle_s = rd_stmt_int64(s, 7);
     if (rd_stmt_text(s, 8))
       snprintf(idle_until, sizeof idle_until, "%s", rd_stmt_text(s, 8));
+    if (cross) {
+      memset(v, 0, sizeof *v);
+      v->rec = rd_stmt_int64(s, 9);
+      v->cross = rd_stmt_int64(s, 10);
+      rd_date_today(v->today);
+    }
     rv = 0;
   } else if (rv == RD_DONE) {
     rv = rd_err_set(err, RD_EAUTH, "Authentication required");
@@ -102,6 +120,15 @@ int rd_token_lookup(rd_conn *c, const char *token, rd_caller *out, rd_err *err) 
     }
   }
   return rv;
+}
+
+int rd_token_lookup(rd_conn *c, const char *token, rd_caller *out, rd_err *err) {
+  return lookup(c, token, NULL, out, NULL, err);
+}
+
+int rd_token_lookup_versions(rd_conn *c, const char *token, bool cross, rd_caller *out,
+                             rd_versions *v, rd_err *err) {
+  return lookup(c, token, &cross, out, v, err);
 }
 
 int rd_token_end_sessions(rd_conn *c, int64_t person_id, int64_t keep_session_id, rd_err *err) {

@@ -231,6 +231,10 @@ Test(cli, CLI_unknown_option_named_with_status_2) {
   run(&r, "rolodeskd", dbopt, "--threads=many", NULL);
   cr_assert_eq(r.status, 2);
   cr_assert(strstr(r.err, "invalid value 'many' for --threads"), "%s", r.err);
+  /* Issue 12: the page cache's size is a count of MB, never negative. */
+  run(&r, "rolodeskd", dbopt, "--page-cache-mb", "-3", NULL);
+  cr_assert_eq(r.status, 2);
+  cr_assert(strstr(r.err, "invalid value '-3' for --page-cache-mb"), "%s", r.err);
 }
 
 Test(cli, CLI_missing_value_named_with_status_2) {

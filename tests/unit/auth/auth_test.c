@@ -140,6 +140,39 @@ Test(token, ACC3_create_and_look_up) {
   cr_assert_str_eq(who.name, "Ada Lovelace");
 }
 
+/* Issue 12: a list page's token and its cache counters come in one statement; the
+ * counters are the account's (bumped by its writes) and the cross one only when asked. */
+Test(token, ISSUE12_lookup_reads_the_page_counters_in_the_same_statement) {
+  char token[RD_TOKEN_LEN];
+  issue("api", token);
+  rd_caller who;
+  rd_versions v, w;
+  cr_assert_eq(rd_token_lookup_versions(T.c, token, false, &who, &v, &err), 0, "%s",
+               err.message);
+  cr_assert_eq(who.person_id, ada);
+  cr_assert_gt(v.rec, 0, "creating Ada bumped the account's counter");
+  cr_assert_eq(v.cross, 0);
+  cr_assert_eq(strlen(v.today), RD_DATE_LEN - 1);
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err, "UPDATE people SET first_name = ? WHERE id = ?",
+                           "ti", "Augusta", ada),
+               0, "%s", err.message);
+  cr_assert_eq(rd_token_lookup_versions(T.c, token, false, &who, &w, &err), 0);
+  cr_assert_gt(w.rec, v.rec, "a write to the account moves its counter");
+  cr_assert_str_eq(who.name, "Augusta Lovelace", "the caller of the same statement");
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err,
+                           "INSERT INTO data_versions (account_id, kind, version)"
+                           " VALUES ('*', 'cross', 41) ON CONFLICT (account_id, kind)"
+                           " DO UPDATE SET version = 41",
+                           ""),
+               0, "%s", err.message);
+  cr_assert_eq(rd_token_lookup_versions(T.c, token, true, &who, &w, &err), 0);
+  cr_assert_eq(w.cross, 41);
+  cr_assert_eq(rd_token_lookup_versions(T.c, token, false, &who, &w, &err), 0);
+  cr_assert_eq(w.cross, 0, "not read unless asked");
+  cr_assert_eq(rd_token_revoke(T.c, token, &err), 0);
+  cr_assert_eq(rd_token_lookup_versions(T.c, token, true, &who, &w, &err), RD_EAUTH);
+}
+
 Test(token, ACC3_only_a_hash_is_stored) {
   char token[RD_TOKEN_LEN];
   issue("session", token);
