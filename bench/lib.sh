@@ -100,8 +100,12 @@ table_rows() {
 
 # bench_pages_db BACKEND ORGS: the database of the page benchmarks (pages.sh,
 # pages_mixed.sh): a SQLite file in $work, or a throwaway PostgreSQL server outside $work
-# (as root the server runs as another user; bench_cleanup stops it), loaded with ORGS
-# organizations by bench_load. Sets backend and db.
+# (as root the server runs as another user; bench_cleanup stops it), loaded by bench_load
+# with the MSP of bench/trust.sh: the account "msp" with ORGS organizations, trusted by
+# BENCH_PAGES_CUSTOMERS (1000) customer accounts of 10 organizations each, every one of them
+# the customer of an active SLA of the MSP (so the MSP's All Organizations view holds ORGS
+# own and 10 x BENCH_PAGES_CUSTOMERS foreign organizations). Sets backend, db, and customer
+# (the customer account in the middle, which has an administrator "admin" like "msp").
 bench_pages_db() {
   backend=$1
   if [ "$backend" = postgresql ]; then
@@ -112,8 +116,11 @@ bench_pages_db() {
   else
     db="$work/bench.db"
   fi
-  "$build/bench_load" --db "$db" --orgs "$2" 2>"$work/load.err" || {
+  local ids
+  ids=$("$build/bench_load" --db "$db" --trust "${BENCH_PAGES_CUSTOMERS:-1000}" --orgs 10 \
+    --msp-orgs "$2" 2>"$work/load.err") || {
     cat "$work/load.err" >&2
     exit 1
   }
+  customer=${ids#* }
 }

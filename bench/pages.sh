@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The list-page benchmark of issue 12 (pages written as text): on SQLite (or PostgreSQL:
-# BENCH_PAGES_BACKEND=postgresql, a throwaway server of scripts/pg-test.sh), with the 10,000
-# organizations of bench/run.sh, it measures
+# BENCH_PAGES_BACKEND=postgresql, a throwaway server of scripts/pg-test.sh), with the MSP of
+# bench/trust.sh (bench_pages_db: the account "msp" with BENCH_ORGS organizations, trusted by
+# 1,000 customer accounts of 10 organizations each, all of them customers of its SLAs), it
+# measures
 #   - callgrind: instructions per request of rolodeskd for GET /healthz and for the 25-row
 #     organizations page, each over one keep-alive connection of BENCH_PAGES_REQUESTS
 #     (200) requests (curl reuses its connection for the URLs of one invocation); the
@@ -9,7 +11,10 @@
 #     daemon's start is not counted;
 #   - wrk: req/s of /healthz and of the 25- and 100-row pages in the same run, each page as
 #     a ratio to /healthz: warm (the page cache on, data unchanged: pages served from it)
-#     and cold (a daemon with --page-cache-mb 0: every page rendered).
+#     and cold (a daemon with --page-cache-mb 0: every page rendered); the MSP's own list
+#     and a page of its All Organizations view in the middle of its 10,000 foreign records
+#     (from the first organization of customer account c0500: every row foreign, each
+#     through the TRUST-4 projection).
 # Prints one table (also bench/out/pages-BACKEND.md). Not part of the tests' pass/fail.
 #
 # Usage: bench/pages.sh BUILD_DIR
@@ -44,7 +49,8 @@ bench_init bench-pages
 
 echo "== ${BENCH_PAGES_BACKEND:-sqlite}: loading $orgs organizations" >&2
 bench_pages_db "${BENCH_PAGES_BACKEND:-sqlite}" "$orgs"
-token=$("$build/rolodesk" --db "$db" token create --account bench --username admin)
+token=$("$build/rolodesk" --db "$db" token create --account msp --username admin)
+ctoken=$("$build/rolodesk" --db "$db" token create --account "$customer" --username admin)
 
 # start_daemon [WRAPPER...]: rolodeskd on a free port (under WRAPPER when given); sets base.
 # daemon_extra[]: more options for the daemon.
@@ -72,14 +78,30 @@ loop() {
   curl -fsS "${hdr[@]}" "${urls[@]}" >/dev/null
 }
 
+# find_all: sets all, the All Organizations page (without its per_page value) whose cursor
+# (router.c: base64url of "c1:<last id>") is just before the customer's first organization,
+# and checks that its 25 rows are all foreign.
+find_all() {
+  local first n
+  first=$(curl -fsS -H "Authorization: Bearer $ctoken" "$base/v1/organizations?per_page=1" |
+    grep -o '"id":[0-9]*' | head -1)
+  first=${first#\"id\":}
+  all="/v1/organizations/all?cursor=$(printf 'c1:%d' $((first - 1)) | base64 | tr '+/' '-_' | tr -d '=')&per_page"
+  n=$(curl -fsS -H "Authorization: Bearer $token" "$base$all=25" | grep -o '"account_id":"c[0-9]*"' | wc -l)
+  [ "$n" = 25 ] || { echo "bench: the All Organizations page answered $n foreign records" >&2; exit 1; }
+}
+
 declare -A instr
 if [ "$use_callgrind" = 1 ]; then
   echo "== callgrind: $requests keep-alive requests each" >&2
   start_daemon valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p"
+  find_all
   loop /healthz && loop "/v1/organizations?per_page=25" "$token" # warm caches and statements
-  for s in healthz orgs25; do
+  loop "$all=25" "$token"
+  for s in healthz orgs25 all25; do
     p=/healthz t=""
     [ $s = orgs25 ] && p="/v1/organizations?per_page=25" t=$token
+    [ $s = all25 ] && p="$all=25" t=$token
     callgrind_control -z "$daemon_pid" >/dev/null 2>&1
     loop "$p" "$t"
     rm -f "$work"/cg.*.[0-9]*
@@ -99,17 +121,28 @@ start_daemon
 n=$(curl -fsS -H "Authorization: Bearer $token" "$base/v1/organizations?per_page=25" |
   grep -o '"created_at":' | wc -l)
 [ "$n" = 25 ] || { echo "bench: the 25-row page answered $n records" >&2; exit 1; }
+find_all
 wrk -t"$wrk_threads" -c"$conns" -d2s -H "Authorization: Bearer $token" \
   "$base/v1/organizations?per_page=100" >/dev/null
-scenarios=(healthz orgs25 orgs100 orgs25cold orgs100cold)
+scenarios=(healthz orgs25 orgs100 all25 all100 orgs25cold orgs100cold all25cold all100cold)
 declare -A label=([healthz]="GET /healthz (floor)"
   [orgs25]="GET /v1/organizations?per_page=25, warm"
   [orgs100]="GET /v1/organizations?per_page=100, warm"
+  [all25]="GET /v1/organizations/all, 25 foreign rows, warm"
+  [all100]="GET /v1/organizations/all, 100 foreign rows, warm"
   [orgs25cold]="GET /v1/organizations?per_page=25, cold (cache off)"
-  [orgs100cold]="GET /v1/organizations?per_page=100, cold (cache off)")
-declare -A path=([healthz]="/healthz" [orgs25]="/v1/organizations?per_page=25"
-  [orgs100]="/v1/organizations?per_page=100" [orgs25cold]="/v1/organizations?per_page=25"
-  [orgs100cold]="/v1/organizations?per_page=100")
+  [orgs100cold]="GET /v1/organizations?per_page=100, cold (cache off)"
+  [all25cold]="GET /v1/organizations/all, 25 foreign rows, cold"
+  [all100cold]="GET /v1/organizations/all, 100 foreign rows, cold")
+declare -A path=([healthz]="/healthz")
+for s in "${scenarios[@]}"; do
+  case $s in
+    orgs25*) path[$s]="/v1/organizations?per_page=25" ;;
+    orgs100*) path[$s]="/v1/organizations?per_page=100" ;;
+    all25*) path[$s]="$all=25" ;;
+    all100*) path[$s]="$all=100" ;;
+  esac
+done
 for s in "${scenarios[@]}"; do
   if [ $s = orgs25cold ]; then
     stop_daemon
@@ -127,7 +160,7 @@ backends=$backend
 mkdir -p "$root/bench/out"
 {
   echo "bench/pages.sh, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load before: $load_before,"
-  echo "$backend, $orgs organizations, wrk -t$wrk_threads -c$conns -d$duration"
+  echo "$backend, MSP with $orgs organizations and 1,000 trusting customers of 10, wrk -t$wrk_threads -c$conns -d$duration"
   echo
   table_rows
   if [ "$use_callgrind" = 1 ]; then
@@ -136,5 +169,6 @@ mkdir -p "$root/bench/out"
     echo "|---|--:|"
     echo "| GET /healthz | ${instr[healthz]} |"
     echo "| GET /v1/organizations?per_page=25 (warm) | ${instr[orgs25]} |"
+    echo "| GET /v1/organizations/all, 25 foreign rows (warm) | ${instr[all25]} |"
   fi
 } | tee "$root/bench/out/pages-$backend.md"

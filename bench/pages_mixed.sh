@@ -8,8 +8,11 @@
 # the shared page 50 times from A (filling and hitting its cache while the others write),
 # renames its organization through A or B in turn (a write B makes reaches A only through
 # the database's counters), then reads the page from A once more: it must show the new
-# name, since the write was answered before the read began. At the end, with no writer
-# left, every page is read from A and from B and must be the same bytes.
+# name, since the write was answered before the read began. The database is the MSP of
+# bench_pages_db (lib.sh); even clients write an organization of a customer account (as its
+# administrator) and check the MSP's All Organizations page that shows it as a foreign
+# record, so a write in one account must reach the kept pages of another. At the end, with
+# no writer left, every page is read from A and from B and must be the same bytes.
 # Prints reads/s, writes and the stale count (0, or the script exits 1). Not a timed test.
 #
 # Usage: bench/pages_mixed.sh BUILD_DIR
@@ -31,8 +34,10 @@ done
 bench_init bench-mixed
 
 bench_pages_db "${BENCH_PAGES_BACKEND:-sqlite}" "$orgs"
-token=$("$build/rolodesk" --db "$db" token create --account bench --username admin)
+token=$("$build/rolodesk" --db "$db" token create --account msp --username admin)
+ctoken=$("$build/rolodesk" --db "$db" token create --account "$customer" --username admin)
 auth=(-H "Authorization: Bearer $token")
+cauth=(-H "Authorization: Bearer $ctoken")
 
 # start NAME [OPTION...]: a daemon on a free port; sets pid_NAME and url_NAME.
 start() {
@@ -57,24 +62,43 @@ daemon_pid=$pid_a # bench_cleanup stops it; B is stopped below and by the trap
 trap 'kill -TERM $pid_b 2>/dev/null || true; bench_cleanup' EXIT
 
 page="/v1/organizations?per_page=100&q=mixed"
-ids=()
+# The customer's organizations (ids in order): even client C renames the (C/2)th one and
+# reads the MSP's All Organizations page that begins with it (router.c's cursor: base64url
+# of "c1:<last id>").
+mapfile -t cids < <(curl -fsS "${cauth[@]}" "$url_a/v1/organizations?per_page=10" |
+  python3 -c 'import json, sys; [print(o["id"]) for o in json.load(sys.stdin)]')
+[ "${#cids[@]}" = 10 ] || { echo "bench: $customer has ${#cids[@]} organizations" >&2; exit 1; }
+ids=() pages=() auths=()
 for c in $(seq "$clients"); do
-  id=$(curl -fsS "${auth[@]}" -H 'Content-Type: application/json' \
-    -d "{\"name\": \"mixed c$c r0\"}" "$url_a/v1/organizations" | grep -o '"id":[0-9]*' | head -1)
-  ids+=("${id#\"id\":}")
+  if [ $((c % 2)) = 0 ]; then
+    id=${cids[$((c / 2 - 1))]}
+    ids+=("$id")
+    pages+=("/v1/organizations/all?per_page=25&cursor=$(printf 'c1:%d' $((id - 1)) |
+      base64 | tr '+/' '-_' | tr -d '=')")
+    auths+=("$ctoken")
+  else
+    id=$(curl -fsS "${auth[@]}" -H 'Content-Type: application/json' \
+      -d "{\"name\": \"mixed c$c r0\"}" "$url_a/v1/organizations" | grep -o '"id":[0-9]*' | head -1)
+    ids+=("${id#\"id\":}")
+    pages+=("$page")
+    auths+=("$token")
+  fi
 done
 
 # client C: its rounds; prints "stale" lines for every read that missed its own write.
+# Reads are the MSP's; writes are the MSP's (odd C) or the customer's (even C).
 client() {
-  local c=$1 id=${ids[$(($1 - 1))]} urls=() r via
-  for _ in $(seq 50); do urls+=("$url_a$page"); done
+  local c=$1 id=${ids[$(($1 - 1))]} p=${pages[$(($1 - 1))]} w=${auths[$(($1 - 1))]}
+  local urls=() r via
+  for _ in $(seq 50); do urls+=("$url_a$p"); done
   for r in $(seq "$rounds"); do
     curl -fsS "${auth[@]}" "${urls[@]}" >/dev/null
     via=$url_a
     [ $((r % 2)) = 0 ] && via=$url_b
-    curl -fsS -o /dev/null "${auth[@]}" -X PATCH -H 'Content-Type: application/json' \
+    curl -fsS -o /dev/null -H "Authorization: Bearer $w" -X PATCH \
+      -H 'Content-Type: application/json' \
       -d "{\"name\": \"mixed c$c r$r\"}" "$via/v1/organizations/$id"
-    curl -fsS "${auth[@]}" "$url_a$page" | grep -q "\"mixed c$c r$r\"" ||
+    curl -fsS "${auth[@]}" "$url_a$p" | grep -q "\"mixed c$c r$r\"" ||
       echo "stale: client $c round $r (written through ${via##*:})"
   done
 }
@@ -92,8 +116,8 @@ errors=$(cat "$work"/client.* | grep -vc '^stale' || true)
 
 # Quiescent: every page from A (cached) and B (rendered) is the same.
 differ=0
-for p in "$page" "/v1/organizations?per_page=25" "/v1/organizations/all?per_page=25" \
-  "/v1/people?per_page=25"; do
+for p in "$page" "${pages[@]}" "/v1/organizations?per_page=25" \
+  "/v1/organizations/all?per_page=25" "/v1/people?per_page=25"; do
   cmp -s <(curl -fsS "${auth[@]}" "$url_a$p") <(curl -fsS "${auth[@]}" "$url_b$p") || {
     echo "bench: $p differs between the caching daemon and the one without cache" >&2
     differ=$((differ + 1))
@@ -104,7 +128,7 @@ reads=$((clients * rounds * 51))
 writes=$((clients * rounds))
 {
   echo "bench/pages_mixed.sh, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load before: $load_before,"
-  echo "$backend, $orgs organizations, $clients clients x $rounds rounds (50 reads + 1 write + 1 checked read)"
+  echo "$backend, MSP with $orgs organizations and 1,000 trusting customers, $clients clients x $rounds rounds (50 reads + 1 write + 1 checked read; even clients write in a customer account, read the MSP's All Organizations)"
   echo
   awk -v r="$reads" -v w="$writes" -v s="$start_s" -v e="$end_s" -v st="$stale" -v d="$differ" \
     -v er="$errors" 'BEGIN {
