@@ -45,6 +45,15 @@ static const rd_opt OPTS[] = {
     {"version", 0, false},     {"cors-origin", 0, true},     {"page-cache-mb", 0, true},
     {NULL}};
 
+/* HTTP threads when --threads is not given: one per core on SQLite (a request runs on the
+ * daemon's CPU); four per core on PostgreSQL, where a thread waits for the server at every
+ * statement (a cold list page: 2,583 req/s with 2 threads, 3,596 with 8 on 2 cores;
+ * bench/RESULTS.md). */
+static int default_threads(const rd_db *db, long ncpu) {
+  int n = (int)(ncpu > 1 ? ncpu : 2);
+  return strcmp(rd_db_backend(db), "postgresql") ? n : 4 * n;
+}
+
 int main(int argc, char **argv) {
   const char *db_uri = getenv("ROLODESK_DB"), *listen = "127.0.0.1:8080", *data = NULL;
   const char *openapi = NULL, *port_file = NULL, *public_url_arg = NULL;
@@ -207,7 +216,7 @@ int main(int argc, char **argv) {
   char spool_dir[1100]; /* issue 10: upload bodies are spooled here, not kept in memory */
   snprintf(spool_dir, sizeof spool_dir, "%s/spool", data);
   rd_http_config cfg = {.host = host, .port = (int)port,
-                        .threads = threads ? threads : (int)(ncpu > 1 ? ncpu : 2),
+                        .threads = threads ? threads : default_threads(db, ncpu),
                         .quiet = quiet, .spool_dir = spool_dir,
                         .max_conns_per_ip = max_conns_per_ip, .max_uploads = max_uploads};
   rd_http_server *srv = NULL;

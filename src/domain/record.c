@@ -398,6 +398,8 @@ int rd_rec_list(rd_conn *c, const rd_rtype *t, const char *account_id, const cha
 static void page_query(const rd_rtype *t, const rd_list_q *q, rd_buf *sql, rd_param **params,
                        int *n) {
   const char *key = q->key ? q->key : "t.id";
+  if (q->generic_plan)
+    rd_buf_adds(sql, RD_SQL_GENERIC_PLAN);
   select_list_ex(t, sql, q->extra_cols, q->join, q->extra_join);
   rd_buf_printf(sql, q->account_id ? " WHERE t.account_id = ? AND %s > ?" : " WHERE %s > ?",
                 key);

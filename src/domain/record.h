@@ -169,6 +169,7 @@ typedef struct rd_list_q {
   int njp;
   int64_t after;
   int limit;
+  bool generic_plan; /* RD_SQL_GENERIC_PLAN: planning the page costs more than reading it */
 } rd_list_q;
 
 /* Writes one row (as a JSON value) into out; nonzero stops the page. */

@@ -51,6 +51,7 @@ typedef struct pg_stmt {
   int row;        /* current row of res */
   int failed;     /* RD_E* of a failed execution, repeated by later steps */
   int64_t changes;
+  bool generic;   /* RD_SQL_GENERIC_PLAN */
 } pg_stmt;
 
 typedef struct pg_conn {
@@ -69,6 +70,11 @@ typedef struct pg_conn {
   int pipe_rv;
   rd_err pipe_err;
   bool broke;
+  /* The session's plan_cache_mode as last set: 0 the server's default (auto), 1
+   * force_generic_plan, -1 unknown (a transaction that set it was rolled back); whether it
+   * was set inside the transaction in progress. */
+  int generic;
+  bool generic_in_tx;
 } pg_conn;
 
 /* Notices ("relation already exists, skipping") are not errors and are dropped. A FATAL
@@ -445,6 +451,7 @@ static int pg_prepare(rd_conn *rc, const char *sql, rd_stmt **out, rd_err *err) 
   s->conn = c;
   s->sql = rd_strdup(sql);
   s->text = translate(sql, &s->nparams);
+  s->generic = !strncmp(sql, RD_SQL_GENERIC_PLAN, strlen(RD_SQL_GENERIC_PLAN));
   s->values = rd_calloc((size_t)(s->nparams ? s->nparams : 1), sizeof *s->values);
   s->row = -1;
   rd_cached_init(&s->ce, s->sql, h);
@@ -508,6 +515,18 @@ static void bind_bool(rd_stmt *s, int i, bool v) {
   bind_value(s, i, rd_strdup(v ? "true" : "false"));
 }
 
+/* RD_SQL_GENERIC_PLAN: the session's plan_cache_mode for the next prepared statement, set
+ * only when it changes (one round trip). A failure leaves the mode unknown; the statement
+ * then runs with whatever plan the server picks. */
+static void plan_mode(pg_conn *c, bool generic) {
+  PGresult *res = PQexec(c->pg, generic ? "SET plan_cache_mode = force_generic_plan"
+                                        : "SET plan_cache_mode = auto");
+  bool ok = ok_result(res);
+  PQclear(res);
+  c->generic = ok ? generic : -1;
+  c->generic_in_tx |= ok && PQtransactionStatus(c->pg) != PQTRANS_IDLE;
+}
+
 /* Executes s once. A statement outside any transaction that the server aborted for a
  * deadlock or serialization failure changed nothing and is run again, a few times. */
 static int run(pg_stmt *s, rd_err *err) {
@@ -523,6 +542,8 @@ static int run(pg_stmt *s, rd_err *err) {
     return rv;
   }
   const char *const *values = (const char *const *)s->values;
+  if (s->id && c->generic != s->generic)
+    plan_mode(c, s->generic);
   for (int attempt = 0;; attempt++) {
     PGresult *res = s->id
                         ? PQexecPrepared(c->pg, s->name, s->nparams, values, NULL, NULL, 0)
@@ -624,14 +645,25 @@ static int pg_begin(rd_conn *c, bool write, rd_err *err) {
   return pg_exec(c, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", err);
 }
 
+/* A SET inside a transaction ends with it: kept by a commit, undone by a rollback (or a
+ * commit that fails). */
+static void plan_mode_tx_end(pg_conn *c, bool kept) {
+  if (c->generic_in_tx && !kept)
+    c->generic = -1;
+  c->generic_in_tx = false;
+}
+
 static int pg_commit(rd_conn *c, rd_err *err) {
-  return pg_exec(c, "COMMIT", err);
+  int rv = pg_exec(c, "COMMIT", err);
+  plan_mode_tx_end((pg_conn *)c, !rv);
+  return rv;
 }
 
 static void pg_rollback(rd_conn *rc) {
   pg_conn *c = (pg_conn *)rc;
   if (!c->lost)
     pg_exec(rc, "ROLLBACK", NULL);
+  plan_mode_tx_end(c, false);
 }
 
 /* Runs sql (no parameters but those given as text) expecting one integer row. */

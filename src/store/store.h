@@ -121,6 +121,12 @@ typedef struct rd_param {
 } rd_param;
 int rd_sql_params(rd_conn *c, rd_stmt **out, rd_err *err, const char *sql, const rd_param *p,
                   int n);
+/* SQL that begins with this comment is planned once for any parameters (PostgreSQL's
+ * generic plan, plan_cache_mode = force_generic_plan while it runs) instead of for each
+ * execution: for statements whose planning costs more than running them (the All
+ * Organizations page: 4-5 ms to plan, 0.5 ms to run). SQLite plans every statement once
+ * when it is prepared; the comment is only a comment there. */
+#define RD_SQL_GENERIC_PLAN "/* generic plan */ "
 /* Runs such a statement to completion, its result unread (sent without waiting inside a
  * pipeline, like rd_sql_exec without changes). */
 int rd_sql_params_exec(rd_conn *c, rd_err *err, const char *sql, const rd_param *p, int n);

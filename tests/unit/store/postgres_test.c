@@ -270,3 +270,41 @@ Test(postgres_pg, deadlock_is_unavailable_and_retryable) {
   cr_assert_eq(ub_int(c, "SELECT COUNT(*) FROM accounts WHERE name = 'n'"), 2,
                "both transactions rolled back");
 }
+
+/* The plan_cache_mode a statement of text sql (with or without RD_SQL_GENERIC_PLAN) runs
+ * with, read by the statement itself. */
+static void plan_mode_is(bool generic, const char *want) {
+  char q[128];
+  snprintf(q, sizeof q, "%sSELECT current_setting('plan_cache_mode') WHERE CAST(? AS BIGINT) = 1",
+           generic ? RD_SQL_GENERIC_PLAN : "");
+  rd_stmt *s = NULL;
+  cr_assert_eq(rd_sql(c, &s, &err, q, "i", (int64_t)1), 0, "%s", err.message);
+  cr_assert_eq(rd_stmt_step(s, &err), RD_ROW, "%s", err.message);
+  cr_assert_str_eq(rd_stmt_text(s, 0), want, "%s: %s", q, rd_stmt_text(s, 0));
+  rd_stmt_done(s);
+}
+
+/* Issue 12: a statement marked RD_SQL_GENERIC_PLAN runs with generic plans, every other
+ * one with the server's default, also after a rolled-back transaction undid the setting
+ * and after a committed one kept it. */
+Test(postgres_pg, ISSUE12_generic_plan_marker_sets_the_plan_mode_only_for_its_statements) {
+  ub_open(true);
+  plan_mode_is(false, "auto");
+  plan_mode_is(true, "force_generic_plan");
+  plan_mode_is(false, "auto");
+  cr_assert_eq(rd_tx_begin(c, false, &err), 0);
+  plan_mode_is(true, "force_generic_plan");
+  rd_tx_rollback(c); /* the SET is undone with the transaction */
+  plan_mode_is(true, "force_generic_plan");
+  plan_mode_is(false, "auto");
+  cr_assert_eq(rd_tx_begin(c, false, &err), 0);
+  plan_mode_is(true, "force_generic_plan");
+  cr_assert_eq(rd_tx_commit(c, &err), 0);
+  plan_mode_is(false, "auto");
+  cr_assert_eq(rd_tx_begin(c, false, &err), 0);
+  plan_mode_is(false, "auto");
+  plan_mode_is(true, "force_generic_plan");
+  rd_tx_rollback(c); /* now the server's mode is auto again, whatever was set last */
+  plan_mode_is(false, "auto");
+  plan_mode_is(true, "force_generic_plan");
+}
