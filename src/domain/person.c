@@ -397,32 +397,45 @@ static void decorate_text(const rd_row *row, const rd_field *f, rd_buf *out) {
   rd_json_add_string(out, name);
 }
 
+/* Ids per aliases query: a fixed IN list (one statement text, padded with the last id). */
+enum { ALIAS_IDS = 32 };
+
 /* The aliases of the page's people ids[0..n) (ascending), as rd_customer_aliases gives
- * them, in one query for the page instead of one per person. */
+ * them, in one query per ALIAS_IDS people instead of one per person. By the ids, not by
+ * their range: the 19 people of a first + last name search at 1M are spread over the whole
+ * table, and a range scan read a million addresses for them (174 ms). */
 static int aliases_text(rd_conn *c, const int64_t *ids, int n, rd_buf *vals, rd_err *err) {
-  rd_stmt *s = NULL;
-  int rv = rd_sql(c, &s, err,
-                  "SELECT person_id, address FROM person_emails WHERE person_id >= ?"
-                  " AND person_id <= ? AND NOT is_primary ORDER BY person_id, address",
-                  "ii", ids[0], ids[n - 1]);
+  char sql[160 + 2 * ALIAS_IDS];
+  int len = snprintf(sql, sizeof sql, "SELECT person_id, address FROM person_emails"
+                                      " WHERE person_id IN (?");
+  for (int k = 1; k < ALIAS_IDS; k++)
+    len += snprintf(sql + len, sizeof sql - (size_t)len, ",?");
+  snprintf(sql + len, sizeof sql - (size_t)len, ") AND NOT is_primary ORDER BY person_id, address");
+  int rv = 0;
+  for (int from = 0; !rv && from < n; from += ALIAS_IDS) {
+    rd_param p[ALIAS_IDS];
+    for (int k = 0; k < ALIAS_IDS; k++)
+      p[k] = (rd_param){.type = 'i', .i = ids[from + k < n ? from + k : n - 1]};
+    rd_stmt *s = NULL;
+    rv = rd_sql_params(c, &s, err, sql, p, ALIAS_IDS);
+    if (rv)
+      return rv;
+    int i = from;
+    while ((rv = rd_stmt_step(s, err)) == RD_ROW) {
+      int64_t id = rd_stmt_int64(s, 0);
+      while (i < n && ids[i] < id)
+        i++;
+      if (i == n)
+        break;
+      rd_buf_adds(&vals[i], vals[i].len ? "," : "[");
+      rd_json_add_string(&vals[i], rd_stmt_text(s, 1));
+    }
+    rd_stmt_done(s);
+    rv = rv < 0 ? rv : 0;
+  }
   if (rv)
     return rv;
-  int i = 0;
-  while ((rv = rd_stmt_step(s, err)) == RD_ROW) {
-    int64_t id = rd_stmt_int64(s, 0);
-    while (i < n && ids[i] < id)
-      i++;
-    if (i == n)
-      break;
-    if (ids[i] != id)
-      continue; /* another account's person between the page's ids */
-    rd_buf_adds(&vals[i], vals[i].len ? "," : "[");
-    rd_json_add_string(&vals[i], rd_stmt_text(s, 1));
-  }
-  rd_stmt_done(s);
-  if (rv < 0)
-    return rv;
-  for (i = 0; i < n; i++)
+  for (int i = 0; i < n; i++)
     rd_buf_adds(&vals[i], vals[i].len ? "]" : "[]");
   return 0;
 }
