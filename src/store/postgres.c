@@ -407,6 +407,18 @@ static int pg_send(rd_stmt *rs, rd_err *err) {
   return pipe_send((pg_stmt *)rs, err);
 }
 
+/* RD_SQL_GENERIC_PLAN: the session's plan_cache_mode for the next prepared statement, set
+ * only when it changes (one round trip). A failure leaves the mode unknown; the statement
+ * then runs with whatever plan the server picks. */
+static void plan_mode(pg_conn *c, bool generic) {
+  PGresult *res = PQexec(c->pg, generic ? "SET plan_cache_mode = force_generic_plan"
+                                        : "SET plan_cache_mode = auto");
+  bool ok = ok_result(res);
+  PQclear(res);
+  c->generic = ok ? generic : -1;
+  c->generic_in_tx |= ok && PQtransactionStatus(c->pg) != PQTRANS_IDLE;
+}
+
 static int pg_pipeline(rd_conn *rc, bool on, rd_err *err) {
   pg_conn *c = (pg_conn *)rc;
   if (on) {
@@ -414,6 +426,8 @@ static int pg_pipeline(rd_conn *rc, bool on, rd_err *err) {
     rd_err_clear(&c->pipe_err);
     if (c->pipe)
       return 0;
+    if (c->generic) /* pipelined statements (imports) run with the server's default */
+      plan_mode(c, false);
     if (PQenterPipelineMode(c->pg) != 1)
       return fail(c, NULL, err, "(pipeline mode)");
     c->pipe = true;
@@ -517,18 +531,6 @@ static void bind_text(rd_stmt *s, int i, const char *v) {
 }
 static void bind_bool(rd_stmt *s, int i, bool v) {
   bind_value(s, i, rd_strdup(v ? "true" : "false"));
-}
-
-/* RD_SQL_GENERIC_PLAN: the session's plan_cache_mode for the next prepared statement, set
- * only when it changes (one round trip). A failure leaves the mode unknown; the statement
- * then runs with whatever plan the server picks. */
-static void plan_mode(pg_conn *c, bool generic) {
-  PGresult *res = PQexec(c->pg, generic ? "SET plan_cache_mode = force_generic_plan"
-                                        : "SET plan_cache_mode = auto");
-  bool ok = ok_result(res);
-  PQclear(res);
-  c->generic = ok ? generic : -1;
-  c->generic_in_tx |= ok && PQtransactionStatus(c->pg) != PQTRANS_IDLE;
 }
 
 /* Executes s once. A statement outside any transaction that the server aborted for a

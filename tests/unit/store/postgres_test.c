@@ -285,8 +285,8 @@ static void plan_mode_is(bool generic, const char *want) {
 }
 
 /* Issue 12: a statement marked RD_SQL_GENERIC_PLAN runs with generic plans, every other
- * one with the server's default, also after a rolled-back transaction undid the setting
- * and after a committed one kept it. */
+ * one with the server's default, also after a rolled-back transaction undid the setting,
+ * after a committed one kept it, and in a pipeline. */
 Test(postgres_pg, ISSUE12_generic_plan_marker_sets_the_plan_mode_only_for_its_statements) {
   ub_open(true);
   plan_mode_is(false, "auto");
@@ -307,4 +307,10 @@ Test(postgres_pg, ISSUE12_generic_plan_marker_sets_the_plan_mode_only_for_its_st
   rd_tx_rollback(c); /* now the server's mode is auto again, whatever was set last */
   plan_mode_is(false, "auto");
   plan_mode_is(true, "force_generic_plan");
+  /* A pipelined transaction (imports) runs with the server's default. */
+  cr_assert_eq(rd_tx_begin(c, true, &err), 0);
+  cr_assert_eq(rd_pipeline(c, &err), 0, "%s", err.message);
+  plan_mode_is(false, "auto");
+  cr_assert_eq(rd_tx_commit(c, &err), 0, "%s", err.message);
+  plan_mode_is(false, "auto");
 }
