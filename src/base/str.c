@@ -53,6 +53,19 @@ void rd_buf_printf(rd_buf *b, const char *fmt, ...) {
   b->len += (size_t)n;
 }
 
+void rd_buf_add_i64(rd_buf *b, int64_t v) {
+  char digits[24], *p = digits + sizeof digits;
+  /* The magnitude as unsigned: -INT64_MIN does not fit in int64_t. */
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0)
+    *--p = '-';
+  rd_buf_add(b, p, (size_t)(digits + sizeof digits - p));
+}
+
 const char *rd_buf_cstr(rd_buf *b) {
   reserve(b, 0);
   b->data[b->len] = '\0';

@@ -17,6 +17,9 @@ void rd_buf_term(rd_buf *b);
 void rd_buf_add(rd_buf *b, const void *p, size_t n);
 void rd_buf_adds(rd_buf *b, const char *s);
 void rd_buf_printf(rd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends v in decimal, as printf's %lld writes it (without printf's cost: list pages write
+ * several numbers a row). */
+void rd_buf_add_i64(rd_buf *b, int64_t v);
 const char *rd_buf_cstr(rd_buf *b);
 
 /* base64url without padding. out must hold rd_b64url_len(n)+1 bytes. */

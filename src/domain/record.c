@@ -284,7 +284,10 @@ static void select_list_ex(const rd_rtype *t, rd_buf *sql, const char *extra_col
     const rd_field *f = &t->fields[i];
     if (!selected(f))
       continue;
-    rd_buf_printf(sql, ", t.%s", f->column);
+    rd_buf_adds(sql, ", t."); /* not printf: every page builds its SQL text again */
+    rd_buf_adds(sql, f->column);
+    if (f->type != RD_FT_REF && f->type != RD_FT_ACCOUNT)
+      continue;
     char alias[16];
     snprintf(alias, sizeof alias, "j%d.", i);
     if (f->type == RD_FT_REF) {
@@ -557,7 +560,7 @@ static void add_ref(rd_buf *out, const rd_row *r, int col, bool text_id) {
   if (text_id)
     rd_json_add_string(out, rd_stmt_text(r->s, col));
   else
-    rd_buf_printf(out, "%lld", (long long)rd_stmt_int64(r->s, col));
+    rd_buf_add_i64(out, rd_stmt_int64(r->s, col));
   rd_buf_adds(out, ",\"name\":");
   rd_json_add_string(out, rd_stmt_null(r->s, col + 1) ? NULL : rd_stmt_text(r->s, col + 1));
   rd_buf_adds(out, "}");
@@ -571,7 +574,7 @@ static void add_field(rd_buf *out, const rd_row *r, const rd_field *f, int col) 
   }
   switch (f->type) {
   case RD_FT_BOOL: rd_buf_adds(out, rd_stmt_bool(r->s, col) ? "true" : "false"); break;
-  case RD_FT_INT: rd_buf_printf(out, "%lld", (long long)rd_stmt_int64(r->s, col)); break;
+  case RD_FT_INT: rd_buf_add_i64(out, rd_stmt_int64(r->s, col)); break;
   case RD_FT_ROLES: add_new_json(out, rd_roles_json((unsigned)rd_stmt_int64(r->s, col))); break;
   case RD_FT_ACCOUNT: add_ref(out, r, col, true); break;
   case RD_FT_REF: add_ref(out, r, col, false); break;
@@ -584,7 +587,7 @@ void rd_row_value(const rd_row *r, const char *name, rd_buf *out) {
   int col = -1;
   const rd_field *f = NULL;
   if (!strcmp(name, "id")) {
-    rd_buf_printf(out, "%lld", (long long)rd_row_id(r));
+    rd_buf_add_i64(out, rd_row_id(r));
   } else if (!strcmp(name, "account")) {
     add_ref(out, r, 4, true);
   } else if (!strcmp(name, "created_at") || !strcmp(name, "updated_at")) {

@@ -142,3 +142,21 @@ Test(str, buf_grows_and_stays_terminated) {
   cr_assert_null(b.data);
   cr_assert_eq(b.len, 0);
 }
+
+/* rd_buf_add_i64 writes what printf's %lld writes, at the edges too. */
+Test(str, buf_add_i64_matches_printf) {
+  const int64_t values[] = {0, 1, -1, 9, 10, -10, 42, 1234567890123, -987654321,
+                            INT64_MAX, INT64_MIN, INT64_MIN + 1};
+  for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
+    rd_buf a, b;
+    rd_buf_init(&a);
+    rd_buf_init(&b);
+    rd_buf_adds(&a, "x");
+    rd_buf_adds(&b, "x");
+    rd_buf_add_i64(&a, values[i]);
+    rd_buf_printf(&b, "%lld", (long long)values[i]);
+    cr_assert_str_eq(rd_buf_cstr(&a), rd_buf_cstr(&b));
+    rd_buf_term(&a);
+    rd_buf_term(&b);
+  }
+}
