@@ -314,3 +314,15 @@ Test(postgres_pg, ISSUE12_generic_plan_marker_sets_the_plan_mode_only_for_its_st
   cr_assert_eq(rd_tx_commit(c, &err), 0, "%s", err.message);
   plan_mode_is(false, "auto");
 }
+
+/* Issue 12: connections join explicit JOINs in the order written (postgres.c, pg_open: a
+ * list page's reference joins were planned for longer than they ran). */
+Test(postgres_pg, ISSUE12_connections_join_in_the_order_written) {
+  ub_open(true);
+  rd_stmt *s = NULL;
+  cr_assert_eq(rd_sql(c, &s, &err, "SELECT current_setting('join_collapse_limit')", ""), 0,
+               "%s", err.message);
+  cr_assert_eq(rd_stmt_step(s, &err), RD_ROW, "%s", err.message);
+  cr_assert_str_eq(rd_stmt_text(s, 0), "1");
+  rd_stmt_done(s);
+}
