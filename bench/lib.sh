@@ -124,3 +124,9 @@ bench_pages_db() {
   }
   customer=${ids#* }
 }
+
+# cursor_before ID: the list cursor (router.c: base64url of "c1:<last id>", no padding)
+# of a page that begins with the record after ID - 1.
+cursor_before() {
+  printf 'c1:%d' $(($1 - 1)) | base64 | tr '+/' '-_' | tr -d '='
+}

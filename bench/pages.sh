@@ -78,15 +78,14 @@ loop() {
   curl -fsS "${hdr[@]}" "${urls[@]}" >/dev/null
 }
 
-# find_all: sets all, the All Organizations page (without its per_page value) whose cursor
-# (router.c: base64url of "c1:<last id>") is just before the customer's first organization,
-# and checks that its 25 rows are all foreign.
+# find_all: sets all, the All Organizations page (without its per_page value) that begins
+# with the customer's first organization, and checks that its 25 rows are all foreign.
 find_all() {
   local first n
   first=$(curl -fsS -H "Authorization: Bearer $ctoken" "$base/v1/organizations?per_page=1" |
     grep -o '"id":[0-9]*' | head -1)
   first=${first#\"id\":}
-  all="/v1/organizations/all?cursor=$(printf 'c1:%d' $((first - 1)) | base64 | tr '+/' '-_' | tr -d '=')&per_page"
+  all="/v1/organizations/all?cursor=$(cursor_before "$first")&per_page"
   n=$(curl -fsS -H "Authorization: Bearer $token" "$base$all=25" | grep -o '"foreign":true' | wc -l)
   [ "$n" = 25 ] || { echo "bench: the All Organizations page answered $n foreign records" >&2; exit 1; }
 }

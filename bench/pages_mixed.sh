@@ -63,8 +63,7 @@ trap 'kill -TERM $pid_b 2>/dev/null || true; bench_cleanup' EXIT
 
 page="/v1/organizations?per_page=100&q=mixed"
 # The customer's organizations (ids in order): even client C renames the (C/2)th one and
-# reads the MSP's All Organizations page that begins with it (router.c's cursor: base64url
-# of "c1:<last id>").
+# reads the MSP's All Organizations page that begins with it.
 mapfile -t cids < <(curl -fsS "${cauth[@]}" "$url_a/v1/organizations?per_page=10" |
   python3 -c 'import json, sys; [print(o["id"]) for o in json.load(sys.stdin)]')
 [ "${#cids[@]}" = 10 ] || { echo "bench: $customer has ${#cids[@]} organizations" >&2; exit 1; }
@@ -73,8 +72,7 @@ for c in $(seq "$clients"); do
   if [ $((c % 2)) = 0 ]; then
     id=${cids[$((c / 2 - 1))]}
     ids+=("$id")
-    pages+=("/v1/organizations/all?per_page=25&cursor=$(printf 'c1:%d' $((id - 1)) |
-      base64 | tr '+/' '-_' | tr -d '=')")
+    pages+=("/v1/organizations/all?per_page=25&cursor=$(cursor_before "$id")")
     auths+=("$ctoken")
   else
     id=$(curl -fsS "${auth[@]}" -H 'Content-Type: application/json' \
