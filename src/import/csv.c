@@ -123,6 +123,8 @@ typedef struct run {
   bool fast;      /* rows without a savepoint each: a row failing after a write stops the run */
   bool replay;    /* ... and it did: rd_import_run goes on with savepoints */
   bool pipelined; /* batches run with rd_pipeline (PostgreSQL: writes sent without waiting) */
+  int64_t stats_at; /* rows written by this run at which the planner's statistics are
+                     * refreshed next (rd_refresh_stats) */
   int in_batch;
   int64_t batch_us, start_us;
   bool deferred_pass, final_round;
@@ -896,6 +898,22 @@ static int insert_results(run *x, rd_err *err) {
 
 /* Commits the open batch: its rows' results and the import's counts and resume offset, in
  * the same transaction as the rows themselves (a dry run first rolls the rows back). */
+/* The tables the import writes grow under it: their statistics are refreshed each time the
+ * rows it wrote double from 1,000 (about 10 times for a million rows). On PostgreSQL the
+ * plans of the lookups made while a new account's tables were empty scanned the account's
+ * people for every username: 33 ms a lookup at 60,000 people. A failure only costs speed. */
+static void refresh_stats(run *x) {
+  int64_t written = x->created + x->updated;
+  if (x->dry_run || written < x->stats_at)
+    return;
+  while (x->stats_at <= written)
+    x->stats_at *= 2;
+  rd_err e;
+  rd_err_clear(&e);
+  if (rd_refresh_stats(x->c, "people, person_search, person_emails, organizations", &e))
+    rd_log(RD_LOG_WARN, "import %lld: refreshing statistics: %s", (long long)x->id, e.message);
+}
+
 static int flush(run *x, rd_err *err) {
   if (!x->in_tx)
     return 0;
@@ -936,6 +954,7 @@ static int flush(run *x, rd_err *err) {
   }
   x->in_tx = false;
   free_results(x);
+  refresh_stats(x);
   if (x->progress) {
     json_t *p = progress_json(x, "running");
     x->progress(x->parg, p);
@@ -1343,6 +1362,7 @@ static int import_once(rd_conn *c, int64_t id, const rd_import_hooks *hooks, boo
   /* A dry run keeps its savepoints: each row's changes are read back before the next. */
   x->fast = fast && !x->dry_run;
   x->pipelined = fast && rd_pipelines(c);
+  x->stats_at = 1000;
   x->names.on = !rv && x->processed == 0 && !strcmp(x->phase, "rows");
   randombytes_buf(x->names.key, sizeof x->names.key);
   x->pw_col = rd_import_column_of(&x->map, T_PASSWORD);

@@ -54,6 +54,9 @@ typedef struct pg_stmt {
   bool generic;   /* RD_SQL_GENERIC_PLAN */
 } pg_stmt;
 
+/* The largest block of record ids a write transaction takes at once (pg_next_id). */
+enum { ID_BLOCK_MAX = 256 };
+
 typedef struct pg_conn {
   rd_conn base;
   PGconn *pg;
@@ -75,6 +78,13 @@ typedef struct pg_conn {
    * was set inside the transaction in progress. */
   int generic;
   bool generic_in_tx;
+  /* Record ids taken from the sequence in blocks inside a write transaction (issue 11):
+   * the first id of a transaction costs one round trip, the next ones blocks of 2, 4, ...
+   * ID_BLOCK_MAX in one statement. What the transaction did not use is dropped at its end
+   * (a gap in the ids, as a rollback leaves one anyway). */
+  bool write_tx;
+  int64_t ids[ID_BLOCK_MAX];
+  int nids, idpos, idblock;
 } pg_conn;
 
 /* Notices ("relation already exists, skipping") are not errors and are dropped. A FATAL
@@ -448,6 +458,16 @@ static int pg_pipeline(rd_conn *rc, bool on, rd_err *err) {
   return rv;
 }
 
+static int pg_refresh_stats(rd_conn *c, const char *tables, rd_err *err) {
+  rd_buf sql;
+  rd_buf_init(&sql);
+  rd_buf_adds(&sql, "ANALYZE ");
+  rd_buf_adds(&sql, tables);
+  int rv = pg_exec(c, rd_buf_cstr(&sql), err);
+  rd_buf_term(&sql);
+  return rv;
+}
+
 static bool pg_pipeline_broke(rd_conn *rc) {
   return ((pg_conn *)rc)->broke;
 }
@@ -644,8 +664,15 @@ static bool col_bool(rd_stmt *s, int i) {
   return strtoll(v, NULL, 10) != 0; /* an integer expression used as a flag */
 }
 
+static void ids_drop(pg_conn *c) {
+  c->nids = c->idpos = c->idblock = 0;
+}
+
 static int pg_begin(rd_conn *c, bool write, rd_err *err) {
-  ((pg_conn *)c)->broke = false; /* rd_pipeline_broke: of this transaction from now on */
+  pg_conn *pc = (pg_conn *)c;
+  pc->broke = false; /* rd_pipeline_broke: of this transaction from now on */
+  ids_drop(pc);
+  pc->write_tx = write;
   /* Writers: READ COMMITTED, because updates are version-checked (see the top). Readers
    * get one snapshot for all their statements, as SQLite's deferred transaction does. */
   return pg_exec(c, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", err);
@@ -660,6 +687,8 @@ static void plan_mode_tx_end(pg_conn *c, bool kept) {
 }
 
 static int pg_commit(rd_conn *c, rd_err *err) {
+  ids_drop((pg_conn *)c);
+  ((pg_conn *)c)->write_tx = false;
   int rv = pg_exec(c, "COMMIT", err);
   plan_mode_tx_end((pg_conn *)c, !rv);
   return rv;
@@ -667,6 +696,8 @@ static int pg_commit(rd_conn *c, rd_err *err) {
 
 static void pg_rollback(rd_conn *rc) {
   pg_conn *c = (pg_conn *)rc;
+  ids_drop(c);
+  c->write_tx = false;
   if (!c->lost)
     pg_exec(rc, "ROLLBACK", NULL);
   plan_mode_tx_end(c, false);
@@ -688,14 +719,40 @@ static int one_int64(rd_conn *c, const char *sql, int n, const char *const *args
   return rv;
 }
 
-static int pg_next_id(rd_conn *c, int64_t *out, rd_err *err) {
-  int64_t id = 0;
-  int rv = one_int64(c, "SELECT nextval('record_ids')", 0, NULL, &id, err);
-  if (rv == RD_DONE)
-    rv = rd_err_set(err, RD_EINTERNAL, "id sequence missing");
+static int pg_next_id(rd_conn *rc, int64_t *out, rd_err *err) {
+  pg_conn *c = (pg_conn *)rc;
+  if (c->idpos < c->nids) {
+    *out = c->ids[c->idpos++];
+    return 0;
+  }
+  int n = 1;
+  if (c->write_tx)
+    n = c->idblock = c->idblock ? (c->idblock < ID_BLOCK_MAX ? c->idblock * 2 : ID_BLOCK_MAX) : 1;
+  /* One statement, one row, one round trip: the block as "id,id,...", ascending. Through
+   * rd_sql like any statement (the fault hook of the tests counts it). */
+  rd_stmt *s = NULL;
+  int rv = rd_sql(rc, &s, err,
+                  "SELECT string_agg(v::text, ',' ORDER BY v) FROM (SELECT nextval('record_ids')"
+                  " AS v FROM generate_series(1, CAST(? AS int))) b",
+                  "i", (int64_t)n);
+  if (!rv)
+    rv = rd_stmt_step(s, err);
+  c->nids = c->idpos = 0;
+  if (rv == RD_ROW)
+    for (const char *p = rd_stmt_text(s, 0); p && *p && c->nids < n; p += *p == ',') {
+      char *end = NULL;
+      int64_t id = strtoll(p, &end, 10);
+      if (end == p || id <= 0)
+        break;
+      c->ids[c->nids++] = id;
+      p = end;
+    }
+  rd_stmt_done(s);
   if (rv < 0)
     return rv;
-  *out = id;
+  if (!c->nids)
+    return rd_err_set(err, RD_EINTERNAL, "id sequence missing");
+  *out = c->ids[c->idpos++];
   return 0;
 }
 
@@ -821,4 +878,5 @@ const rd_store_ops rd_postgres_ops = {
     .send = pg_send,
     .pipeline = pg_pipeline,
     .pipeline_broke = pg_pipeline_broke,
+    .refresh_stats = pg_refresh_stats,
 };

@@ -333,6 +333,31 @@ Test(import_job, IMP3_a_stopped_job_resumes_after_its_last_batch) {
   rd_free(csv);
 }
 
+/* Issue 11: an import refreshes the planner's statistics of the tables it grows (on
+ * PostgreSQL; a no-op on SQLite), so that the lookups of its later batches are not planned
+ * for the empty tables of a new account. Fails on PostgreSQL when the import does not. */
+Test(import_job, ISSUE11_an_import_refreshes_the_statistics_of_the_tables_it_grows) {
+  int n = 1100;
+  char *csv = rows_csv(n);
+  int64_t id = create(csv, false, "unit-test");
+  rd_err err;
+  rd_err_clear(&err);
+  cr_assert_eq(rd_job_run(T.c, id, "unit-test", &(rd_job_opts){.data_dir = T.dir}, &err), 0,
+               "%s", err.message);
+  cr_assert_eq(people(), n);
+  if (ut_pg()) {
+    int64_t analyzed = 0;
+    cr_assert_eq(rd_sql_exec(T.c, NULL, &err, "SELECT pg_stat_clear_snapshot()", ""), 0);
+    cr_assert_eq(rd_sql_int64(T.c, &analyzed, &err,
+                              "SELECT COUNT(*) FROM pg_stat_user_tables WHERE last_analyze IS NOT"
+                              " NULL AND relname IN ('people', 'person_search', 'organizations')",
+                              ""),
+                 RD_ROW, "%s", err.message);
+    cr_assert_eq(analyzed, 3);
+  }
+  rd_free(csv);
+}
+
 Test(import_job, IMP4_dry_run_stores_no_person_but_the_report) {
   char *csv = rows_csv(50);
   int64_t id = create(csv, true, "unit-test");

@@ -266,6 +266,29 @@ static void ids_unique(bool pg) {
 }
 UB_BOTH(store, next_id_is_unique_across_threads, ids_unique)
 
+/* Issue 11: a write transaction takes its ids in blocks (one statement for many ids: a
+ * round trip each on PostgreSQL), still ascending and unique; fails when every id costs a
+ * statement (the fault hook fails the 12th). */
+static void ids_in_blocks(bool pg) {
+  open_db(pg);
+  enum { N = 300 };
+  int64_t ids[N];
+  cr_assert_eq(rd_tx_begin(c, true, &err), 0, "%s", err.message);
+  rd_store_fault_after(12);
+  int rv = 0;
+  for (int i = 0; i < N && !rv; i++)
+    rv = rd_next_id(c, &ids[i], &err);
+  rd_store_fault_after(0);
+  cr_assert_eq(rv, 0, "%s", err.message);
+  cr_assert_eq(rd_tx_commit(c, &err), 0, "%s", err.message);
+  for (int i = 1; i < N; i++)
+    cr_assert_gt(ids[i], ids[i - 1], "ids grow within a transaction");
+  int64_t next = 0;
+  cr_assert_eq(rd_next_id(c, &next, &err), 0, "%s", err.message);
+  cr_assert_gt(next, ids[N - 1], "the next transaction goes on after the block");
+}
+UB_BOTH(store, ISSUE11_a_write_transaction_takes_its_ids_in_blocks, ids_in_blocks)
+
 typedef struct opener {
   const char *uri;
   int rv;
