@@ -458,12 +458,30 @@ static int pg_pipeline(rd_conn *rc, bool on, rd_err *err) {
   return rv;
 }
 
-static int pg_refresh_stats(rd_conn *c, const char *tables, rd_err *err) {
+static int pg_refresh_stats(rd_conn *c, const char *tables, int64_t grown, rd_err *err) {
   rd_buf sql;
+  rd_buf_init(&sql);
+  /* reltuples: the rows of the first table at its last analysis, -1 when never analyzed. */
+  rd_buf_adds(&sql, "SELECT CAST(reltuples AS bigint) FROM pg_class WHERE oid = CAST('");
+  rd_buf_add(&sql, tables, strcspn(tables, ","));
+  rd_buf_adds(&sql, "' AS regclass)");
+  char *q = rd_strdup(rd_buf_cstr(&sql));
+  rd_buf_term(&sql);
+  int64_t held = -1;
+  rd_stmt *s = NULL;
+  int rv = rd_sql(c, &s, err, q, "");
+  rd_free(q);
+  if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW)
+    held = rd_stmt_int64(s, 0);
+  rd_stmt_done(s);
+  if (rv < 0)
+    return rv;
+  if (held >= 0 && grown < held / 10)
+    return 0;
   rd_buf_init(&sql);
   rd_buf_adds(&sql, "ANALYZE ");
   rd_buf_adds(&sql, tables);
-  int rv = pg_exec(c, rd_buf_cstr(&sql), err);
+  rv = pg_exec(c, rd_buf_cstr(&sql), err);
   rd_buf_term(&sql);
   return rv;
 }

@@ -399,9 +399,9 @@ bool rd_pipelines(rd_conn *c) {
   return c->ops->pipeline != NULL;
 }
 
-int rd_refresh_stats(rd_conn *c, const char *tables, rd_err *err) {
+int rd_refresh_stats(rd_conn *c, const char *tables, int64_t grown, rd_err *err) {
   assert(!c->in_tx);
-  return c->ops->refresh_stats ? c->ops->refresh_stats(c, tables, err) : 0;
+  return c->ops->refresh_stats ? c->ops->refresh_stats(c, tables, grown, err) : 0;
 }
 
 bool rd_pipeline_broke(rd_conn *c) {

@@ -85,8 +85,9 @@ typedef struct rd_store_ops {
   int (*pipeline)(rd_conn *c, bool on, rd_err *err);
   bool (*pipeline_broke)(rd_conn *c);
   /* Outside a transaction: brings the planner's statistics of tables (a constant list,
-   * "a, b") up to date. NULL where the planner needs none (SQLite). */
-  int (*refresh_stats)(rd_conn *c, const char *tables, rd_err *err);
+   * "a, b") up to date when grown rows are many next to what the first one held when last
+   * analyzed. NULL where the planner needs none (SQLite). */
+  int (*refresh_stats)(rd_conn *c, const char *tables, int64_t grown, rd_err *err);
 } rd_store_ops;
 
 extern const rd_store_ops rd_sqlite_ops;
@@ -174,8 +175,10 @@ bool rd_pipeline_broke(rd_conn *c);
 /* Outside a transaction: refreshes the planner's statistics of tables (a constant list,
  * "people, organizations"), for bulk jobs whose tables grow under them: on PostgreSQL a
  * plan made while a table was small (and kept for a prepared statement) stays until the
- * statistics change. A no-op on SQLite. */
-int rd_refresh_stats(rd_conn *c, const char *tables, rd_err *err);
+ * statistics change. grown: the rows the job added; nothing is done while that is under a
+ * tenth of what the first table held at its last analysis (its plans are still right). A
+ * no-op on SQLite. */
+int rd_refresh_stats(rd_conn *c, const char *tables, int64_t grown, rd_err *err);
 /* Whether rd_pipeline sends statements without waiting on c's backend (PostgreSQL). */
 bool rd_pipelines(rd_conn *c);
 /* Whether query sql returns a row: RD_ROW or RD_DONE (or RD_E*), for checks that almost
