@@ -33,6 +33,11 @@ static bool stored(const rd_field *f) {
   return f->column && !(f->flags & RD_FF_WRITEONLY);
 }
 
+/* The column of a record's key (key_column, else "id"). */
+static const char *key_col(const rd_rtype *t) {
+  return t->key_column ? t->key_column : "id";
+}
+
 static const char *write_sql(const rd_rtype *t, bool insert) {
   pthread_mutex_lock(&sql_lock);
   int i = 0;
@@ -44,7 +49,8 @@ static const char *write_sql(const rd_rtype *t, bool insert) {
     rd_buf ins, upd;
     rd_buf_init(&ins);
     rd_buf_init(&upd);
-    rd_buf_printf(&ins, "INSERT INTO %s (id, account_id, created_at, updated_at", t->table);
+    rd_buf_printf(&ins, "INSERT INTO %s (%s, account_id, created_at, updated_at", t->table,
+                  key_col(t));
     rd_buf_printf(&upd, "UPDATE %s SET version = version + 1, updated_at = ?", t->table);
     int n = 4;
     for (int k = 0; k < t->nfields; k++) {
@@ -59,7 +65,7 @@ static const char *write_sql(const rd_rtype *t, bool insert) {
     for (int k = 1; k < n; k++)
       rd_buf_adds(&ins, ", ?");
     rd_buf_adds(&ins, ")");
-    rd_buf_adds(&upd, " WHERE id = ? AND account_id = ? AND version = ?");
+    rd_buf_printf(&upd, " WHERE %s = ? AND account_id = ? AND version = ?", key_col(t));
     sql_texts[i].insert = rd_strdup(rd_buf_cstr(&ins));
     sql_texts[i].update = rd_strdup(rd_buf_cstr(&upd));
     sql_texts[i].t = t;
@@ -278,7 +284,9 @@ static void select_list_ex(const rd_rtype *t, rd_buf *sql, const char *extra_col
                            const char *join, const char *extra_join) {
   rd_buf joins;
   rd_buf_init(&joins);
-  rd_buf_adds(sql, "SELECT t.id, t.version, t.created_at, t.updated_at, t.account_id, ja.name");
+  rd_buf_adds(sql, "SELECT t.");
+  rd_buf_adds(sql, key_col(t));
+  rd_buf_adds(sql, ", t.version, t.created_at, t.updated_at, t.account_id, ja.name");
   rd_buf_adds(&joins, " LEFT JOIN accounts ja ON ja.id = t.account_id");
   for (int i = 0; i < t->nfields; i++) {
     const rd_field *f = &t->fields[i];
@@ -363,7 +371,7 @@ int rd_rec_get(rd_conn *c, const rd_rtype *t, const char *account_id, int64_t id
   rd_buf sql;
   rd_buf_init(&sql);
   select_list(t, &sql);
-  rd_buf_adds(&sql, " WHERE t.id = ? AND t.account_id = ?");
+  rd_buf_printf(&sql, " WHERE t.%s = ? AND t.account_id = ?", key_col(t));
   rd_stmt *s = NULL;
   json_t *rec = NULL;
   int rv = rd_sql(c, &s, err, rd_buf_cstr(&sql), "it", id, account_id);
@@ -1019,6 +1027,92 @@ out:
   return rv;
 }
 
+int rd_rec_put(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t key, json_t *patch,
+               int64_t if_match, const char *action, rd_err *err) {
+  assert(t->key_column); /* records with engine ids are created with rd_rec_create */
+  json_t *old = NULL, *rec = NULL, *keep = json_array();
+  rd_buf changes;
+  rd_buf_init(&changes);
+  rd_param *p = NULL;
+  int64_t version = 0;
+  int rv = rd_rec_get(c, t, who->account_id, key, &old, &version, err);
+  bool exists = !rv;
+  if (rv == RD_ENOTFOUND) { /* none yet: the defaults, version 0 */
+    rd_err_clear(err);
+    rv = 0;
+    old = json_object();
+    for (int i = 0; i < t->nfields; i++) {
+      const rd_field *f = &t->fields[i];
+      if (stored(f))
+        json_object_set_new(old, f->name,
+                            f->def ? json_loads(f->def, JSON_DECODE_ANY, NULL) : json_null());
+    }
+  }
+  if (rv)
+    goto out;
+  if (if_match >= 0 && if_match != version) {
+    rv = rd_err_set(err, RD_EPRECOND, "The record has changed since it was read (If-Match)");
+    goto out;
+  }
+  rec = json_deep_copy(old);
+  rd_json_merge_patch(rec, patch);
+  rv = rd_rec_allow(who, t, RD_REC_UPDATE, err);
+  if (!rv)
+    rv = check_refs(c, who, t, rec, err);
+  if (!rv && t->may_write)
+    rv = t->may_write(c, who, t, key, old, rec, err);
+  if (!rv && t->validate)
+    rv = t->validate(c, who, t, key, old, rec, err);
+  if (rv)
+    goto out;
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  p = rd_calloc((size_t)t->nfields + 4, sizeof *p);
+  int n = 0;
+  if (!exists) { /* INSERT (key, account_id, created_at, updated_at, fields...) */
+    p[n++] = (rd_param){.type = 'i', .i = key};
+    p[n++] = (rd_param){.type = 't', .t = who->account_id};
+    p[n++] = (rd_param){.type = 't', .t = now};
+  }
+  p[n++] = (rd_param){.type = 't', .t = now};
+  for (int i = 0; i < t->nfields; i++)
+    if (stored(&t->fields[i]))
+      p[n++] = value_param(&t->fields[i], rec, keep);
+  if (exists) { /* UPDATE ... WHERE key = ? AND account_id = ? AND version = ? */
+    p[n++] = (rd_param){.type = 'i', .i = key};
+    p[n++] = (rd_param){.type = 't', .t = who->account_id};
+    p[n++] = (rd_param){.type = 'i', .i = version};
+  }
+  assert(n <= t->nfields + 4); /* p holds nfields + 4 */
+  rd_tx_memo_forget(c, t->table);
+  rd_stmt *s = NULL;
+  rv = rd_sql_params(c, &s, err, write_sql(t, !exists), p, n);
+  if (rv)
+    goto out;
+  rv = rd_stmt_step(s, err);
+  int64_t changed = rv == RD_DONE ? rd_stmt_changes(s) : 0;
+  rd_stmt_done(s);
+  /* Another writer created it first (a duplicate key), or changed it since. */
+  if (rv == RD_ECONFLICT || (rv == RD_DONE && changed != 1)) {
+    rd_err_clear(err);
+    rv = rd_err_set(err, RD_EPRECOND, "The record has changed since it was read (If-Match)");
+  }
+  if (rv < 0)
+    goto out;
+  rv = t->after_write ? t->after_write(c, who, key, exists ? old : NULL, rec, err) : 0;
+  if (rv)
+    goto out;
+  diff(t, old, rec, patch, &changes);
+  rv = rd_audit_write_text(c, who, t->name, key, action, rd_buf_cstr(&changes), err);
+out:
+  rd_free(p);
+  json_decref(old);
+  json_decref(rec);
+  json_decref(keep);
+  rd_buf_term(&changes);
+  return rv;
+}
+
 /* ---- the generic entry points (issue 11) ---- */
 
 int rd_rec_allow(const rd_caller *who, const rd_rtype *t, rd_rec_op op, rd_err *err) {
@@ -1114,7 +1208,8 @@ int rd_rec_delete(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t i
     rv = t->before_delete(c, who, id, old, err);
   if (rv)
     goto out;
-  int n = snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = ? AND account_id = ?", t->table);
+  int n = snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s = ? AND account_id = ?", t->table,
+                   key_col(t));
   assert(n > 0 && (size_t)n < sizeof sql); /* table names are short constants */
   (void)n;
   rd_tx_memo_forget(c, t->table);
@@ -1132,9 +1227,9 @@ int rd_rec_touch(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id
   int64_t changed = 0;
   rd_time_now(now);
   int n = snprintf(sql, sizeof sql,
-                   "UPDATE %s SET version = version + 1, updated_at = ? WHERE id = ?"
+                   "UPDATE %s SET version = version + 1, updated_at = ? WHERE %s = ?"
                    " AND account_id = ?",
-                   t->table);
+                   t->table, key_col(t));
   assert(n > 0 && (size_t)n < sizeof sql); /* table names are short constants */
   (void)n;
   int rv = rd_rec_allow(who, t, RD_REC_UPDATE, err);

@@ -112,7 +112,21 @@ struct rd_rtype {
   /* Fields an update may name at all (NULL-terminated; NULL: every writable field); others
    * are 422 "cannot be changed here" (see rd_rec_check's allowed). */
   const char *const *update_fields;
+  /* The column that identifies a record together with account_id (composite keys, issue
+   * 11). NULL: "id", a record id the engine hands out on create. Otherwise the key is the
+   * caller's (another table's id, e.g. the organization an annotation is about): records
+   * are written with rd_rec_put, and "id" in the record JSON is that key. */
+  const char *key_column;
 };
+
+/* Creates or updates the record of key in the caller's account (a type with key_column),
+ * inside the caller's transaction: a missing record reads as the fields' defaults with
+ * version 0 (so If-Match 0 means "none yet"), patch is merged into it, and the rules, the
+ * write, after_write and the audit row (action, e.g. "annotate", with the changes from the
+ * record before) follow as for rd_rec_update. The patch is not checked here
+ * (rd_rec_check). */
+int rd_rec_put(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t key, json_t *patch,
+               int64_t if_match, const char *action, rd_err *err);
 
 /* What a caller wants to do with records of a type (rd_rec_allow). */
 typedef enum rd_rec_op { RD_REC_READ, RD_REC_CREATE, RD_REC_UPDATE, RD_REC_DELETE } rd_rec_op;

@@ -453,11 +453,61 @@ int rd_org_view_list_text(rd_conn *c, const rd_caller *who, bool foreign_only, i
 static const char *const ANNOTATION_FIELDS[] = {"remarks", "remarks_attachments", "financial_id",
                                                 "custom_fields", NULL};
 
+/* TRUST-5: the viewer's own fields of a foreign organization are checked against the
+ * viewer's definitions and uploads, never the owner's. */
+static int annotation_validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
+                               json_t *old, json_t *rec, rd_err *err) {
+  (void)t;
+  (void)id;
+  if (!json_is_array(json_object_get(rec, "remarks_attachments")))
+    json_object_set_new(rec, "remarks_attachments", json_array());
+  if (!json_is_object(json_object_get(rec, "custom_fields")))
+    json_object_set_new(rec, "custom_fields", json_object());
+  int rv = rd_custom_values_check(c, who->account_id, "organization",
+                                  json_object_get(old, "custom_fields"),
+                                  json_object_get(rec, "custom_fields"), err);
+  if (rv && rv != RD_EINVAL)
+    return rv;
+  return rd_org_check_attachments(c, who->account_id, json_object_get(rec, "remarks_attachments"),
+                                  err);
+}
+
+static int annotation_after_write(rd_conn *c, const rd_caller *who, int64_t id, json_t *old,
+                                  json_t *rec, rd_err *err) {
+  json_t *cf = json_object_get(rec, "custom_fields");
+  if (old ? json_equal(json_object_get(old, "custom_fields"), cf) : json_object_size(cf) == 0)
+    return 0;
+  return rd_custom_values_store(c, who->account_id, id, cf, err);
+}
+
+/* A foreign organization's annotation in the viewer's account: a record type whose key
+ * (with account_id) is the organization's id, written with rd_rec_put. Its fields are the
+ * organization's own of the same names (rd_rec_check against rd_org_type). Audited as
+ * the organization ("annotate") in the viewer's trail (ACC-6); the owner's is untouched. */
+static const rd_field ANNOTATION[] = {
+    {.name = "remarks", .column = "remarks", .type = RD_FT_TEXT, .flags = RD_FF_MULTILINE},
+    {.name = "remarks_attachments", .column = "remarks_attachments", .type = RD_FT_JSON, .def = "[]"},
+    {.name = "financial_id", .column = "financial_id", .type = RD_FT_TEXT},
+    {.name = "custom_fields", .column = "custom_fields", .type = RD_FT_JSON, .def = "{}"},
+};
+
+static const rd_rtype annotation_type = {
+    .name = "organization",
+    .table = "org_annotations",
+    .key_column = "organization_id",
+    .fields = ANNOTATION,
+    .nfields = sizeof ANNOTATION / sizeof *ANNOTATION,
+    .validate = annotation_validate,
+    .after_write = annotation_after_write,
+    .read_roles = RD_ROLES_ALL,
+    .write_roles = RD_ROLE_SERVICE_LEVEL_MANAGER | RD_ROLE_ACCOUNT_ADMINISTRATOR,
+    .denied = "Only a service level manager or account administrator may %s another account's"
+              " organization",
+};
+
 int rd_org_annotate(rd_conn *c, const rd_caller *who, int64_t id, json_t *patch,
                     int64_t if_match, rd_err *err) {
   char owner[RD_ACCOUNT_ID_MAX + 1];
-  json_t *old = NULL, *ann = NULL, *changes = NULL;
-  int64_t version = 0;
   int rv = rd_tx_begin(c, true, err);
   if (rv)
     return rv;
@@ -468,87 +518,15 @@ int rd_org_annotate(rd_conn *c, const rd_caller *who, int64_t id, json_t *patch,
       rv = rd_err_set(err, RD_ENOTFOUND, "No organization with id %lld", (long long)id);
     rv = rv < 0 ? rv : 0;
   }
-  if (rv)
-    goto out;
-  if (!rd_caller_has(who, RD_ROLE_SERVICE_LEVEL_MANAGER | RD_ROLE_ACCOUNT_ADMINISTRATOR)) {
-    rv = rd_err_set(err, RD_EFORBIDDEN,
-                    "Only a service level manager or account administrator may annotate"
-                    " another account's organization");
-    goto out;
-  }
-  rv = rd_rec_check(&rd_org_type, patch, false, ANNOTATION_FIELDS, err);
-  if (rv)
-    goto out;
-  rv = annotation_get(c, who->account_id, id, &old, &version, err);
-  if (rv < 0)
-    goto out;
-  bool exists = rv == RD_ROW;
-  if (!exists)
-    old = json_pack("{s:n,s:[],s:n,s:{}}", "remarks", "remarks_attachments", "financial_id",
-                    "custom_fields");
-  if (if_match >= 0 && if_match != version) {
-    rv = rd_err_set(err, RD_EPRECOND, "The record has changed since it was read (If-Match)");
-    goto out;
-  }
-  ann = json_deep_copy(old);
-  rd_json_merge_patch(ann, patch);
-  if (!json_is_array(json_object_get(ann, "remarks_attachments")))
-    json_object_set_new(ann, "remarks_attachments", json_array());
-  if (!json_is_object(json_object_get(ann, "custom_fields")))
-    json_object_set_new(ann, "custom_fields", json_object());
-  /* The viewer's own definitions and attachments apply, never the owner's. */
-  rv = rd_custom_values_check(c, who->account_id, "organization",
-                              json_object_get(old, "custom_fields"),
-                              json_object_get(ann, "custom_fields"), err);
-  if (rv && rv != RD_EINVAL)
-    goto out;
-  rv = rd_org_check_attachments(c, who->account_id, json_object_get(ann, "remarks_attachments"), err);
-  if (rv)
-    goto out;
-  char now[RD_TIME_LEN];
-  rd_time_now(now);
-  char *att = json_dumps(json_object_get(ann, "remarks_attachments"), JSON_COMPACT);
-  char *cf = json_dumps(json_object_get(ann, "custom_fields"), JSON_COMPACT);
-  const char *remarks = json_string_value(json_object_get(ann, "remarks"));
-  const char *fin = json_string_value(json_object_get(ann, "financial_id"));
-  int64_t changed = 0;
-  if (exists)
-    rv = rd_sql_exec(c, &changed, err,
-                     "UPDATE org_annotations SET remarks = ?, remarks_attachments = ?,"
-                     " financial_id = ?, custom_fields = ?, version = version + 1, updated_at = ?"
-                     " WHERE account_id = ? AND organization_id = ? AND version = ?",
-                     "ttttttii", remarks, att, fin, cf, now, who->account_id, id, version);
-  else
-    rv = rd_sql_exec(c, &changed, err,
-                     "INSERT INTO org_annotations (account_id, organization_id, remarks,"
-                     " remarks_attachments, financial_id, custom_fields, created_at, updated_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     "titttttt", who->account_id, id, remarks, att, fin, cf, now, now);
-  free(att);
-  free(cf);
-  if (rv == RD_ECONFLICT || (!rv && changed != 1))
-    rv = rd_err_set(err, RD_EPRECOND, "The record has changed since it was read (If-Match)");
   if (!rv)
-    rv = rd_custom_values_store(c, who->account_id, id, json_object_get(ann, "custom_fields"), err);
-  if (rv)
-    goto out;
-  changes = json_object();
-  for (int i = 0; ANNOTATION_FIELDS[i]; i++) {
-    json_t *a = json_object_get(old, ANNOTATION_FIELDS[i]), *b = json_object_get(ann, ANNOTATION_FIELDS[i]);
-    if (!json_equal(a ? a : json_null(), b ? b : json_null()))
-      json_object_set_new(changes, ANNOTATION_FIELDS[i],
-                          json_pack("{s:O?,s:O?}", "old", a, "new", b));
-  }
-  /* ACC-6 in the viewer's account: the owner's trail is untouched. */
-  rv = rd_audit_write(c, who, "organization", id, "annotate", changes, err);
-out:
+    rv = rd_rec_allow(who, &annotation_type, RD_REC_UPDATE, err);
   if (!rv)
-    rv = rd_tx_commit(c, err);
-  else
-    rd_tx_rollback(c);
-  json_decref(old);
-  json_decref(ann);
-  json_decref(changes);
+    rv = rd_rec_check(&rd_org_type, patch, false, ANNOTATION_FIELDS, err);
+  if (!rv)
+    rv = rd_rec_put(c, who, &annotation_type, id, patch, if_match, "annotate", err);
+  if (!rv)
+    return rd_tx_commit(c, err);
+  rd_tx_rollback(c);
   return rv;
 }
 

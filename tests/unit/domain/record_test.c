@@ -635,6 +635,100 @@ static json_t *audit_rows(void) {
   return rows;
 }
 
+/* ---- composite keys (issue 11) ---- */
+
+/* A note about a widget, one per account: its key is (account_id, widget_id). */
+static const rd_field WN_FIELDS[] = {
+    {.name = "text", .column = "text", .type = RD_FT_TEXT, .max_len = 100},
+    {.name = "tags", .column = "tags", .type = RD_FT_JSON, .def = "[]"},
+};
+static const rd_rtype WN = {
+    .name = "widget",
+    .table = "widget_notes",
+    .key_column = "widget_id",
+    .fields = WN_FIELDS,
+    .nfields = sizeof WN_FIELDS / sizeof *WN_FIELDS,
+    .write_roles = RD_ROLE_ACCOUNT_ADMINISTRATOR,
+};
+
+static int do_delete_wn(rd_conn *c, void *arg, rd_err *e) {
+  rd_caller admin = rd_system_caller("acme");
+  return rd_rec_delete(c, &admin, &WN, *(int64_t *)arg, e);
+}
+
+typedef struct put_op {
+  const rd_caller *as;
+  int64_t key, if_match;
+  const char *patch;
+} put_op;
+
+static int do_put(rd_conn *c, void *arg, rd_err *e) {
+  put_op *o = arg;
+  json_t *patch = parse(o->patch);
+  int rv = rd_rec_put(c, o->as, &WN, o->key, patch, o->if_match, "annotate", e);
+  json_decref(patch);
+  return rv;
+}
+
+static int put_wn(const rd_caller *as, int64_t key, const char *patch, int64_t if_match) {
+  put_op o = {as, key, if_match, patch};
+  rd_err_clear(&err);
+  return rd_with_tx(T.c, &err, do_put, &o);
+}
+
+Test(record_db, ISSUE11_composite_keys_put_creates_then_updates_by_the_callers_key) {
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err,
+                           "CREATE TABLE widget_notes (account_id TEXT NOT NULL REFERENCES"
+                           " accounts (id), widget_id BIGINT NOT NULL, text TEXT,"
+                           " tags TEXT NOT NULL DEFAULT '[]', version BIGINT NOT NULL DEFAULT 1,"
+                           " created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+                           " PRIMARY KEY (account_id, widget_id))",
+                           ""),
+               0, "%s", err.message);
+  int64_t id = 0;
+  cr_assert_eq(create_w(&who, "{\"label\": \"one\"}", &id), 0, "%s", err.message);
+  /* none yet: version 0; a stale If-Match is 412 and writes nothing */
+  cr_assert_eq(put_wn(&who, id, "{\"text\": \"a\"}", 5), RD_EPRECOND);
+  cr_assert_eq(put_wn(&who, id, "{\"text\": \"a\"}", 0), 0, "%s", err.message);
+  json_t *rec = NULL;
+  int64_t version = 0;
+  cr_assert_eq(rd_rec_get(T.c, &WN, "acme", id, &rec, &version, &err), 0, "%s", err.message);
+  cr_assert_eq(json_integer_value(json_object_get(rec, "id")), id, "the key is the record's id");
+  cr_assert_str_eq(json_string_value(json_object_get(rec, "text")), "a");
+  cr_assert(json_equal(json_object_get(rec, "tags"), json_array()), "the default");
+  cr_assert_eq(version, 1);
+  json_decref(rec);
+  /* the same key in another account is another record */
+  cr_assert_eq(rd_rec_get(T.c, &WN, "other", id, &rec, NULL, &err), RD_ENOTFOUND);
+  cr_assert_eq(put_wn(&who, id, "{\"text\": \"b\"}", 0), RD_EPRECOND, "it exists now");
+  cr_assert_eq(put_wn(&who, id, "{\"text\": \"b\"}", 1), 0, "%s", err.message);
+  cr_assert_eq(rd_rec_get(T.c, &WN, "acme", id, &rec, &version, &err), 0);
+  cr_assert_str_eq(json_string_value(json_object_get(rec, "text")), "b");
+  cr_assert_eq(version, 2);
+  json_decref(rec);
+  /* the declared roles hold */
+  rd_caller tech = who;
+  tech.roles = RD_ROLE_TECHNICIAN;
+  cr_assert_eq(put_wn(&tech, id, "{\"text\": \"c\"}", -1), RD_EFORBIDDEN);
+  /* audited with the caller's action, the changes from the record before */
+  json_t *rows = audit_rows();
+  cr_assert_eq(json_array_size(rows), 3, "create of the widget, two puts");
+  json_t *first = json_array_get(rows, 1), *second = json_array_get(rows, 2);
+  cr_assert_str_eq(json_string_value(json_object_get(first, "action")), "annotate");
+  cr_assert_eq(json_integer_value(json_object_get(first, "record_id")), id);
+  json_t *want = parse("{\"text\": {\"old\": null, \"new\": \"a\"}}");
+  cr_assert(json_equal(json_object_get(first, "changes"), want));
+  json_decref(want);
+  want = parse("{\"text\": {\"old\": \"a\", \"new\": \"b\"}}");
+  cr_assert(json_equal(json_object_get(second, "changes"), want));
+  json_decref(want);
+  json_decref(rows);
+  /* deleted by its composite key */
+  rd_err_clear(&err);
+  cr_assert_eq(rd_with_tx(T.c, &err, do_delete_wn, &id), 0, "%s", err.message);
+  cr_assert_eq(rd_rec_get(T.c, &WN, "acme", id, &rec, NULL, &err), RD_ENOTFOUND);
+}
+
 Test(record_db, ACC6_audit_rows_for_create_and_update) {
   int64_t id = 0;
   cr_assert_eq(create_w(&who, "{\"label\": \"one\", \"count\": 1, \"secret\": \"hunter22\"}", &id),
