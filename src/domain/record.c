@@ -965,79 +965,19 @@ out:
   return rv;
 }
 
-int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *patch,
-                  int64_t if_match, rd_err *err) {
+/* rd_rec_update, and with put rd_rec_put: a missing record of a type with key_column reads
+ * as the fields' defaults (version 0) and is inserted with the caller's key. */
+static int write_one(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
+                     json_t *patch, int64_t if_match, const char *action, bool put,
+                     rd_err *err) {
   json_t *old = NULL, *rec = NULL, *keep = json_array();
   rd_buf changes;
   rd_buf_init(&changes);
   rd_param *p = NULL;
   int64_t version = 0;
   int rv = rd_rec_get(c, t, who->account_id, id, &old, &version, err);
-  if (rv)
-    goto out;
-  if (if_match >= 0 && if_match != version) {
-    rv = rd_err_set(err, RD_EPRECOND, "The record has changed since it was read (If-Match)");
-    goto out;
-  }
-  rec = json_deep_copy(old);
-  rd_json_merge_patch(rec, patch);
-  rv = check_refs(c, who, t, rec, err);
-  if (!rv)
-    rv = rd_rec_rules(c, who, t, id, old, rec, err);
-  if (rv)
-    goto out;
-  char now[RD_TIME_LEN];
-  rd_time_now(now);
-  /* Sized from t->nfields: every stored field is bound, none dropped. */
-  p = rd_calloc((size_t)t->nfields + 4, sizeof *p);
-  int n = 0;
-  p[n++] = (rd_param){.type = 't', .t = now};
-  for (int i = 0; i < t->nfields; i++)
-    if (stored(&t->fields[i]))
-      p[n++] = value_param(&t->fields[i], rec, keep);
-  p[n++] = (rd_param){.type = 'i', .i = id};
-  p[n++] = (rd_param){.type = 't', .t = who->account_id};
-  p[n++] = (rd_param){.type = 'i', .i = version};
-  assert(n <= t->nfields + 4); /* p holds nfields + 4 */
-  rd_stmt *s = NULL;
-  rd_tx_memo_forget(c, t->table);
-  rv = rd_sql_params(c, &s, err, write_sql(t, false), p, n);
-  if (rv)
-    goto out;
-  rv = rd_stmt_step(s, err);
-  int64_t changed = rv == RD_DONE ? rd_stmt_changes(s) : 0;
-  rd_stmt_done(s);
-  if (rv < 0)
-    goto out;
-  if (changed != 1) { /* another writer got there first */
-    rv = rd_err_set(err, RD_EPRECOND, "The record has changed since it was read (If-Match)");
-    goto out;
-  }
-  rv = t->after_write ? t->after_write(c, who, id, old, rec, err) : 0;
-  if (rv)
-    goto out;
-  diff(t, old, rec, patch, &changes);
-  rv = rd_audit_write_text(c, who, t->name, id, "update", rd_buf_cstr(&changes), err);
-out:
-  rd_free(p);
-  json_decref(old);
-  json_decref(rec);
-  json_decref(keep);
-  rd_buf_term(&changes);
-  return rv;
-}
-
-int rd_rec_put(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t key, json_t *patch,
-               int64_t if_match, const char *action, rd_err *err) {
-  assert(t->key_column); /* records with engine ids are created with rd_rec_create */
-  json_t *old = NULL, *rec = NULL, *keep = json_array();
-  rd_buf changes;
-  rd_buf_init(&changes);
-  rd_param *p = NULL;
-  int64_t version = 0;
-  int rv = rd_rec_get(c, t, who->account_id, key, &old, &version, err);
   bool exists = !rv;
-  if (rv == RD_ENOTFOUND) { /* none yet: the defaults, version 0 */
+  if (put && rv == RD_ENOTFOUND) { /* none yet: the defaults, version 0 */
     rd_err_clear(err);
     rv = 0;
     old = json_object();
@@ -1056,21 +996,18 @@ int rd_rec_put(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t key,
   }
   rec = json_deep_copy(old);
   rd_json_merge_patch(rec, patch);
-  rv = rd_rec_allow(who, t, RD_REC_UPDATE, err);
+  rv = check_refs(c, who, t, rec, err);
   if (!rv)
-    rv = check_refs(c, who, t, rec, err);
-  if (!rv && t->may_write)
-    rv = t->may_write(c, who, t, key, old, rec, err);
-  if (!rv && t->validate)
-    rv = t->validate(c, who, t, key, old, rec, err);
+    rv = rd_rec_rules(c, who, t, id, old, rec, err);
   if (rv)
     goto out;
   char now[RD_TIME_LEN];
   rd_time_now(now);
+  /* Sized from t->nfields: every stored field is bound, none dropped. */
   p = rd_calloc((size_t)t->nfields + 4, sizeof *p);
   int n = 0;
   if (!exists) { /* INSERT (key, account_id, created_at, updated_at, fields...) */
-    p[n++] = (rd_param){.type = 'i', .i = key};
+    p[n++] = (rd_param){.type = 'i', .i = id};
     p[n++] = (rd_param){.type = 't', .t = who->account_id};
     p[n++] = (rd_param){.type = 't', .t = now};
   }
@@ -1079,31 +1016,31 @@ int rd_rec_put(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t key,
     if (stored(&t->fields[i]))
       p[n++] = value_param(&t->fields[i], rec, keep);
   if (exists) { /* UPDATE ... WHERE key = ? AND account_id = ? AND version = ? */
-    p[n++] = (rd_param){.type = 'i', .i = key};
+    p[n++] = (rd_param){.type = 'i', .i = id};
     p[n++] = (rd_param){.type = 't', .t = who->account_id};
     p[n++] = (rd_param){.type = 'i', .i = version};
   }
   assert(n <= t->nfields + 4); /* p holds nfields + 4 */
-  rd_tx_memo_forget(c, t->table);
   rd_stmt *s = NULL;
+  rd_tx_memo_forget(c, t->table);
   rv = rd_sql_params(c, &s, err, write_sql(t, !exists), p, n);
   if (rv)
     goto out;
   rv = rd_stmt_step(s, err);
   int64_t changed = rv == RD_DONE ? rd_stmt_changes(s) : 0;
   rd_stmt_done(s);
-  /* Another writer created it first (a duplicate key), or changed it since. */
-  if (rv == RD_ECONFLICT || (rv == RD_DONE && changed != 1)) {
+  /* Another writer got there first: changed it since it was read, or created it. */
+  if ((rv == RD_ECONFLICT && !exists) || (rv == RD_DONE && changed != 1)) {
     rd_err_clear(err);
     rv = rd_err_set(err, RD_EPRECOND, "The record has changed since it was read (If-Match)");
   }
   if (rv < 0)
     goto out;
-  rv = t->after_write ? t->after_write(c, who, key, exists ? old : NULL, rec, err) : 0;
+  rv = t->after_write ? t->after_write(c, who, id, exists ? old : NULL, rec, err) : 0;
   if (rv)
     goto out;
   diff(t, old, rec, patch, &changes);
-  rv = rd_audit_write_text(c, who, t->name, key, action, rd_buf_cstr(&changes), err);
+  rv = rd_audit_write_text(c, who, t->name, id, action, rd_buf_cstr(&changes), err);
 out:
   rd_free(p);
   json_decref(old);
@@ -1111,6 +1048,17 @@ out:
   json_decref(keep);
   rd_buf_term(&changes);
   return rv;
+}
+
+int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *patch,
+                  int64_t if_match, rd_err *err) {
+  return write_one(c, who, t, id, patch, if_match, "update", false, err);
+}
+
+int rd_rec_put(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t key, json_t *patch,
+               int64_t if_match, const char *action, rd_err *err) {
+  assert(t->key_column); /* records with engine ids are created with rd_rec_create */
+  return write_one(c, who, t, key, patch, if_match, action, true, err);
 }
 
 /* ---- the generic entry points (issue 11) ---- */
