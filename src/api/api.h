@@ -208,5 +208,11 @@ int rd_api_import_get(rd_ctx *x, rd_err *err);
 int rd_api_import_rows(rd_ctx *x, rd_err *err);
 int rd_api_import_cancel(rd_ctx *x, rd_err *err);
 int rd_api_outbox_list(rd_ctx *x, rd_err *err);
+/* PART-1..3 (src/api/partner.c). */
+int rd_api_partner_customers(rd_ctx *x, rd_err *err);
+int rd_api_partner_units(rd_ctx *x, rd_err *err);
+int rd_api_partner_technicians(rd_ctx *x, rd_err *err);
+int rd_api_partner_link(rd_ctx *x, rd_err *err);
+int rd_api_partner_unlink(rd_ctx *x, rd_err *err);
 
 #endif

@@ -33,6 +33,12 @@ const rd_route rd_routes[] = {
     {"GET", "/v1/organizations/trusted", rd_api_org_trusted, STAFF, CROSS},
     {"GET", "/v1/organizations/{id}", rd_api_org_get, ANY, 0},
     {"PATCH", "/v1/organizations/{id}", rd_api_org_patch, ORG_WRITERS, 0},
+    /* PART-1..3: a partner organization's customers, units and technicians. */
+    {"GET", "/v1/organizations/{id}/customers", rd_api_partner_customers, STAFF, CROSS},
+    {"GET", "/v1/organizations/{id}/units", rd_api_partner_units, STAFF, CROSS},
+    {"GET", "/v1/organizations/{id}/technicians", rd_api_partner_technicians, STAFF, CROSS},
+    {"PUT", "/v1/organizations/{id}/technicians/{person_id}", rd_api_partner_link, PEOPLE_MANAGERS, 0},
+    {"DELETE", "/v1/organizations/{id}/technicians/{person_id}", rd_api_partner_unlink, PEOPLE_MANAGERS, 0},
     {"GET", "/v1/people", rd_api_person_list, STAFF, CROSS},
     {"POST", "/v1/people", rd_api_person_create, STAFF, 0},
     {"GET", "/v1/people/{id}", rd_api_person_get, ANY, 0},

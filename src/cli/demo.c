@@ -1,6 +1,7 @@
 /* rolodesk demo: the demo installation. Three accounts (Widget Data Center, GigaTera,
  * GlobalNet), each with an administrator (password "demo-password"), a supervisor, a
- * technician, a few organizations with contact details and a few customers; and the
+ * technician, a few organizations with contact details and a few customers (and in Widget
+ * Data Center a partner organization with a technician and a team); and the
  * trusts and agreements under which Widget Data Center's All Organizations view shows
  * GigaTera and GlobalNet (seed 000): both provide a service to Widget Data Center under an
  * active SLA registered in their own account, with Widget Data Center's consent: the
@@ -15,6 +16,8 @@
 #include "domain/trust.h"
 #include "domain/org.h"
 #include "domain/person.h"
+#include "domain/record.h"
+#include "domain/team.h"
 
 #define DEMO_PASSWORD "demo-password"
 
@@ -66,14 +69,55 @@ static int add_org(rd_conn *conn, const rd_caller *who, const demo_org *o, int64
   return rv;
 }
 
+/* PART-1..3 in Widget Data Center: the partner organization Fixit Partners, partner of the
+ * unit `labs` (where customer bob works), with technician pete (password as everyone's),
+ * who is in the Service Desk team with technician tina. */
+static int load_partner(rd_conn *conn, const rd_caller *who, int64_t labs, int64_t tina,
+                        int64_t bob, rd_err *err) {
+  static const demo_org FIXIT = {"Fixit Partners", "Eindhoven", "NL", "+31 40 555 0130",
+                                 "desk@fixit.example", "https://fixit.example", NULL};
+  static const char *const partner[] = {"partner", NULL};
+  int64_t fixit = 0, pete = 0, team = 0;
+  int rv = add_org(conn, who, &FIXIT, 0, &fixit, err);
+  json_t *in = NULL;
+  if (!rv) {
+    in = json_pack("{s:b}", "partner", true);
+    rv = rd_org_update(conn, who, fixit, in, -1, err);
+    json_decref(in);
+  }
+  if (!rv) {
+    in = json_pack("{s:{s:I}}", "partner_organization", "id", (json_int_t)fixit);
+    rv = rd_org_update(conn, who, labs, in, -1, err);
+    json_decref(in);
+  }
+  if (!rv) {
+    in = json_pack("{s:{s:I}}", "organization", "id", (json_int_t)labs);
+    rv = rd_person_update(conn, who, bob, in, -1, err);
+    json_decref(in);
+  }
+  if (!rv)
+    rv = rd_cli_make_person(conn, "wdc", "pete", "Pete", "Fixer", "pete@fixit.example", partner,
+                            NULL, DEMO_PASSWORD, &pete, err);
+  if (!rv)
+    rv = rd_person_partner_link(conn, who, fixit, pete, true, err);
+  if (!rv) {
+    in = json_pack("{s:s,s:[{s:I},{s:I}]}", "name", "Service Desk", "members", "id",
+                   (json_int_t)tina, "id", (json_int_t)pete);
+    rv = rd_rec_create_tx(conn, who, &rd_team_type, in, &team, err);
+    json_decref(in);
+  }
+  return rv;
+}
+
 static int load_account(rd_conn *conn, const demo_account *a, rd_err *err) {
   int rv = rd_account_create(conn, a->id, a->name, err);
   if (rv)
     return rv;
   rd_caller who = rd_system_caller(a->id);
-  int64_t first = 0, id = 0;
+  int64_t first = 0, id = 0, orgs[3] = {0};
   for (int i = 0; i < 3 && a->orgs[i].name && !rv; i++) {
     rv = add_org(conn, &who, &a->orgs[i], first, &id, err);
+    orgs[i] = id;
     if (!first)
       first = id;
   }
@@ -92,11 +136,14 @@ static int load_account(rd_conn *conn, const demo_account *a, rd_err *err) {
       {"tina", "Tina", "Technician", tech, "sam"}, {"ann", "Ann", "Lee", cust, NULL},
       {"bob", "Bob", "Jansen", cust, NULL},
   };
+  int64_t ids[sizeof people / sizeof *people] = {0};
   for (size_t i = 0; i < sizeof people / sizeof *people && !rv; i++) {
     snprintf(email, sizeof email, "%s@%s", people[i].user, a->domain);
     rv = rd_cli_make_person(conn, a->id, people[i].user, people[i].first, people[i].last, email,
-                            people[i].roles, people[i].supervisor, DEMO_PASSWORD, &id, err);
+                            people[i].roles, people[i].supervisor, DEMO_PASSWORD, &ids[i], err);
   }
+  if (!rv && !strcmp(a->id, "wdc"))
+    rv = load_partner(conn, &who, orgs[2], ids[2], ids[4], err);
   return rv;
 }
 
@@ -141,7 +188,8 @@ static int load_trusts(rd_conn *conn, rd_err *err) {
 static const char HELP[] =
     "usage: rolodesk demo\n"
     "Loads the demo accounts wdc, gigatera and globalnet, each with the people admin, sam,\n"
-    "tina, ann and bob (password " DEMO_PASSWORD "), and the trusts between them.\n"
+    "tina, ann and bob (password " DEMO_PASSWORD "), and the trusts between them; in wdc\n"
+    "also the partner organization Fixit Partners with its technician pete.\n"
     RD_CLI_EXIT_HELP;
 
 int rd_cli_demo(rd_cli *c, int argc, char **argv) {
@@ -165,6 +213,6 @@ int rd_cli_demo(rd_cli *c, int argc, char **argv) {
   if (load_trusts(c->conn, &err))
     return rd_cli_fail(&err);
   puts("demo loaded: accounts wdc, gigatera, globalnet; each has users admin, sam, tina, ann, bob"
-       " with password " DEMO_PASSWORD);
+       " (wdc also pete, a partner technician) with password " DEMO_PASSWORD);
   return RD_EXIT_OK;
 }

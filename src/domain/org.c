@@ -57,6 +57,67 @@ int rd_org_check_attachments(rd_conn *c, const char *account_id, json_t *list, r
   return err && err->code ? err->code : 0;
 }
 
+int rd_org_partner_check(rd_conn *c, const char *account_id, json_t *ref, const char *field,
+                         rd_err *err) {
+  if (!json_is_object(ref))
+    return 0;
+  int64_t partner = 0;
+  int rv = rd_sql_int64(c, &partner, err,
+                        "SELECT CASE WHEN partner THEN 1 ELSE 0 END FROM organizations"
+                        " WHERE id = ? AND account_id = ?",
+                        "it", (int64_t)json_integer_value(json_object_get(ref, "id")),
+                        account_id);
+  if (rv < 0)
+    return rv;
+  if (rv == RD_DONE || !partner)
+    return rd_err_field(err, field, "must be a partner organization of this account");
+  return 0;
+}
+
+int rd_org_partner_get(rd_conn *c, const rd_caller *who, int64_t id, rd_err *err) {
+  int64_t partner = 0;
+  int rv = rd_sql_int64(c, &partner, err,
+                        "SELECT CASE WHEN partner THEN 1 ELSE 0 END FROM organizations"
+                        " WHERE id = ? AND account_id = ?",
+                        "it", id, who->account_id);
+  if (rv < 0)
+    return rv;
+  if (rv == RD_DONE || !partner)
+    return rd_err_set(err, RD_ENOTFOUND, "No partner organization with id %lld", (long long)id);
+  return 0;
+}
+
+/* PART-1: only a supervisor or an administrator makes an organization a partner; one
+ * that is still the partner of people or units stays one. */
+static int partner_rules(rd_conn *c, const rd_caller *who, int64_t id, json_t *old,
+                         json_t *rec, rd_err *err) {
+  bool was = old && json_is_true(json_object_get(old, "partner"));
+  bool is = json_is_true(json_object_get(rec, "partner"));
+  if (is && !was && !rd_caller_has(who, RD_ROLE_SUPERVISOR | RD_ROLE_ACCOUNT_ADMINISTRATOR))
+    return rd_err_set(err, RD_EFORBIDDEN,
+                      "Only a supervisor or administrator may make an organization a partner"
+                      " organization");
+  if (was && !is) {
+    int64_t n = 0;
+    int rv = rd_sql_int64(c, &n, err,
+                          "SELECT (SELECT COUNT(*) FROM people WHERE partner_organization_id = ?"
+                          " AND account_id = ? AND NOT deleted) + (SELECT COUNT(*) FROM"
+                          " organizations WHERE partner_organization_id = ? AND account_id = ?)",
+                          "itit", id, who->account_id, id, who->account_id);
+    if (rv < 0)
+      return rv;
+    if (n > 0)
+      rd_err_field(err, "partner",
+                   "is still the partner organization of %lld people or units; link them"
+                   " elsewhere first",
+                   (long long)n);
+  }
+  json_t *of = json_object_get(rec, "partner_organization");
+  if (json_is_object(of) && id && json_integer_value(json_object_get(of, "id")) == id)
+    return rd_err_field(err, "partner_organization", "cannot be the organization itself");
+  return rd_org_partner_check(c, who->account_id, of, "partner_organization", err);
+}
+
 /* The parent chain from parent_id upwards must not reach id (and must end). */
 static int check_parent(rd_conn *c, const char *account_id, int64_t id, int64_t parent,
                         rd_err *err) {
@@ -78,6 +139,9 @@ static int check_parent(rd_conn *c, const char *account_id, int64_t id, int64_t 
 static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *old,
                     json_t *rec, rd_err *err) {
   (void)t;
+  int prv = partner_rules(c, who, id, old, rec, err);
+  if (prv && prv != RD_EINVAL)
+    return prv;
   json_t *parent = json_object_get(rec, "parent");
   if (json_is_object(parent) && id) {
     int rv = check_parent(c, who->account_id, id,
@@ -159,6 +223,7 @@ static const rd_field FIELDS[] = {
     {.name = "remarks_attachments", .column = "remarks_attachments", .type = RD_FT_JSON, .def = "[]"},
     {.name = "disabled", .column = "disabled", .type = RD_FT_BOOL, .flags = RD_FF_NOTNULL, .def = "false"},
     {.name = "partner", .column = "partner", .type = RD_FT_BOOL, .flags = RD_FF_NOTNULL, .def = "false"},
+    {.name = "partner_organization", .column = "partner_organization_id", .type = RD_FT_REF, .flags = RD_FF_REFHOOK, .ref_table = "organizations", .ref_name_sql = "r.name"},
     {.name = "picture_uri", .column = "picture_uri", .type = RD_FT_TEXT, .max_len = 2048},
     {.name = "contact", .column = "contact", .type = RD_FT_JSON, .def = "{}"},
     {.name = "custom_fields", .column = "custom_fields", .type = RD_FT_JSON, .def = "{}"},
@@ -211,6 +276,10 @@ static int filter_where(const rd_org_filter *f, char *where, rd_param *p, char *
   if (f->financial_id) {
     ADD("t.financial_id = ?");
     p[n++] = (rd_param){.type = 't', .t = f->financial_id};
+  }
+  if (f->partner_organization) {
+    ADD("t.partner_organization_id = ?");
+    p[n++] = (rd_param){.type = 'i', .i = f->partner_organization};
   }
   if (f->cf_key) {
     ADD("EXISTS (SELECT 1 FROM custom_values v WHERE v.account_id = t.account_id"

@@ -17,6 +17,7 @@ typedef struct rd_org_filter {
   const char *financial_id; /* exact (ORG-3) */
   const char *q;            /* substring of the name, case-insensitive */
   const char *cf_key, *cf_value; /* custom_fields.<key>=value */
+  int64_t partner_organization; /* PART-3: units of this partner organization; 0: any */
 } rd_org_filter;
 
 /* Lists the caller's own organizations (any role of the account may read them); get reads
@@ -40,5 +41,12 @@ int rd_org_first_id(rd_conn *c, const char *account_id, int64_t *id, rd_err *err
 /* Checks that every entry of remarks_attachments names an attachment uploaded by
  * account_id, and fills filename/size/content_type from the upload. */
 int rd_org_check_attachments(rd_conn *c, const char *account_id, json_t *list, rd_err *err);
+/* PART-2, PART-3: ref (a {"id"} object, or null/absent: nothing to check) must name a
+ * partner organization of account_id; else a 422 item on field. */
+int rd_org_partner_check(rd_conn *c, const char *account_id, json_t *ref, const char *field,
+                         rd_err *err);
+/* PART-3: whether id is a partner organization of the caller's account (404 otherwise,
+ * also for another account's ids). */
+int rd_org_partner_get(rd_conn *c, const rd_caller *who, int64_t id, rd_err *err);
 
 #endif

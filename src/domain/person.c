@@ -12,6 +12,7 @@
 #include "base/time.h"
 #include "domain/custom_field.h"
 #include "domain/customer.h"
+#include "domain/org.h"
 #include "domain/search.h"
 #include "domain/validate.h"
 
@@ -164,6 +165,51 @@ static int may_write(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_
   return 0;
 }
 
+static int64_t ref_id(json_t *rec, const char *field) {
+  json_t *v = json_object_get(json_object_get(rec, field), "id");
+  return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+/* PART-2, PART-3: partner_organization names a partner organization of the account (a
+ * customer's "customer of", a partner technician's link). A partner technician who is a
+ * member of a team keeps the link (409 naming the teams): unlinking would leave the team
+ * with a member it may not have (docs/DECISIONS.md). */
+static int partner_link_rules(rd_conn *c, const rd_caller *who, int64_t id, json_t *old,
+                              json_t *rec, unsigned roles, rd_err *err) {
+  int64_t was = old ? ref_id(old, "partner_organization") : 0;
+  int64_t now = ref_id(rec, "partner_organization");
+  if (now == was)
+    return 0;
+  if (now) {
+    int rv = rd_org_partner_check(c, who->account_id, json_object_get(rec, "partner_organization"),
+                                  "partner_organization", err);
+    if (rv)
+      return rv;
+  }
+  if (!was || !id || !(roles & RD_ROLE_PARTNER))
+    return 0;
+  char pattern[40];
+  snprintf(pattern, sizeof pattern, "%%{\"id\":%lld,%%", (long long)id); /* members JSON */
+  rd_stmt *s = NULL;
+  rd_buf names;
+  rd_buf_init(&names);
+  int rv = rd_sql(c, &s, err,
+                  "SELECT name FROM teams WHERE account_id = ? AND members LIKE ? ORDER BY id",
+                  "tt", who->account_id, pattern);
+  while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
+    rd_buf_printf(&names, "%s'%s'", names.len ? ", " : "", rd_stmt_text(s, 0));
+    rv = 0;
+  }
+  rd_stmt_done(s);
+  if (rv >= 0 && names.len)
+    rv = rd_err_set(err, RD_ECONFLICT,
+                    "A partner technician in a team stays linked to a partner organization;"
+                    " remove the person from the team %s first",
+                    rd_buf_cstr(&names));
+  rd_buf_term(&names);
+  return rv < 0 ? rv : 0;
+}
+
 static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *old,
                     json_t *rec, rd_err *err) {
   (void)t;
@@ -231,6 +277,9 @@ static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t
   if (id && json_is_object(json_object_get(rec, "line_manager")) &&
       json_integer_value(json_object_get(json_object_get(rec, "line_manager"), "id")) == id)
     rd_err_field(err, "line_manager", "cannot be the person itself");
+  int prv = partner_link_rules(c, who, id, old, rec, roles, err);
+  if (prv && prv != RD_EINVAL)
+    return prv;
   const char *portal = json_string_value(json_object_get(rec, "default_portal"));
   /* A portal the patch left alone follows the roles when its own role is taken away. */
   if (portal && old && !(roles & rd_role_bit(portal)) &&
@@ -470,7 +519,7 @@ static const rd_field FIELDS[] = {
     {.name = "fax", .column = "fax", .type = RD_FT_TEXT, .max_len = 20},
     {.name = "pager", .column = "pager", .type = RD_FT_TEXT, .max_len = 32},
     {.name = "sms_override", .column = "sms_override", .type = RD_FT_TEXT, .max_len = 64},
-    {.name = "partner_organization", .column = "partner_organization_id", .type = RD_FT_REF, .ref_table = "organizations", .ref_name_sql = "r.name"},
+    {.name = "partner_organization", .column = "partner_organization_id", .type = RD_FT_REF, .flags = RD_FF_REFHOOK, .ref_table = "organizations", .ref_name_sql = "r.name"},
     {.name = "time_zone", .column = "time_zone", .type = RD_FT_TEXT, .max_len = 64},
     {.name = "last_login_at", .column = "last_login_at", .type = RD_FT_TIME, .flags = RD_FF_READONLY},
     {.name = "last_login_host", .column = "last_login_host", .type = RD_FT_TEXT, .flags = RD_FF_READONLY},
@@ -505,7 +554,7 @@ const rd_rtype rd_person_type = {
 };
 
 /* The page's conditions of f into sc (sc.sql and its parameters into p[0..*n)). */
-enum { PERSON_FILTER_NPARAMS = 7, PERSON_NPARAMS_MAX = PERSON_FILTER_NPARAMS + RD_SEARCH_TERMS_MAX + 2 + 4 * RD_SEARCH_CF_MAX };
+enum { PERSON_FILTER_NPARAMS = 9, PERSON_NPARAMS_MAX = PERSON_FILTER_NPARAMS + RD_SEARCH_TERMS_MAX + 2 + 4 * RD_SEARCH_CF_MAX };
 static int person_cond(rd_conn *c, const rd_caller *who, const rd_person_filter *f,
                        int64_t after, int limit, rd_search_cond *sc, rd_param *p, int *np,
                        rd_err *err) {
@@ -529,6 +578,15 @@ static int person_cond(rd_conn *c, const rd_caller *who, const rd_person_filter 
   if (f->organization) {
     ADD("t.organization_id = ?");
     p[n++] = (rd_param){.type = 'i', .i = f->organization};
+  }
+  if (f->partner_organization && f->via_unit) {
+    ADD("(t.partner_organization_id = ? OR t.organization_id IN (SELECT o.id FROM"
+        " organizations o WHERE o.partner_organization_id = ? AND o.account_id = t.account_id))");
+    p[n++] = (rd_param){.type = 'i', .i = f->partner_organization};
+    p[n++] = (rd_param){.type = 'i', .i = f->partner_organization};
+  } else if (f->partner_organization) {
+    ADD("t.partner_organization_id = ?");
+    p[n++] = (rd_param){.type = 'i', .i = f->partner_organization};
   }
   if (f->created_after) {
     ADD("t.created_at > ?");
@@ -602,6 +660,42 @@ int rd_person_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, in
   }
   *out = rec;
   return 0;
+}
+
+typedef struct link_args {
+  const rd_caller *who;
+  int64_t org, person;
+  bool link;
+} link_args;
+
+static int partner_link_tx(rd_conn *c, void *arg, rd_err *err) {
+  link_args *a = arg;
+  int rv = rd_org_partner_get(c, a->who, a->org, err);
+  json_t *rec = NULL, *patch = NULL;
+  if (!rv)
+    rv = rd_person_get(c, a->who, a->person, &rec, NULL, err);
+  if (rv)
+    return rv;
+  int64_t now = ref_id(rec, "partner_organization");
+  if (!a->link && now != a->org)
+    rv = rd_err_set(err, RD_ENOTFOUND, "Person %lld is not a technician of organization %lld",
+                    (long long)a->person, (long long)a->org);
+  else if (a->link && !(rd_roles_bits(json_object_get(rec, "roles")) & RD_ROLE_PARTNER))
+    rv = rd_err_field(err, "roles", "a technician of a partner organization has the partner role");
+  json_decref(rec);
+  if (rv || (a->link && now == a->org))
+    return rv; /* linked already: nothing changes */
+  patch = a->link ? json_pack("{s:{s:I}}", "partner_organization", "id", (json_int_t)a->org)
+                  : json_pack("{s:n}", "partner_organization");
+  rv = rd_rec_update(c, a->who, &rd_person_type, a->person, patch, -1, err);
+  json_decref(patch);
+  return rv;
+}
+
+int rd_person_partner_link(rd_conn *c, const rd_caller *who, int64_t org, int64_t person,
+                           bool link, rd_err *err) {
+  link_args a = {who, org, person, link};
+  return rd_with_tx(c, err, partner_link_tx, &a);
 }
 
 static int fix_conflict(int rv, rd_err *err) {

@@ -25,6 +25,10 @@ typedef struct rd_person_filter {
   const char *email;    /* any address of the person, case-insensitive */
   unsigned role;        /* bit; 0: any */
   int64_t organization; /* 0: any */
+  /* PART-3: people of this partner organization (0: any): linked directly, or also through
+   * their organization's partner when via_unit */
+  int64_t partner_organization;
+  bool via_unit;
   const char *q;        /* CUST-4: words of names, username, addresses, phones, organization */
   const char *created_after, *created_before; /* RFC 3339, normalized */
   bool deleted;         /* list only deleted people (administrators) */
@@ -42,6 +46,12 @@ int rd_person_list_text(rd_conn *c, const rd_caller *who, const rd_person_filter
                         rd_err *err);
 int rd_person_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, int64_t *version,
                   rd_err *err);
+/* PART-2: links person (a person with the partner role) to the partner organization org as
+ * one of its technicians, or unlinks it (404 when it is not one of org's): one transaction,
+ * the person's own rules (ACC-7, the team rule) and audit. 404 when org is not a partner
+ * organization of the caller's account or person not a person of it. */
+int rd_person_partner_link(rd_conn *c, const rd_caller *who, int64_t org, int64_t person,
+                           bool link, rd_err *err);
 /* ACC-7, the one rule of who may change whom. A caller may manage (create, change,
  * disable, delete, enable, reset or mail the password of, change the email, username,
  * roles or web access of) a person whose roles are target_roles when it is:

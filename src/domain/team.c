@@ -9,7 +9,8 @@
   (RD_ROLE_ACCOUNT_ADMINISTRATOR | RD_ROLE_SERVICE_LEVEL_MANAGER | RD_ROLE_SUPERVISOR)
 
 /* members: an array of {"id"} naming people of the account that are not deleted; stored
- * as {"id", "name"} with the person's name at the time of writing. */
+ * as {"id", "name"} with the person's name at the time of writing. PART-2: a person with
+ * the partner role is a member only while linked to a partner organization. */
 static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
                     json_t *old, json_t *rec, rd_err *err) {
   (void)t, (void)id, (void)old;
@@ -33,13 +34,15 @@ static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t
     }
     rd_stmt *s = NULL;
     int rv = rd_sql(c, &s, err,
-                    "SELECT first_name || ' ' || last_name FROM people WHERE id = ?"
-                    " AND account_id = ? AND NOT deleted",
+                    "SELECT first_name || ' ' || last_name, roles, partner_organization_id"
+                    " FROM people WHERE id = ? AND account_id = ? AND NOT deleted",
                     "it", (int64_t)json_integer_value(mid), who->account_id);
     if (rv)
       return rv;
     rv = rd_stmt_step(s, err);
-    if (rv == RD_ROW)
+    if (rv == RD_ROW && (rd_stmt_int64(s, 1) & RD_ROLE_PARTNER) && rd_stmt_null(s, 2))
+      rd_err_field(err, path, "is a partner technician not linked to a partner organization");
+    else if (rv == RD_ROW)
       json_array_set_new(members, i, json_pack("{s:O,s:s}", "id", mid, "name", rd_stmt_text(s, 0)));
     else if (rv == RD_DONE)
       rd_err_field(err, path, "no such person in this account");
