@@ -71,7 +71,7 @@ static int add_org(rd_conn *conn, const rd_caller *who, const demo_org *o, int64
 
 /* PART-1..3 in Widget Data Center: the partner organization Fixit Partners, partner of the
  * unit `labs` (where customer bob works), with technician pete (password as everyone's),
- * who is in the Service Desk team with technician tina. */
+ * in the second escalation layer of the Service Desk team, after technician tina. */
 static int load_partner(rd_conn *conn, const rd_caller *who, int64_t labs, int64_t tina,
                         int64_t bob, rd_err *err) {
   static const demo_org FIXIT = {"Fixit Partners", "Eindhoven", "NL", "+31 40 555 0130",
@@ -101,8 +101,8 @@ static int load_partner(rd_conn *conn, const rd_caller *who, int64_t labs, int64
   if (!rv)
     rv = rd_person_partner_link(conn, who, fixit, pete, true, err);
   if (!rv) {
-    in = json_pack("{s:s,s:[{s:I},{s:I}]}", "name", "Service Desk", "members", "id",
-                   (json_int_t)tina, "id", (json_int_t)pete);
+    in = json_pack("{s:s,s:[{s:[{s:I}]},{s:[{s:I}]}]}", "name", "Service Desk", "layers",
+                   "members", "id", (json_int_t)tina, "members", "id", (json_int_t)pete);
     rv = rd_rec_create_tx(conn, who, &rd_team_type, in, &team, err);
     json_decref(in);
   }

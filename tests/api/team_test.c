@@ -186,3 +186,99 @@ Test(team, ISSUE11_TRUST2_team_bad_input) {
   cr_assert_str_eq(th_jstr(r.json, "name"), "Desk");
   th_resp_free(&r);
 }
+
+static long long staff(const char *username, const char *role) {
+  char email[96];
+  snprintf(email, sizeof email, "%s@example.com", username);
+  json_t *in = json_pack("{s:s,s:s,s:s,s:s,s:[s]}", "first_name", "Lee", "last_name", username,
+                         "username", username, "primary_email", email, "roles", role);
+  if (!strcmp(role, "technician"))
+    json_object_set_new(in, "supervisor",
+                        json_pack("{s:I}", "id", (json_int_t)person(admin(), "boss")));
+  char *body = json_dumps(in, JSON_COMPACT);
+  json_decref(in);
+  th_resp r = th_req(&S, "POST", "/v1/people", admin(), body, "application/json", NULL);
+  free(body);
+  cr_assert_eq(r.status, 201, "%s", r.body);
+  long long id = json_integer_value(json_object_get(r.json, "id"));
+  th_resp_free(&r);
+  return id;
+}
+
+/* PART-4: ordered escalation layers; the team's members are theirs; reorder, add and
+ * remove by writing the layers; audited; PART-2 for partner technicians in a layer. */
+Test(team, PART4_layers_in_order_hold_the_members_and_are_audited) {
+  long long a = person(admin(), "Ames"), b = person(admin(), "Bell"), c = person(admin(), "Cole");
+  th_resp r = th_json(&S, "POST", sup(), "/v1/teams", "{s:s,s:[{s:[{s:I}]},{s:[{s:I},{s:I}]}]}",
+                      "name", "Desk", "layers", "members", "id", (json_int_t)a, "members", "id",
+                      (json_int_t)b, "id", (json_int_t)c);
+  cr_assert_eq(r.status, 201, "%s", r.body);
+  long long id = json_integer_value(json_object_get(r.json, "id"));
+  cr_assert_str_eq(th_jstr(r.json, "layers[1].members[0].name"), "Pat Bell");
+  cr_assert_eq(json_array_size(json_object_get(r.json, "members")), 3);
+  cr_assert_str_eq(th_jstr(r.json, "members[0].name"), "Pat Ames", "layer order");
+  th_resp_free(&r);
+  /* reorder: the second layer first, Ames dropped */
+  r = th_json(&S, "PATCH", sup(), team_path(id), "{s:[{s:[{s:I},{s:I}]}]}", "layers", "members",
+              "id", (json_int_t)c, "id", (json_int_t)b);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  cr_assert_eq(json_array_size(json_object_get(r.json, "layers")), 1);
+  cr_assert_str_eq(th_jstr(r.json, "members[0].name"), "Pat Cole");
+  cr_assert_eq(json_array_size(json_object_get(r.json, "members")), 2);
+  th_resp_free(&r);
+  /* while it has layers, members alone are refused; a rename keeps them */
+  r = th_json(&S, "PATCH", sup(), team_path(id), "{s:[{s:I}]}", "members", "id", (json_int_t)a);
+  th_assert_error(&r, 422, "members");
+  th_resp_free(&r);
+  r = th_json(&S, "PATCH", sup(), team_path(id), "{s:s}", "name", "Service Desk");
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  cr_assert_eq(json_array_size(json_object_get(r.json, "members")), 2);
+  th_resp_free(&r);
+  /* one layer per person; shapes; at most 10 layers */
+  r = th_json(&S, "PATCH", sup(), team_path(id), "{s:[{s:[{s:I}]},{s:[{s:I}]}]}", "layers",
+              "members", "id", (json_int_t)a, "members", "id", (json_int_t)a);
+  th_assert_error(&r, 422, "layers[1].members[0]");
+  th_resp_free(&r);
+  r = th_json(&S, "PATCH", sup(), team_path(id), "{s:s}", "layers", "all");
+  th_assert_error(&r, 422, "layers");
+  th_resp_free(&r);
+  r = th_json(&S, "PATCH", sup(), team_path(id), "{s:[i]}", "layers", 5);
+  th_assert_error(&r, 422, "layers[0]");
+  th_resp_free(&r);
+  r = th_json(&S, "PATCH", sup(), team_path(id), "{s:[{s:[],s:i}]}", "layers", "members", "x", 1);
+  th_assert_error(&r, 422, "layers[0]");
+  th_resp_free(&r);
+  r = th_json(&S, "PATCH", sup(), team_path(id), "{s:[{s:[s]}]}", "layers", "members", "x");
+  th_assert_error(&r, 422, "layers[0].members[0]");
+  th_resp_free(&r);
+  json_t *many = json_array();
+  for (int i = 0; i < 11; i++)
+    json_array_append_new(many, json_pack("{s:[]}", "members"));
+  json_t *in = json_pack("{s:o}", "layers", many);
+  char *body = json_dumps(in, JSON_COMPACT);
+  json_decref(in);
+  r = th_req(&S, "PATCH", team_path(id), sup(), body, NULL, NULL);
+  free(body);
+  th_assert_error(&r, 422, "layers");
+  th_resp_free(&r);
+  /* another account's person; an unlinked partner technician */
+  long long stranger = person(gt_admin(), "Stranger");
+  long long fixer = staff("fixer", "partner");
+  r = th_json(&S, "PATCH", sup(), team_path(id), "{s:[{s:[{s:I},{s:I}]}]}", "layers", "members",
+              "id", (json_int_t)stranger, "id", (json_int_t)fixer);
+  th_assert_error(&r, 422, "layers[0].members[0]");
+  th_assert_error(&r, 422, "layers[0].members[1]");
+  th_resp_free(&r);
+  /* removing every layer leaves the members as they were */
+  r = th_json(&S, "PATCH", sup(), team_path(id), "{s:[]}", "layers");
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  cr_assert_eq(json_array_size(json_object_get(r.json, "members")), 2);
+  th_resp_free(&r);
+  char ap[96];
+  snprintf(ap, sizeof ap, "/v1/audit?record_type=team&record_id=%lld", id);
+  r = th_get(&S, admin(), ap);
+  cr_assert_eq(json_array_size(r.json), 4, "create, reorder, rename, layers removed: %s", r.body);
+  cr_assert(json_is_array(th_jpath(r.json, "[1].changes.layers.old")), "%s", r.body);
+  cr_assert_eq(json_array_size(th_jpath(r.json, "[1].changes.layers.new")), 1);
+  th_resp_free(&r);
+}

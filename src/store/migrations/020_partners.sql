@@ -4,3 +4,5 @@
 ALTER TABLE organizations ADD COLUMN partner_organization_id BIGINT REFERENCES organizations (id);
 CREATE INDEX organizations_partner ON organizations (partner_organization_id);
 CREATE INDEX people_partner ON people (partner_organization_id);
+-- PART-4: a team's escalation layers, [{"members": [{"id", "name"}]}] in order.
+ALTER TABLE teams ADD COLUMN layers TEXT NOT NULL DEFAULT '[]';
