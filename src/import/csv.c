@@ -160,6 +160,12 @@ static void org_remember(run *x, const char *name, int64_t parent, int64_t id) {
   snprintf(s->name, sizeof s->name, "%s", name);
 }
 
+/* The id the run's cache holds for the unit name under parent, 0 when none. */
+static int64_t org_cached(const run *x, const char *name, int64_t parent) {
+  const org_slot *s = &x->orgs[org_hash(name, parent)];
+  return s->used && s->parent == parent && !strcmp(s->name, name) ? s->id : 0;
+}
+
 /* {"column": ..., "message": ...} for each item of e; fields of the person record become
  * the columns they came from. */
 static const char *field_column(run *x, const char *field, const rd_import_record *rec) {
@@ -1075,6 +1081,50 @@ static int prefetch(run *x, rd_err *err) {
   return rv;
 }
 
+/* Pipelined: the organizations that rows [from, nahead) of the window name and the run's
+ * cache knows, read in this transaction 64 at a time (rd_rec_ref_seen): the reference
+ * check and the search text of each new person then need no statement of their own (two
+ * per row, one of them a round trip). Ids a write of organizations has made the memo drop,
+ * or that are gone, are looked up by their rows as before. */
+static int prefetch_orgs(run *x, int from, rd_err *err) {
+  int64_t ids[RD_IMPORT_BATCH]; /* nahead <= RD_IMPORT_BATCH */
+  int n = 0;
+  for (int i = from; i < x->nahead; i++) {
+    const rd_csv_row *row = &x->ahead[i].row;
+    const char *company = rd_import_row_value(&x->map, row, T_COMPANY);
+    const char *dept = rd_import_row_value(&x->map, row, T_DEPARTMENT);
+    int64_t id = company ? org_cached(x, company, 0) : 0;
+    if (dept)
+      id = company && !id ? 0 : org_cached(x, dept, id);
+    if (id && !rd_rec_ref_name(x->c, "organizations", x->who.account_id, id))
+      ids[n++] = id;
+  }
+  rd_buf sql;
+  rd_buf_init(&sql);
+  rd_buf_adds(&sql, "SELECT id, name FROM organizations WHERE account_id = ? AND id IN (");
+  for (int k = 0; k < PREFETCH_CHUNK; k++)
+    rd_buf_adds(&sql, k ? ", ?" : "?");
+  rd_buf_adds(&sql, ")");
+  int rv = 0;
+  for (int at = 0; at < n && !rv; at += PREFETCH_CHUNK) {
+    rd_param p[1 + PREFETCH_CHUNK];
+    p[0] = (rd_param){.type = 't', .t = x->who.account_id};
+    for (int k = 0; k < PREFETCH_CHUNK; k++)
+      p[1 + k] = (rd_param){.type = 'i', .i = ids[at + k < n ? at + k : n - 1]};
+    rd_stmt *s = NULL;
+    rv = rd_sql_params(x->c, &s, err, rd_buf_cstr(&sql), p, 1 + PREFETCH_CHUNK);
+    while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
+      rd_rec_ref_seen(x->c, "organizations", x->who.account_id, rd_stmt_int64(s, 0),
+                      rd_stmt_text(s, 1));
+      rv = 0;
+    }
+    rd_stmt_done(s);
+    rv = rv < 0 ? rv : 0;
+  }
+  rd_buf_term(&sql);
+  return rv;
+}
+
 /* The rows read ahead: their passwords hashed at once (their people looked up at once when
  * pipelined), then written in file order. */
 static int ahead_drain(run *x, rd_err *err) {
@@ -1092,6 +1142,13 @@ static int ahead_drain(run *x, rd_err *err) {
     if (x->pw_col >= 0) {
       x->preset_pw = x->pws[i];
       x->preset_hash = x->hashes[i];
+    }
+    if (x->pipelined && (i == 0 || !x->in_tx)) { /* a new window or batch: its units */
+      rv = open_batch(x, err);
+      if (!rv)
+        rv = prefetch_orgs(x, i, err);
+      if (rv)
+        break;
     }
     rv = write_row(x, &x->ahead[i].row, err);
   }

@@ -29,6 +29,8 @@ const char *rd_import_target_field(int t);
 int rd_import_column_of(const rd_import_map *m, int t);
 /* The report's name for target t: its column's header, else the template's. */
 const char *rd_import_target_column(const rd_import_map *m, int t);
+/* The value of target t in row as rd_import_record_map maps it (NUL-terminated), or NULL. */
+const char *rd_import_row_value(const rd_import_map *m, const rd_csv_row *row, int t);
 /* Whether s (len bytes) holds nothing but spaces. */
 bool rd_import_blank(const char *s, size_t len);
 /* 1/true/yes/y/x -> 1, 0/false/no/n -> 0 (case-insensitive); -1 for anything else. */

@@ -250,12 +250,16 @@ int rd_import_parse_flag(const char *s, int *out) {
   return -1;
 }
 
-const char *rd_import_row_username(const rd_import_map *m, const rd_csv_row *row) {
-  const char *u = NULL; /* as rd_import_record_map: the last column of it that is filled */
+const char *rd_import_row_value(const rd_import_map *m, const rd_csv_row *row, int t) {
+  const char *v = NULL; /* as rd_import_record_map: the last column of it that is filled */
   for (int i = 0; i < row->nfields && i < m->ncols; i++)
-    if (m->target[i] == T_USERNAME && !rd_import_blank(row->fields[i], row->lens[i]))
-      u = row->fields[i];
-  return u;
+    if (m->target[i] == t && !rd_import_blank(row->fields[i], row->lens[i]))
+      v = row->fields[i];
+  return v;
+}
+
+const char *rd_import_row_username(const rd_import_map *m, const rd_csv_row *row) {
+  return rd_import_row_value(m, row, T_USERNAME);
 }
 
 int rd_import_record_map(const rd_import_map *m, const rd_csv_row *row, rd_import_record *out,
