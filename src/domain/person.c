@@ -186,8 +186,8 @@ static int partner_link_rules(rd_conn *c, const rd_caller *who, int64_t id, json
     if (rv)
       return rv;
   }
-  if (!was || !id || !(roles & RD_ROLE_PARTNER))
-    return 0;
+  if (!was || now || !id || !(roles & RD_ROLE_PARTNER))
+    return 0; /* moving to another partner keeps the technician linked */
   char pattern[40];
   snprintf(pattern, sizeof pattern, "%%{\"id\":%lld,%%", (long long)id); /* members JSON */
   rd_stmt *s = NULL;

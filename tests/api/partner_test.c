@@ -243,6 +243,16 @@ Test(partner, PART2_technicians_are_linked_before_joining_a_team_and_stay_linked
               "partner_organization");
   th_assert_error(&r, 409, NULL);
   th_resp_free(&r);
+  /* moving to another partner keeps the technician linked: allowed */
+  long long other = org(sup(), "Repairs Ltd", true, 0);
+  r = th_json(&S, "PATCH", admin(), path("/v1/people/%lld", fixer, 0), "{s:{s:I}}",
+              "partner_organization", "id", (json_int_t)other);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  r = th_json(&S, "PATCH", admin(), path("/v1/people/%lld", fixer, 0), "{s:{s:I}}",
+              "partner_organization", "id", (json_int_t)partner);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
   r = th_json(&S, "PATCH", sup(), path("/v1/teams/%lld", team, 0), "{s:[]}", "members");
   cr_assert_eq(r.status, 200, "%s", r.body);
   th_resp_free(&r);
