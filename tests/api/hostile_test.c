@@ -226,32 +226,44 @@ Test(hostile, REL1_connections_per_address_are_limited) {
   th_resp_free(&r);
 }
 
+/* One stalled upload: its head and 10 of its 1000 bytes. */
+static int stalled_upload(void) {
+  char head[1024];
+  int fd = dial();
+  cr_assert(fd >= 0);
+  upload_head(head, sizeof head, "/v1/attachments?filename=s.bin", admin(), "application/zip",
+              1000);
+  cr_assert(send_all(fd, head, strlen(head)));
+  cr_assert(send_all(fd, "0123456789", 10));
+  return fd;
+}
+
 Test(hostile, REL1_concurrent_uploads_are_capped_with_503) {
   enum { CAP = 8 }; /* the default of --max-uploads */
   char head[1024], buf[4096];
   int fds[CAP];
-  for (int i = 0; i < CAP; i++) {
-    fds[i] = dial();
-    cr_assert(fds[i] >= 0);
-    upload_head(head, sizeof head, "/v1/attachments?filename=s.bin", admin(),
-                "application/zip", 1000);
-    cr_assert(send_all(fds[i], head, strlen(head)));
-    cr_assert(send_all(fds[i], "0123456789", 10));
-  }
-  usleep(200 * 1000);
+  for (int i = 0; i < CAP; i++)
+    fds[i] = stalled_upload();
   upload_head(head, sizeof head, "/v1/imports", admin(), "text/csv", 1000);
-  /* On a loaded machine the daemon's worker threads may take the ninth head before all
-   * eight stalled ones: it then holds a slot and waits for its body (no answer). Such an
-   * attempt is closed (its slot freed) and made again once the eight are in. */
+  /* On a loaded machine the daemon's threads may take the ninth head before one of the
+   * eight stalled ones, which is then refused: the ninth holds a slot and waits for its
+   * body (no answer). So each try first replaces any stalled upload that was answered,
+   * and a ninth that got no answer is closed (its slot freed) before the next try. */
   int status = -1;
   for (int attempt = 0; attempt < 20 && status != 503; attempt++) {
+    for (int i = 0; i < CAP; i++) {
+      struct pollfd p = {.fd = fds[i], .events = POLLIN};
+      if (poll(&p, 1, 0) == 1) {
+        close(fds[i]);
+        fds[i] = stalled_upload();
+      }
+    }
+    usleep(200 * 1000);
     int fd = dial();
     cr_assert(fd >= 0);
     cr_assert(send_all(fd, head, strlen(head)));
     status = answer(fd, 1000, true, buf, sizeof buf);
     close(fd);
-    if (status != 503)
-      usleep(200 * 1000);
   }
   cr_assert_eq(status, 503, "upload %d: %d %s", CAP + 1, status, buf);
   cr_assert(strcasestr(buf, "\r\nRetry-After: "), "no Retry-After: %s", buf);
