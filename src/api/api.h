@@ -214,5 +214,16 @@ int rd_api_partner_units(rd_ctx *x, rd_err *err);
 int rd_api_partner_technicians(rd_ctx *x, rd_err *err);
 int rd_api_partner_link(rd_ctx *x, rd_err *err);
 int rd_api_partner_unlink(rd_ctx *x, rd_err *err);
+int rd_api_partner_requests(rd_ctx *x, rd_err *err);
+/* Requests, their notes and time entries (src/api/request.c). */
+int rd_api_request_list(rd_ctx *x, rd_err *err);
+int rd_api_request_create(rd_ctx *x, rd_err *err);
+int rd_api_request_get(rd_ctx *x, rd_err *err);
+int rd_api_request_patch(rd_ctx *x, rd_err *err);
+int rd_api_request_escalate(rd_ctx *x, rd_err *err);
+int rd_api_request_notes(rd_ctx *x, rd_err *err);
+int rd_api_request_note_add(rd_ctx *x, rd_err *err);
+int rd_api_request_time(rd_ctx *x, rd_err *err);
+int rd_api_request_time_add(rd_ctx *x, rd_err *err);
 
 #endif
