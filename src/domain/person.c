@@ -188,14 +188,13 @@ static int partner_link_rules(rd_conn *c, const rd_caller *who, int64_t id, json
   }
   if (!was || now || !id || !(roles & RD_ROLE_PARTNER))
     return 0; /* moving to another partner keeps the technician linked */
-  char pattern[40];
-  snprintf(pattern, sizeof pattern, "%%{\"id\":%lld,%%", (long long)id); /* members JSON */
   rd_stmt *s = NULL;
   rd_buf names;
   rd_buf_init(&names);
   int rv = rd_sql(c, &s, err,
-                  "SELECT name FROM teams WHERE account_id = ? AND members LIKE ? ORDER BY id",
-                  "tt", who->account_id, pattern);
+                  "SELECT t.name FROM teams t JOIN team_members m ON m.team_id = t.id WHERE"
+                  " t.account_id = ? AND m.person_id = ? ORDER BY t.id",
+                  "ti", who->account_id, id);
   while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
     rd_buf_printf(&names, "%s'%s'", names.len ? ", " : "", rd_stmt_text(s, 0));
     rv = 0;

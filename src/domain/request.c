@@ -118,44 +118,27 @@ int rd_request_list_text(rd_conn *c, const rd_caller *who, const rd_request_filt
 
 /* ---- assignment (PART-4) ---- */
 
-/* The member ids of layer (1-based) of team into *ids (rd_free), *n of them; *nlayers gets
- * how many layers the team has (a team with members but no layers is one layer). 404 when
- * the team is not the account's. */
-static int layer_members(rd_conn *c, const char *account_id, int64_t team, int layer,
-                         int64_t **ids, int *n, int *nlayers, rd_err *err) {
-  *ids = NULL;
-  *n = *nlayers = 0;
+/* How many layers team has (a team with members but no layers is one layer; a team of
+ * nobody has none). 404 when the team is not the account's. */
+static int layer_count(rd_conn *c, const char *account_id, int64_t team, int *n, rd_err *err) {
+  *n = 0;
   rd_stmt *s = NULL;
   int rv = rd_sql(c, &s, err, "SELECT members, layers FROM teams WHERE id = ? AND account_id = ?",
                   "it", team, account_id);
   if (rv)
     return rv;
   rv = rd_stmt_step(s, err);
-  json_t *members = NULL, *layers = NULL;
   if (rv == RD_ROW) {
-    members = json_loads(rd_stmt_text(s, 0), 0, NULL);
-    layers = json_loads(rd_stmt_text(s, 1), 0, NULL);
+    json_t *members = json_loads(rd_stmt_text(s, 0), 0, NULL);
+    json_t *layers = json_loads(rd_stmt_text(s, 1), 0, NULL);
+    *n = json_array_size(layers) ? (int)json_array_size(layers) : json_array_size(members) > 0;
+    json_decref(members);
+    json_decref(layers);
   }
   rd_stmt_done(s);
   if (rv == RD_DONE)
     return rd_err_set(err, RD_ENOTFOUND, "No team with id %lld", (long long)team);
-  if (rv < 0)
-    return rv;
-  json_t *list = NULL;
-  if (json_array_size(layers)) {
-    *nlayers = (int)json_array_size(layers);
-    list = json_object_get(json_array_get(layers, (size_t)layer - 1), "members");
-  } else if (json_array_size(members)) {
-    *nlayers = 1;
-    list = layer == 1 ? members : NULL;
-  }
-  size_t k = json_array_size(list);
-  *ids = rd_calloc(k + 1, sizeof **ids);
-  for (size_t i = 0; i < k; i++)
-    (*ids)[(*n)++] = (int64_t)json_integer_value(json_object_get(json_array_get(list, i), "id"));
-  json_decref(members);
-  json_decref(layers);
-  return 0;
+  return rv < 0 ? rv : 0;
 }
 
 /* The partner organization associated with customer: its own, else its unit's; 0: none. */
@@ -169,68 +152,30 @@ static int customer_partner(rd_conn *c, int64_t customer, int64_t *org, rd_err *
   return rv < 0 ? rv : 0;
 }
 
-typedef struct candidate {
-  int64_t id, open, last;
-} candidate;
-
-/* Whether a comes before b: fewer open requests, then assigned less recently, then id. */
-static bool better(const candidate *a, const candidate *b) {
-  if (a->open != b->open)
-    return a->open < b->open;
-  if (a->last != b->last)
-    return a->last < b->last;
-  return a->id < b->id;
-}
+/* PART-4's choice in one statement over team_members (migration 021): the layer's members
+ * who are not deleted and are technicians of the customer's partner (the fourth parameter;
+ * 0 matches nobody) or internal technicians (a staff role, not the partner role); partner
+ * technicians first, then the fewest open requests, the least recently assigned, the
+ * lowest id. */
+_Static_assert(RD_ROLE_PARTNER == 16 && RD_ROLES_STAFF == 15, "PICK_SQL names the role bits");
+static const char PICK_SQL[] =
+    "SELECT p.id FROM team_members m JOIN people p ON p.id = m.person_id"
+    " LEFT JOIN technician_load l ON l.account_id = m.account_id AND l.person_id = m.person_id"
+    " WHERE m.team_id = ? AND m.account_id = ? AND m.layer = ? AND NOT p.deleted AND"
+    " (((p.roles & 16) <> 0 AND p.partner_organization_id = ?) OR"
+    " ((p.roles & 16) = 0 AND (p.roles & 15) <> 0))"
+    " ORDER BY CASE WHEN (p.roles & 16) <> 0 THEN 0 ELSE 1 END, COALESCE(l.open_requests, 0),"
+    " COALESCE(l.last_assigned, 0), p.id LIMIT 1";
 
 int rd_request_pick(rd_conn *c, const char *account_id, int64_t team, int layer,
                     int64_t customer, int64_t *assignee, rd_err *err) {
   *assignee = 0;
-  int64_t *ids = NULL, partner = 0;
-  int n = 0, nlayers = 0;
-  int rv = layer_members(c, account_id, team, layer, &ids, &n, &nlayers, err);
-  if (!rv && n)
-    rv = customer_partner(c, customer, &partner, err);
-  if (rv || !n) {
-    rd_free(ids);
-    return rv;
-  }
-  rd_buf sql;
-  rd_buf_init(&sql);
-  rd_buf_adds(&sql, "SELECT p.id, p.roles, COALESCE(p.partner_organization_id, 0),"
-                    " COALESCE(l.open_requests, 0), COALESCE(l.last_assigned, 0) FROM people p"
-                    " LEFT JOIN technician_load l ON l.account_id = p.account_id AND"
-                    " l.person_id = p.id WHERE p.account_id = ? AND NOT p.deleted AND p.id IN (");
-  rd_param *p = rd_calloc((size_t)n + 1, sizeof *p);
-  p[0] = (rd_param){.type = 't', .t = account_id};
-  for (int i = 0; i < n; i++) {
-    rd_buf_adds(&sql, i ? ", ?" : "?");
-    p[i + 1] = (rd_param){.type = 'i', .i = ids[i]};
-  }
-  rd_buf_adds(&sql, ")");
-  rd_stmt *s = NULL;
-  rv = rd_sql_params(c, &s, err, rd_buf_cstr(&sql), p, n + 1);
-  /* The best partner technician of the customer's partner, and the best internal one. */
-  candidate best_partner = {0}, best_internal = {0};
-  while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
-    rv = 0; /* RD_ROW is 1: the loop goes on while rows come */
-    candidate k = {rd_stmt_int64(s, 0), rd_stmt_int64(s, 3), rd_stmt_int64(s, 4)};
-    unsigned roles = (unsigned)rd_stmt_int64(s, 1);
-    candidate *slot = NULL;
-    if (roles & RD_ROLE_PARTNER)
-      slot = partner && rd_stmt_int64(s, 2) == partner ? &best_partner : NULL;
-    else if (roles & STAFF)
-      slot = &best_internal;
-    if (slot && (!slot->id || better(&k, slot)))
-      *slot = k;
-  }
-  if (s)
-    rd_stmt_done(s);
+  int64_t partner = 0;
+  int rv = customer_partner(c, customer, &partner, err);
   if (!rv)
-    *assignee = best_partner.id ? best_partner.id : best_internal.id;
-  rd_free(p);
-  rd_free(ids);
-  rd_buf_term(&sql);
-  return rv;
+    rv = rd_sql_int64(c, assignee, err, PICK_SQL, "itii", team, account_id, (int64_t)layer,
+                      partner);
+  return rv < 0 ? rv : 0;
 }
 
 /* Adds delta to person's open requests, and when stamp marks it assigned now. */
@@ -315,11 +260,10 @@ static int check_assignee(rd_conn *c, const rd_caller *who, json_t *rec, rd_err 
     return rd_err_field(err, "assignee", "must be a technician or a linked partner technician");
   if (!team)
     return 0;
-  char like[48];
-  snprintf(like, sizeof like, "%%{\"id\":%lld,%%", (long long)id);
   int64_t member = 0;
-  rv = rd_sql_int64(c, &member, err, "SELECT COUNT(*) FROM teams WHERE id = ? AND members LIKE ?",
-                    "it", team, like);
+  rv = rd_sql_int64(c, &member, err,
+                    "SELECT COUNT(*) FROM team_members WHERE team_id = ? AND person_id = ?", "ii",
+                    team, id);
   if (rv < 0)
     return rv;
   return member ? 0 : rd_err_field(err, "assignee", "is not a member of the request's team");
@@ -456,13 +400,11 @@ static int escalate_tx(rd_conn *c, void *arg, rd_err *err) {
   int64_t team = rv ? 0 : ref_id(rec, "team");
   int layer = (int)json_integer_value(json_object_get(rec, "layer"));
   json_decref(rec);
-  int64_t *ids = NULL;
-  int n = 0, nlayers = 0;
+  int nlayers = 0;
   if (!rv && !team)
     rv = rd_err_field(err, "team", "the request has no team to escalate in");
   if (!rv)
-    rv = layer_members(c, a->who->account_id, team, layer, &ids, &n, &nlayers, err);
-  rd_free(ids);
+    rv = layer_count(c, a->who->account_id, team, &nlayers, err);
   if (!rv && layer >= nlayers)
     rv = rd_err_field(err, "layer", "is the last layer of the team (%d)", nlayers);
   if (rv)

@@ -126,6 +126,33 @@ static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t
   return err && err->code ? err->code : 0;
 }
 
+/* team_members (migration 021): the members by layer, for assignment and the PART-2 rule;
+ * a team without layers is one layer of its members. */
+static int after_write(rd_conn *c, const rd_caller *who, int64_t id, json_t *old, json_t *rec,
+                       rd_err *err) {
+  (void)old;
+  int rv = rd_sql_exec(c, NULL, err, "DELETE FROM team_members WHERE team_id = ?", "i", id);
+  json_t *layers = json_object_get(rec, "layers");
+  json_t *one = json_pack("[{s:O}]", "members", json_object_get(rec, "members"));
+  if (!json_array_size(layers))
+    layers = one;
+  size_t l, i;
+  json_t *layer, *m;
+  json_array_foreach(layers, l, layer) {
+    json_array_foreach(json_object_get(layer, "members"), i, m) {
+      if (rv)
+        break;
+      rv = rd_sql_exec(c, NULL, err,
+                       "INSERT INTO team_members (account_id, team_id, layer, person_id)"
+                       " VALUES (?, ?, ?, ?)",
+                       "tiii", who->account_id, id, (int64_t)l + 1,
+                       (int64_t)json_integer_value(json_object_get(m, "id")));
+    }
+  }
+  json_decref(one);
+  return rv;
+}
+
 static const rd_field FIELDS[] = {
     {.name = "name", .column = "name", .type = RD_FT_TEXT, .flags = RD_FF_REQUIRED, .max_len = RD_TEAM_NAME_MAX},
     {.name = "members", .column = "members", .type = RD_FT_JSON, .def = "[]"},
@@ -138,6 +165,7 @@ const rd_rtype rd_team_type = {
     .fields = FIELDS,
     .nfields = sizeof FIELDS / sizeof *FIELDS,
     .validate = validate,
+    .after_write = after_write,
     .read_roles = RD_ROLES_STAFF,
     .write_roles = TEAM_WRITERS,
 };

@@ -59,3 +59,16 @@ CREATE TABLE technician_load (
   last_assigned BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (account_id, person_id)
 );
+
+-- PART-4: a team's members by layer (a team without layers is one layer), kept by the
+-- teams' write path (src/domain/team.c) beside the members and layers JSON the API shows:
+-- assignment, the assignee check and PART-2's unlink rule read it instead of parsing JSON.
+CREATE TABLE team_members (
+  account_id TEXT NOT NULL REFERENCES accounts (id),
+  team_id BIGINT NOT NULL REFERENCES teams (id),
+  layer INTEGER NOT NULL,
+  person_id BIGINT NOT NULL REFERENCES people (id),
+  PRIMARY KEY (team_id, person_id)
+);
+CREATE INDEX team_members_layer ON team_members (team_id, layer);
+CREATE INDEX team_members_person ON team_members (person_id);
