@@ -1,7 +1,7 @@
 /* rolodesk demo: the demo installation. Three accounts (Widget Data Center, GigaTera,
  * GlobalNet), each with an administrator (password "demo-password"), a supervisor, a
  * technician, a few organizations with contact details and a few customers (and in Widget
- * Data Center a partner organization with a technician and a team); and the
+ * Data Center a partner organization with a technician, a team and three requests); and the
  * trusts and agreements under which Widget Data Center's All Organizations view shows
  * GigaTera and GlobalNet (seed 000): both provide a service to Widget Data Center under an
  * active SLA registered in their own account, with Widget Data Center's consent: the
@@ -17,6 +17,7 @@
 #include "domain/org.h"
 #include "domain/person.h"
 #include "domain/record.h"
+#include "domain/request.h"
 #include "domain/team.h"
 
 #define DEMO_PASSWORD "demo-password"
@@ -73,7 +74,7 @@ static int add_org(rd_conn *conn, const rd_caller *who, const demo_org *o, int64
  * unit `labs` (where customer bob works), with technician pete (password as everyone's),
  * in the second escalation layer of the Service Desk team, after technician tina. */
 static int load_partner(rd_conn *conn, const rd_caller *who, int64_t labs, int64_t tina,
-                        int64_t bob, rd_err *err) {
+                        int64_t ann, int64_t bob, rd_err *err) {
   static const demo_org FIXIT = {"Fixit Partners", "Eindhoven", "NL", "+31 40 555 0130",
                                  "desk@fixit.example", "https://fixit.example", NULL};
   static const char *const partner[] = {"partner", NULL};
@@ -105,6 +106,24 @@ static int load_partner(rd_conn *conn, const rd_caller *who, int64_t labs, int64
                    "members", "id", (json_int_t)tina, "members", "id", (json_int_t)pete);
     rv = rd_rec_create_tx(conn, who, &rd_team_type, in, &team, err);
     json_decref(in);
+  }
+  /* PART-4: three requests for the Service Desk team; tina, alone in layer 1, takes them,
+   * and bob's first is escalated to layer 2, where pete (of Fixit Partners, the partner of
+   * bob's unit) takes it. */
+  static const struct {
+    const char *subject;
+    bool bob, escalate;
+  } REQUESTS[] = {{"Printer on the second floor jams", true, true},
+                  {"New starter needs a laptop", false, false},
+                  {"VPN drops every hour", true, false}};
+  for (size_t i = 0; i < sizeof REQUESTS / sizeof *REQUESTS && !rv; i++) {
+    int64_t id = 0;
+    in = json_pack("{s:s,s:{s:I},s:{s:I}}", "subject", REQUESTS[i].subject, "customer", "id",
+                   (json_int_t)(REQUESTS[i].bob ? bob : ann), "team", "id", (json_int_t)team);
+    rv = rd_request_create(conn, who, in, &id, err);
+    json_decref(in);
+    if (!rv && REQUESTS[i].escalate)
+      rv = rd_request_escalate(conn, who, id, err);
   }
   return rv;
 }
@@ -143,7 +162,7 @@ static int load_account(rd_conn *conn, const demo_account *a, rd_err *err) {
                             people[i].roles, people[i].supervisor, DEMO_PASSWORD, &ids[i], err);
   }
   if (!rv && !strcmp(a->id, "wdc"))
-    rv = load_partner(conn, &who, orgs[2], ids[2], ids[4], err);
+    rv = load_partner(conn, &who, orgs[2], ids[2], ids[3], ids[4], err);
   return rv;
 }
 
@@ -189,7 +208,8 @@ static const char HELP[] =
     "usage: rolodesk demo\n"
     "Loads the demo accounts wdc, gigatera and globalnet, each with the people admin, sam,\n"
     "tina, ann and bob (password " DEMO_PASSWORD "), and the trusts between them; in wdc\n"
-    "also the partner organization Fixit Partners with its technician pete.\n"
+    "also the partner organization Fixit Partners with its technician pete, the team\n"
+    "Service Desk and three requests.\n"
     RD_CLI_EXIT_HELP;
 
 int rd_cli_demo(rd_cli *c, int argc, char **argv) {
