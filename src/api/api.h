@@ -215,6 +215,12 @@ int rd_api_partner_technicians(rd_ctx *x, rd_err *err);
 int rd_api_partner_link(rd_ctx *x, rd_err *err);
 int rd_api_partner_unlink(rd_ctx *x, rd_err *err);
 int rd_api_partner_requests(rd_ctx *x, rd_err *err);
+/* ORG-5: locations and departments of an organization (src/api/location.c). */
+int rd_api_org_part_list(rd_ctx *x, rd_err *err);
+int rd_api_org_part_create(rd_ctx *x, rd_err *err);
+int rd_api_org_part_get(rd_ctx *x, rd_err *err);
+int rd_api_org_part_patch(rd_ctx *x, rd_err *err);
+int rd_api_org_part_delete(rd_ctx *x, rd_err *err);
 /* Requests, their notes and time entries (src/api/request.c). */
 int rd_api_request_list(rd_ctx *x, rd_err *err);
 int rd_api_request_create(rd_ctx *x, rd_err *err);
