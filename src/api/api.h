@@ -221,6 +221,13 @@ int rd_api_org_part_create(rd_ctx *x, rd_err *err);
 int rd_api_org_part_get(rd_ctx *x, rd_err *err);
 int rd_api_org_part_patch(rd_ctx *x, rd_err *err);
 int rd_api_org_part_delete(rd_ctx *x, rd_err *err);
+/* CUST-8: contracts (src/api/contract.c). */
+int rd_api_contract_list(rd_ctx *x, rd_err *err);
+int rd_api_contract_create(rd_ctx *x, rd_err *err);
+int rd_api_contract_get(rd_ctx *x, rd_err *err);
+int rd_api_contract_patch(rd_ctx *x, rd_err *err);
+int rd_api_contract_enable(rd_ctx *x, rd_err *err);
+int rd_api_contract_usage(rd_ctx *x, rd_err *err);
 /* Requests, their notes and time entries (src/api/request.c). */
 int rd_api_request_list(rd_ctx *x, rd_err *err);
 int rd_api_request_create(rd_ctx *x, rd_err *err);

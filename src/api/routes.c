@@ -94,6 +94,13 @@ const rd_route rd_routes[] = {
     {"POST", "/v1/requests/{id}/notes", rd_api_request_note_add, ANY, 0},
     {"GET", "/v1/requests/{id}/time_entries", rd_api_request_time, ANY, 0},
     {"POST", "/v1/requests/{id}/time_entries", rd_api_request_time_add, STAFF | RD_ROLE_PARTNER, 0},
+    /* CUST-8: contracts; their status is computed when read. */
+    {"GET", "/v1/contracts", rd_api_contract_list, STAFF | RD_ROLE_CUSTOMER, 0},
+    {"POST", "/v1/contracts", rd_api_contract_create, TEAM_WRITERS, 0},
+    {"GET", "/v1/contracts/{id}", rd_api_contract_get, STAFF | RD_ROLE_CUSTOMER, 0},
+    {"PATCH", "/v1/contracts/{id}", rd_api_contract_patch, TEAM_WRITERS, 0},
+    {"POST", "/v1/contracts/{id}/enable", rd_api_contract_enable, TEAM_WRITERS, 0},
+    {"GET", "/v1/contracts/{id}/usage", rd_api_contract_usage, STAFF | RD_ROLE_CUSTOMER, 0},
     /* CUST-5, CUST-6: vCard, credentials mail, security questions, password reset. */
     {"GET", "/v1/people/{id}/vcard", rd_api_person_vcard, ANY, 0},
     {"POST", "/v1/people/{id}/credentials_email", rd_api_person_credentials_email, STAFF, 0},

@@ -16,7 +16,27 @@ void rd_time_in(int64_t seconds, char out[RD_TIME_LEN]) {
   strftime(out, RD_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+static const char *test_clock;
+
+void rd_date_test_clock(const char *path) {
+  test_clock = path;
+}
+
 void rd_date_today(char out[RD_DATE_LEN]) {
+  if (test_clock) {
+    FILE *f = fopen(test_clock, "r");
+    char d[RD_DATE_LEN + 1] = "";
+    if (f) {
+      if (!fgets(d, sizeof d, f))
+        d[0] = 0;
+      fclose(f);
+    }
+    d[strcspn(d, "\r\n")] = 0;
+    if (rd_date_valid(d)) {
+      memcpy(out, d, RD_DATE_LEN);
+      return;
+    }
+  }
   time_t t = time(NULL);
   struct tm tm;
   gmtime_r(&t, &tm);

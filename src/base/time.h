@@ -13,7 +13,13 @@
 void rd_time_now(char out[RD_TIME_LEN]);
 /* The time seconds from now (negative: ago), in the format of rd_time_now. */
 void rd_time_in(int64_t seconds, char out[RD_TIME_LEN]);
+/* Today's date (UTC), or with a test clock the date its file holds. */
 void rd_date_today(char out[RD_DATE_LEN]);
+/* Test only (rolodeskd --test-clock FILE): rd_date_today reads the date ("YYYY-MM-DD") from
+ * path at every call, so tests move the calendar (contract dates, CUST-8) without sleeping;
+ * a file that is missing or holds no valid date means the real date. Timestamps
+ * (rd_time_now: sessions, audit) keep the real clock. Set once before threads start. */
+void rd_date_test_clock(const char *path);
 /* Microseconds from a monotonic clock, for durations. */
 int64_t rd_mono_us(void);
 /* True when s is a real calendar date YYYY-MM-DD (leap years checked). */

@@ -27,7 +27,7 @@ static void usage(FILE *out) {
         "                 [--public-url URL] [--smtp-ports LIST]\n"
         "                 [--mail-workers N] [--mail-retry SECONDS]\n"
         "                 [--max-conns-per-ip N] [--max-uploads N] [--max-import-mb N]\n"
-        "                 [--cors-origin ORIGIN]... [--page-cache-mb N]\n"
+        "                 [--cors-origin ORIGIN]... [--page-cache-mb N] [--test-clock FILE]\n"
         "       rolodeskd --help | --version\n"
         "Options take `--opt value` or `--opt=value`. The database defaults to $ROLODESK_DB.\n"
         "Exit status: 0 stopped by SIGTERM or SIGINT, 1 error, 2 usage error.\n",
@@ -42,7 +42,7 @@ static const rd_opt OPTS[] = {
     {"job-lease", 0, true},    {"job-workers", 0, true},     {"attachment-grace", 0, true},
     {"public-url", 0, true},   {"smtp-ports", 0, true},      {"mail-workers", 0, true},
     {"mail-retry", 0, true},   {"quiet", 0, false},          {"help", 'h', false},
-    {"version", 0, false},     {"cors-origin", 0, true},     {"page-cache-mb", 0, true},
+    {"version", 0, false},     {"cors-origin", 0, true},     {"page-cache-mb", 0, true}, {"test-clock", 0, true},
     {NULL}};
 
 /* HTTP threads when --threads is not given: one per core on SQLite (a request runs on the
@@ -124,6 +124,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--page-cache-mb") && rd_parse_i64(v, &n) && n >= 0 &&
              n <= RD_PAGE_CACHE_MB_MAX)
       page_cache_mb = (size_t)n; /* issue 12: rendered list pages kept, at most this much */
+    else if (!strcmp(a, "--test-clock"))
+      rd_date_test_clock(v); /* tests only: today's date from a file (base/time.h) */
     else if (!strcmp(a, "--public-url"))
       public_url_arg = v; /* ACC-8: checked below */
     else if (!strcmp(a, "--smtp-ports") && rd_mail_ports_set(v) == 0)

@@ -8,6 +8,7 @@
 
 #include "base/mem.h"
 #include "base/time.h"
+#include "domain/contract.h"
 
 #define PERSON_NAME "r.first_name || ' ' || r.last_name"
 #define STAFF RD_ROLES_STAFF
@@ -495,16 +496,28 @@ static int time_tx(rd_conn *c, void *arg, rd_err *err) {
     rv = rd_err_set(err, RD_EFORBIDDEN, "Your roles do not allow recording time");
   if (!rv && (minutes < 1 || minutes > RD_REQUEST_MINUTES_MAX))
     rv = rd_err_field(err, "minutes", "must be from 1 to %d", RD_REQUEST_MINUTES_MAX);
-  int64_t entry = 0;
+  /* CUST-8: it counts against the contract that covers the request now */
+  int64_t entry = 0, contract = 0, customer = 0, unit = 0;
+  rd_stmt *s = NULL;
+  if (!rv)
+    rv = rd_sql(c, &s, err,
+                "SELECT customer_id, COALESCE(organization_id, 0) FROM requests WHERE id = ?", "i",
+                a->id);
+  if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW)
+    customer = rd_stmt_int64(s, 0), unit = rd_stmt_int64(s, 1), rv = 0;
+  if (s)
+    rd_stmt_done(s);
+  if (!rv)
+    rv = rd_contract_covering(c, a->who->account_id, customer, unit, &contract, err);
   if (!rv)
     rv = rd_next_id(c, &entry, err);
   if (!rv)
     rv = rd_sql_exec(c, NULL, err,
                      "INSERT INTO request_time (id, account_id, request_id, person_id,"
-                     " person_name, minutes, performed_on, description, created_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     "itiItittt", entry, a->who->account_id, a->id, a->who->person_id,
-                     who_name(a->who), (int64_t)minutes, date ? date : today, text, now);
+                     " person_name, minutes, performed_on, description, created_at, contract_id)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     "itiItitttI", entry, a->who->account_id, a->id, a->who->person_id,
+                     who_name(a->who), (int64_t)minutes, date ? date : today, text, now, contract);
   if (!rv)
     rv = rd_sql_exec(c, NULL, err,
                      "UPDATE requests SET minutes = minutes + ? WHERE id = ? AND account_id = ?",
@@ -516,10 +529,12 @@ static int time_tx(rd_conn *c, void *arg, rd_err *err) {
   }
   json_decref(detail);
   if (!rv)
-    *a->out = json_pack("{s:I,s:{s:I,s:s},s:I,s:s,s:s?,s:s}", "id", (json_int_t)entry, "person",
-                        "id", (json_int_t)a->who->person_id, "name", who_name(a->who),
-                        "minutes", minutes, "date", date ? date : today, "description", text,
-                        "created_at", now);
+    *a->out = json_pack("{s:I,s:{s:o,s:s},s:I,s:s,s:s?,s:s,s:o}", "id", (json_int_t)entry,
+                        "person", "id",
+                        a->who->person_id ? json_integer(a->who->person_id) : json_null(), "name",
+                        who_name(a->who), "minutes", minutes, "date", date ? date : today,
+                        "description", text, "created_at", now, "contract",
+                        contract ? json_pack("{s:I}", "id", (json_int_t)contract) : json_null());
   return rv;
 }
 
@@ -580,19 +595,21 @@ int rd_request_notes(rd_conn *c, const rd_caller *who, int64_t id, int64_t after
 }
 
 static json_t *time_row(rd_stmt *s) {
-  return json_pack("{s:I,s:{s:o,s:s},s:I,s:s,s:s?,s:s}", "id", (json_int_t)rd_stmt_int64(s, 0),
+  return json_pack("{s:I,s:{s:o,s:s},s:I,s:s,s:s?,s:s,s:o}", "id", (json_int_t)rd_stmt_int64(s, 0),
                    "person", "id",
                    rd_stmt_null(s, 1) ? json_null() : json_integer(rd_stmt_int64(s, 1)), "name",
                    rd_stmt_text(s, 2), "minutes", (json_int_t)rd_stmt_int64(s, 3), "date",
                    rd_stmt_text(s, 4), "description", rd_stmt_text(s, 5), "created_at",
-                   rd_stmt_text(s, 6));
+                   rd_stmt_text(s, 6), "contract",
+                   rd_stmt_null(s, 7) ? json_null()
+                                      : json_pack("{s:I}", "id", (json_int_t)rd_stmt_int64(s, 7)));
 }
 
 int rd_request_time_list(rd_conn *c, const rd_caller *who, int64_t id, int64_t after, int limit,
                          json_t **rows, bool *more, rd_err *err) {
   return side_list(c, who, id,
                    "SELECT id, person_id, person_name, minutes, performed_on, description,"
-                   " created_at FROM request_time WHERE request_id = ? AND id > ? AND"
+                   " created_at, contract_id FROM request_time WHERE request_id = ? AND id > ? AND"
                    " (1 = 1 OR ?) ORDER BY id LIMIT ?",
                    time_row, after, limit, rows, more, err);
 }

@@ -1,0 +1,86 @@
+/* /v1/contracts (CUST-8): HTTP in, one call of src/domain/contract.c, HTTP out. */
+#include "api/api.h"
+#include "domain/contract.h"
+
+static const char *const LIST_PARAMS[] = {"per_page", "cursor", "customer", "organization", NULL};
+
+int rd_api_contract_list(rd_ctx *x, rd_err *err) {
+  int64_t after = 0, customer = 0, organization = 0;
+  int limit = 0;
+  json_t *rows = NULL;
+  bool more = false;
+  int rv = rd_api_query_check(x, LIST_PARAMS, err);
+  if (!rv)
+    rv = rd_api_page(x, &after, &limit, err);
+  if (!rv)
+    rv = rd_api_query_id(x, "customer", &customer, err);
+  if (!rv)
+    rv = rd_api_query_id(x, "organization", &organization, err);
+  if (!rv)
+    rv = rd_contract_list(x->db, &x->who, customer, organization, after, limit, &rows, &more, err);
+  if (!rv)
+    rd_api_list(x, rows, more);
+  return rv;
+}
+
+static int answer(rd_ctx *x, int64_t id, bool created, rd_err *err) {
+  json_t *rec = NULL;
+  int64_t version = 0;
+  int rv = rd_contract_get(x->db, &x->who, id, &rec, &version, err);
+  if (rv)
+    return rv;
+  if (created)
+    rd_api_created(x, "/v1/contracts", id, rec, version);
+  else
+    rd_api_json(x, 200, rec, version);
+  return 0;
+}
+
+int rd_api_contract_get(rd_ctx *x, rd_err *err) {
+  int64_t id = 0;
+  int rv = rd_api_id(x, 0, &id, err);
+  return rv ? rv : answer(x, id, false, err);
+}
+
+int rd_api_contract_create(rd_ctx *x, rd_err *err) {
+  json_t *in = NULL;
+  int64_t id = 0;
+  int rv = rd_api_body(x, &in, err);
+  if (!rv)
+    rv = rd_rec_create_tx(x->db, &x->who, &rd_contract_type, in, &id, err);
+  json_decref(in);
+  return rv ? rv : answer(x, id, true, err);
+}
+
+int rd_api_contract_patch(rd_ctx *x, rd_err *err) {
+  json_t *in = NULL;
+  int64_t id = 0, if_match = -1;
+  int rv = rd_api_id(x, 0, &id, err);
+  if (!rv)
+    rv = rd_api_if_match(x, &if_match, err);
+  if (!rv)
+    rv = rd_api_body(x, &in, err);
+  if (!rv)
+    rv = rd_rec_update_tx(x->db, &x->who, &rd_contract_type, id, in, if_match, err);
+  json_decref(in);
+  return rv ? rv : answer(x, id, false, err);
+}
+
+int rd_api_contract_enable(rd_ctx *x, rd_err *err) {
+  int64_t id = 0;
+  int rv = rd_api_id(x, 0, &id, err);
+  if (!rv)
+    rv = rd_contract_enable(x->db, &x->who, id, err);
+  return rv ? rv : answer(x, id, false, err);
+}
+
+int rd_api_contract_usage(rd_ctx *x, rd_err *err) {
+  int64_t id = 0;
+  json_t *out = NULL;
+  int rv = rd_api_id(x, 0, &id, err);
+  if (!rv)
+    rv = rd_contract_usage(x->db, &x->who, id, &out, err);
+  if (!rv)
+    rd_api_json(x, 200, out, -1);
+  return rv;
+}
