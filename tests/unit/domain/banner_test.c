@@ -190,3 +190,152 @@ Test(banner_check, PART5_bombs_inside_the_image_or_its_chunks_stay_within_the_bu
   cr_log_info("zTXt bomb: %s (peak %zu)", why(&err), peak);
   free(png);
 }
+
+/* ---- the stored banners (rd_banner_put, _remove, _get, _portal) on a database ---- */
+
+#include "domain/org.h"
+#include "fixture.h"
+
+static ut_db T;
+static rd_caller admin, sup, slm;
+
+static void db_setup(void) {
+  ut_db_open(&T);
+  ud_tenants(&T);
+  admin = ud_caller("acme", RD_ROLE_ACCOUNT_ADMINISTRATOR, 0);
+  sup = ud_caller("acme", RD_ROLE_SUPERVISOR, 0);
+  slm = ud_caller("acme", RD_ROLE_SERVICE_LEVEL_MANAGER, 0);
+}
+static void db_teardown(void) {
+  ut_db_close(&T);
+}
+TestSuite(banner_db, .init = db_setup, .fini = db_teardown, .timeout = 60);
+
+static int64_t db_org(const char *name, bool partner) {
+  rd_err err;
+  rd_err_clear(&err);
+  int64_t id = 0;
+  json_t *in = json_pack("{s:s,s:b}", "name", name, "partner", partner);
+  cr_assert_eq(rd_org_create(T.c, &admin, in, &id, &err), 0, "%s", err.message);
+  json_decref(in);
+  return id;
+}
+
+/* What is stored for org: the banner's ETag ("" when none), the organization's version and
+ * its audit rows. */
+typedef struct db_state {
+  char etag[RD_BANNER_ETAG_LEN];
+  int64_t version, audits;
+} db_state;
+
+static db_state db_read(int64_t org) {
+  db_state st;
+  memset(&st, 0, sizeof st);
+  rd_err err;
+  rd_err_clear(&err);
+  rd_banner b = {0};
+  int rv = rd_banner_get(T.c, &admin, org, &b, &err);
+  cr_assert(rv == 0 || rv == RD_ENOTFOUND, "%s", err.message);
+  if (!rv)
+    snprintf(st.etag, sizeof st.etag, "%s", b.etag);
+  rd_banner_free(&b);
+  json_t *rec = NULL;
+  rd_err_clear(&err);
+  cr_assert_eq(rd_org_get(T.c, &admin, org, &rec, &st.version, &err), 0, "%s", err.message);
+  json_decref(rec);
+  cr_assert_eq(rd_sql_int64(T.c, &st.audits, &err,
+                            "SELECT COUNT(*) FROM audit WHERE account_id = 'acme' AND"
+                            " record_type = 'organization' AND record_id = ?",
+                            "i", org),
+               RD_ROW, "%s", err.message);
+  return st;
+}
+
+Test(banner_db, PART5_put_get_remove_with_roles_and_accounts) {
+  rd_err err;
+  int64_t partner = db_org("Fixit", true), plain = db_org("Plain", false);
+  size_t len = 0;
+  unsigned char *png = tp_png(500, 70, 8, 9, 0, &len);
+  char etag[RD_BANNER_ETAG_LEN];
+  rd_err_clear(&err);
+  cr_assert_eq(rd_banner_put(T.c, &slm, partner, png, len, etag, &err), RD_EFORBIDDEN);
+  rd_err_clear(&err);
+  cr_assert_eq(rd_banner_put(T.c, &sup, 0, png, len, etag, &err), RD_EFORBIDDEN);
+  rd_err_clear(&err);
+  cr_assert_eq(rd_banner_put(T.c, &sup, plain, png, len, etag, &err), RD_EINVAL);
+  cr_assert_str_eq(err.items[0].field, "partner");
+  rd_caller other = ud_caller("other", RD_ROLE_ACCOUNT_ADMINISTRATOR, 0);
+  rd_err_clear(&err);
+  cr_assert_eq(rd_banner_put(T.c, &other, partner, png, len, etag, &err), RD_ENOTFOUND);
+  rd_err_clear(&err);
+  cr_assert_eq(rd_banner_put(T.c, &sup, partner, png, len, etag, &err), 0, "%s", err.message);
+  rd_banner b = {0};
+  rd_err_clear(&err);
+  cr_assert_eq(rd_banner_get(T.c, &slm, partner, &b, &err), 0, "%s", err.message);
+  cr_assert_eq(b.len, len);
+  cr_assert(!memcmp(b.png, png, len));
+  cr_assert_str_eq(b.etag, etag);
+  rd_banner_free(&b);
+  rd_caller customer = ud_caller("acme", RD_ROLE_CUSTOMER, 0);
+  rd_err_clear(&err);
+  cr_assert_eq(rd_banner_get(T.c, &customer, partner, &b, &err), RD_EFORBIDDEN);
+  rd_err_clear(&err);
+  cr_assert_eq(rd_banner_get(T.c, &other, partner, &b, &err), RD_ENOTFOUND);
+  /* the portal: no system banner yet for a caller who is no customer */
+  rd_err_clear(&err);
+  cr_assert_eq(rd_banner_portal(T.c, &slm, &b, &err), RD_ENOTFOUND);
+  rd_err_clear(&err);
+  cr_assert_eq(rd_banner_put(T.c, &admin, 0, png, len, NULL, &err), 0, "%s", err.message);
+  rd_err_clear(&err);
+  cr_assert_eq(rd_banner_portal(T.c, &customer, &b, &err), 0, "%s", err.message);
+  cr_assert_eq(b.len, len);
+  rd_banner_free(&b);
+  rd_err_clear(&err);
+  cr_assert_eq(rd_banner_portal(T.c, &other, &b, &err), RD_ENOTFOUND); /* its own account's */
+  rd_err_clear(&err);
+  cr_assert_eq(rd_banner_remove(T.c, &slm, partner, &err), RD_EFORBIDDEN);
+  rd_err_clear(&err);
+  cr_assert_eq(rd_banner_remove(T.c, &admin, partner, &err), 0, "%s", err.message);
+  rd_err_clear(&err);
+  cr_assert_eq(rd_banner_remove(T.c, &admin, partner, &err), RD_ENOTFOUND);
+  free(png);
+}
+
+/* REL-1: a failure at any statement of a put or a remove leaves the banner, the
+ * organization's version and its audit as they were, or all changed. */
+Test(banner_db, PART5_a_failure_at_every_statement_changes_all_or_nothing) {
+  rd_err err;
+  int64_t partner = db_org("Fixit", true);
+  size_t la = 0, lb = 0;
+  unsigned char *a = tp_png(500, 70, 8, 9, 0, &la), *b = tp_png(500, 70, 8, 1, 0, &lb);
+  rd_err_clear(&err);
+  cr_assert_eq(rd_banner_put(T.c, &sup, partner, a, la, NULL, &err), 0, "%s", err.message);
+  for (int remove = 0; remove < 2; remove++) {
+    db_state before = db_read(partner);
+    int failures = 0;
+    for (long k = 1;; k++) {
+      cr_assert_lt(k, 200, "never got through");
+      rd_err_clear(&err);
+      rd_store_fault_after(k);
+      int rv = remove ? rd_banner_remove(T.c, &sup, partner, &err)
+                      : rd_banner_put(T.c, &sup, partner, b, lb, NULL, &err);
+      rd_store_fault_after(0);
+      db_state now = db_read(partner);
+      if (rv) {
+        failures++;
+        cr_assert_str_eq(now.etag, before.etag, "a fault at %ld changed the banner", k);
+        cr_assert_eq(now.version, before.version, "a fault at %ld moved the version", k);
+        cr_assert_eq(now.audits, before.audits, "a fault at %ld left an audit row", k);
+        continue;
+      }
+      cr_assert_str_neq(now.etag, before.etag);
+      cr_assert_eq(now.version, before.version + 1);
+      cr_assert_eq(now.audits, before.audits + 1);
+      cr_assert(remove ? !now.etag[0] : now.etag[0] != 0);
+      break;
+    }
+    cr_assert_geq(failures, 5, "the faults hit only %d points", failures);
+  }
+  free(a);
+  free(b);
+}
