@@ -262,12 +262,14 @@ int rd_banner_check(const void *png, size_t len, size_t *peak, rd_err *err) {
     return rd_err_set(err, RD_ETOOBIG, "The banner is %zu bytes; at most %u (256 KB) are accepted",
                       len, RD_BANNER_MAX);
   if (len < sizeof PNG_SIGNATURE || memcmp(p, PNG_SIGNATURE, sizeof PNG_SIGNATURE))
-    return rd_err_field(err, "body", "is not a PNG file (it does not start with the PNG signature)");
+    return rd_err_field(err, "body",
+                        "is not a PNG file (it does not start with the PNG signature)");
   /* The signature, then IHDR: length 13, type, width, height, ... (33 bytes in all). */
   if (len < 33)
     return rd_err_field(err, "body", "is a truncated PNG file (it ends inside its IHDR chunk)");
   if (be32(p + 8) != 13 || memcmp(p + 12, "IHDR", 4))
-    return rd_err_field(err, "body", "is not a valid PNG file (it does not begin with an IHDR chunk)");
+    return rd_err_field(err, "body",
+                        "is not a valid PNG file (it does not begin with an IHDR chunk)");
   /* A decompression bomb claims a huge image: refused here, before libspng allocates. */
   uint32_t w = be32(p + 16), h = be32(p + 20);
   if (w != RD_BANNER_WIDTH || h != RD_BANNER_HEIGHT)

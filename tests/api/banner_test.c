@@ -157,7 +157,8 @@ Test(banner, PART5_a_partner_banner_is_set_replaced_read_and_removed_and_audited
   cr_assert_eq(json_array_size(r.json), 4, "%s", r.body); /* create, set, set, remove */
   cr_assert_str_eq(th_jstr(r.json, "[1].action"), "set_banner");
   cr_assert(json_is_null(th_jpath(r.json, "[1].changes.banner.old")), "%s", r.body);
-  cr_assert_eq(json_integer_value(th_jpath(r.json, "[1].changes.banner.new.size")), (long long)len1);
+  cr_assert_eq(json_integer_value(th_jpath(r.json, "[1].changes.banner.new.size")),
+               (long long)len1);
   cr_assert_str_eq(th_jstr(r.json, "[2].action"), "set_banner");
   cr_assert_str_eq(th_jstr(r.json, "[2].changes.banner.old.etag"), etag1);
   cr_assert_str_eq(th_jstr(r.json, "[3].action"), "remove_banner");

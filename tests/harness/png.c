@@ -120,7 +120,8 @@ unsigned char *tp_png_spng(uint32_t w, uint32_t h, int colour, int bits, int int
   if (colour == 3) {
     struct spng_plte plte = {.n_entries = 1u << bits};
     for (uint32_t i = 0; i < plte.n_entries; i++)
-      plte.entries[i] = (struct spng_plte_entry){(uint8_t)i, (uint8_t)(i * 3), (uint8_t)(255 - i), 255};
+      plte.entries[i] =
+          (struct spng_plte_entry){(uint8_t)i, (uint8_t)(i * 3), (uint8_t)(255 - i), 255};
     spng_set_plte(ctx, &plte);
   }
   int e = spng_encode_image(ctx, img, stride * h, SPNG_FMT_PNG, SPNG_ENCODE_FINALIZE);
