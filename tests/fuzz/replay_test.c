@@ -114,13 +114,20 @@ static void png_replay(unsigned char *png, size_t len) {
 
 Test(fuzz_replay, png_generated_extremes) {
   size_t len = 0;
-  png_replay(tp_png(500, 70, 16, 0, 0, &len), len);
-  png_replay(tp_png(500, 70, 8, 9, 1000, &len), len);
-  png_replay(tp_png_bomb(100000, 100000, 100u << 20, &len), len);
-  png_replay(tp_png_bomb(500, 70, 100u << 20, &len), len);
-  png_replay(tp_png_ztxt_bomb(100u << 20, &len), len);
+  unsigned char *png = tp_png(500, 70, 16, 0, 0, &len);
+  png_replay(png, len);
+  png = tp_png(500, 70, 8, 9, 1000, &len);
+  png_replay(png, len);
+  png = tp_png_bomb(100000, 100000, 100u << 20, &len);
+  png_replay(png, len);
+  png = tp_png_bomb(500, 70, 100u << 20, &len);
+  png_replay(png, len);
+  png = tp_png_ztxt_bomb(100u << 20, &len);
+  png_replay(png, len);
   static const int FORMATS[][2] = {{0, 1}, {0, 16}, {2, 8}, {3, 4}, {4, 8}, {6, 16}};
   for (size_t i = 0; i < sizeof FORMATS / sizeof *FORMATS; i++)
-    for (int interlace = 0; interlace < 2; interlace++)
-      png_replay(tp_png_spng(500, 70, FORMATS[i][0], FORMATS[i][1], interlace, &len), len);
+    for (int interlace = 0; interlace < 2; interlace++) {
+      png = tp_png_spng(500, 70, FORMATS[i][0], FORMATS[i][1], interlace, &len);
+      png_replay(png, len);
+    }
 }
