@@ -27,6 +27,10 @@ const rd_route rd_routes[] = {
     {"POST", "/v1/account/trusts", rd_api_trust_add, ADMIN, 0},
     {"GET", "/v1/account/trusts/{account_id}", rd_api_trust_get, ADMIN, 0}, /* issue 12 */
     {"DELETE", "/v1/account/trusts/{account_id}", rd_api_trust_remove, ADMIN, 0},
+    /* PART-5: the system banner. */
+    {"GET", "/v1/account/banner", rd_api_account_banner_get, STAFF, 0},
+    {"PUT", "/v1/account/banner", rd_api_account_banner_put, ADMIN, 0},
+    {"DELETE", "/v1/account/banner", rd_api_account_banner_delete, ADMIN, 0},
     {"GET", "/v1/organizations", rd_api_org_list, STAFF, CROSS},
     {"POST", "/v1/organizations", rd_api_org_create, ORG_WRITERS, 0},
     {"GET", "/v1/organizations/all", rd_api_org_all, STAFF, CROSS},
@@ -51,6 +55,12 @@ const rd_route rd_routes[] = {
     {"GET", "/v1/organizations/{id}/departments/{department_id}", rd_api_org_part_get, STAFF, 0},
     {"PATCH", "/v1/organizations/{id}/departments/{department_id}", rd_api_org_part_patch, ORG_WRITERS, 0},
     {"DELETE", "/v1/organizations/{id}/departments/{department_id}", rd_api_org_part_delete, ORG_WRITERS, 0},
+    /* PART-5: a partner organization's banner, written by the PART-1 writers of partners;
+     * the one the caller's portal shows. */
+    {"GET", "/v1/organizations/{id}/banner", rd_api_org_banner_get, STAFF, 0},
+    {"PUT", "/v1/organizations/{id}/banner", rd_api_org_banner_put, PEOPLE_MANAGERS, 0},
+    {"DELETE", "/v1/organizations/{id}/banner", rd_api_org_banner_delete, PEOPLE_MANAGERS, 0},
+    {"GET", "/v1/portal/banner", rd_api_portal_banner, ANY, 0},
     {"GET", "/v1/people", rd_api_person_list, STAFF, CROSS},
     {"POST", "/v1/people", rd_api_person_create, STAFF, 0},
     {"GET", "/v1/people/{id}", rd_api_person_get, ANY, 0},

@@ -112,6 +112,19 @@ static int partner_rules(rd_conn *c, const rd_caller *who, int64_t id, json_t *o
                    " elsewhere first",
                    (long long)n);
   }
+  /* PART-5: the banner switch is the partner's writers' and means something for partners
+   * only; a change of it is checked, an unchanged value never (a rename, a create that
+   * leaves the default). */
+  json_t *use = json_object_get(rec, "use_custom_banner");
+  if (!json_equal(old ? json_object_get(old, "use_custom_banner") : json_true(), use)) {
+    if (!rd_caller_has(who, RD_ROLE_SUPERVISOR | RD_ROLE_ACCOUNT_ADMINISTRATOR))
+      return rd_err_set(err, RD_EFORBIDDEN,
+                        "Only a supervisor or administrator may switch a partner"
+                        " organization's banner");
+    if (!is)
+      rd_err_field(err, "use_custom_banner",
+                   "applies only to partner organizations (partner is false)");
+  }
   json_t *of = json_object_get(rec, "partner_organization");
   if (json_is_object(of) && id && json_integer_value(json_object_get(of, "id")) == id)
     return rd_err_field(err, "partner_organization", "cannot be the organization itself");
@@ -224,6 +237,7 @@ static const rd_field FIELDS[] = {
     {.name = "disabled", .column = "disabled", .type = RD_FT_BOOL, .flags = RD_FF_NOTNULL, .def = "false"},
     {.name = "partner", .column = "partner", .type = RD_FT_BOOL, .flags = RD_FF_NOTNULL, .def = "false"},
     {.name = "partner_organization", .column = "partner_organization_id", .type = RD_FT_REF, .flags = RD_FF_REFHOOK, .ref_table = "organizations", .ref_name_sql = "r.name"},
+    {.name = "use_custom_banner", .column = "use_custom_banner", .type = RD_FT_BOOL, .flags = RD_FF_NOTNULL, .def = "true"},
     {.name = "picture_uri", .column = "picture_uri", .type = RD_FT_TEXT, .max_len = 2048},
     {.name = "contact", .column = "contact", .type = RD_FT_JSON, .def = "{}"},
     {.name = "custom_fields", .column = "custom_fields", .type = RD_FT_JSON, .def = "{}"},

@@ -14,10 +14,14 @@
 #include "fuzz_query.c"
 #define RD_FUZZ_CSV_ENTRY rd_fuzz_csv
 #include "fuzz_csv.c"
+#define RD_FUZZ_PNG_ENTRY rd_fuzz_png
+#include "fuzz_png.c"
 
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <stdio.h>
+
+#include "harness/png.h"
 
 typedef int (*entry_fn)(const uint8_t *, size_t);
 
@@ -87,4 +91,43 @@ Test(fuzz_replay, csv_generated_extremes) {
   buf[0] = 0xF2; /* utf-16le, chunks of 16 */
   cr_assert_eq(rd_fuzz_csv(buf, n + 4), 0);
   free(buf);
+}
+
+Test(fuzz_replay, png_corpus) {
+  cr_assert_geq(replay("fuzz_png", rd_fuzz_png), 5, "the corpus is missing");
+}
+
+/* PART-5: files too large to keep as corpus files (a 16-bit stored image over 256 KB,
+ * bombs of 100 MB), and every PNG format, plain and interlaced, with and without the
+ * CRC-fixing option byte. */
+static void png_replay(unsigned char *png, size_t len) {
+  cr_assert_not_null(png);
+  uint8_t *in = malloc(len + 1);
+  memcpy(in + 1, png, len);
+  for (int opt = 0; opt < 2; opt++) {
+    in[0] = (uint8_t)opt;
+    cr_assert_eq(rd_fuzz_png(in, len + 1), 0);
+  }
+  free(in);
+  free(png);
+}
+
+Test(fuzz_replay, png_generated_extremes) {
+  size_t len = 0;
+  unsigned char *png = tp_png(500, 70, 16, 0, 0, &len);
+  png_replay(png, len);
+  png = tp_png(500, 70, 8, 9, 1000, &len);
+  png_replay(png, len);
+  png = tp_png_bomb(100000, 100000, 100u << 20, &len);
+  png_replay(png, len);
+  png = tp_png_bomb(500, 70, 100u << 20, &len);
+  png_replay(png, len);
+  png = tp_png_ztxt_bomb(100u << 20, &len);
+  png_replay(png, len);
+  static const int FORMATS[][2] = {{0, 1}, {0, 16}, {2, 8}, {3, 4}, {4, 8}, {6, 16}};
+  for (size_t i = 0; i < sizeof FORMATS / sizeof *FORMATS; i++)
+    for (int interlace = 0; interlace < 2; interlace++) {
+      png = tp_png_spng(500, 70, FORMATS[i][0], FORMATS[i][1], interlace, &len);
+      png_replay(png, len);
+    }
 }
