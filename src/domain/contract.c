@@ -23,10 +23,18 @@ static int64_t ref_id(json_t *rec, const char *field) {
 
 /* ---- dates ---- */
 
+/* The digits s[0..n) as a number (dates checked by the engine: RD_FT_DATE). */
+static int num(const char *s, int n) {
+  int v = 0;
+  for (int i = 0; i < n; i++)
+    v = v * 10 + (s[i] - '0');
+  return v;
+}
+
 static void ymd(const char *s, int *y, int *m, int *d) {
-  *y = atoi(s);
-  *m = atoi(s + 5);
-  *d = atoi(s + 8);
+  *y = num(s, 4);
+  *m = num(s + 5, 2);
+  *d = num(s + 8, 2);
 }
 
 static void fmt(char out[11], int y, int m, int d) {
