@@ -9,6 +9,8 @@
 
 #include "base/mem.h"
 #include "base/time.h"
+#include "domain/person.h"
+#include "domain/request.h"
 
 #define WRITERS                                                                               \
   (RD_ROLE_ACCOUNT_ADMINISTRATOR | RD_ROLE_SERVICE_LEVEL_MANAGER | RD_ROLE_SUPERVISOR)
@@ -289,6 +291,116 @@ int rd_contract_covering(rd_conn *c, const char *account_id, int64_t customer, i
   return 0;
 }
 
+/* The customer's unit (0: none). */
+static int unit_of(rd_conn *c, int64_t customer, int64_t *unit, rd_err *err) {
+  *unit = 0;
+  int rv = rd_sql_int64(c, unit, err, "SELECT COALESCE(organization_id, 0) FROM people WHERE id = ?",
+                        "i", customer);
+  return rv < 0 ? rv : 0;
+}
+
+/* Whether any contract of a set is pending (waiting for its start, payment or turn). */
+static bool any_pending(const target_set *t) {
+  for (int i = 0; i < t->n; i++)
+    if (!strcmp(t->s[i].status, "pending"))
+      return true;
+  return false;
+}
+
+int rd_contract_request_status(rd_conn *c, const char *account_id, int64_t customer,
+                               const char **status, rd_err *err) {
+  *status = "open";
+  int64_t unit = 0, active = 0;
+  int rv = unit_of(c, customer, &unit, err);
+  if (!rv)
+    rv = rd_contract_covering(c, account_id, customer, unit, &active, err);
+  for (int pass = 0; !rv && !active && pass < 2; pass++) {
+    int64_t target = pass ? unit : customer;
+    if (!target)
+      continue;
+    target_set t;
+    rv = load_set(c, account_id, pass ? "organization_id" : "customer_id", target, &t, err);
+    if (!rv && any_pending(&t))
+      *status = "pending_no_contract";
+    if (!rv)
+      set_free(&t);
+  }
+  return rv;
+}
+
+int rd_contract_release(rd_conn *c, const char *account_id, const char *column, int64_t holder,
+                        int64_t *moved, rd_err *err) {
+  *moved = 0;
+  char sql[200];
+  snprintf(sql, sizeof sql,
+           "SELECT id, customer_id, COALESCE(organization_id, 0) FROM requests WHERE"
+           " account_id = ? AND status = 'pending_no_contract' AND %s = ? ORDER BY id",
+           strcmp(column, "customer_id") ? "organization_id" : "customer_id");
+  rd_stmt *s = NULL;
+  int rv = rd_sql(c, &s, err, sql, "ti", account_id, holder);
+  json_t *ids = json_array();
+  while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
+    rv = 0;
+    json_array_append_new(ids, json_pack("[I,I,I]", (json_int_t)rd_stmt_int64(s, 0),
+                                         (json_int_t)rd_stmt_int64(s, 1),
+                                         (json_int_t)rd_stmt_int64(s, 2)));
+  }
+  if (s)
+    rd_stmt_done(s);
+  rd_caller who = rd_system_caller(account_id);
+  json_t *patch = json_pack("{s:s}", "status", "open");
+  size_t i;
+  json_t *r;
+  json_array_foreach(ids, i, r) {
+    int64_t active = 0;
+    if (!rv)
+      rv = rd_contract_covering(c, account_id, (int64_t)json_integer_value(json_array_get(r, 1)),
+                                (int64_t)json_integer_value(json_array_get(r, 2)), &active, err);
+    if (!rv && active) {
+      rv = rd_rec_update(c, &who, &rd_request_type,
+                         (int64_t)json_integer_value(json_array_get(r, 0)), patch, -1, err);
+      *moved += !rv;
+    }
+  }
+  json_decref(patch);
+  json_decref(ids);
+  return rv;
+}
+
+/* After a contract is written: its holder's waiting requests are looked at again on its
+ * start date (today when that has come), by a job of the runner (jobs/kinds.c); one job
+ * per holder and day. */
+static int after_write(rd_conn *c, const rd_caller *who, int64_t id, json_t *old, json_t *rec,
+                       rd_err *err) {
+  (void)id, (void)old;
+  int64_t customer = ref_id(rec, "customer");
+  json_t *payload = customer ? json_pack("{s:I}", "customer", (json_int_t)customer)
+                             : json_pack("{s:I}", "organization",
+                                         (json_int_t)ref_id(rec, "organization"));
+  char *text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(payload);
+  char today[RD_DATE_LEN], now[RD_TIME_LEN];
+  rd_date_today(today);
+  rd_time_now(now);
+  const char *start = json_string_value(json_object_get(rec, "start_date"));
+  const char *run_on = start && strcmp(start, today) > 0 ? start : today;
+  int64_t queued = 0, job = 0;
+  int rv = rd_sql_int64(c, &queued, err,
+                        "SELECT COUNT(*) FROM jobs WHERE account_id = ? AND kind = ? AND status ="
+                        " 'queued' AND payload = ? AND run_on = ?",
+                        "tttt", who->account_id, RD_CONTRACT_JOB_KIND, text, run_on);
+  if (rv >= 0 && !queued)
+    rv = rd_next_id(c, &job, err);
+  if (rv >= 0 && !queued)
+    rv = rd_sql_exec(c, NULL, err,
+                     "INSERT INTO jobs (id, account_id, kind, status, payload, run_on,"
+                     " created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
+                     "itttttt", job, who->account_id, RD_CONTRACT_JOB_KIND, text, run_on, now,
+                     now);
+  free(text);
+  return rv < 0 ? rv : 0;
+}
+
 /* ---- input ---- */
 
 static bool in_list(const char *s, const char *const *list) {
@@ -405,6 +517,7 @@ const rd_rtype rd_contract_type = {
     .nfields = sizeof FIELDS / sizeof *FIELDS,
     .validate = validate,
     .decorate = decorate,
+    .after_write = after_write,
     .update_fields = UPDATE_FIELDS,
     .read_roles = RD_ROLES_STAFF | RD_ROLE_CUSTOMER,
     .write_roles = WRITERS,

@@ -59,6 +59,21 @@ void rd_contract_states(const rd_contract_terms *k, int n, const char *today,
 int rd_contract_covering(rd_conn *c, const char *account_id, int64_t customer, int64_t unit,
                          int64_t *id, rd_err *err);
 
+/* CUST-8: the status a new request of customer starts with when none is asked for:
+ * pending_no_contract when no contract of the customer or its unit is active but one is
+ * pending, else open. */
+int rd_contract_request_status(rd_conn *c, const char *account_id, int64_t customer,
+                               const char **status, rd_err *err);
+
+/* The job kind that releases waiting requests (jobs/kinds.c): payload {"customer": id} or
+ * {"organization": id}, queued by every write of a contract for its start date. */
+#define RD_CONTRACT_JOB_KIND "contract_activation"
+/* Moves the holder's pending_no_contract requests (column customer_id or organization_id
+ * equal to holder) that a contract now covers to open, through the engine (audited as the
+ * system's change). Idempotent. *moved counts them. Inside the caller's transaction. */
+int rd_contract_release(rd_conn *c, const char *account_id, const char *column, int64_t holder,
+                        int64_t *moved, rd_err *err);
+
 int rd_contract_list(rd_conn *c, const rd_caller *who, int64_t customer, int64_t organization,
                      int64_t after, int limit, json_t **rows, bool *more, rd_err *err);
 int rd_contract_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out,

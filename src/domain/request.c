@@ -288,6 +288,12 @@ static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t
     rv = check_customer(c, who, rec, &org, err);
     json_object_set_new(rec, "organization", org ? json_pack("{s:I}", "id", (json_int_t)org)
                                                  : json_null());
+    /* CUST-8: raised while only a pending contract covers it, it waits for that one */
+    const char *status = json_string_value(json_object_get(rec, "status"));
+    if (!rv && !(err && err->code) && status && !strcmp(status, "open")) {
+      rv = rd_contract_request_status(c, who->account_id, ref_id(rec, "customer"), &status, err);
+      json_object_set_new(rec, "status", json_string(status));
+    }
   }
   int64_t team = ref_id(rec, "team"), assignee = ref_id(rec, "assignee");
   int64_t was_team = old ? ref_id(old, "team") : 0, was = old ? ref_id(old, "assignee") : 0;

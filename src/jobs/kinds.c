@@ -3,6 +3,7 @@
  * table is never claimed here: it waits for a daemon that knows it. */
 #include <stdbool.h>
 
+#include "domain/contract.h"
 #include "import/import.h"
 #include "jobs/runner.h"
 
@@ -32,6 +33,43 @@ static int import_end(rd_conn *c, const rd_job *job, const char *status, rd_err 
 
 static const rd_job_kind import_kind = {RD_IMPORT_JOB_KIND, import_run, import_end};
 
+/* ---- "contract_activation": requests waiting for a contract (CUST-8) ---- */
+
+/* One transaction: the holder's pending_no_contract requests that a contract now covers
+ * move to open (rd_contract_release; running it again finds nothing more to move). */
+static int activation_run(rd_conn *c, rd_job *job, rd_err *err) {
+  rd_stmt *s = NULL;
+  json_t *payload = NULL;
+  int rv = rd_sql(c, &s, err, "SELECT payload FROM jobs WHERE id = ?", "i", job->id);
+  if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW)
+    payload = json_loads(rd_stmt_text(s, 0), 0, NULL), rv = 0;
+  if (s)
+    rd_stmt_done(s);
+  if (rv)
+    return rv;
+  json_t *customer = json_object_get(payload, "customer");
+  int64_t holder = (int64_t)json_integer_value(customer ? customer
+                                                        : json_object_get(payload, "organization"));
+  json_decref(payload);
+  int64_t moved = 0;
+  rv = rd_tx_begin(c, true, err);
+  if (!rv)
+    rv = rd_contract_release(c, job->account_id, customer ? "customer_id" : "organization_id",
+                             holder, &moved, err);
+  rd_job_counts n = {.processed = moved, .succeeded = moved};
+  if (!rv)
+    rv = rd_job_checkpoint(c, job, &n, err);
+  if (!rv)
+    rv = rd_tx_commit(c, err);
+  else
+    rd_tx_rollback(c);
+  if (!rv)
+    job->result = json_pack("{s:I}", "requests_opened", (json_int_t)moved);
+  return rv;
+}
+
+static const rd_job_kind activation_kind = {RD_CONTRACT_JOB_KIND, activation_run, NULL};
+
 /* ---- the table ---- */
 
-const rd_job_kind *const rd_job_kinds[] = {&import_kind, NULL};
+const rd_job_kind *const rd_job_kinds[] = {&import_kind, &activation_kind, NULL};

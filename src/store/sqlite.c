@@ -509,8 +509,8 @@ static int lite_lock_schema(rd_conn *c, rd_err *err) {
 }
 
 static int lite_claim_job(rd_conn *c, const char *worker, const char *const *kinds, int nkinds,
-                          const char *now, const char *stale_before, int64_t *job_id,
-                          rd_err *err) {
+                          const char *now, const char *stale_before, const char *today,
+                          int64_t *job_id, rd_err *err) {
   /* One writer at a time: under the write lock the oldest claimable job is this one's. */
   rd_stmt *s = NULL;
   int64_t id = 0;
@@ -518,8 +518,8 @@ static int lite_claim_job(rd_conn *c, const char *worker, const char *const *kin
   rd_buf_init(&sql);
   rd_buf_adds(&sql, "UPDATE jobs SET status = 'running', claimed_by = ?, heartbeat_at = ?,"
                     " updated_at = ?, attempts = attempts + 1"
-                    " WHERE id = (SELECT id FROM jobs WHERE (status = 'queued'"
-                    " OR (status = 'running' AND heartbeat_at < ?)) AND kind IN (?");
+                    " WHERE id = (SELECT id FROM jobs WHERE ((status = 'queued' AND (run_on IS NULL"
+                    " OR run_on <= ?)) OR (status = 'running' AND heartbeat_at < ?)) AND kind IN (?");
   for (int i = 1; i < nkinds; i++)
     rd_buf_adds(&sql, ", ?");
   rd_buf_adds(&sql, ") ORDER BY id LIMIT 1) RETURNING id");
@@ -534,9 +534,10 @@ static int lite_claim_job(rd_conn *c, const char *worker, const char *const *kin
   bind_text(s, 1, worker);
   bind_text(s, 2, now);
   bind_text(s, 3, now);
-  bind_text(s, 4, stale_before);
+  bind_text(s, 4, today);
+  bind_text(s, 5, stale_before);
   for (int i = 0; i < nkinds; i++)
-    bind_text(s, 5 + i, kinds[i]);
+    bind_text(s, 6 + i, kinds[i]);
   rv = lite_step(s, err);
   if (rv == RD_ROW) {
     id = col_int64(s, 0);

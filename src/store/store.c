@@ -517,8 +517,10 @@ int rd_job_claim(rd_conn *c, const char *worker, const char *const *kinds, int64
   struct tm tm;
   gmtime_r(&t, &tm);
   strftime(stale, sizeof stale, "%Y-%m-%dT%H:%M:%SZ", &tm); /* the format of rd_time_now */
+  char today[RD_DATE_LEN];
+  rd_date_today(today);
   int64_t id = 0;
-  int rv = c->ops->claim_job(c, worker, kinds, nkinds, now, stale, &id, err);
+  int rv = c->ops->claim_job(c, worker, kinds, nkinds, now, stale, today, &id, err);
   if (rv == RD_ROW)
     *job_id = id;
   return rv;

@@ -61,11 +61,13 @@ typedef struct rd_store_ops {
   /* Inside a write transaction: waits until no other process changes the schema, and
    * keeps them waiting until this transaction ends (rd_store_migrate). */
   int (*lock_schema)(rd_conn *c, rd_err *err);
-  /* Claims the oldest job of one of kinds[0..nkinds) (1..RD_JOB_KINDS_MAX) that is queued,
-   * or running with heartbeat_at < stale_before (its worker died): sets it running for
-   * worker at now. RD_ROW with *job_id set, RD_DONE when there is none. See rd_job_claim. */
+  /* Claims the oldest job of one of kinds[0..nkinds) (1..RD_JOB_KINDS_MAX) that is queued
+   * and due (run_on NULL or not after today), or running with heartbeat_at < stale_before
+   * (its worker died): sets it running for worker at now. RD_ROW with *job_id set, RD_DONE
+   * when there is none. See rd_job_claim. */
   int (*claim_job)(rd_conn *c, const char *worker, const char *const *kinds, int nkinds,
-                   const char *now, const char *stale_before, int64_t *job_id, rd_err *err);
+                   const char *now, const char *stale_before, const char *today,
+                   int64_t *job_id, rd_err *err);
   /* CUST-4: appends to cond a condition that holds when the person_search text (migration
    * 006) of person t contains each of the n terms (normalized text, no spaces; at least
    * one is 3 characters or longer), using the backend's text index for those of 3
@@ -233,8 +235,9 @@ struct rd_stmt {
  * atomic statement, so with several workers in several processes on one database each job
  * goes to exactly one of them (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer).
  * A running job whose heartbeat_at is older than RD_JOB_LEASE_S is taken over by the next
- * claim (its worker is presumed dead); attempts counts the claims. Jobs are created and
- * finished with portable SQL by their owners. */
+ * claim (its worker is presumed dead); attempts counts the claims. A job with run_on (a
+ * date, migration 026) waits until that day (rd_date_today). Jobs are created and finished
+ * with portable SQL by their owners. */
 #define RD_JOB_LEASE_S 300
 /* The lease rd_job_claim applies, in seconds (RD_JOB_LEASE_S unless the daemon was told
  * otherwise with --job-lease; tests shorten it to resume a killed worker's job). */

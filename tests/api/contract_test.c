@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness/harness.h"
 
@@ -331,4 +332,68 @@ Test(contract, CUST8_roles_other_accounts_and_bad_input) {
   th_assert_error(&r, 400, "customer");
   th_resp_free(&r);
   free(tok);
+}
+
+/* The request's status, asked again until it is want or 10 s have passed. */
+static const char *status_soon(long long req, const char *want) {
+  static char out[32];
+  for (int i = 0; i < 100; i++) {
+    th_resp r = th_get(&S, admin(), path("/v1/requests/%lld", req));
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    snprintf(out, sizeof out, "%s", th_jstr(r.json, "status"));
+    th_resp_free(&r);
+    if (!strcmp(out, want))
+      break;
+    usleep(100 * 1000);
+  }
+  return out;
+}
+
+Test(contract, CUST8_requests_wait_for_a_pending_contract_and_open_when_it_starts) {
+  world w = make_world(admin());
+  /* no contract at all: open */
+  long long free_req = request(&w);
+  cr_assert_str_eq(status_soon(free_req, "open"), "open");
+  /* only a contract that starts later: the request waits, and opens on that day */
+  long long later = contract(&w, "subscription", "2027-02-01", "2027-12-31", 0);
+  long long waiting = request(&w);
+  th_resp r = th_get(&S, admin(), path("/v1/requests/%lld", waiting));
+  cr_assert_str_eq(th_jstr(r.json, "status"), "pending_no_contract", "%s", r.body);
+  th_resp_free(&r);
+  usleep(600 * 1000); /* the job waits for its day: nothing moves before */
+  cr_assert_str_eq(status_soon(waiting, "x"), "pending_no_contract");
+  today("2027-02-01");
+  cr_assert_str_eq(status_soon(waiting, "open"), "open");
+  r = th_get(&S, admin(), path("/v1/audit?record_type=request&record_id=%lld", waiting));
+  cr_assert(strstr(r.body, "pending_no_contract"), "%s", r.body);
+  th_resp_free(&r);
+  /* an unpaid contract: paying it opens the waiting requests at once */
+  th_resp p = th_json(&S, "PATCH", admin(), path("/v1/contracts/%lld", later), "{s:b}",
+                      "invoice_paid", false);
+  cr_assert_eq(p.status, 200, "%s", p.body);
+  th_resp_free(&p);
+  long long unpaid = request(&w);
+  cr_assert_str_eq(status_soon(unpaid, "x"), "pending_no_contract");
+  p = th_json(&S, "PATCH", admin(), path("/v1/contracts/%lld", later), "{s:b}", "invoice_paid",
+              true);
+  th_resp_free(&p);
+  cr_assert_str_eq(status_soon(unpaid, "open"), "open");
+  /* enabling a pending contract early does the same; running the job again moves nothing */
+  long long later2 = contract(&w, "hours", "2027-06-01", NULL, 3);
+  p = th_json(&S, "PATCH", admin(), path("/v1/contracts/%lld", later), "{s:b}", "cancelled", true);
+  th_resp_free(&p);
+  long long third = request(&w);
+  cr_assert_str_eq(status_soon(third, "x"), "pending_no_contract");
+  p = th_json(&S, "POST", admin(), path("/v1/contracts/%lld/enable", later2), NULL);
+  cr_assert_eq(p.status, 200, "%s", p.body);
+  th_resp_free(&p);
+  cr_assert_str_eq(status_soon(third, "open"), "open");
+  long long audits = th_sql_int(&S, "SELECT COUNT(*) FROM audit WHERE record_type = 'request'");
+  th_sql(&S, "UPDATE jobs SET status = 'queued', run_on = NULL WHERE kind = 'contract_activation'");
+  for (int i = 0; i < 100 && th_sql_int(&S, "SELECT COUNT(*) FROM jobs WHERE status = 'queued'");
+       i++)
+    usleep(100 * 1000);
+  cr_assert_eq(th_sql_int(&S, "SELECT COUNT(*) FROM jobs WHERE status <> 'done'"), 0);
+  cr_assert_eq(th_sql_int(&S, "SELECT COUNT(*) FROM audit WHERE record_type = 'request'"),
+               audits, "the jobs again changed nothing");
 }

@@ -27,3 +27,6 @@ CREATE INDEX contracts_organization ON contracts (organization_id, start_date);
 -- A time entry counts against the contract that covered its request when it was recorded.
 ALTER TABLE request_time ADD COLUMN contract_id BIGINT REFERENCES contracts (id);
 CREATE INDEX request_time_contract ON request_time (contract_id, performed_on);
+-- Jobs that wait for a day (CUST-8: requests waiting for a contract that starts then):
+-- claimed once today's date (rd_date_today) has reached run_on; NULL: at once.
+ALTER TABLE jobs ADD COLUMN run_on TEXT;
