@@ -1,7 +1,8 @@
 /* rolodesk demo: the demo installation. Three accounts (Widget Data Center, GigaTera,
  * GlobalNet), each with an administrator (password "demo-password"), a supervisor, a
  * technician, a few organizations with contact details and a few customers (and in Widget
- * Data Center a partner organization with a technician, a team and three requests); and the
+ * Data Center a partner organization with a technician, a team and three requests, and
+ * locations, a department and contracts of Widget Labs); and the
  * trusts and agreements under which Widget Data Center's All Organizations view shows
  * GigaTera and GlobalNet (seed 000): both provide a service to Widget Data Center under an
  * active SLA registered in their own account, with Widget Data Center's consent: the
@@ -17,6 +18,8 @@
 #include "domain/org.h"
 #include "domain/person.h"
 #include "domain/record.h"
+#include "domain/contract.h"
+#include "domain/location.h"
 #include "domain/request.h"
 #include "domain/team.h"
 
@@ -128,6 +131,58 @@ static int load_partner(rd_conn *conn, const rd_caller *who, int64_t labs, int64
   return rv;
 }
 
+/* ORG-5 and CUST-8 in Widget Data Center: Widget Labs' locations and a department, a
+ * service of the account with an SLA for Widget Labs, and contracts under it: bob's
+ * subscription, ann's block of hours and Widget Labs' monthly hours. */
+static int load_contracts(rd_conn *conn, const rd_caller *who, int64_t provider, int64_t labs,
+                          int64_t ann, int64_t bob, rd_err *err) {
+  static const char *const PLACES[][3] = {{"Utrecht lab", "Science Park 12", "Utrecht"},
+                                          {"Warehouse", "Dock 4", "Nieuwegein"}};
+  int rv = 0;
+  for (size_t i = 0; i < 2 && !rv; i++) {
+    int64_t id = 0;
+    json_t *in = json_pack("{s:s,s:s,s:s,s:s}", "name", PLACES[i][0], "address_1", PLACES[i][1],
+                           "city", PLACES[i][2], "country", "NL");
+    rv = rd_org_part_create(conn, who, &rd_location_type, labs, in, &id, err);
+    json_decref(in);
+  }
+  int64_t id = 0, service = 0, sla = 0;
+  json_t *in = NULL;
+  if (!rv) {
+    in = json_pack("{s:s,s:{s:I}}", "name", "Engineering", "primary_contact", "id",
+                   (json_int_t)ann);
+    rv = rd_org_part_create(conn, who, &rd_department_type, labs, in, &id, err);
+    json_decref(in);
+  }
+  if (!rv) {
+    in = json_pack("{s:s,s:{s:I}}", "name", "Managed Workplace", "provider", "id",
+                   (json_int_t)provider);
+    rv = rd_rec_create_tx(conn, who, &rd_service_type, in, &service, err);
+    json_decref(in);
+  }
+  if (!rv) {
+    in = json_pack("{s:{s:I},s:{s:I},s:s}", "service", "id", (json_int_t)service, "customer",
+                   "id", (json_int_t)labs, "start_date", "2024-01-01");
+    rv = rd_rec_create_tx(conn, who, &rd_sla_type, in, &sla, err);
+    json_decref(in);
+  }
+  json_t *contracts[3] = {
+      json_pack("{s:s,s:{s:I},s:s,s:s}", "type", "subscription", "customer", "id",
+                (json_int_t)bob, "start_date", "2025-01-01", "end_date", "2027-12-31"),
+      json_pack("{s:s,s:{s:I},s:s,s:i}", "type", "hours", "customer", "id", (json_int_t)ann,
+                "start_date", "2025-06-01", "hours", 20),
+      json_pack("{s:s,s:{s:I},s:s,s:i,s:i,s:b}", "type", "monthly_hours", "organization", "id",
+                (json_int_t)labs, "start_date", "2025-01-01", "monthly_hours", 8,
+                "rollover_day", 1, "carry_over", true)};
+  for (int i = 0; i < 3; i++) {
+    json_object_set_new(contracts[i], "sla", json_pack("{s:I}", "id", (json_int_t)sla));
+    if (!rv)
+      rv = rd_rec_create_tx(conn, who, &rd_contract_type, contracts[i], &id, err);
+    json_decref(contracts[i]);
+  }
+  return rv;
+}
+
 static int load_account(rd_conn *conn, const demo_account *a, rd_err *err) {
   int rv = rd_account_create(conn, a->id, a->name, err);
   if (rv)
@@ -163,6 +218,8 @@ static int load_account(rd_conn *conn, const demo_account *a, rd_err *err) {
   }
   if (!rv && !strcmp(a->id, "wdc"))
     rv = load_partner(conn, &who, orgs[2], ids[2], ids[3], ids[4], err);
+  if (!rv && !strcmp(a->id, "wdc"))
+    rv = load_contracts(conn, &who, orgs[0], orgs[2], ids[3], ids[4], err);
   return rv;
 }
 
@@ -209,7 +266,7 @@ static const char HELP[] =
     "Loads the demo accounts wdc, gigatera and globalnet, each with the people admin, sam,\n"
     "tina, ann and bob (password " DEMO_PASSWORD "), and the trusts between them; in wdc\n"
     "also the partner organization Fixit Partners with its technician pete, the team\n"
-    "Service Desk and three requests.\n"
+    "Service Desk and three requests; Widget Labs' locations, a department and contracts.\n"
     RD_CLI_EXIT_HELP;
 
 int rd_cli_demo(rd_cli *c, int argc, char **argv) {
