@@ -114,6 +114,11 @@ int rd_api_if_match(rd_ctx *x, int64_t *version, rd_err *err);
 int rd_api_query_bool(rd_ctx *x, const char *name, int *out, rd_err *err);
 int rd_api_query_id(rd_ctx *x, const char *name, int64_t *out, rd_err *err);
 
+/* Answers the record of id as get reads it for the caller: 201 with its Location under
+ * collection when collection is set (a create), else 200; with its ETag. */
+typedef int (*rd_api_getter)(rd_conn *c, const rd_caller *who, int64_t id, json_t **out,
+                             int64_t *version, rd_err *err);
+int rd_api_answer(rd_ctx *x, rd_api_getter get, int64_t id, const char *collection, rd_err *err);
 /* Answers status with json (reference taken). version >= 0 adds an ETag. */
 void rd_api_json(rd_ctx *x, int status, json_t *json, int64_t version);
 /* 201 with the record, its ETag and Location: <collection>/<id>. */

@@ -23,23 +23,10 @@ int rd_api_contract_list(rd_ctx *x, rd_err *err) {
   return rv;
 }
 
-static int answer(rd_ctx *x, int64_t id, bool created, rd_err *err) {
-  json_t *rec = NULL;
-  int64_t version = 0;
-  int rv = rd_contract_get(x->db, &x->who, id, &rec, &version, err);
-  if (rv)
-    return rv;
-  if (created)
-    rd_api_created(x, "/v1/contracts", id, rec, version);
-  else
-    rd_api_json(x, 200, rec, version);
-  return 0;
-}
-
 int rd_api_contract_get(rd_ctx *x, rd_err *err) {
   int64_t id = 0;
   int rv = rd_api_id(x, 0, &id, err);
-  return rv ? rv : answer(x, id, false, err);
+  return rv ? rv : rd_api_answer(x, rd_contract_get, id, NULL, err);
 }
 
 int rd_api_contract_create(rd_ctx *x, rd_err *err) {
@@ -49,7 +36,7 @@ int rd_api_contract_create(rd_ctx *x, rd_err *err) {
   if (!rv)
     rv = rd_rec_create_tx(x->db, &x->who, &rd_contract_type, in, &id, err);
   json_decref(in);
-  return rv ? rv : answer(x, id, true, err);
+  return rv ? rv : rd_api_answer(x, rd_contract_get, id, "/v1/contracts", err);
 }
 
 int rd_api_contract_patch(rd_ctx *x, rd_err *err) {
@@ -63,7 +50,7 @@ int rd_api_contract_patch(rd_ctx *x, rd_err *err) {
   if (!rv)
     rv = rd_rec_update_tx(x->db, &x->who, &rd_contract_type, id, in, if_match, err);
   json_decref(in);
-  return rv ? rv : answer(x, id, false, err);
+  return rv ? rv : rd_api_answer(x, rd_contract_get, id, NULL, err);
 }
 
 int rd_api_contract_enable(rd_ctx *x, rd_err *err) {
@@ -71,7 +58,7 @@ int rd_api_contract_enable(rd_ctx *x, rd_err *err) {
   int rv = rd_api_id(x, 0, &id, err);
   if (!rv)
     rv = rd_contract_enable(x->db, &x->who, id, err);
-  return rv ? rv : answer(x, id, false, err);
+  return rv ? rv : rd_api_answer(x, rd_contract_get, id, NULL, err);
 }
 
 int rd_api_contract_usage(rd_ctx *x, rd_err *err) {

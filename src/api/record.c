@@ -29,6 +29,19 @@ int rd_api_rec_list(rd_ctx *x, const rd_rtype *t, rd_err *err) {
   return rv;
 }
 
+int rd_api_answer(rd_ctx *x, rd_api_getter get, int64_t id, const char *collection, rd_err *err) {
+  json_t *rec = NULL;
+  int64_t version = 0;
+  int rv = get(x->db, &x->who, id, &rec, &version, err);
+  if (rv)
+    return rv;
+  if (collection)
+    rd_api_created(x, collection, id, rec, version);
+  else
+    rd_api_json(x, 200, rec, version);
+  return 0;
+}
+
 /* The record as stored, 201 with its Location (the POST route's path is the collection)
  * or 200, with its ETag. */
 static int answer(rd_ctx *x, const rd_rtype *t, int64_t id, bool created, rd_err *err) {

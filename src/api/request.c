@@ -54,24 +54,10 @@ int rd_api_partner_requests(rd_ctx *x, rd_err *err) {
   return rv ? rv : list(x, org, err);
 }
 
-/* The request as the caller sees it, 201 (created) or 200, with its ETag. */
-static int answer(rd_ctx *x, int64_t id, bool created, rd_err *err) {
-  json_t *rec = NULL;
-  int64_t version = 0;
-  int rv = rd_request_get(x->db, &x->who, id, &rec, &version, err);
-  if (rv)
-    return rv;
-  if (created)
-    rd_api_created(x, "/v1/requests", id, rec, version);
-  else
-    rd_api_json(x, 200, rec, version);
-  return 0;
-}
-
 int rd_api_request_get(rd_ctx *x, rd_err *err) {
   int64_t id = 0;
   int rv = rd_api_id(x, 0, &id, err);
-  return rv ? rv : answer(x, id, false, err);
+  return rv ? rv : rd_api_answer(x, rd_request_get, id, NULL, err);
 }
 
 int rd_api_request_create(rd_ctx *x, rd_err *err) {
@@ -81,7 +67,7 @@ int rd_api_request_create(rd_ctx *x, rd_err *err) {
   if (!rv)
     rv = rd_request_create(x->db, &x->who, in, &id, err);
   json_decref(in);
-  return rv ? rv : answer(x, id, true, err);
+  return rv ? rv : rd_api_answer(x, rd_request_get, id, "/v1/requests", err);
 }
 
 int rd_api_request_patch(rd_ctx *x, rd_err *err) {
@@ -95,7 +81,7 @@ int rd_api_request_patch(rd_ctx *x, rd_err *err) {
   if (!rv)
     rv = rd_request_update(x->db, &x->who, id, in, if_match, err);
   json_decref(in);
-  return rv ? rv : answer(x, id, false, err);
+  return rv ? rv : rd_api_answer(x, rd_request_get, id, NULL, err);
 }
 
 int rd_api_request_escalate(rd_ctx *x, rd_err *err) {
@@ -103,7 +89,7 @@ int rd_api_request_escalate(rd_ctx *x, rd_err *err) {
   int rv = rd_api_id(x, 0, &id, err);
   if (!rv)
     rv = rd_request_escalate(x->db, &x->who, id, err);
-  return rv ? rv : answer(x, id, false, err);
+  return rv ? rv : rd_api_answer(x, rd_request_get, id, NULL, err);
 }
 
 /* Notes and time entries: a page of them, or a new one (201 with it). */

@@ -535,22 +535,10 @@ static const char *scope(const rd_caller *who, rd_param *p, int *n) {
 }
 
 static int visible(rd_conn *c, const rd_caller *who, int64_t id, rd_err *err) {
-  rd_param p[4] = {{.type = 'i', .i = id}, {.type = 't', .t = who->account_id}};
-  int n = 2;
-  char sql[400];
-  snprintf(sql, sizeof sql,
-           "SELECT COUNT(*) FROM contracts t WHERE t.id = ? AND t.account_id = ? AND %s",
-           scope(who, p, &n));
-  rd_stmt *s = NULL;
-  int rv = rd_sql_params(c, &s, err, sql, p, n);
-  int64_t found = 0;
-  if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW)
-    found = rd_stmt_int64(s, 0), rv = 0;
-  if (s)
-    rd_stmt_done(s);
-  if (rv < 0)
-    return rv;
-  return found ? 0 : rd_err_set(err, RD_ENOTFOUND, "No contract with id %lld", (long long)id);
+  rd_param p[2];
+  int n = 0;
+  const char *cond = scope(who, p, &n);
+  return rd_rec_in_scope(c, &rd_contract_type, who->account_id, id, cond, p, n, err);
 }
 
 int rd_contract_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out,

@@ -1135,6 +1135,30 @@ int rd_rec_update_tx(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_
   return rv;
 }
 
+int rd_rec_in_scope(rd_conn *c, const rd_rtype *t, const char *account_id, int64_t id,
+                    const char *cond, const rd_param *p, int np, rd_err *err) {
+  rd_param *all = rd_calloc((size_t)np + 2, sizeof *all);
+  all[0] = (rd_param){.type = 'i', .i = id};
+  all[1] = (rd_param){.type = 't', .t = account_id};
+  for (int i = 0; i < np; i++)
+    all[i + 2] = p[i];
+  rd_buf sql;
+  rd_buf_init(&sql);
+  rd_buf_printf(&sql, "SELECT 1 FROM %s t WHERE t.id = ? AND t.account_id = ? AND (%s)", t->table,
+                cond);
+  rd_stmt *s = NULL;
+  int rv = rd_sql_params(c, &s, err, rd_buf_cstr(&sql), all, np + 2);
+  if (!rv) {
+    rv = rd_stmt_step(s, err);
+    rd_stmt_done(s);
+  }
+  rd_buf_term(&sql);
+  rd_free(all);
+  if (rv == RD_DONE)
+    return rd_err_set(err, RD_ENOTFOUND, "No %s with id %lld", t->name, (long long)id);
+  return rv < 0 ? rv : 0;
+}
+
 int rd_rec_delete_tx(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
                      rd_err *err) {
   tx_args a = {who, t, NULL, id, -1};

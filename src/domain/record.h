@@ -288,6 +288,12 @@ int rd_rec_read_list(rd_conn *c, const rd_caller *who, const rd_rtype *t, const 
                      const rd_param *p, int np, int64_t after, int limit, json_t **out,
                      bool *more, rd_err *err);
 
+/* 0 when record id of t in account_id meets cond (an SQL condition over alias t, its
+ * parameters p[0..np): who may see it, as the resource's scope says), else 404 "No <type>
+ * with id", the same answer as for another account's id. */
+int rd_rec_in_scope(rd_conn *c, const rd_rtype *t, const char *account_id, int64_t id,
+                    const char *cond, const rd_param *p, int np, rd_err *err);
+
 /* "%<s>%" with %, _ and \ escaped by \, for LIKE ... ESCAPE '\'. Free with rd_free. */
 char *rd_like_pattern(const char *s);
 

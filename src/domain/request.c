@@ -58,21 +58,10 @@ static const char *scope(const rd_caller *who, rd_param *p, int *n) {
 
 /* 404 unless request id of the caller's account is one it sees. */
 static int visible(rd_conn *c, const rd_caller *who, int64_t id, rd_err *err) {
-  rd_param p[5] = {{.type = 'i', .i = id}, {.type = 't', .t = who->account_id}};
-  int n = 2;
+  rd_param p[3];
+  int n = 0;
   const char *cond = scope(who, p, &n);
-  char sql[512];
-  snprintf(sql, sizeof sql, "SELECT 1 FROM requests t WHERE t.id = ? AND t.account_id = ? AND %s",
-           cond);
-  rd_stmt *s = NULL;
-  int rv = rd_sql_params(c, &s, err, sql, p, n);
-  if (rv)
-    return rv;
-  rv = rd_stmt_step(s, err);
-  rd_stmt_done(s);
-  if (rv == RD_DONE)
-    return rd_err_set(err, RD_ENOTFOUND, "No request with id %lld", (long long)id);
-  return rv < 0 ? rv : 0;
+  return rd_rec_in_scope(c, &rd_request_type, who->account_id, id, cond, p, n, err);
 }
 
 int rd_request_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, int64_t *version,
