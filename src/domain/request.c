@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/mem.h"
 #include "base/time.h"
 #include "domain/contract.h"
 
@@ -17,7 +16,7 @@
 #define WRITERS (RD_ROLES_STAFF | RD_ROLE_PARTNER | RD_ROLE_CUSTOMER)
 
 const char *const rd_request_statuses[] = {"open", "pending", "pending_no_contract", "resolved",
-                                       "closed", NULL};
+                                           "closed", NULL};
 
 bool rd_request_status_open(const char *s) {
   return s && (!strcmp(s, "open") || !strcmp(s, "pending") || !strcmp(s, "pending_no_contract"));
