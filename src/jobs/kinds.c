@@ -2,8 +2,12 @@
  * adapters that put each bulk path of the domain on the runner. A job kind not in this
  * table is never claimed here: it waits for a daemon that knows it. */
 #include <stdbool.h>
+#include <stdio.h>
 
+#include "domain/account.h"
 #include "domain/contract.h"
+#include "domain/rmm.h"
+#include "import/rmm.h"
 #include "import/import.h"
 #include "jobs/runner.h"
 
@@ -70,6 +74,64 @@ static int activation_run(rd_conn *c, rd_job *job, rd_err *err) {
 
 static const rd_job_kind activation_kind = {RD_CONTRACT_JOB_KIND, activation_run, NULL};
 
+/* ---- "rmm_load": the RMM's organizations (RMM-1) ---- */
+
+/* Fetches every organization of the account's RMM first, then stores them in one
+ * transaction: an RMM that is slow, down or answers garbage fails the job and changes
+ * nothing here (RMM-6). A second run of an unchanged RMM updates nothing. */
+static int rmm_load_run(rd_conn *c, rd_job *job, rd_err *err) {
+  rd_stmt *s = NULL;
+  json_t *payload = NULL, *settings = NULL, *orgs = NULL, *report = NULL;
+  rd_rmm *r = NULL;
+  int rv = rd_sql(c, &s, err, "SELECT payload FROM jobs WHERE id = ?", "i", job->id);
+  if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW)
+    payload = json_loads(rd_stmt_text(s, 0), 0, NULL), rv = 0;
+  if (s)
+    rd_stmt_done(s);
+  /* The audit names the person who asked for the load. */
+  rd_caller who = {.person_id = (int64_t)json_integer_value(json_object_get(payload, "person")),
+                   .roles = RD_ROLE_ACCOUNT_ADMINISTRATOR};
+  snprintf(who.account_id, sizeof who.account_id, "%s", job->account_id);
+  snprintf(who.name, sizeof who.name, "%s",
+           json_is_string(json_object_get(payload, "name"))
+               ? json_string_value(json_object_get(payload, "name")) : "");
+  json_decref(payload);
+  if (!rv)
+    rv = rd_account_settings(c, job->account_id, &settings, err);
+  if (!rv)
+    rv = rd_rmm_open(json_object_get(settings, "rmm"), job->stop, &r, err);
+  if (!rv)
+    rv = rd_rmm_orgs(r, &orgs, err);
+  if (!rv)
+    rv = rd_tx_begin(c, true, err);
+  if (!rv) {
+    rv = rd_rmm_load_store(c, &who, orgs, &report, err);
+    json_t *n = json_object_get(report, "loaded");
+    rd_job_counts counts = {.processed = (int64_t)json_integer_value(n),
+                            .succeeded = (int64_t)json_integer_value(n)};
+    if (!rv)
+      rv = rd_job_checkpoint(c, job, &counts, err);
+    if (!rv)
+      rv = rd_tx_commit(c, err);
+    else
+      rd_tx_rollback(c);
+  }
+  if (!rv && report) {
+    json_object_set_new(report, "rmm_requests", json_integer(rd_rmm_requests(r)));
+    job->result = json_incref(report);
+  }
+  /* A failed RMM is the job's failure, not a reason to queue it again. */
+  if (rv == RD_EUNAVAIL && err && err->status == 502)
+    rv = RD_EINVAL;
+  rd_rmm_close(r);
+  json_decref(report);
+  json_decref(orgs);
+  json_decref(settings);
+  return rv;
+}
+
+static const rd_job_kind rmm_load_kind = {RD_RMM_LOAD_JOB_KIND, rmm_load_run, NULL};
+
 /* ---- the table ---- */
 
-const rd_job_kind *const rd_job_kinds[] = {&import_kind, &activation_kind, NULL};
+const rd_job_kind *const rd_job_kinds[] = {&import_kind, &activation_kind, &rmm_load_kind, NULL};
