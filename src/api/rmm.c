@@ -7,13 +7,27 @@ static const char *const LIST_PARAMS[] = {"per_page", "cursor", "q", "mapped", N
 
 int rd_api_rmm_load(rd_ctx *x, rd_err *err) {
   int64_t job = 0;
-  int rv = rd_rmm_load_queue(x->db, &x->who, &job, err);
+  int rv = rd_rmm_load_queue(x->db, &x->who, NULL, &job, err);
   if (rv)
     return rv;
   json_t *out = NULL;
   rv = rd_rmm_job_get(x->db, &x->who, job, &out, err);
   if (!rv)
     rd_api_json(x, 202, out, -1); /* as an import: the job to follow at /v1/rmm/jobs/{id} */
+  return rv;
+}
+
+int rd_api_rmm_export(rd_ctx *x, rd_err *err) {
+  int64_t job = 0;
+  json_t *in = NULL, *out = NULL;
+  int rv = rd_api_body(x, &in, err);
+  if (!rv)
+    rv = rd_rmm_export_queue(x->db, &x->who, in, NULL, &job, err);
+  json_decref(in);
+  if (!rv)
+    rv = rd_rmm_job_get(x->db, &x->who, job, &out, err);
+  if (!rv)
+    rd_api_json(x, 202, out, -1);
   return rv;
 }
 

@@ -134,11 +134,10 @@ void rd_rmm_settings_check(json_t *rmm, rd_err *err) {
 
 /* ---- the load (RMM-1) ---- */
 
-int rd_rmm_load_queue(rd_conn *c, const rd_caller *who, int64_t *job, rd_err *err) {
-  int rv = rd_rec_allow(who, &rd_rmm_org_type, RD_REC_UPDATE, err);
+/* The RMM connection is set up (422 naming the setting otherwise). */
+static int connected(rd_conn *c, const char *account_id, rd_err *err) {
   json_t *settings = NULL;
-  if (!rv)
-    rv = rd_account_settings_shared(c, who->account_id, &settings, err);
+  int rv = rd_account_settings_shared(c, account_id, &settings, err);
   if (rv)
     return rv;
   json_t *rmm = json_object_get(settings, "rmm");
@@ -146,18 +145,30 @@ int rd_rmm_load_queue(rd_conn *c, const rd_caller *who, int64_t *job, rd_err *er
                json_is_string(json_object_get(rmm, "username")) &&
                json_is_string(json_object_get(rmm, "token"));
   json_decref(settings);
-  if (!ready)
-    return rd_err_field(err, "settings.rmm", "url, username and token must be set first");
-  rv = rd_tx_begin(c, true, err);
-  if (rv)
-    return rv;
+  return ready ? 0 : rd_err_field(err, "settings.rmm", "url, username and token must be set first");
+}
+
+/* Inside the caller's transaction: a job of kind for the caller's account, running for
+ * worker or queued (worker NULL). A queued or running one of the kind is 409 unless
+ * reuse, which returns a queued one instead. */
+static int queue_job(rd_conn *c, const rd_caller *who, const char *kind, const char *worker,
+                     bool reuse, int64_t *job, rd_err *err) {
   int64_t busy = 0;
-  rv = rd_sql_int64(c, &busy, err,
-                    "SELECT COUNT(*) FROM jobs WHERE account_id = ? AND kind = ? AND status IN"
-                    " ('queued', 'running')",
-                    "tt", who->account_id, RD_RMM_LOAD_JOB_KIND);
-  if (rv >= 0 && busy)
-    rv = rd_err_set(err, RD_ECONFLICT, "A load of the RMM's organizations is under way");
+  int rv = rd_sql_int64(c, &busy, err,
+                        "SELECT COALESCE(MAX(id), 0) FROM jobs WHERE account_id = ? AND kind = ?"
+                        " AND status = 'queued'",
+                        "tt", who->account_id, kind);
+  if (rv >= 0 && busy && reuse && !worker) {
+    *job = busy;
+    return 0;
+  }
+  if (rv >= 0 && !reuse)
+    rv = rd_sql_int64(c, &busy, err,
+                      "SELECT COUNT(*) FROM jobs WHERE account_id = ? AND kind = ? AND status IN"
+                      " ('queued', 'running')",
+                      "tt", who->account_id, kind);
+  if (rv >= 0 && busy && !reuse)
+    return rd_err_set(err, RD_ECONFLICT, "A job of kind %s is under way", kind);
   char now[RD_TIME_LEN];
   rd_time_now(now);
   json_t *payload = json_pack("{s:I,s:s}", "person", (json_int_t)who->person_id, "name",
@@ -169,15 +180,34 @@ int rd_rmm_load_queue(rd_conn *c, const rd_caller *who, int64_t *job, rd_err *er
   if (rv >= 0)
     rv = rd_sql_exec(c, NULL, err,
                      "INSERT INTO jobs (id, account_id, kind, status, payload, created_by,"
-                     " created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
-                     "itttItt", *job, who->account_id, RD_RMM_LOAD_JOB_KIND, text,
-                     who->person_id, now, now);
+                     " claimed_by, heartbeat_at, attempts, created_at, updated_at)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     "ittttIttitt", *job, who->account_id, kind, worker ? "running" : "queued",
+                     text, who->person_id, worker, worker ? now : NULL,
+                     (int64_t)(worker ? 1 : 0), now, now);
   free(text);
-  if (rv < 0) {
-    rd_tx_rollback(c);
-    return rv;
-  }
-  return rd_tx_commit(c, err);
+  return rv < 0 ? rv : 0;
+}
+
+typedef struct job_args {
+  const rd_caller *who;
+  const char *worker;
+  int64_t *job;
+  json_t *orgs; /* export: the organizations' ids */
+} job_args;
+
+static int load_tx(rd_conn *c, void *arg, rd_err *err) {
+  job_args *a = arg;
+  return queue_job(c, a->who, RD_RMM_LOAD_JOB_KIND, a->worker, false, a->job, err);
+}
+
+int rd_rmm_load_queue(rd_conn *c, const rd_caller *who, const char *worker, int64_t *job,
+                      rd_err *err) {
+  int rv = rd_rec_allow(who, &rd_rmm_org_type, RD_REC_UPDATE, err);
+  if (!rv)
+    rv = connected(c, who->account_id, err);
+  job_args a = {who, worker, job, NULL};
+  return rv ? rv : rd_with_tx(c, err, load_tx, &a);
 }
 
 static bool builtin(const char *name, const char *ref) {
@@ -257,8 +287,10 @@ static int64_t proposal(const name_id *orgs, size_t n, const char *key) {
   return lo < n && !strcmp(orgs[lo].key, key) ? orgs[lo].id : 0;
 }
 
-int rd_rmm_load_store(rd_conn *c, const rd_caller *who, json_t *orgs, json_t **report,
-                      rd_err *err) {
+/* Stores orgs as loaded: with full, the whole list of the RMM (the others are gone: removed,
+ * or kept absent while mapped) with one audit row; without, only these (an export). */
+static int store_orgs(rd_conn *c, const rd_caller *who, json_t *orgs, bool full,
+                      json_t **report, rd_err *err) {
   name_id *names = NULL;
   size_t nnames = 0;
   int64_t added = 0, updated = 0, removed = 0, proposed = 0, loaded = 0;
@@ -266,7 +298,7 @@ int rd_rmm_load_store(rd_conn *c, const rd_caller *who, json_t *orgs, json_t **r
   rd_time_now(now);
   int rv = unmapped_orgs(c, who->account_id, &names, &nnames, err);
   /* Everything starts as gone; what the RMM still has is marked present again below. */
-  if (!rv)
+  if (!rv && full)
     rv = rd_sql_exec(c, NULL, err, "UPDATE rmm_orgs SET present = FALSE WHERE account_id = ?",
                      "t", who->account_id);
   size_t i;
@@ -325,7 +357,7 @@ int rd_rmm_load_store(rd_conn *c, const rd_caller *who, json_t *orgs, json_t **r
     rd_free(key);
     free(data);
   }
-  if (!rv)
+  if (!rv && full)
     rv = rd_sql_exec(c, &removed, err,
                      "DELETE FROM rmm_orgs WHERE account_id = ? AND present = FALSE AND"
                      " organization_id IS NULL",
@@ -338,8 +370,226 @@ int rd_rmm_load_store(rd_conn *c, const rd_caller *who, json_t *orgs, json_t **r
   *report = json_pack("{s:I,s:I,s:I,s:I,s:I}", "loaded", (json_int_t)loaded, "added",
                       (json_int_t)added, "updated", (json_int_t)updated, "removed",
                       (json_int_t)removed, "proposed", (json_int_t)proposed);
-  return rd_audit_write(c, who, "rmm_organization", 0, "load", *report, err);
+  return full ? rd_audit_write(c, who, "rmm_organization", 0, "load", *report, err) : 0;
 }
+
+int rd_rmm_load_store(rd_conn *c, const rd_caller *who, json_t *orgs, json_t **report,
+                      rd_err *err) {
+  return store_orgs(c, who, orgs, true, report, err);
+}
+
+/* ---- export (RMM-3) ---- */
+
+static int push(rd_conn *c, const char *account_id, int64_t org, rd_err *err) {
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  int64_t queued = 0;
+  int rv = rd_sql_int64(c, &queued, err, "SELECT COUNT(*) FROM rmm_push WHERE organization_id = ?",
+                        "i", org);
+  if (rv >= 0 && !queued)
+    rv = rd_sql_exec(c, NULL, err,
+                     "INSERT INTO rmm_push (organization_id, account_id, queued_at) VALUES (?, ?,"
+                     " ?)",
+                     "itt", org, account_id, now);
+  return rv < 0 ? rv : 0;
+}
+
+static int export_tx(rd_conn *c, void *arg, rd_err *err) {
+  job_args *a = arg;
+  size_t i;
+  json_t *v;
+  int rv = 0;
+  json_array_foreach(a->orgs, i, v) {
+    char field[48];
+    snprintf(field, sizeof field, "organizations[%zu]", i);
+    int64_t org = (int64_t)json_integer_value(v), own = 0, mapped = 0;
+    rv = rd_sql_int64(c, &own, err,
+                      "SELECT COUNT(*) FROM organizations WHERE id = ? AND account_id = ?", "it",
+                      org, a->who->account_id);
+    if (rv >= 0)
+      rv = rd_sql_int64(c, &mapped, err,
+                        "SELECT COALESCE(MAX(id), 0) FROM rmm_orgs WHERE organization_id = ?", "i",
+                        org);
+    if (rv >= 0 && !own)
+      rv = rd_err_field(err, field, "no organization with id %lld", (long long)org);
+    else if (rv >= 0 && mapped) {
+      rd_err_set(err, RD_ECONFLICT, "Organization %lld is mapped to RMM organization %lld",
+                 (long long)org, (long long)mapped);
+      rv = rd_err_field(err, field, "is mapped already");
+    }
+    if (rv >= 0)
+      rv = push(c, a->who->account_id, org, err);
+    if (rv < 0)
+      return rv;
+  }
+  json_t *detail = json_pack("{s:O}", "organizations", a->orgs);
+  rv = queue_job(c, a->who, RD_RMM_EXPORT_JOB_KIND, a->worker, true, a->job, err);
+  if (!rv)
+    rv = rd_audit_write(c, a->who, "rmm_organization", 0, "export", detail, err);
+  json_decref(detail);
+  return rv;
+}
+
+/* A list of 1 to RD_RMM_IMPORT_MAX record ids, each given as n or {"id": n}, none twice,
+ * under name in in (the only member). *ids: the ids. */
+static int id_list(json_t *in, const char *name, json_t **ids, rd_err *err) {
+  const char *k;
+  json_t *v, *list = json_object_get(in, name);
+  json_object_foreach(in, k, v) {
+    if (strcmp(k, name))
+      rd_err_field(err, k, "unknown field");
+  }
+  if (!json_is_array(list) || !json_array_size(list) ||
+      json_array_size(list) > RD_RMM_IMPORT_MAX)
+    rd_err_field(err, name, "must be a list of 1 to %d ids", RD_RMM_IMPORT_MAX);
+  if (err && err->code)
+    return err->code;
+  *ids = json_array();
+  size_t i;
+  json_array_foreach(list, i, v) {
+    char field[48];
+    snprintf(field, sizeof field, "%s[%zu]", name, i);
+    json_t *id = json_is_object(v) ? json_object_get(v, "id") : v;
+    bool twice = false;
+    size_t j;
+    json_t *w;
+    json_array_foreach(*ids, j, w) twice |= json_equal(w, id);
+    if (!json_is_integer(id) || json_integer_value(id) <= 0)
+      rd_err_field(err, field, "must be an id or {\"id\": n}");
+    else if (twice)
+      rd_err_field(err, field, "is named twice");
+    else
+      json_array_append(*ids, id);
+  }
+  if (err && err->code) {
+    json_decref(*ids);
+    *ids = NULL;
+    return err->code;
+  }
+  return 0;
+}
+
+int rd_rmm_export_queue(rd_conn *c, const rd_caller *who, json_t *in, const char *worker,
+                        int64_t *job, rd_err *err) {
+  int rv = rd_rec_allow(who, &rd_rmm_org_type, RD_REC_UPDATE, err);
+  json_t *ids = NULL;
+  if (!rv)
+    rv = id_list(in, "organizations", &ids, err);
+  if (!rv)
+    rv = connected(c, who->account_id, err);
+  job_args a = {who, worker, job, ids};
+  if (!rv)
+    rv = rd_with_tx(c, err, export_tx, &a);
+  json_decref(ids);
+  return rv;
+}
+
+int rd_rmm_push_new(rd_conn *c, const rd_caller *who, int64_t org, json_t *rec, rd_err *err) {
+  const char *source = json_string_value(json_object_get(rec, "source"));
+  if (source && !strcmp(source, "rmm"))
+    return 0; /* it came from the RMM: mapped by its import (RMM-2) or sync (RMM-4) */
+  json_t *settings = NULL;
+  int rv = rd_account_settings_shared(c, who->account_id, &settings, err);
+  if (rv)
+    return rv;
+  json_t *rmm = json_object_get(settings, "rmm");
+  bool on = json_is_true(json_object_get(rmm, "push_automatically")) &&
+            json_is_string(json_object_get(rmm, "url"));
+  json_decref(settings);
+  if (!on)
+    return 0;
+  int64_t job = 0;
+  rv = push(c, who->account_id, org, err);
+  return rv ? rv : queue_job(c, who, RD_RMM_EXPORT_JOB_KIND, NULL, true, &job, err);
+}
+
+int rd_rmm_export_next(rd_conn *c, const char *account_id, int64_t after, int64_t *org,
+                       json_t **out, rd_err *err) {
+  rd_stmt *s = NULL;
+  *org = 0;
+  *out = NULL;
+  int rv = rd_sql(c, &s, err,
+                  "SELECT p.organization_id, o.name, m.id, pm.rmm_id, pm.ref FROM rmm_push p"
+                  " JOIN organizations o ON o.id = p.organization_id"
+                  " LEFT JOIN rmm_orgs m ON m.organization_id = p.organization_id"
+                  " LEFT JOIN rmm_orgs pm ON pm.organization_id = o.parent_id"
+                  " WHERE p.account_id = ? AND p.organization_id > ?"
+                  " ORDER BY p.organization_id LIMIT 1",
+                  "ti", account_id, after);
+  bool mapped = false;
+  if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
+    *org = rd_stmt_int64(s, 0);
+    mapped = !rd_stmt_null(s, 2);
+    if (!mapped)
+      *out = json_pack("{s:I,s:s,s:s?,s:s?}", "id", (json_int_t)*org, "name", rd_stmt_text(s, 1),
+                       "parent_rmm_id", rd_stmt_text(s, 3), "parent_ref", rd_stmt_text(s, 4));
+    rv = 0;
+  } else if (rv == RD_DONE) {
+    rv = 0;
+  }
+  if (s)
+    rd_stmt_done(s);
+  if (!rv && mapped) /* mapped since it was queued: nothing to create */
+    rv = rd_sql_exec(c, NULL, err, "DELETE FROM rmm_push WHERE organization_id = ?", "i", *org);
+  return rv;
+}
+
+char *rd_rmm_ref_for(const char *name, const char *parent_ref, json_t *taken) {
+  rd_buf f, ref;
+  rd_buf_init(&f);
+  rd_buf_init(&ref);
+  rd_fold(name, true, &f);
+  char base[33];
+  size_t n = 0;
+  for (size_t i = 0; i < f.len && n < sizeof base - 1; i++)
+    if ((f.data[i] >= 'a' && f.data[i] <= 'z') || (f.data[i] >= '0' && f.data[i] <= '9'))
+      base[n++] = f.data[i];
+  base[n] = 0;
+  rd_buf_term(&f);
+  for (int k = 1;; k++) {
+    ref.len = 0;
+    if (parent_ref)
+      rd_buf_printf(&ref, "%s.", parent_ref);
+    rd_buf_adds(&ref, n ? base : "org");
+    if (k > 1)
+      rd_buf_printf(&ref, "%d", k);
+    rd_buf_add(&ref, "", 1);
+    if (!json_object_get(taken, ref.data))
+      break;
+  }
+  json_object_set_new(taken, ref.data, json_true());
+  return ref.data;
+}
+
+int rd_rmm_export_done(rd_conn *c, const rd_caller *who, int64_t org, json_t *created,
+                       rd_err *err) {
+  json_t *list = json_array();
+  json_array_append(list, created);
+  json_t *report = NULL;
+  /* stored as a load of this one organization would store it, then mapped */
+  char idbuf[32];
+  const char *rmm_id = key_text(json_object_get(created, "OrgId"), idbuf);
+  int rv = rmm_id ? store_orgs(c, who, list, false, &report, err)
+                  : rd_err_set(err, RD_EUNAVAIL, "The RMM created an organization without OrgId");
+  json_decref(list);
+  json_decref(report);
+  int64_t id = 0;
+  if (!rv) {
+    int got = rd_sql_int64(c, &id, err, "SELECT id FROM rmm_orgs WHERE account_id = ? AND"
+                                        " rmm_id = ?",
+                           "tt", who->account_id, rmm_id);
+    rv = got < 0 ? got : 0;
+  }
+  if (!rv) {
+    json_t *set = json_pack("{s:{s:I}}", "organization", "id", (json_int_t)org);
+    rv = rd_rec_update(c, who, &rd_rmm_org_type, id, set, -1, err);
+    json_decref(set);
+  }
+  if (!rv)
+    rv = rd_sql_exec(c, NULL, err, "DELETE FROM rmm_push WHERE organization_id = ?", "i", org);
+  return rv;
+}
+
 
 int rd_rmm_job_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, rd_err *err) {
   int rv = rd_rec_allow(who, &rd_rmm_org_type, RD_REC_READ, err);

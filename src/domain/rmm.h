@@ -15,6 +15,7 @@
 #include "store/store.h"
 
 #define RD_RMM_LOAD_JOB_KIND "rmm_load"
+#define RD_RMM_EXPORT_JOB_KIND "rmm_export"
 #define RD_RMM_IMPORT_MAX 100 /* RMM organizations per import call (RMM-2) */
 
 #define RD_RMM_URL_MAX 512
@@ -33,8 +34,36 @@ bool rd_rmm_http_allowed(void);
 bool rd_rmm_url_ok(const char *url);
 
 /* Queues a load of the caller's account's RMM organizations (RMM-1): *job is the job's id.
- * 422 when settings.rmm is not configured; 409 while another load is queued or running. */
-int rd_rmm_load_queue(rd_conn *c, const rd_caller *who, int64_t *job, rd_err *err);
+ * 422 when settings.rmm is not configured; 409 while another load is queued or running.
+ * worker: NULL queues it for a daemon; else it is created running, claimed by worker (the
+ * CLI runs it itself with rd_job_run). */
+int rd_rmm_load_queue(rd_conn *c, const rd_caller *who, const char *worker, int64_t *job,
+                      rd_err *err);
+
+/* RMM-3: queues the export of organizations (in: {"organizations": [id or {"id"}, ...]},
+ * 1 to RD_RMM_IMPORT_MAX of the caller's own, none mapped: 409 naming the first) for the
+ * rmm_export job, which creates each in the RMM and maps it. *job: that job (a queued one
+ * is reused; worker as for rd_rmm_load_queue). One transaction. */
+int rd_rmm_export_queue(rd_conn *c, const rd_caller *who, json_t *in, const char *worker,
+                        int64_t *job, rd_err *err);
+/* RMM-3 "push automatically": inside the transaction that created organization org, queues
+ * its export when the account's settings.rmm.push_automatically is on and the organization
+ * did not come from the RMM. */
+int rd_rmm_push_new(rd_conn *c, const rd_caller *who, int64_t org, json_t *rec, rd_err *err);
+
+/* The export job's steps (src/jobs/kinds.c talks to the RMM between them). The next
+ * organization of account waiting for export after id `after` (0: none left): *out gets
+ * {"id", "name", "parent_rmm_id", "parent_ref"} or NULL when it is mapped by now (then it
+ * leaves the queue). */
+int rd_rmm_export_next(rd_conn *c, const char *account_id, int64_t after, int64_t *org,
+                       json_t **out, rd_err *err);
+/* A unique OrgRef for name under parent_ref (NULL: top level), none of taken (a JSON
+ * object used as a set, updated). Letters and digits of the name, lower case. */
+char *rd_rmm_ref_for(const char *name, const char *parent_ref, json_t *taken);
+/* Inside the caller's transaction: stores created (the RMM's record of the new
+ * organization) as mapped to org, takes org off the queue, audits. */
+int rd_rmm_export_done(rd_conn *c, const rd_caller *who, int64_t org, json_t *created,
+                       rd_err *err);
 
 /* Stores orgs (the RMM's records, rd_rmm_orgs) as the account's loaded RMM organizations,
  * inside the caller's transaction: new ones added, known ones updated, ones no longer there

@@ -49,12 +49,9 @@ static char *path(const char *fmt, long long a) {
   return p;
 }
 
-/* Starts a load and waits for its end; returns the job (caller frees). */
-static json_t *load(const char *token) {
-  th_resp r = th_json(&S, "POST", token, "/v1/rmm/load", NULL);
-  cr_assert_eq(r.status, 202, "%s", r.body);
-  long long job = json_integer_value(json_object_get(r.json, "id"));
-  th_resp_free(&r);
+/* Waits for the end of RMM job `job`; returns it (caller frees). */
+static json_t *wait_job(const char *token, long long job) {
+  th_resp r;
   for (int i = 0; i < 400; i++) {
     r = th_get(&S, token, path("/v1/rmm/jobs/%lld", job));
     cr_assert_eq(r.status, 200, "%s", r.body);
@@ -68,7 +65,43 @@ static json_t *load(const char *token) {
     struct timespec ts = {0, 100 * 1000 * 1000};
     nanosleep(&ts, NULL);
   }
-  cr_assert_fail("the load did not end");
+  cr_assert_fail("the job did not end");
+  return NULL;
+}
+
+/* Starts a load and waits for its end; returns the job (caller frees). */
+static json_t *load(const char *token) {
+  th_resp r = th_json(&S, "POST", token, "/v1/rmm/load", NULL);
+  cr_assert_eq(r.status, 202, "%s", r.body);
+  long long job = json_integer_value(json_object_get(r.json, "id"));
+  th_resp_free(&r);
+  return wait_job(token, job);
+}
+
+/* Exports organizations ids[0..n) and waits for the job; returns it (caller frees). */
+static json_t *export(const long long *ids, int n) {
+  json_t *list = json_array();
+  for (int i = 0; i < n; i++)
+    json_array_append_new(list, json_pack("{s:I}", "id", (json_int_t)ids[i]));
+  json_t *body = json_pack("{s:o}", "organizations", list);
+  char *text = json_dumps(body, 0);
+  json_decref(body);
+  th_resp r = th_req(&S, "POST", "/v1/rmm/export", admin(), text, NULL, NULL);
+  free(text);
+  cr_assert_eq(r.status, 202, "%s", r.body);
+  long long job = json_integer_value(json_object_get(r.json, "id"));
+  th_resp_free(&r);
+  return wait_job(admin(), job);
+}
+
+/* The double's organization named name (borrowed from all), or NULL. */
+static json_t *vsa_org(json_t *all, const char *name) {
+  size_t i;
+  json_t *o;
+  json_array_foreach(all, i, o) {
+    if (!strcmp(json_string_value(json_object_get(o, "OrgName")), name))
+      return o;
+  }
   return NULL;
 }
 
@@ -401,4 +434,89 @@ Test(rmm, RMM1_roles_settings_and_other_accounts) {
   r = th_json(&S, "POST", gt_admin(), "/v1/rmm/load", NULL);
   th_assert_error(&r, 422, "settings.rmm");
   th_resp_free(&r);
+}
+
+Test(rmm, RMM3_export_creates_rmm_organizations_with_unique_refs_and_maps_them, .timeout = 120) {
+  th_vsa_add_org(V, "77", "Someone else", "acme", NULL); /* OrgRef acme is taken */
+  long long acme = th_create(&S, admin(), "/v1/organizations", "{s:s}", "name", "ACME");
+  long long beta = th_create(&S, admin(), "/v1/organizations", "{s:s}", "name", "Beta Ltd.");
+  long long sub = th_create(&S, admin(), "/v1/organizations", "{s:s,s:{s:I}}", "name",
+                            "Beta Süd", "parent", "id", (json_int_t)beta);
+  long long two[] = {acme, beta};
+  json_t *job = export(two, 2);
+  cr_assert_str_eq(th_jstr(job, "status"), "done", "%s", th_jstr(job, "error"));
+  cr_assert_eq(json_integer_value(th_jpath(job, "result.exported")), 2);
+  json_decref(job);
+  long long one[] = {sub};
+  job = export(one, 1);
+  cr_assert_str_eq(th_jstr(job, "status"), "done", "%s", th_jstr(job, "error"));
+  json_decref(job);
+  json_t *all = th_vsa_orgs(V);
+  json_t *a = vsa_org(all, "ACME"), *b = vsa_org(all, "Beta Ltd."), *s = vsa_org(all, "Beta Süd");
+  cr_assert(a && b && s, "%s", json_dumps(all, 0));
+  cr_assert_str_eq(th_jstr(a, "OrgRef"), "acme2", "OrgRefs stay unique");
+  cr_assert_str_eq(th_jstr(b, "OrgRef"), "betaltd");
+  cr_assert_str_eq(th_jstr(s, "OrgRef"), "betaltd.betasud", "dotted under the parent's");
+  cr_assert_str_eq(th_jstr(s, "ParentOrgId"), th_jstr(b, "OrgId"));
+  th_resp r = th_get(&S, admin(), path("/v1/organizations/%lld/rmm_mapping", acme));
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  cr_assert_str_eq(th_jstr(r.json, "rmm_id"), th_jstr(a, "OrgId"));
+  th_resp_free(&r);
+  json_decref(all);
+  /* a mapped organization, another account's, too many: refused, nothing queued */
+  r = th_json(&S, "POST", admin(), "/v1/rmm/export", "{s:[I]}", "organizations",
+              (json_int_t)acme);
+  th_assert_error(&r, 409, "organizations[0]");
+  th_resp_free(&r);
+  long long gt_org = th_create(&S, gt_admin(), "/v1/organizations", "{s:s}", "name", "Theirs");
+  r = th_json(&S, "POST", admin(), "/v1/rmm/export", "{s:[I]}", "organizations",
+              (json_int_t)gt_org);
+  th_assert_error(&r, 422, "organizations[0]");
+  th_resp_free(&r);
+  r = th_json(&S, "POST", admin(), "/v1/rmm/export", "{s:[]}", "organizations");
+  th_assert_error(&r, 422, "organizations");
+  th_resp_free(&r);
+  cr_assert_eq(count("SELECT COUNT(*) FROM rmm_push"), 0);
+  /* an RMM that is down fails the export; the organization waits for the next one */
+  long long gamma = th_create(&S, admin(), "/v1/organizations", "{s:s}", "name", "Gamma");
+  long long g[] = {gamma};
+  th_vsa_fault_set(V, TH_VSA_DOWN, 0, 0);
+  job = export(g, 1);
+  th_vsa_fault_set(V, TH_VSA_OK, 0, 0);
+  cr_assert_str_eq(th_jstr(job, "status"), "failed");
+  json_decref(job);
+  cr_assert_eq(count("SELECT COUNT(*) FROM rmm_push"), 1);
+  cr_assert_eq(count("SELECT COUNT(*) FROM rmm_orgs WHERE organization_id IS NOT NULL"), 3);
+  job = export(g, 1);
+  cr_assert_str_eq(th_jstr(job, "status"), "done", "%s", th_jstr(job, "error"));
+  json_decref(job);
+  cr_assert_eq(count("SELECT COUNT(*) FROM rmm_push"), 0);
+}
+
+Test(rmm, RMM3_push_automatically_exports_every_new_organization_but_not_the_rmms_own) {
+  th_resp r = th_json(&S, "PATCH", admin(), "/v1/account", "{s:{s:{s:b}}}", "settings", "rmm",
+                      "push_automatically", true);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  long long org = th_create(&S, admin(), "/v1/organizations", "{s:s}", "name", "Pushed Inc");
+  long long job = count("SELECT MAX(id) FROM jobs WHERE kind = 'rmm_export'");
+  cr_assert(job > 0, "creating the organization queued an export");
+  json_t *j = wait_job(admin(), job);
+  cr_assert_str_eq(th_jstr(j, "status"), "done", "%s", th_jstr(j, "error"));
+  json_decref(j);
+  json_t *all = th_vsa_orgs(V);
+  cr_assert(vsa_org(all, "Pushed Inc"), "%s", json_dumps(all, 0));
+  json_decref(all);
+  r = th_get(&S, admin(), path("/v1/organizations/%lld/rmm_mapping", org));
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  /* an organization imported from the RMM is mapped, never pushed back */
+  th_vsa_add_org(V, "8001", "From The RMM", "fromrmm", NULL);
+  json_decref(load(admin()));
+  r = th_json(&S, "POST", admin(), "/v1/rmm/import", "{s:[I]}", "rmm_organizations",
+              (json_int_t)rmm_org("8001"));
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  cr_assert_eq(count("SELECT COUNT(*) FROM rmm_push"), 0);
+  cr_assert_eq(count("SELECT COUNT(*) FROM jobs WHERE kind = 'rmm_export'"), 1);
 }

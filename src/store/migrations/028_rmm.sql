@@ -29,3 +29,11 @@ CREATE UNIQUE INDEX rmm_orgs_key ON rmm_orgs (account_id, rmm_id);
 CREATE UNIQUE INDEX rmm_orgs_mapped ON rmm_orgs (organization_id);
 CREATE INDEX rmm_orgs_account ON rmm_orgs (account_id, id);
 CREATE INDEX rmm_orgs_name ON rmm_orgs (account_id, name_key);
+-- RMM-3: organizations waiting to be created in the RMM (an export, or "push automatically"
+-- when they were created); the rmm_export job drains it, one organization a transaction.
+CREATE TABLE rmm_push (
+  organization_id BIGINT PRIMARY KEY REFERENCES organizations (id),
+  account_id TEXT NOT NULL REFERENCES accounts (id),
+  queued_at TEXT NOT NULL
+);
+CREATE INDEX rmm_push_account ON rmm_push (account_id, organization_id);
