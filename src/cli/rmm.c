@@ -69,25 +69,6 @@ static json_t *parse_ids(const char *text) {
   return ids;
 }
 
-/* Every unmapped record id: RMM organizations (rmm) or organizations of the account. */
-static int unmapped(rd_conn *c, const char *account, bool rmm, json_t **out, rd_err *err) {
-  rd_stmt *s = NULL;
-  *out = json_array();
-  int rv = rd_sql(c, &s, err,
-                  rmm ? "SELECT id FROM rmm_orgs WHERE account_id = ? AND organization_id IS NULL"
-                        " ORDER BY id"
-                      : "SELECT o.id FROM organizations o WHERE o.account_id = ? AND NOT EXISTS"
-                        " (SELECT 1 FROM rmm_orgs m WHERE m.organization_id = o.id) ORDER BY o.id",
-                  "t", account);
-  while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
-    rv = 0;
-    json_array_append_new(*out, json_integer(rd_stmt_int64(s, 0)));
-  }
-  if (s)
-    rd_stmt_done(s);
-  return rv < 0 ? rv : 0;
-}
-
 static void progress(void *arg, const json_t *st) {
   (void)arg;
   fprintf(stderr, "rmm: %s, %lld processed\n", json_string_value(json_object_get(st, "status")),
@@ -177,7 +158,7 @@ int rd_cli_rmm(rd_cli *c, int argc, char **argv) {
   gethostname(host, sizeof host - 1);
   snprintf(worker, sizeof worker, "rolodesk:%s:%d:rmm", host, (int)getpid());
   int64_t job = 0;
-  if (!ids && !load && (rv = unmapped(c->conn, o.account, imp, &ids, &err)))
+  if (!ids && !load && (rv = rd_rmm_unmapped(c->conn, o.account, imp, &ids, &err)))
     return rd_cli_fail(&err);
   if (load) {
     rv = rd_rmm_load_queue(c->conn, &who, o.dry, worker, &job, &err);

@@ -947,3 +947,21 @@ int rd_rmm_import(rd_conn *c, const rd_caller *who, json_t *in, json_t **out, rd
     *out = a.out;
   return rv;
 }
+
+int rd_rmm_unmapped(rd_conn *c, const char *account, bool rmm, json_t **out, rd_err *err) {
+  rd_stmt *s = NULL;
+  *out = json_array();
+  int rv = rd_sql(c, &s, err,
+                  rmm ? "SELECT id FROM rmm_orgs WHERE account_id = ? AND organization_id IS NULL"
+                        " ORDER BY id"
+                      : "SELECT o.id FROM organizations o WHERE o.account_id = ? AND NOT EXISTS"
+                        " (SELECT 1 FROM rmm_orgs m WHERE m.organization_id = o.id) ORDER BY o.id",
+                  "t", account);
+  while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
+    rv = 0;
+    json_array_append_new(*out, json_integer(rd_stmt_int64(s, 0)));
+  }
+  if (s)
+    rd_stmt_done(s);
+  return rv < 0 ? rv : 0;
+}

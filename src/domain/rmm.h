@@ -107,4 +107,8 @@ int rd_rmm_mapping_delete(rd_conn *c, const rd_caller *who, int64_t org, rd_err 
  * organizations' references with their RMM organization's id. */
 int rd_rmm_import(rd_conn *c, const rd_caller *who, json_t *in, json_t **out, rd_err *err);
 
+/* The ids of every unmapped RMM organization (rmm) or organization of account, ascending
+ * (*out: a new array): what `rolodesk rmm import|export --all-unmapped` takes. */
+int rd_rmm_unmapped(rd_conn *c, const char *account_id, bool rmm, json_t **out, rd_err *err);
+
 #endif
