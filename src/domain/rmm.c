@@ -299,18 +299,53 @@ static void note(json_t *changes, const char *change, const char *rmm_id, const 
                                              "name", name));
 }
 
+/* What is stored of the account's RMM organizations (only of RMM key `only` unless it is
+ * NULL), by RMM key: [id, mapped, proposed, data, present, seen, name], read with one
+ * statement so that a load writes only what changed. */
+static int stored_orgs(rd_conn *c, const char *account_id, const char *only, json_t **out,
+                       rd_err *err) {
+  rd_stmt *s = NULL;
+  *out = json_object();
+  int rv = rd_sql(c, &s, err,
+                  "SELECT id, rmm_id, COALESCE(organization_id, 0), COALESCE(proposed_id, 0),"
+                  " data, present, name FROM rmm_orgs WHERE account_id = ? AND (CAST(? AS TEXT) IS NULL OR"
+                  " rmm_id = ?)",
+                  "ttt", account_id, only, only);
+  while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
+    rv = 0;
+    json_object_set_new(*out, rd_stmt_text(s, 1),
+                        json_pack("[I,I,I,s,b,b,s]", (json_int_t)rd_stmt_int64(s, 0),
+                                  (json_int_t)rd_stmt_int64(s, 2), (json_int_t)rd_stmt_int64(s, 3),
+                                  rd_stmt_text(s, 4), rd_stmt_bool(s, 5), 0, rd_stmt_text(s, 6)));
+  }
+  if (s)
+    rd_stmt_done(s);
+  return rv < 0 ? rv : 0;
+}
+
+static int64_t at(json_t *row, size_t i) {
+  return (int64_t)json_integer_value(json_array_get(row, i));
+}
+
+/* Stores orgs as loaded: with full, the whole list of the RMM (the others are gone: removed,
+ * or kept absent while mapped) with one audit row; without, only these (an export). Rows
+ * are written only when their data, proposal or presence changed. */
 static int store_orgs(rd_conn *c, const rd_caller *who, json_t *orgs, bool full,
                       json_t *changes, json_t **report, rd_err *err) {
   name_id *names = NULL;
   size_t nnames = 0;
+  json_t *stored = NULL;
   int64_t added = 0, updated = 0, removed = 0, proposed = 0, loaded = 0;
   char now[RD_TIME_LEN];
   rd_time_now(now);
-  int rv = unmapped_orgs(c, who->account_id, &names, &nnames, err);
-  /* Everything starts as gone; what the RMM still has is marked present again below. */
-  if (!rv && full)
-    rv = rd_sql_exec(c, NULL, err, "UPDATE rmm_orgs SET present = FALSE WHERE account_id = ?",
-                     "t", who->account_id);
+  /* A whole load proposes names; an export maps what it stores at once. */
+  int rv = full ? unmapped_orgs(c, who->account_id, &names, &nnames, err) : 0;
+  char onebuf[32];
+  const char *only = full || json_array_size(orgs) != 1
+                         ? NULL
+                         : key_text(json_object_get(json_array_get(orgs, 0), "OrgId"), onebuf);
+  if (!rv)
+    rv = stored_orgs(c, who->account_id, only, &stored, err);
   size_t i;
   json_t *o;
   json_array_foreach(orgs, i, o) {
@@ -325,37 +360,27 @@ static int store_orgs(rd_conn *c, const rd_caller *who, json_t *orgs, bool full,
       continue;
     loaded++;
     char *key = folded(name), *data = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-    int64_t id = 0, mapped = 0;
-    rd_stmt *s = NULL;
-    rv = rd_sql(c, &s, err,
-                "SELECT id, COALESCE(organization_id, 0) FROM rmm_orgs WHERE account_id = ? AND"
-                " rmm_id = ?",
-                "tt", who->account_id, rmm_id);
-    if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
-      id = rd_stmt_int64(s, 0);
-      mapped = rd_stmt_int64(s, 1);
-      rv = 0;
-    }
-    if (s)
-      rd_stmt_done(s);
-    int64_t prop = mapped ? 0 : proposal(names, nnames, key);
+    json_t *row = json_object_get(stored, rmm_id);
+    int64_t prop = row && at(row, 1) ? 0 : proposal(names, nnames, key);
     proposed += prop != 0;
-    if (!rv && id) {
-      int64_t changed = 0;
-      rv = rd_sql_exec(c, &changed, err,
-                       "UPDATE rmm_orgs SET present = TRUE, loaded_at = ?, proposed_id = ?,"
-                       " name = ?, name_key = ?, ref = ?, parent_rmm_id = ?, data = ?,"
-                       " version = version + 1, updated_at = ? WHERE id = ? AND data <> ?",
-                       "tIttttttit", now, prop, name, key, ref, parent, data, now, id, data);
-      if (!rv && !changed)
+    if (row) {
+      json_array_set_new(row, 5, json_true()); /* seen */
+      bool same = !strcmp(json_string_value(json_array_get(row, 3)), data);
+      if (!same) {
         rv = rd_sql_exec(c, NULL, err,
-                         "UPDATE rmm_orgs SET present = TRUE, loaded_at = ?, proposed_id = ?"
-                         " WHERE id = ?",
-                         "tIi", now, prop, id);
-      updated += changed;
-      if (changed)
+                         "UPDATE rmm_orgs SET present = TRUE, loaded_at = ?, proposed_id = ?,"
+                         " name = ?, name_key = ?, ref = ?, parent_rmm_id = ?, data = ?,"
+                         " version = version + 1, updated_at = ? WHERE id = ?",
+                         "tItttttti", now, prop, name, key, ref, parent, data, now, at(row, 0));
+        updated++;
         note(changes, "updated", rmm_id, name);
-    } else if (!rv) {
+      } else if (prop != at(row, 2) || !json_is_true(json_array_get(row, 4))) {
+        rv = rd_sql_exec(c, NULL, err,
+                         "UPDATE rmm_orgs SET present = TRUE, proposed_id = ? WHERE id = ?", "Ii",
+                         prop, at(row, 0));
+      }
+    } else {
+      int64_t id = 0;
       rv = rd_next_id(c, &id, err);
       if (!rv)
         rv = rd_sql_exec(c, NULL, err,
@@ -364,32 +389,33 @@ static int store_orgs(rd_conn *c, const rd_caller *who, json_t *orgs, bool full,
                          " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, TRUE, ?, ?, ?, ?)",
                          "itttttttIttt", id, who->account_id, rmm_id, name, key, ref, parent,
                          data, prop, now, now, now);
+      /* seen, should the RMM list it twice */
+      json_object_set_new(stored, rmm_id, json_pack("[I,i,I,s,b,b,s]", (json_int_t)id, 0,
+                                                    (json_int_t)prop, data, 1, 1, name));
       added++;
       note(changes, "added", rmm_id, name);
     }
     rd_free(key);
     free(data);
   }
-  if (!rv && full && changes) {
-    rd_stmt *g = NULL;
-    rv = rd_sql(c, &g, err,
-                "SELECT rmm_id, name FROM rmm_orgs WHERE account_id = ? AND present = FALSE AND"
-                " organization_id IS NULL ORDER BY id",
-                "t", who->account_id);
-    while (!rv && (rv = rd_stmt_step(g, err)) == RD_ROW) {
-      rv = 0;
-      note(changes, "removed", rd_stmt_text(g, 0), rd_stmt_text(g, 1));
+  /* What the RMM no longer lists: gone, unless mapped (a load never loses a mapping). */
+  const char *k;
+  json_t *row;
+  json_object_foreach(stored, k, row) {
+    if (rv || !full || json_is_true(json_array_get(row, 5)))
+      continue;
+    if (!at(row, 1)) {
+      rv = rd_sql_exec(c, NULL, err, "DELETE FROM rmm_orgs WHERE id = ?", "i", at(row, 0));
+      removed++;
+      note(changes, "removed", k, json_string_value(json_array_get(row, 6)));
+    } else if (json_is_true(json_array_get(row, 4))) {
+      rv = rd_sql_exec(c, NULL, err, "UPDATE rmm_orgs SET present = FALSE WHERE id = ?", "i",
+                       at(row, 0));
     }
-    if (g)
-      rd_stmt_done(g);
   }
-  if (!rv && full)
-    rv = rd_sql_exec(c, &removed, err,
-                     "DELETE FROM rmm_orgs WHERE account_id = ? AND present = FALSE AND"
-                     " organization_id IS NULL",
-                     "t", who->account_id);
-  for (size_t k = 0; k < nnames; k++)
-    rd_free(names[k].key);
+  json_decref(stored);
+  for (size_t n = 0; n < nnames; n++)
+    rd_free(names[n].key);
   rd_free(names);
   if (rv)
     return rv;
