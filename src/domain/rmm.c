@@ -272,7 +272,8 @@ static int unmapped_orgs(rd_conn *c, const char *account_id, name_id **out, size
     rd_stmt_done(s);
   if (rv < 0)
     return rv;
-  qsort(*out, *n, sizeof **out, by_key);
+  if (*n)
+    qsort(*out, *n, sizeof **out, by_key);
   return 0;
 }
 
