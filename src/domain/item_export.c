@@ -163,14 +163,29 @@ static int read_chunk(rd_conn *c, const char *account_id, const char *where, con
   s = NULL;
   if (rv < 0)
     return rv;
-  /* The chunk's owners and people shared with, names joined by "; ", in id order. */
-  snprintf(sql, sizeof sql,
-           "SELECT x.item_id, x.relation, p.first_name || ' ' || p.last_name FROM item_people x"
-           " JOIN people p ON p.id = x.person_id WHERE x.item_id IN (SELECT t.id FROM items t"
-           " WHERE t.account_id = ? AND t.id > ? AND (%s) ORDER BY t.id LIMIT %d)"
-           " ORDER BY x.item_id, x.person_id",
-           where, RD_ITEM_EXPORT_CHUNK);
-  rv = json_array_size(ch->rows) ? rd_sql_params(c, &s, err, sql, p, nf + 2) : 0;
+  /* The chunk's owners and people shared with, names joined by "; ", in id order: the
+   * chunk's ids as parameters (padded with 0, no id, so that the statement is always the
+   * same one), an index lookup each; a sub-select of the chunk got a plan that read all of
+   * item_people per chunk on PostgreSQL. */
+  rd_param ids[RD_ITEM_EXPORT_CHUNK];
+  rd_buf q;
+  rd_buf_init(&q);
+  rd_buf_adds(&q, "SELECT x.item_id, x.relation, p.first_name || ' ' || p.last_name FROM"
+                  " item_people x JOIN people p ON p.id = x.person_id WHERE x.item_id IN (?");
+  for (int i = 0; i < RD_ITEM_EXPORT_CHUNK; i++) {
+    json_t *row = json_array_get(ch->rows, (size_t)i);
+    ids[i] = (rd_param){.type = 'i',
+                        .i = row ? (int64_t)strtoll(json_string_value(json_array_get(row, 0)),
+                                                    NULL, 10)
+                                 : 0};
+    if (i)
+      rd_buf_adds(&q, ",?");
+  }
+  rd_buf_adds(&q, ") ORDER BY x.item_id, x.person_id");
+  rv = json_array_size(ch->rows)
+           ? rd_sql_params(c, &s, err, rd_buf_cstr(&q), ids, RD_ITEM_EXPORT_CHUNK)
+           : 0;
+  rd_buf_term(&q);
   size_t at = 0;
   while (!rv && json_array_size(ch->rows) && (rv = rd_stmt_step(s, err)) == RD_ROW) {
     rv = 0;

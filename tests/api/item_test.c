@@ -677,3 +677,36 @@ Test(item, CUST8_an_item_contract_covers_a_requests_time_entry) {
   th_assert_error(&r, 409, NULL);
   th_resp_free(&r);
 }
+
+Test(item, CUST7_exports_of_more_items_than_a_chunk) {
+  world w = make_world();
+  /* 1,201 items (more than two chunks of 500) made in SQL, every third one owned by ann */
+  th_sql(&S, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1201)"
+             " INSERT INTO items (id, account_id, number, name, status, custom_fields, source,"
+             " version, created_at, updated_at) SELECT 900000000 + i, 'wdc', 'B-' || i,"
+             " 'Bulk ' || i, 'in_use', '{}', 'manual', 1, '2026-12-01T00:00:00Z',"
+             " '2026-12-01T00:00:00Z' FROM n");
+  char sql[300];
+  snprintf(sql, sizeof sql,
+           "INSERT INTO item_people (account_id, item_id, person_id, relation) SELECT 'wdc', id,"
+           " %lld, 'owner' FROM items WHERE id > 900000000 AND (id - 900000000) %% 3 = 0",
+           w.ann);
+  th_sql(&S, sql);
+  const char *kinds[] = {"csv", "xlsx"};
+  for (int k = 0; k < 2; k++) {
+    th_resp r = th_get(&S, admin(), k ? "/v1/items/export.xlsx?q=bulk" : "/v1/items/export.csv?q=bulk");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    json_t *out = python_read(kinds[k], &r);
+    th_resp_free(&r);
+    json_t *rows = json_object_get(out, "rows");
+    cr_assert_eq(json_array_size(rows), 1202, "%s: header and 1,201 items", kinds[k]);
+    for (size_t i = 1; i <= 1201; i++) {
+      char number[16];
+      snprintf(number, sizeof number, "B-%zu", i);
+      cr_assert_str_eq(cell(rows, i, "number"), number, "%s row %zu", kinds[k], i);
+      cr_assert_str_eq(cell(rows, i, "owners"), i % 3 ? "" : "ann Test", "%s row %zu", kinds[k],
+                       i);
+    }
+    json_decref(out);
+  }
+}
