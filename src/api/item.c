@@ -114,7 +114,8 @@ int rd_api_item_export(rd_ctx *x, rd_err *err) {
   if (rv)
     return rv;
   rd_resp_header(x->req, "Content-Disposition",
-                 xlsx ? "attachment; filename=\"items.xlsx\"" : "attachment; filename=\"items.csv\"");
+                 xlsx ? "attachment; filename=\"items.xlsx\""
+                      : "attachment; filename=\"items.csv\"");
   rd_resp_fd(x->req, 200,
              xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                   : "text/csv; charset=utf-8",
