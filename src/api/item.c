@@ -120,6 +120,8 @@ int rd_api_item_export(rd_ctx *x, rd_err *err) {
              xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                   : "text/csv; charset=utf-8",
              out, (size_t)st.st_size);
+  /* gzip would read the whole file into memory (the HTTP layer compresses in one go) */
+  x->req->resp_identity = true;
   return 0;
 }
 

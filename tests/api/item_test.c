@@ -534,6 +534,7 @@ Test(item, CUST7_exports_read_back_cell_for_cell) {
   cr_assert(!strncmp(th_header(&r, "Content-Type"), "text/csv", 8), "%s",
             th_header(&r, "Content-Type"));
   cr_assert(!memcmp(r.body, "\xEF\xBB\xBF", 3), "UTF-8 with a BOM");
+  cr_assert(strstr(th_header(&r, "Content-Disposition"), "items.csv"));
   cr_assert(strstr(r.body, "\r\n"), "CRLF line ends");
   json_t *csv = python_read("csv", &r);
   th_resp_free(&r);
@@ -585,6 +586,12 @@ Test(item, CUST7_exports_read_back_cell_for_cell) {
     }
   cr_assert_str_eq(json_string_value(json_array_get(json_array_get(types, 1), 0)), "n");
   json_decref(xlsx);
+  /* sent as it is, even to a client that takes gzip: memory must not hold the file */
+  r = th_req(&S, "GET", "/v1/items/export.csv", admin(), NULL, NULL, "Accept-Encoding: gzip");
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  cr_assert_null(th_header(&r, "Content-Encoding"));
+  cr_assert(!memcmp(r.body, "\xEF\xBB\xBF", 3));
+  th_resp_free(&r);
   /* an empty list is a header row only */
   r = th_get(&S, admin(), "/v1/items/export.csv?q=nothing-matches");
   cr_assert_eq(r.status, 200, "%s", r.body);
