@@ -15,7 +15,8 @@
 #include "base/mem.h"
 #include "domain/item.h"
 
-/* The columns of an export, in order: the header row names them. */
+/* The columns of an export, in order: the header row names them; then one column per
+ * custom field of record type item, "custom_fields.<key>", in key order. */
 static const char *const COLUMNS[] = {"id",          "number",     "name",       "category",
                                       "status",      "serial",     "organization", "location",
                                       "department",  "owners",     "shared_with", "source",
@@ -25,7 +26,7 @@ enum { NCOLS = sizeof COLUMNS / sizeof *COLUMNS, COL_OWNERS = 9, COL_SHARED = 10
 /* The stored columns of a chunk's statement, by export column (-1: owners, shared_with). */
 #define CHUNK_SELECT                                                                          \
   "SELECT t.id, t.number, t.name, t.category, t.status, t.serial, o.name, l.name, d.name,"   \
-  " t.source, t.source_id, t.created_at, t.updated_at FROM items t"                           \
+  " t.source, t.source_id, t.created_at, t.updated_at, t.custom_fields FROM items t"          \
   " LEFT JOIN organizations o ON o.id = t.organization_id"                                    \
   " LEFT JOIN locations l ON l.id = t.location_id"                                            \
   " LEFT JOIN departments d ON d.id = t.department_id"
@@ -42,6 +43,8 @@ typedef struct sink {
   lxw_format *bold;
   lxw_row_t row;
   int sheets;
+  json_t *header; /* the column names, strings */
+  int ncols;
   int failed; /* errno of a failed write, or -1 for libxlsxwriter */
 } sink;
 
@@ -93,18 +96,19 @@ static void new_sheet(sink *k) {
     k->failed = -1;
     return;
   }
-  for (int i = 0; i < NCOLS; i++)
-    worksheet_write_string(k->ws, 0, (lxw_col_t)i, COLUMNS[i], k->bold);
+  for (int i = 0; i < k->ncols; i++)
+    worksheet_write_string(k->ws, 0, (lxw_col_t)i,
+                           json_string_value(json_array_get(k->header, (size_t)i)), k->bold);
   worksheet_freeze_panes(k->ws, 1, 0);
   k->row = 1;
 }
 
 /* One row: cells[i] (NULL: empty); the id (cell 0) a number in the workbook. */
-static void put_row(sink *k, const char *const *cells) {
+static void put_row(sink *k, const char **cells) {
   if (k->failed)
     return;
   if (k->format == RD_ITEM_CSV) {
-    for (int i = 0; i < NCOLS; i++) {
+    for (int i = 0; i < k->ncols; i++) {
       if (i)
         rd_buf_adds(&k->buf, ",");
       rd_item_csv_cell(&k->buf, cells[i]);
@@ -115,7 +119,7 @@ static void put_row(sink *k, const char *const *cells) {
   }
   if (k->row >= LXW_ROW_MAX)
     new_sheet(k);
-  for (int i = 0; i < NCOLS && !k->failed; i++) {
+  for (int i = 0; i < k->ncols && !k->failed; i++) {
     if (!cells[i] || !cells[i][0])
       continue;
     /* Strings are written as strings: a cell is never a formula, whatever it holds. */
@@ -129,14 +133,30 @@ static void put_row(sink *k, const char *const *cells) {
 
 /* ---- input ---- */
 
-/* The chunk of items after id "after": rows of NCOLS strings (people filled later). */
+/* A custom field's value as a cell's text (new reference; null for none). */
+static json_t *cf_text(json_t *v) {
+  if (json_is_string(v))
+    return json_incref(v);
+  if (json_is_boolean(v))
+    return json_string(json_is_true(v) ? "true" : "false");
+  if (json_is_number(v)) {
+    char *t = json_dumps(v, JSON_ENCODE_ANY);
+    json_t *out = json_string(t);
+    free(t);
+    return out;
+  }
+  return json_null();
+}
+
+/* The chunk of items after id "after": rows of strings, the fixed columns then the custom
+ * fields of cf_keys (people filled later). */
 typedef struct chunk {
   json_t *rows; /* array of arrays of strings / null */
   int64_t last;
 } chunk;
 
 static int read_chunk(rd_conn *c, const char *account_id, const char *where, const rd_param *fp,
-                      int nf, int64_t after, chunk *ch, rd_err *err) {
+                      int nf, json_t *cf_keys, int64_t after, chunk *ch, rd_err *err) {
   rd_param p[RD_ITEM_PARAMS_MAX + 2];
   p[0] = (rd_param){.type = 't', .t = account_id};
   p[1] = (rd_param){.type = 'i', .i = after};
@@ -155,6 +175,12 @@ static int read_chunk(rd_conn *c, const char *account_id, const char *where, con
       const char *v = STORED[i] >= 0 ? rd_stmt_text(s, STORED[i]) : NULL;
       json_array_append_new(row, v ? json_string(v) : json_null());
     }
+    json_t *cf = json_array_size(cf_keys) ? json_loads(rd_stmt_text(s, 13), 0, NULL) : NULL;
+    size_t i;
+    json_t *key;
+    json_array_foreach(cf_keys, i, key)
+        json_array_append_new(row, cf_text(json_object_get(cf, json_string_value(key))));
+    json_decref(cf);
     ch->last = rd_stmt_int64(s, 0);
     json_array_append_new(ch->rows, row);
   }
@@ -229,11 +255,36 @@ int rd_item_export(rd_conn *c, const rd_caller *who, const rd_item_filter *f,
   rd_buf where;
   rd_buf_init(&where);
   rd_item_where(who, f, &where, p, &n, &pattern);
-  sink k = {.format = format, .fd = fd};
+  sink k = {.format = format, .fd = fd, .header = json_array()};
   rd_buf_init(&k.buf);
+  json_t *cf_keys = json_array();
+  const char **cells = NULL;
+  for (int i = 0; i < NCOLS; i++)
+    json_array_append_new(k.header, json_string(COLUMNS[i]));
+  rd_stmt *s = NULL;
+  rv = rd_sql(c, &s, err,
+              "SELECT field_key FROM custom_fields WHERE account_id = ? AND record_type = 'item'"
+              " ORDER BY field_key",
+              "t", who->account_id);
+  while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
+    rv = 0;
+    json_array_append_new(cf_keys, json_string(rd_stmt_text(s, 0)));
+    char name[RD_ERR_FIELD_MAX];
+    snprintf(name, sizeof name, "custom_fields.%s", rd_stmt_text(s, 0));
+    json_array_append_new(k.header, json_string(name));
+  }
+  if (s)
+    rd_stmt_done(s);
+  if (rv < 0)
+    goto out;
+  rv = 0;
+  k.ncols = (int)json_array_size(k.header);
+  cells = rd_calloc((size_t)k.ncols, sizeof *cells);
   if (format == RD_ITEM_CSV) {
     rd_buf_adds(&k.buf, "\xEF\xBB\xBF"); /* UTF-8 BOM: spreadsheets read the file as UTF-8 */
-    put_row(&k, COLUMNS);
+    for (int j = 0; j < k.ncols; j++)
+      cells[j] = json_string_value(json_array_get(k.header, (size_t)j));
+    put_row(&k, cells);
   } else {
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
@@ -250,12 +301,11 @@ int rd_item_export(rd_conn *c, const rd_caller *who, const rd_item_filter *f,
   int64_t after = 0;
   for (;;) {
     chunk ch = {.rows = json_array()};
-    rv = read_chunk(c, who->account_id, rd_buf_cstr(&where), p, n, after, &ch, err);
+    rv = read_chunk(c, who->account_id, rd_buf_cstr(&where), p, n, cf_keys, after, &ch, err);
     size_t i;
     json_t *row;
     json_array_foreach(ch.rows, i, row) {
-      const char *cells[NCOLS];
-      for (int j = 0; j < NCOLS; j++)
+      for (int j = 0; j < k.ncols; j++)
         cells[j] = json_string_value(json_array_get(row, (size_t)j));
       put_row(&k, cells);
     }
@@ -276,6 +326,9 @@ int rd_item_export(rd_conn *c, const rd_caller *who, const rd_item_filter *f,
 out:
   if (k.wb)
     workbook_close(k.wb);
+  rd_free(cells);
+  json_decref(cf_keys);
+  json_decref(k.header);
   rd_buf_term(&k.buf);
   rd_buf_term(&where);
   rd_free(pattern);

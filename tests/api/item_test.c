@@ -518,11 +518,18 @@ static const char *cell(json_t *rows, size_t i, const char *col) {
 Test(item, CUST7_exports_read_back_cell_for_cell) {
   world w = make_world();
   const char *tricky = "Überwachungskamera 東京, \"Eingang\"";
-  long long a = th_create(&S, admin(), "/v1/items", "{s:s,s:s,s:s,s:s,s:{s:I},s:{s:I},s:[{s:I}],s:[{s:I}]}",
+  /* custom fields of items: a column each, in key order */
+  th_create(&S, admin(), "/v1/custom_fields", "{s:s,s:s,s:s,s:s}", "record_type", "item", "key",
+            "warranty_years", "label", "Warranty", "type", "number");
+  th_create(&S, admin(), "/v1/custom_fields", "{s:s,s:s,s:s,s:s}", "record_type", "item", "key",
+            "asset_tag", "label", "Asset tag", "type", "text");
+  long long a = th_create(&S, admin(), "/v1/items",
+                          "{s:s,s:s,s:s,s:s,s:{s:I},s:{s:I},s:[{s:I}],s:[{s:I}],s:{s:s,s:i}}",
                           "number", "CAM-1", "name", tricky, "serial", "=HYPERLINK(\"x\")",
                           "category", "-camera", "organization", "id", (json_int_t)w.org,
                           "location", "id", (json_int_t)w.hq, "owners", "id", (json_int_t)w.ann,
-                          "shared_with", "id", (json_int_t)w.bob);
+                          "shared_with", "id", (json_int_t)w.bob, "custom_fields", "asset_tag",
+                          "Ä-77", "warranty_years", 3);
   long long b = th_create(&S, admin(), "/v1/items", "{s:s,s:s,s:s,s:[{s:I},{s:I}]}", "number",
                           "+31", "name", "@sum", "status", "retired", "owners", "id",
                           (json_int_t)w.ann, "id", (json_int_t)w.cid);
@@ -554,6 +561,12 @@ Test(item, CUST7_exports_read_back_cell_for_cell) {
   cr_assert_str_eq(cell(rows, 1, "owners"), "ann Test");
   cr_assert_str_eq(cell(rows, 1, "shared_with"), "bob Test");
   cr_assert_str_eq(cell(rows, 1, "source"), "manual");
+  cr_assert_str_eq(cell(rows, 1, "custom_fields.asset_tag"), "Ä-77");
+  cr_assert_str_eq(cell(rows, 1, "custom_fields.warranty_years"), "3");
+  cr_assert_str_eq(cell(rows, 0, "custom_fields.asset_tag"), "custom_fields.asset_tag");
+  cr_assert_str_eq(json_string_value(json_array_get(json_array_get(rows, 0), 15)),
+                   "custom_fields.asset_tag", "after the fixed columns, in key order");
+  cr_assert_str_eq(cell(rows, 2, "custom_fields.asset_tag"), "");
   cr_assert_str_eq(cell(rows, 2, "id"), one(b));
   cr_assert_str_eq(cell(rows, 2, "number"), "'+31");
   cr_assert_str_eq(cell(rows, 2, "name"), "'@sum");
@@ -575,6 +588,8 @@ Test(item, CUST7_exports_read_back_cell_for_cell) {
   cr_assert_str_eq(cell(rows, 1, "category"), "-camera");
   cr_assert_str_eq(cell(rows, 1, "owners"), "ann Test");
   cr_assert_str_eq(cell(rows, 1, "shared_with"), "bob Test");
+  cr_assert_str_eq(cell(rows, 1, "custom_fields.asset_tag"), "Ä-77");
+  cr_assert_str_eq(cell(rows, 1, "custom_fields.warranty_years"), "3");
   cr_assert_str_eq(cell(rows, 2, "number"), "+31");
   cr_assert_str_eq(cell(rows, 2, "name"), "@sum");
   cr_assert_str_eq(cell(rows, 2, "owners"), "ann Test; cid Test");
