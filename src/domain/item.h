@@ -53,9 +53,11 @@ int rd_item_of_person(rd_conn *c, const rd_caller *who, int64_t person, int64_t 
 typedef enum rd_item_format { RD_ITEM_CSV, RD_ITEM_XLSX } rd_item_format;
 /* Writes every item the caller sees that matches f to the file fd (from offset 0) as
  * format: CSV (RFC 4180, UTF-8 with a BOM, CRLF; cells beginning with =, +, -, @, tab or CR
- * prefixed with ') or an .xlsx workbook (libxlsxwriter, constant_memory). Rows are read
- * in chunks of RD_ITEM_EXPORT_CHUNK items, each chunk a statement of its own, so memory
- * does not grow with the number of items on either backend. fd stays the caller's. */
+ * prefixed with ') or an .xlsx workbook (libxlsxwriter, constant_memory). Columns: the
+ * record's fields, owners and shared_with as names, then the account's custom fields of
+ * items. Rows are read in chunks of RD_ITEM_EXPORT_CHUNK items, each chunk a statement of
+ * its own, so memory does not grow with the number of items on either backend. fd stays
+ * the caller's. */
 #define RD_ITEM_EXPORT_CHUNK 500
 int rd_item_export(rd_conn *c, const rd_caller *who, const rd_item_filter *f,
                    rd_item_format format, int fd, rd_err *err);
