@@ -5,9 +5,16 @@
 
 static const char *const LIST_PARAMS[] = {"per_page", "cursor", "q", "mapped", NULL};
 
+static const char *const LOAD_PARAMS[] = {"dry_run", NULL};
+
 int rd_api_rmm_load(rd_ctx *x, rd_err *err) {
   int64_t job = 0;
-  int rv = rd_rmm_load_queue(x->db, &x->who, NULL, &job, err);
+  int dry = 0;
+  int rv = rd_api_query_check(x, LOAD_PARAMS, err);
+  if (!rv)
+    rv = rd_api_query_bool(x, "dry_run", &dry, err);
+  if (!rv)
+    rv = rd_rmm_load_queue(x->db, &x->who, dry == 1, NULL, &job, err);
   if (rv)
     return rv;
   json_t *out = NULL;

@@ -152,7 +152,7 @@ static int connected(rd_conn *c, const char *account_id, rd_err *err) {
  * worker or queued (worker NULL). A queued or running one of the kind is 409 unless
  * reuse, which returns a queued one instead. */
 static int queue_job(rd_conn *c, const rd_caller *who, const char *kind, const char *worker,
-                     bool reuse, int64_t *job, rd_err *err) {
+                     bool reuse, bool dry_run, int64_t *job, rd_err *err) {
   int64_t busy = 0;
   int rv = rd_sql_int64(c, &busy, err,
                         "SELECT COALESCE(MAX(id), 0) FROM jobs WHERE account_id = ? AND kind = ?"
@@ -171,8 +171,8 @@ static int queue_job(rd_conn *c, const rd_caller *who, const char *kind, const c
     return rd_err_set(err, RD_ECONFLICT, "A job of kind %s is under way", kind);
   char now[RD_TIME_LEN];
   rd_time_now(now);
-  json_t *payload = json_pack("{s:I,s:s}", "person", (json_int_t)who->person_id, "name",
-                              who->name);
+  json_t *payload = json_pack("{s:I,s:s,s:b}", "person", (json_int_t)who->person_id, "name",
+                              who->name, "dry_run", dry_run);
   char *text = json_dumps(payload, JSON_COMPACT);
   json_decref(payload);
   if (rv >= 0)
@@ -194,19 +194,20 @@ typedef struct job_args {
   const char *worker;
   int64_t *job;
   json_t *orgs; /* export: the organizations' ids */
+  bool dry_run;
 } job_args;
 
 static int load_tx(rd_conn *c, void *arg, rd_err *err) {
   job_args *a = arg;
-  return queue_job(c, a->who, RD_RMM_LOAD_JOB_KIND, a->worker, false, a->job, err);
+  return queue_job(c, a->who, RD_RMM_LOAD_JOB_KIND, a->worker, false, a->dry_run, a->job, err);
 }
 
-int rd_rmm_load_queue(rd_conn *c, const rd_caller *who, const char *worker, int64_t *job,
-                      rd_err *err) {
+int rd_rmm_load_queue(rd_conn *c, const rd_caller *who, bool dry_run, const char *worker,
+                      int64_t *job, rd_err *err) {
   int rv = rd_rec_allow(who, &rd_rmm_org_type, RD_REC_UPDATE, err);
   if (!rv)
     rv = connected(c, who->account_id, err);
-  job_args a = {who, worker, job, NULL};
+  job_args a = {who, worker, job, NULL, dry_run};
   return rv ? rv : rd_with_tx(c, err, load_tx, &a);
 }
 
@@ -289,8 +290,17 @@ static int64_t proposal(const name_id *orgs, size_t n, const char *key) {
 
 /* Stores orgs as loaded: with full, the whole list of the RMM (the others are gone: removed,
  * or kept absent while mapped) with one audit row; without, only these (an export). */
+#define CHANGES_MAX 200 /* changes a dry run lists */
+
+/* A dry run's diff: one change of an RMM organization, while there is room. */
+static void note(json_t *changes, const char *change, const char *rmm_id, const char *name) {
+  if (changes && json_array_size(changes) < CHANGES_MAX)
+    json_array_append_new(changes, json_pack("{s:s,s:s,s:s}", "change", change, "rmm_id", rmm_id,
+                                             "name", name));
+}
+
 static int store_orgs(rd_conn *c, const rd_caller *who, json_t *orgs, bool full,
-                      json_t **report, rd_err *err) {
+                      json_t *changes, json_t **report, rd_err *err) {
   name_id *names = NULL;
   size_t nnames = 0;
   int64_t added = 0, updated = 0, removed = 0, proposed = 0, loaded = 0;
@@ -343,6 +353,8 @@ static int store_orgs(rd_conn *c, const rd_caller *who, json_t *orgs, bool full,
                          " WHERE id = ?",
                          "tIi", now, prop, id);
       updated += changed;
+      if (changed)
+        note(changes, "updated", rmm_id, name);
     } else if (!rv) {
       rv = rd_next_id(c, &id, err);
       if (!rv)
@@ -353,9 +365,23 @@ static int store_orgs(rd_conn *c, const rd_caller *who, json_t *orgs, bool full,
                          "itttttttIttt", id, who->account_id, rmm_id, name, key, ref, parent,
                          data, prop, now, now, now);
       added++;
+      note(changes, "added", rmm_id, name);
     }
     rd_free(key);
     free(data);
+  }
+  if (!rv && full && changes) {
+    rd_stmt *g = NULL;
+    rv = rd_sql(c, &g, err,
+                "SELECT rmm_id, name FROM rmm_orgs WHERE account_id = ? AND present = FALSE AND"
+                " organization_id IS NULL ORDER BY id",
+                "t", who->account_id);
+    while (!rv && (rv = rd_stmt_step(g, err)) == RD_ROW) {
+      rv = 0;
+      note(changes, "removed", rd_stmt_text(g, 0), rd_stmt_text(g, 1));
+    }
+    if (g)
+      rd_stmt_done(g);
   }
   if (!rv && full)
     rv = rd_sql_exec(c, &removed, err,
@@ -373,9 +399,9 @@ static int store_orgs(rd_conn *c, const rd_caller *who, json_t *orgs, bool full,
   return full ? rd_audit_write(c, who, "rmm_organization", 0, "load", *report, err) : 0;
 }
 
-int rd_rmm_load_store(rd_conn *c, const rd_caller *who, json_t *orgs, json_t **report,
-                      rd_err *err) {
-  return store_orgs(c, who, orgs, true, report, err);
+int rd_rmm_load_store(rd_conn *c, const rd_caller *who, json_t *orgs, json_t *changes,
+                      json_t **report, rd_err *err) {
+  return store_orgs(c, who, orgs, true, changes, report, err);
 }
 
 /* ---- export (RMM-3) ---- */
@@ -423,7 +449,7 @@ static int export_tx(rd_conn *c, void *arg, rd_err *err) {
       return rv;
   }
   json_t *detail = json_pack("{s:O}", "organizations", a->orgs);
-  rv = queue_job(c, a->who, RD_RMM_EXPORT_JOB_KIND, a->worker, true, a->job, err);
+  rv = queue_job(c, a->who, RD_RMM_EXPORT_JOB_KIND, a->worker, true, false, a->job, err);
   if (!rv)
     rv = rd_audit_write(c, a->who, "rmm_organization", 0, "export", detail, err);
   json_decref(detail);
@@ -477,7 +503,7 @@ int rd_rmm_export_queue(rd_conn *c, const rd_caller *who, json_t *in, const char
     rv = id_list(in, "organizations", &ids, err);
   if (!rv)
     rv = connected(c, who->account_id, err);
-  job_args a = {who, worker, job, ids};
+  job_args a = {who, worker, job, ids, false};
   if (!rv)
     rv = rd_with_tx(c, err, export_tx, &a);
   json_decref(ids);
@@ -500,38 +526,66 @@ int rd_rmm_push_new(rd_conn *c, const rd_caller *who, int64_t org, json_t *rec, 
     return 0;
   int64_t job = 0;
   rv = push(c, who->account_id, org, err);
-  return rv ? rv : queue_job(c, who, RD_RMM_EXPORT_JOB_KIND, NULL, true, &job, err);
+  return rv ? rv : queue_job(c, who, RD_RMM_EXPORT_JOB_KIND, NULL, true, false, &job, err);
 }
 
-int rd_rmm_export_next(rd_conn *c, const char *account_id, int64_t after, int64_t *org,
-                       json_t **out, rd_err *err) {
-  rd_stmt *s = NULL;
-  *org = 0;
+int rd_rmm_export_next(rd_conn *c, const char *account_id, const char *worker,
+                       const char *stale_before, int64_t after, int64_t *org, json_t **out,
+                       rd_err *err) {
   *out = NULL;
-  int rv = rd_sql(c, &s, err,
-                  "SELECT p.organization_id, o.name, m.id, pm.rmm_id, pm.ref FROM rmm_push p"
-                  " JOIN organizations o ON o.id = p.organization_id"
-                  " LEFT JOIN rmm_orgs m ON m.organization_id = p.organization_id"
-                  " LEFT JOIN rmm_orgs pm ON pm.organization_id = o.parent_id"
-                  " WHERE p.account_id = ? AND p.organization_id > ?"
-                  " ORDER BY p.organization_id LIMIT 1",
-                  "ti", account_id, after);
-  bool mapped = false;
-  if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
-    *org = rd_stmt_int64(s, 0);
-    mapped = !rd_stmt_null(s, 2);
-    if (!mapped)
-      *out = json_pack("{s:I,s:s,s:s?,s:s?}", "id", (json_int_t)*org, "name", rd_stmt_text(s, 1),
-                       "parent_rmm_id", rd_stmt_text(s, 3), "parent_ref", rd_stmt_text(s, 4));
-    rv = 0;
-  } else if (rv == RD_DONE) {
-    rv = 0;
+  char now[RD_TIME_LEN];
+  rd_time_now(now);
+  int rv = 0;
+  for (;;) {
+    rd_stmt *s = NULL;
+    *org = 0;
+    rv = rd_sql(c, &s, err,
+                "SELECT p.organization_id, o.name, m.id, pm.rmm_id, pm.ref FROM rmm_push p"
+                " JOIN organizations o ON o.id = p.organization_id"
+                " LEFT JOIN rmm_orgs m ON m.organization_id = p.organization_id"
+                " LEFT JOIN rmm_orgs pm ON pm.organization_id = o.parent_id"
+                " WHERE p.account_id = ? AND p.organization_id > ? AND (p.claimed_by IS NULL"
+                " OR p.claimed_by = ? OR p.claimed_at < ?) ORDER BY p.organization_id LIMIT 1",
+                "titt", account_id, after, worker, stale_before);
+    bool mapped = false;
+    if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
+      *org = rd_stmt_int64(s, 0);
+      mapped = !rd_stmt_null(s, 2);
+      if (!mapped)
+        *out = json_pack("{s:I,s:s,s:s?,s:s?}", "id", (json_int_t)*org, "name",
+                         rd_stmt_text(s, 1), "parent_rmm_id", rd_stmt_text(s, 3), "parent_ref",
+                         rd_stmt_text(s, 4));
+      rv = 0;
+    } else if (rv == RD_DONE) {
+      rv = 0;
+    }
+    if (s)
+      rd_stmt_done(s);
+    if (rv || !*org)
+      return rv;
+    if (mapped) { /* mapped since it was queued: nothing to create */
+      rv = rd_sql_exec(c, NULL, err, "DELETE FROM rmm_push WHERE organization_id = ?", "i", *org);
+      after = *org;
+      if (rv)
+        return rv;
+      continue;
+    }
+    int64_t claimed = 0;
+    rv = rd_sql_exec(c, &claimed, err,
+                     "UPDATE rmm_push SET claimed_by = ?, claimed_at = ? WHERE organization_id = ?"
+                     " AND (claimed_by IS NULL OR claimed_by = ? OR claimed_at < ?)",
+                     "ttitt", worker, now, *org, worker, stale_before);
+    if (rv || claimed == 1)
+      return rv;
+    json_decref(*out); /* another job claimed it a moment ago */
+    *out = NULL;
+    after = *org;
   }
-  if (s)
-    rd_stmt_done(s);
-  if (!rv && mapped) /* mapped since it was queued: nothing to create */
-    rv = rd_sql_exec(c, NULL, err, "DELETE FROM rmm_push WHERE organization_id = ?", "i", *org);
-  return rv;
+}
+
+int rd_rmm_export_release(rd_conn *c, const char *worker, rd_err *err) {
+  return rd_sql_exec(c, NULL, err, "UPDATE rmm_push SET claimed_by = NULL WHERE claimed_by = ?",
+                     "t", worker);
 }
 
 char *rd_rmm_ref_for(const char *name, const char *parent_ref, json_t *taken) {
@@ -569,7 +623,7 @@ int rd_rmm_export_done(rd_conn *c, const rd_caller *who, int64_t org, json_t *cr
   /* stored as a load of this one organization would store it, then mapped */
   char idbuf[32];
   const char *rmm_id = key_text(json_object_get(created, "OrgId"), idbuf);
-  int rv = rmm_id ? store_orgs(c, who, list, false, &report, err)
+  int rv = rmm_id ? store_orgs(c, who, list, false, NULL, &report, err)
                   : rd_err_set(err, RD_EUNAVAIL, "The RMM created an organization without OrgId");
   json_decref(list);
   json_decref(report);
@@ -892,4 +946,22 @@ int rd_rmm_import(rd_conn *c, const rd_caller *who, json_t *in, json_t **out, rd
   else
     *out = a.out;
   return rv;
+}
+
+int rd_rmm_unmapped(rd_conn *c, const char *account, bool rmm, json_t **out, rd_err *err) {
+  rd_stmt *s = NULL;
+  *out = json_array();
+  int rv = rd_sql(c, &s, err,
+                  rmm ? "SELECT id FROM rmm_orgs WHERE account_id = ? AND organization_id IS NULL"
+                        " ORDER BY id"
+                      : "SELECT o.id FROM organizations o WHERE o.account_id = ? AND NOT EXISTS"
+                        " (SELECT 1 FROM rmm_orgs m WHERE m.organization_id = o.id) ORDER BY o.id",
+                  "t", account);
+  while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
+    rv = 0;
+    json_array_append_new(*out, json_integer(rd_stmt_int64(s, 0)));
+  }
+  if (s)
+    rd_stmt_done(s);
+  return rv < 0 ? rv : 0;
 }

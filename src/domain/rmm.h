@@ -35,10 +35,11 @@ bool rd_rmm_url_ok(const char *url);
 
 /* Queues a load of the caller's account's RMM organizations (RMM-1): *job is the job's id.
  * 422 when settings.rmm is not configured; 409 while another load is queued or running.
+ * A dry run (BEYOND-1) stores nothing: its result lists what a load would change.
  * worker: NULL queues it for a daemon; else it is created running, claimed by worker (the
  * CLI runs it itself with rd_job_run). */
-int rd_rmm_load_queue(rd_conn *c, const rd_caller *who, const char *worker, int64_t *job,
-                      rd_err *err);
+int rd_rmm_load_queue(rd_conn *c, const rd_caller *who, bool dry_run, const char *worker,
+                      int64_t *job, rd_err *err);
 
 /* RMM-3: queues the export of organizations (in: {"organizations": [id or {"id"}, ...]},
  * 1 to RD_RMM_IMPORT_MAX of the caller's own, none mapped: 409 naming the first) for the
@@ -51,12 +52,16 @@ int rd_rmm_export_queue(rd_conn *c, const rd_caller *who, json_t *in, const char
  * did not come from the RMM. */
 int rd_rmm_push_new(rd_conn *c, const rd_caller *who, int64_t org, json_t *rec, rd_err *err);
 
-/* The export job's steps (src/jobs/kinds.c talks to the RMM between them). The next
- * organization of account waiting for export after id `after` (0: none left): *out gets
- * {"id", "name", "parent_rmm_id", "parent_ref"} or NULL when it is mapped by now (then it
- * leaves the queue). */
-int rd_rmm_export_next(rd_conn *c, const char *account_id, int64_t after, int64_t *org,
-                       json_t **out, rd_err *err);
+/* The export job's steps (src/jobs/kinds.c talks to the RMM between them), each inside the
+ * caller's transaction. The next organization of account waiting for export after id
+ * `after`, claimed for worker (one claimed by another worker at stale_before or later is
+ * left to it): *org its id (0: none left), *out {"id", "name", "parent_rmm_id",
+ * "parent_ref"}. Organizations mapped since they were queued leave the queue on the way. */
+int rd_rmm_export_next(rd_conn *c, const char *account_id, const char *worker,
+                       const char *stale_before, int64_t after, int64_t *org, json_t **out,
+                       rd_err *err);
+/* Gives up worker's claims (its job ended without creating them). */
+int rd_rmm_export_release(rd_conn *c, const char *worker, rd_err *err);
 /* A unique OrgRef for name under parent_ref (NULL: top level), none of taken (a JSON
  * object used as a set, updated). Letters and digits of the name, lower case. */
 char *rd_rmm_ref_for(const char *name, const char *parent_ref, json_t *taken);
@@ -71,9 +76,10 @@ int rd_rmm_export_done(rd_conn *c, const rd_caller *who, int64_t org, json_t *cr
  * of the organization of the same folded name (case and spacing), if there is one, and a
  * mapping deleted since the last load may be proposed again. Built-in organizations
  * (myOrg, Kserver, Unnamed) are skipped. *report: {"loaded", "added", "updated",
- * "removed", "proposed"}. One audit row. */
-int rd_rmm_load_store(rd_conn *c, const rd_caller *who, json_t *orgs, json_t **report,
-                      rd_err *err);
+ * "removed", "proposed"}. One audit row. changes (may be NULL) gets the first 200 changes,
+ * each {"change": "added"|"updated"|"removed", "rmm_id", "name"} (a dry run's diff). */
+int rd_rmm_load_store(rd_conn *c, const rd_caller *who, json_t *orgs, json_t *changes,
+                      json_t **report, rd_err *err);
 
 /* The job's state for the caller's account: {"id", "kind", "status", "processed",
  * "result", "error", "created_at", "updated_at"}; 404 for another account's job or a job
@@ -100,5 +106,9 @@ int rd_rmm_mapping_delete(rd_conn *c, const rd_caller *who, int64_t org, rd_err 
  * source_id its RMM key) and maps them, all in one transaction. *out: the created
  * organizations' references with their RMM organization's id. */
 int rd_rmm_import(rd_conn *c, const rd_caller *who, json_t *in, json_t **out, rd_err *err);
+
+/* The ids of every unmapped RMM organization (rmm) or organization of account, ascending
+ * (*out: a new array): what `rolodesk rmm import|export --all-unmapped` takes. */
+int rd_rmm_unmapped(rd_conn *c, const char *account_id, bool rmm, json_t **out, rd_err *err);
 
 #endif

@@ -31,6 +31,14 @@ void rd_rmm_close(rd_rmm *r);
  * the pages hold fewer records than TotalRecords said. */
 int rd_rmm_orgs(rd_rmm *r, json_t **out, rd_err *err);
 
+/* The machine groups of RMM organization org (its OrgId): MachineGroupId,
+ * MachineGroupName (the dotted path, "root.servers"), ParentMachineGroupId. */
+int rd_rmm_groups(rd_rmm *r, const char *org, json_t **out, rd_err *err);
+
+/* Every agent (asset) of the RMM: AgentId, AgentName, ComputerName, OrgId, MachineGroupId,
+ * MachineGroup, OSType, OperatingSystem, IPAddress, LastCheckInTime, Online. */
+int rd_rmm_agents(rd_rmm *r, json_t **out, rd_err *err);
+
 /* Creates an organization in the RMM: org holds OrgName, OrgRef and optional fields;
  * *out (a new reference) is the RMM's record with its OrgId. */
 int rd_rmm_org_create(rd_rmm *r, json_t *org, json_t **out, rd_err *err);

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "base/time.h"
 #include "domain/account.h"
 #include "domain/contract.h"
 #include "domain/rmm.h"
@@ -78,7 +79,8 @@ static const rd_job_kind activation_kind = {RD_CONTRACT_JOB_KIND, activation_run
 
 /* The person who asked for an RMM job (its payload), for the audit; the RMM session of
  * the account's settings. */
-static int rmm_start(rd_conn *c, rd_job *job, rd_caller *who, rd_rmm **r, rd_err *err) {
+static int rmm_start(rd_conn *c, rd_job *job, rd_caller *who, bool *dry_run, rd_rmm **r,
+                     rd_err *err) {
   rd_stmt *s = NULL;
   json_t *payload = NULL, *settings = NULL;
   int rv = rd_sql(c, &s, err, "SELECT payload FROM jobs WHERE id = ?", "i", job->id);
@@ -91,6 +93,7 @@ static int rmm_start(rd_conn *c, rd_job *job, rd_caller *who, rd_rmm **r, rd_err
   snprintf(who->account_id, sizeof who->account_id, "%s", job->account_id);
   const char *name = json_string_value(json_object_get(payload, "name"));
   snprintf(who->name, sizeof who->name, "%s", name ? name : "");
+  *dry_run = json_is_true(json_object_get(payload, "dry_run"));
   json_decref(payload);
   if (!rv)
     rv = rd_account_settings(c, job->account_id, &settings, err);
@@ -117,23 +120,30 @@ static int rmm_end(rd_job *job, rd_rmm *r, json_t *report, int rv, rd_err *err) 
 static int rmm_load_run(rd_conn *c, rd_job *job, rd_err *err) {
   rd_caller who;
   rd_rmm *r = NULL;
-  json_t *orgs = NULL, *report = NULL;
-  int rv = rmm_start(c, job, &who, &r, err);
+  bool dry = false;
+  json_t *orgs = NULL, *report = NULL, *changes = NULL;
+  int rv = rmm_start(c, job, &who, &dry, &r, err);
   if (!rv)
     rv = rd_rmm_orgs(r, &orgs, err);
   if (!rv)
     rv = rd_tx_begin(c, true, err);
   if (!rv) {
-    rv = rd_rmm_load_store(c, &who, orgs, &report, err);
+    changes = dry ? json_array() : NULL;
+    rv = rd_rmm_load_store(c, &who, orgs, changes, &report, err);
     int64_t n = (int64_t)json_integer_value(json_object_get(report, "loaded"));
     rd_job_counts counts = {.processed = n, .succeeded = n};
     if (!rv)
       rv = rd_job_checkpoint(c, job, &counts, err);
-    if (!rv)
+    if (!rv && !dry)
       rv = rd_tx_commit(c, err);
     else
-      rd_tx_rollback(c);
+      rd_tx_rollback(c); /* a dry run (BEYOND-1) keeps nothing but its report */
   }
+  if (!rv && dry) {
+    json_object_set_new(report, "dry_run", json_true());
+    json_object_set(report, "changes", changes);
+  }
+  json_decref(changes);
   json_decref(orgs);
   return rmm_end(job, r, report, rv, err);
 }
@@ -146,7 +156,8 @@ static int rmm_export_run(rd_conn *c, rd_job *job, rd_err *err) {
   rd_rmm *r = NULL;
   json_t *orgs = NULL, *taken = json_object();
   int64_t after = 0, exported = 0;
-  int rv = rmm_start(c, job, &who, &r, err);
+  bool dry = false; /* exports have no dry run: they are chosen one by one */
+  int rv = rmm_start(c, job, &who, &dry, &r, err);
   if (!rv)
     rv = rd_rmm_orgs(r, &orgs, err); /* the OrgRefs in use */
   size_t i;
@@ -160,16 +171,17 @@ static int rmm_export_run(rd_conn *c, rd_job *job, rd_err *err) {
   while (!rv) {
     int64_t org = 0;
     json_t *next = NULL, *created = NULL;
+    char stale[RD_TIME_LEN];
+    rd_time_in(-(int64_t)rd_job_lease_s, stale); /* claims older than the lease are stale */
     rv = rd_tx_begin(c, true, err);
-    if (!rv && !(rv = rd_rmm_export_next(c, job->account_id, after, &org, &next, err)))
+    if (!rv &&
+        !(rv = rd_rmm_export_next(c, job->account_id, job->worker, stale, after, &org, &next, err)))
       rv = rd_tx_commit(c, err);
     else if (!rv)
       rd_tx_rollback(c);
     if (rv || !org)
       break;
     after = org;
-    if (!next)
-      continue;
     const char *parent_id = json_string_value(json_object_get(next, "parent_rmm_id"));
     char *ref = rd_rmm_ref_for(json_string_value(json_object_get(next, "name")),
                                json_string_value(json_object_get(next, "parent_ref")), taken);
@@ -202,7 +214,13 @@ static int rmm_export_run(rd_conn *c, rd_job *job, rd_err *err) {
 }
 
 static const rd_job_kind rmm_load_kind = {RD_RMM_LOAD_JOB_KIND, rmm_load_run, NULL};
-static const rd_job_kind rmm_export_kind = {RD_RMM_EXPORT_JOB_KIND, rmm_export_run, NULL};
+/* Whatever the job claimed and did not create goes back to the queue. */
+static int rmm_export_end(rd_conn *c, const rd_job *job, const char *status, rd_err *err) {
+  return rd_rmm_export_release(c, job->worker, err);
+}
+
+static const rd_job_kind rmm_export_kind = {RD_RMM_EXPORT_JOB_KIND, rmm_export_run,
+                                            rmm_export_end};
 
 /* ---- the table ---- */
 

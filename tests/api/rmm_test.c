@@ -124,7 +124,23 @@ Test(rmm, RMM1_load_pages_through_every_organization_and_skips_the_built_in_ones
   th_vsa_add_org(V, "2", "Kserver", "kserver", NULL);
   th_vsa_add_org(V, "3", "Unnamed", "unnamed", NULL);
   th_vsa_add_orgs(V, 100, 250); /* three pages of at most 100 */
-  json_t *job = load(admin());
+  /* BEYOND-1: a dry run says what a load would change and stores nothing */
+  th_resp r = th_json(&S, "POST", admin(), "/v1/rmm/load?dry_run=true", NULL);
+  cr_assert_eq(r.status, 202, "%s", r.body);
+  json_t *job = wait_job(admin(), json_integer_value(json_object_get(r.json, "id")));
+  th_resp_free(&r);
+  cr_assert_str_eq(th_jstr(job, "status"), "done", "%s", th_jstr(job, "error"));
+  cr_assert(json_is_true(th_jpath(job, "result.dry_run")));
+  cr_assert_eq(json_integer_value(th_jpath(job, "result.added")), 250);
+  cr_assert_eq(json_array_size(th_jpath(job, "result.changes")), 200, "the diff is capped");
+  cr_assert_str_eq(th_jstr(job, "result.changes[0].change"), "added");
+  cr_assert_str_eq(th_jstr(job, "result.changes[0].name"), "Org 100");
+  json_decref(job);
+  cr_assert_eq(count("SELECT COUNT(*) FROM rmm_orgs"), 0);
+  r = th_json(&S, "POST", admin(), "/v1/rmm/load?dry_run=maybe", NULL);
+  th_assert_error(&r, 400, "dry_run");
+  th_resp_free(&r);
+  job = load(admin());
   cr_assert_str_eq(th_jstr(job, "status"), "done", "%s", json_dumps(job, 0));
   cr_assert_eq(json_integer_value(th_jpath(job, "result.loaded")), 250);
   cr_assert_eq(json_integer_value(th_jpath(job, "result.added")), 250);
@@ -133,7 +149,7 @@ Test(rmm, RMM1_load_pages_through_every_organization_and_skips_the_built_in_ones
   cr_assert_eq(count("SELECT COUNT(*) FROM rmm_orgs WHERE name IN ('myOrg','Kserver','Unnamed')"),
                0, "built-in organizations are never imported");
   /* the list pages and filters by name */
-  th_resp r = th_get(&S, admin(), "/v1/rmm/organizations?per_page=100&q=org%2012");
+  r = th_get(&S, admin(), "/v1/rmm/organizations?per_page=100&q=org%2012");
   cr_assert_eq(r.status, 200, "%s", r.body);
   cr_assert_eq(json_array_size(r.json), 10, "Org 120 to Org 129: %s", r.body);
   th_resp_free(&r);
@@ -519,4 +535,42 @@ Test(rmm, RMM3_push_automatically_exports_every_new_organization_but_not_the_rmm
   th_resp_free(&r);
   cr_assert_eq(count("SELECT COUNT(*) FROM rmm_push"), 0);
   cr_assert_eq(count("SELECT COUNT(*) FROM jobs WHERE kind = 'rmm_export'"), 1);
+}
+
+Test(rmm, RMM2_the_cli_loads_imports_and_exports) {
+  th_vsa_add_orgs(V, 300, 130);
+  long long own = th_create(&S, admin(), "/v1/organizations", "{s:s}", "name", "Only Here");
+  int status = 0;
+  char *out = th_cli(&S, NULL, &status, "rmm", "load", "--account", "wdc", "--dry-run", NULL);
+  cr_assert_eq(status, 0, "%s", out);
+  cr_assert(strstr(out, "\"dry_run\": true"), "%s", out);
+  free(out);
+  cr_assert_eq(count("SELECT COUNT(*) FROM rmm_orgs"), 0);
+  out = th_cli(&S, NULL, &status, "rmm", "load", "--account", "wdc", NULL);
+  cr_assert_eq(status, 0, "%s", out);
+  cr_assert(strstr(out, "\"added\": 130"), "%s", out);
+  free(out);
+  out = th_cli(&S, NULL, &status, "rmm", "import", "--account", "wdc", "--all-unmapped", NULL);
+  cr_assert_eq(status, 0, "%s", out);
+  free(out);
+  cr_assert_eq(count("SELECT COUNT(*) FROM organizations WHERE source = 'rmm'"), 130);
+  cr_assert_eq(count("SELECT COUNT(*) FROM rmm_orgs WHERE organization_id IS NULL"), 0);
+  out = th_cli(&S, NULL, &status, "rmm", "export", "--account", "wdc", "--all-unmapped", NULL);
+  cr_assert_eq(status, 0, "%s", out);
+  cr_assert(strstr(out, "\"exported\": 1"), "%s", out);
+  free(out);
+  char sql[160];
+  snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM rmm_orgs WHERE organization_id = %lld", own);
+  cr_assert_eq(count(sql), 1);
+  /* usage errors and a failing RMM */
+  out = th_cli(&S, NULL, &status, "rmm", "import", "--account", "wdc", NULL);
+  cr_assert_eq(status, 2);
+  free(out);
+  out = th_cli(&S, NULL, &status, "rmm", "export", "--account", "wdc", "--ids", "1,x", NULL);
+  cr_assert_eq(status, 2);
+  free(out);
+  th_vsa_fault_set(V, TH_VSA_RESULT_CODE, 0, 0);
+  out = th_cli(&S, NULL, &status, "rmm", "load", "--account", "wdc", NULL);
+  cr_assert_eq(status, 1, "%s", out);
+  free(out);
 }

@@ -21,7 +21,9 @@ struct th_vsa {
   int port, requests, auths, tokens, next_id;
   th_vsa_fault fault;
   int count, delay_ms;
-  json_t *orgs; /* array, in OrgId order of creation */
+  json_t *orgs;   /* array, in OrgId order of creation */
+  json_t *groups; /* array of machine groups (with OrgId) */
+  json_t *agents; /* array */
 };
 
 typedef struct body {
@@ -168,6 +170,33 @@ static enum MHD_Result orgs(th_vsa *v, struct MHD_Connection *conn, const char *
   return rv;
 }
 
+/* A page of list (an array) as $top/$skip ask. */
+static enum MHD_Result page_of(struct MHD_Connection *conn, json_t *list, size_t served) {
+  int top = arg_int(conn, "$top", 100), skip = arg_int(conn, "$skip", 0);
+  if (top < 1 || top > 100 || skip < 0)
+    return envelope(conn, 400, NULL, 0, 400, "$top must be 1 to 100");
+  json_t *page = json_array();
+  for (size_t i = (size_t)skip; i < served && i < (size_t)skip + (size_t)top; i++)
+    json_array_append(page, json_array_get(list, i));
+  return envelope(conn, 200, page, (long long)json_array_size(list), 0, NULL);
+}
+
+/* GET /system/orgs/{id}/machinegroups; v->mu held. */
+static enum MHD_Result groups_of(th_vsa *v, struct MHD_Connection *conn, const char *org) {
+  if (!find_org(v, org, NULL))
+    return envelope(conn, 404, NULL, 0, 404, "No such organization");
+  json_t *mine = json_array();
+  size_t i;
+  json_t *g;
+  json_array_foreach(v->groups, i, g) {
+    if (!strcmp(json_string_value(json_object_get(g, "OrgId")), org))
+      json_array_append(mine, g);
+  }
+  enum MHD_Result rv = page_of(conn, mine, json_array_size(mine));
+  json_decref(mine);
+  return rv;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_len, void **state) {
@@ -238,8 +267,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     rv = answer(conn, 200, "<html>Gateway says hello", NULL, NULL);
   } else if (v->fault == TH_VSA_RESULT_CODE) {
     rv = envelope(conn, 200, NULL, 0, 500, "Database connection lost");
+  } else if (!strcmp(method, "GET") && !strncmp(path, "/system/orgs/", 13) &&
+             strstr(path, "/machinegroups")) {
+    char org[64];
+    snprintf(org, sizeof org, "%.*s", (int)(strstr(path, "/machinegroups") - path - 13),
+             path + 13);
+    rv = groups_of(v, conn, org);
   } else if (!strncmp(path, "/system/orgs", 12)) {
     rv = orgs(v, conn, method, path + 12, b);
+  } else if (!strcmp(method, "GET") && !strcmp(path, "/assetmgmt/agents")) {
+    rv = page_of(conn, v->agents, json_array_size(v->agents));
   } else {
     rv = envelope(conn, 404, NULL, 0, 404, "Not found");
   }
@@ -263,6 +300,8 @@ th_vsa *th_vsa_start(const char *username, const char *token) {
   snprintf(v->user, sizeof v->user, "%s", username);
   snprintf(v->secret, sizeof v->secret, "%s", token);
   v->orgs = json_array();
+  v->groups = json_array();
+  v->agents = json_array();
   v->next_id = 900000001;
   struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* loopback only */
@@ -305,6 +344,70 @@ void th_vsa_add_orgs(th_vsa *v, int first_id, int n) {
   }
 }
 
+void th_vsa_add_group(th_vsa *v, const char *org, const char *id, const char *path,
+                      const char *parent) {
+  pthread_mutex_lock(&v->mu);
+  json_array_append_new(v->groups, json_pack("{s:s,s:s,s:s?,s:s}", "MachineGroupId", id,
+                                             "MachineGroupName", path, "ParentMachineGroupId",
+                                             parent, "OrgId", org));
+  pthread_mutex_unlock(&v->mu);
+}
+
+static json_t *group(th_vsa *v, const char *id) {
+  size_t i;
+  json_t *g;
+  json_array_foreach(v->groups, i, g) {
+    if (!strcmp(json_string_value(json_object_get(g, "MachineGroupId")), id))
+      return g;
+  }
+  return NULL;
+}
+
+void th_vsa_add_agent(th_vsa *v, const char *id, const char *name, const char *org,
+                      const char *group_id) {
+  pthread_mutex_lock(&v->mu);
+  json_t *g = group(v, group_id);
+  json_array_append_new(
+      v->agents,
+      json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "AgentId", id, "AgentName",
+                name, "ComputerName", name, "OrgId", org, "MachineGroupId", group_id,
+                "MachineGroup", g ? json_string_value(json_object_get(g, "MachineGroupName")) : "",
+                "OSType", "Windows", "OperatingSystem", "Windows Server 2022", "IPAddress",
+                "10.0.0.1", "LastCheckInTime", "2026-11-30T08:00:00Z", "Online", true));
+  pthread_mutex_unlock(&v->mu);
+}
+
+void th_vsa_agent_set(th_vsa *v, const char *id, const char *field, const char *value) {
+  pthread_mutex_lock(&v->mu);
+  size_t i;
+  json_t *a;
+  json_array_foreach(v->agents, i, a) {
+    if (strcmp(json_string_value(json_object_get(a, "AgentId")), id))
+      continue;
+    json_object_set_new(a, field, json_string(value));
+    json_t *g = !strcmp(field, "MachineGroupId") ? group(v, value) : NULL;
+    if (g)
+      json_object_set(a, "MachineGroup", json_object_get(g, "MachineGroupName"));
+  }
+  pthread_mutex_unlock(&v->mu);
+}
+
+void th_vsa_add_agents(th_vsa *v, int first_id, int n) {
+  pthread_mutex_lock(&v->mu);
+  json_t *groups = json_deep_copy(v->groups);
+  pthread_mutex_unlock(&v->mu);
+  size_t ng = json_array_size(groups);
+  for (int i = 0; ng && i < n; i++) {
+    json_t *g = json_array_get(groups, (size_t)i % ng);
+    char id[32], name[48];
+    snprintf(id, sizeof id, "%d", first_id + i);
+    snprintf(name, sizeof name, "agent-%d", first_id + i);
+    th_vsa_add_agent(v, id, name, json_string_value(json_object_get(g, "OrgId")),
+                     json_string_value(json_object_get(g, "MachineGroupId")));
+  }
+  json_decref(groups);
+}
+
 void th_vsa_fault_set(th_vsa *v, th_vsa_fault fault, int count, int delay_ms) {
   pthread_mutex_lock(&v->mu);
   v->fault = fault;
@@ -339,6 +442,8 @@ void th_vsa_stop(th_vsa *v) {
     return;
   MHD_stop_daemon(v->mhd);
   json_decref(v->orgs);
+  json_decref(v->groups);
+  json_decref(v->agents);
   pthread_mutex_destroy(&v->mu);
   free(v);
 }

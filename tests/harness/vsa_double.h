@@ -2,8 +2,10 @@
  * libmicrohttpd server with the documented shape of the Kaseya VSA REST API 9.x under
  * /api/v1.0/: GET /auth (Basic username:token -> a session token), the envelope
  * {"Result", "TotalRecords", "ResponseCode", "Status", "Error"}, OData $top (at most 100) and
- * $skip paging, GET/POST /system/orgs, GET/PUT /system/orgs/{id}. Organizations are added by
- * the test; faults are switched on by the test. Only the documented fields are served. */
+ * $skip paging, GET/POST /system/orgs, GET/PUT /system/orgs/{id},
+ * GET /system/orgs/{id}/machinegroups and GET /assetmgmt/agents. Organizations, machine
+ * groups and agents are added by the test; faults are switched on by the test. Only the
+ * documented fields are served. */
 #ifndef RD_TESTS_VSA_DOUBLE_H
 #define RD_TESTS_VSA_DOUBLE_H
 
@@ -34,6 +36,19 @@ void th_vsa_add_org(th_vsa *v, const char *id, const char *name, const char *ref
                     const char *parent);
 /* Adds n generated organizations "Org <i>" (ids from first_id up). */
 void th_vsa_add_orgs(th_vsa *v, int first_id, int n);
+/* Adds machine group id of organization org, with its dotted path ("root.servers") and
+ * its parent group (NULL: none). */
+void th_vsa_add_group(th_vsa *v, const char *org, const char *id, const char *path,
+                      const char *parent);
+/* Adds an agent (asset) of organization org in machine group group (its id). */
+void th_vsa_add_agent(th_vsa *v, const char *id, const char *name, const char *org,
+                      const char *group);
+/* Sets one field of agent id to a string (OperatingSystem, MachineGroupId...; a
+ * MachineGroupId also sets MachineGroup to that group's path). */
+void th_vsa_agent_set(th_vsa *v, const char *id, const char *field, const char *value);
+/* Adds n agents "agent-<i>" (ids from first_id) spread over the organizations and their
+ * groups as they are now (round robin over the organizations that have a group). */
+void th_vsa_add_agents(th_vsa *v, int first_id, int n);
 void th_vsa_fault_set(th_vsa *v, th_vsa_fault fault, int count, int delay_ms);
 /* Requests served so far (all paths, also refused ones) and /auth requests among them. */
 int th_vsa_requests(th_vsa *v);

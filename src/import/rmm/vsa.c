@@ -298,22 +298,25 @@ static int auth(rd_rmm *r, rd_err *err) {
   return rv;
 }
 
-int rd_rmm_orgs(rd_rmm *r, json_t **out, rd_err *err) {
+/* Every record of a paged list (path has no query yet; what names its records, for the
+ * errors), checking that each has the members required (NULL-terminated). */
+static int list_all(rd_rmm *r, const char *path, const char *what, const char *const *required,
+                    json_t **out, rd_err *err) {
   json_t *all = json_array();
   long long total = -1;
   int rv = 0;
   for (;;) {
-    char path[96];
-    snprintf(path, sizeof path, "/system/orgs?$top=%d&$skip=%zu", RD_RMM_PAGE,
-             json_array_size(all));
+    char page_path[RD_RMM_URL_MAX];
+    snprintf(page_path, sizeof page_path, "%s%s$top=%d&$skip=%zu", path,
+             strchr(path, '?') ? "&" : "?", RD_RMM_PAGE, json_array_size(all));
     json_t *page = NULL;
     long long t = -1;
-    rv = call(r, "GET", path, NULL, &page, &t, err);
+    rv = call(r, "GET", page_path, NULL, &page, &t, err);
     if (rv)
       break;
     if (!json_is_array(page)) {
       json_decref(page);
-      rv = failed(err, "/system/orgs answered a Result that is not a list");
+      rv = failed(err, "%s answered a Result that is not a list", path);
       break;
     }
     if (total < 0)
@@ -325,19 +328,20 @@ int rd_rmm_orgs(rd_rmm *r, json_t **out, rd_err *err) {
       break;
     if (!got) {
       if (total >= 0)
-        rv = failed(err, "/system/orgs gave %zu of %lld organizations (TotalRecords)",
-                    json_array_size(all), total);
+        rv = failed(err, "%s gave %zu of %lld %s (TotalRecords)", path, json_array_size(all),
+                    total, what);
       break;
     }
   }
-  if (!rv) {
-    size_t i;
-    json_t *o;
-    json_array_foreach(all, i, o) {
-      json_t *id = json_object_get(o, "OrgId");
-      if (!json_is_object(o) || !(json_is_string(id) || json_is_integer(id)) ||
-          !json_is_string(json_object_get(o, "OrgName"))) {
-        rv = failed(err, "organization %zu of /system/orgs has no OrgId or OrgName", i);
+  size_t i;
+  json_t *o;
+  json_array_foreach(all, i, o) {
+    if (rv)
+      break;
+    for (const char *const *k = required; *k; k++) {
+      json_t *v = json_object_get(o, *k);
+      if (!json_is_object(o) || !(json_is_string(v) || json_is_integer(v))) {
+        rv = failed(err, "record %zu of %s has no %s", i, path, *k);
         break;
       }
     }
@@ -347,6 +351,32 @@ int rd_rmm_orgs(rd_rmm *r, json_t **out, rd_err *err) {
   else
     *out = all;
   return rv;
+}
+
+int rd_rmm_orgs(rd_rmm *r, json_t **out, rd_err *err) {
+  static const char *const REQUIRED[] = {"OrgId", "OrgName", NULL};
+  return list_all(r, "/system/orgs", "organizations", REQUIRED, out, err);
+}
+
+int rd_rmm_groups(rd_rmm *r, const char *org, json_t **out, rd_err *err) {
+  static const char *const REQUIRED[] = {"MachineGroupId", "MachineGroupName", NULL};
+  char path[160];
+  rd_buf esc;
+  rd_buf_init(&esc);
+  for (const char *p = org; *p; p++) /* an OrgId is digits; anything else is escaped */
+    if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+      rd_buf_add(&esc, p, 1);
+    else
+      rd_buf_printf(&esc, "%%%02X", (unsigned char)*p);
+  rd_buf_add(&esc, "", 1);
+  snprintf(path, sizeof path, "/system/orgs/%.100s/machinegroups", esc.data);
+  rd_buf_term(&esc);
+  return list_all(r, path, "machine groups", REQUIRED, out, err);
+}
+
+int rd_rmm_agents(rd_rmm *r, json_t **out, rd_err *err) {
+  static const char *const REQUIRED[] = {"AgentId", "OrgId", NULL};
+  return list_all(r, "/assetmgmt/agents", "agents", REQUIRED, out, err);
 }
 
 int rd_rmm_org_create(rd_rmm *r, json_t *org, json_t **out, rd_err *err) {

@@ -29,11 +29,16 @@ CREATE UNIQUE INDEX rmm_orgs_key ON rmm_orgs (account_id, rmm_id);
 CREATE UNIQUE INDEX rmm_orgs_mapped ON rmm_orgs (organization_id);
 CREATE INDEX rmm_orgs_account ON rmm_orgs (account_id, id);
 CREATE INDEX rmm_orgs_name ON rmm_orgs (account_id, name_key);
+CREATE INDEX rmm_orgs_proposed ON rmm_orgs (proposed_id);
 -- RMM-3: organizations waiting to be created in the RMM (an export, or "push automatically"
--- when they were created); the rmm_export job drains it, one organization a transaction.
+-- when they were created); rmm_export jobs drain it, one organization a transaction. A job
+-- claims an organization (claimed_by: its worker) before it creates it in the RMM, so two
+-- jobs never create the same one; a claim older than the job lease is taken over.
 CREATE TABLE rmm_push (
   organization_id BIGINT PRIMARY KEY REFERENCES organizations (id),
   account_id TEXT NOT NULL REFERENCES accounts (id),
-  queued_at TEXT NOT NULL
+  queued_at TEXT NOT NULL,
+  claimed_by TEXT,
+  claimed_at TEXT
 );
 CREATE INDEX rmm_push_account ON rmm_push (account_id, organization_id);
