@@ -104,6 +104,15 @@ const rd_route rd_routes[] = {
     {"POST", "/v1/requests/{id}/notes", rd_api_request_note_add, ANY, 0},
     {"GET", "/v1/requests/{id}/time_entries", rd_api_request_time, ANY, 0},
     {"POST", "/v1/requests/{id}/time_entries", rd_api_request_time_add, STAFF | RD_ROLE_PARTNER, 0},
+    /* CUST-7: items; a customer sees (and exports) only its own and shared ones. */
+    {"GET", "/v1/items", rd_api_item_list, STAFF | RD_ROLE_CUSTOMER, 0},
+    {"POST", "/v1/items", rd_api_item_create, STAFF, 0},
+    {"GET", "/v1/items/export.csv", rd_api_item_export, STAFF | RD_ROLE_CUSTOMER, 0},
+    {"GET", "/v1/items/export.xlsx", rd_api_item_export, STAFF | RD_ROLE_CUSTOMER, 0},
+    {"GET", "/v1/items/{id}", rd_api_item_get, STAFF | RD_ROLE_CUSTOMER, 0},
+    {"PATCH", "/v1/items/{id}", rd_api_item_patch, STAFF, 0},
+    {"DELETE", "/v1/items/{id}", rd_api_item_delete, STAFF, 0},
+    {"GET", "/v1/people/{id}/items", rd_api_person_items, STAFF | RD_ROLE_CUSTOMER, 0},
     /* CUST-8: contracts; their status is computed when read. */
     {"GET", "/v1/contracts", rd_api_contract_list, STAFF | RD_ROLE_CUSTOMER, 0},
     {"POST", "/v1/contracts", rd_api_contract_create, TEAM_WRITERS, 0},

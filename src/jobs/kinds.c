@@ -52,15 +52,15 @@ static int activation_run(rd_conn *c, rd_job *job, rd_err *err) {
     rd_stmt_done(s);
   if (rv)
     return rv;
-  json_t *customer = json_object_get(payload, "customer");
-  int64_t holder = (int64_t)json_integer_value(customer ? customer
-                                                        : json_object_get(payload, "organization"));
+  json_t *customer = json_object_get(payload, "customer"), *item = json_object_get(payload, "item");
+  const char *column = customer ? "customer_id" : item ? "item_id" : "organization_id";
+  int64_t holder = (int64_t)json_integer_value(
+      customer ? customer : item ? item : json_object_get(payload, "organization"));
   json_decref(payload);
   int64_t moved = 0;
   rv = rd_tx_begin(c, true, err);
   if (!rv)
-    rv = rd_contract_release(c, job->account_id, customer ? "customer_id" : "organization_id",
-                             holder, &moved, err);
+    rv = rd_contract_release(c, job->account_id, column, holder, &moved, err);
   rd_job_counts n = {.processed = moved, .succeeded = moved};
   if (!rv)
     rv = rd_job_checkpoint(c, job, &n, err);
