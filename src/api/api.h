@@ -244,6 +244,8 @@ int rd_api_contract_usage(rd_ctx *x, rd_err *err);
 int rd_api_rmm_load(rd_ctx *x, rd_err *err);
 int rd_api_rmm_job(rd_ctx *x, rd_err *err);
 int rd_api_rmm_export(rd_ctx *x, rd_err *err);
+int rd_api_rmm_sync(rd_ctx *x, rd_err *err);
+int rd_api_rmm_item_sync(rd_ctx *x, rd_err *err);
 int rd_api_rmm_org_list(rd_ctx *x, rd_err *err);
 int rd_api_rmm_org_get(rd_ctx *x, rd_err *err);
 int rd_api_rmm_org_patch(rd_ctx *x, rd_err *err);

@@ -144,6 +144,8 @@ const rd_route rd_routes[] = {
     {"PATCH", "/v1/rmm/organizations/{id}", rd_api_rmm_org_patch, ORG_WRITERS, 0},
     {"POST", "/v1/rmm/import", rd_api_rmm_import, ORG_WRITERS, 0},
     {"POST", "/v1/rmm/export", rd_api_rmm_export, ORG_WRITERS, 0},
+    {"POST", "/v1/rmm/sync", rd_api_rmm_sync, ORG_WRITERS, 0},
+    {"POST", "/v1/items/{id}/rmm_sync", rd_api_rmm_item_sync, ORG_WRITERS, 0},
     {"GET", "/v1/organizations/{id}/rmm_mapping", rd_api_rmm_mapping_get, ORG_WRITERS, 0},
     {"PUT", "/v1/organizations/{id}/rmm_mapping", rd_api_rmm_mapping_put, ORG_WRITERS, 0},
     {"DELETE", "/v1/organizations/{id}/rmm_mapping", rd_api_rmm_mapping_delete, ORG_WRITERS, 0},
