@@ -7,7 +7,7 @@
 #include "domain/trust.h"
 
 static const char *const LIST_PARAMS[] = {"per_page", "cursor", "name", "q", "disabled", "parent",
-                                          "financial_id", "custom_fields.", NULL};
+                                          "financial_id", "custom_fields.", "rmm_mapped", NULL};
 
 typedef struct cf_arg {
   rd_org_filter *f;
@@ -26,6 +26,7 @@ static bool find_cf(void *arg, const char *k, const char *v) {
 
 int rd_api_org_list(rd_ctx *x, rd_err *err) {
   rd_org_filter f = {.disabled = -1};
+  int mapped = -1;
   int64_t after = 0;
   int limit = 0;
   int rv = rd_api_query_check(x, LIST_PARAMS, err);
@@ -35,8 +36,11 @@ int rd_api_org_list(rd_ctx *x, rd_err *err) {
     rv = rd_api_query_bool(x, "disabled", &f.disabled, err);
   if (!rv)
     rv = rd_api_query_id(x, "parent", &f.parent, err);
+  if (!rv)
+    rv = rd_api_query_bool(x, "rmm_mapped", &mapped, err);
   if (rv)
     return rv;
+  f.rmm_mapped = mapped < 0 ? 0 : mapped ? 1 : 2;
   f.name = rd_req_query(x->req, "name");
   f.q = rd_req_query(x->req, "q");
   f.financial_id = rd_req_query(x->req, "financial_id");

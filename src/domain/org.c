@@ -302,6 +302,9 @@ static int filter_where(const rd_org_filter *f, char *where, rd_param *p, char *
     ADD("t.partner_organization_id = ?");
     p[n++] = (rd_param){.type = 'i', .i = f->partner_organization};
   }
+  if (f->rmm_mapped) /* RMM-2: the choice offered for a mapping is the unmapped ones */
+    ADD(f->rmm_mapped == 1 ? "EXISTS (SELECT 1 FROM rmm_orgs m WHERE m.organization_id = t.id)"
+                      : "NOT EXISTS (SELECT 1 FROM rmm_orgs m WHERE m.organization_id = t.id)");
   if (f->cf_key) {
     ADD("EXISTS (SELECT 1 FROM custom_values v WHERE v.account_id = t.account_id"
         " AND v.record_id = t.id AND v.field_key = ? AND v.value_text = ?)");

@@ -18,6 +18,7 @@ typedef struct rd_org_filter {
   const char *q;            /* substring of the name, case-insensitive */
   const char *cf_key, *cf_value; /* custom_fields.<key>=value */
   int64_t partner_organization; /* PART-3: units of this partner organization; 0: any */
+  int rmm_mapped; /* issue 15: 0 any, 1 mapped to an RMM organization, 2 not mapped */
 } rd_org_filter;
 
 /* Lists the caller's own organizations (any role of the account may read them); get reads

@@ -835,3 +835,31 @@ Test(rmm, RMM6_scheduled_syncs_follow_the_setting, .timeout = 120) {
   th_assert_error(&r, 422, "settings.rmm.sync_every_minutes");
   th_resp_free(&r);
 }
+
+Test(rmm, RMM2_only_unmapped_organizations_are_offered) {
+  th_vsa_add_org(V, "70", "Eta", "eta", NULL);
+  json_decref(load(admin()));
+  long long a = th_create(&S, admin(), "/v1/organizations", "{s:s}", "name", "Theta");
+  long long b = th_create(&S, admin(), "/v1/organizations", "{s:s}", "name", "Iota");
+  th_resp r = th_get(&S, admin(), "/v1/organizations?rmm_mapped=false");
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  size_t before = json_array_size(r.json);
+  th_resp_free(&r);
+  r = th_json(&S, "PUT", admin(), path("/v1/organizations/%lld/rmm_mapping", a), "{s:{s:I}}",
+              "rmm_organization", "id", (json_int_t)rmm_org("70"));
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  /* the page kept before the mapping is not served again */
+  r = th_get(&S, admin(), "/v1/organizations?rmm_mapped=false");
+  cr_assert_eq(json_array_size(r.json), before - 1, "%s", r.body);
+  cr_assert(!strstr(r.body, "\"Theta\"") && strstr(r.body, "\"Iota\""), "%s", r.body);
+  th_resp_free(&r);
+  r = th_get(&S, admin(), "/v1/organizations?rmm_mapped=true");
+  cr_assert_eq(json_array_size(r.json), 1, "%s", r.body);
+  cr_assert_eq(json_integer_value(th_jpath(r.json, "[0].id")), a);
+  th_resp_free(&r);
+  (void)b;
+  r = th_get(&S, admin(), "/v1/organizations?rmm_mapped=maybe");
+  th_assert_error(&r, 400, "rmm_mapped");
+  th_resp_free(&r);
+}
