@@ -477,6 +477,13 @@ int rd_request_note_add(rd_conn *c, const rd_caller *who, int64_t id, json_t *in
   return rv ? rv : rd_with_tx(c, err, note_tx, &a);
 }
 
+int rd_request_note_add_in(rd_conn *c, const rd_caller *who, int64_t id, json_t *in,
+                           json_t **out, rd_err *err) {
+  req_args a = {who, id, in, out};
+  int rv = rd_rec_check(&NOTE_INPUT, in, true, NULL, err);
+  return rv ? rv : note_tx(c, &a, err);
+}
+
 static int time_tx(rd_conn *c, void *arg, rd_err *err) {
   req_args *a = arg;
   json_int_t minutes = json_integer_value(json_object_get(a->in, "minutes"));

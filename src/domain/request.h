@@ -59,6 +59,10 @@ int rd_request_pick(rd_conn *c, const char *account_id, int64_t team, int layer,
  * note as stored. */
 int rd_request_note_add(rd_conn *c, const rd_caller *who, int64_t id, json_t *in, json_t **out,
                         rd_err *err);
+/* CUST-9: rd_request_note_add inside a write transaction the caller holds (mail in: one
+ * transaction per message). */
+int rd_request_note_add_in(rd_conn *c, const rd_caller *who, int64_t id, json_t *in,
+                           json_t **out, rd_err *err);
 int rd_request_notes(rd_conn *c, const rd_caller *who, int64_t id, int64_t after, int limit,
                      json_t **rows, bool *more, rd_err *err);
 /* Time entries: {"minutes", "date", "description"} by staff and partner technicians; the
