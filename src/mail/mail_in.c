@@ -342,7 +342,7 @@ static int store_attachments(delivery *d, rd_buf *dropped, rd_err *err) {
                        "INSERT INTO request_attachments (id, account_id, request_id,"
                        " attachment_key, filename, content_type, size, created_at)"
                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       "itit" "tiit", row, d->account_id, d->res->request_id,
+                       "itit" "ttit", row, d->account_id, d->res->request_id,
                        json_string_value(json_object_get(meta, "key")), a->filename,
                        a->content_type, (int64_t)a->len, now);
     json_decref(meta);
@@ -403,11 +403,12 @@ static int deliver_tx(rd_conn *c, void *arg, rd_err *err) {
   int64_t exists = 0;
   int rv = rd_sql_int64(c, &exists, err, "SELECT COUNT(*) FROM accounts WHERE id = ?", "t",
                         d->account_id);
+  rv = rv < 0 ? rv : 0;
   if (!rv && !exists)
     rv = rd_err_set(err, RD_ENOTFOUND, "No account '%s'", d->account_id);
   if (!rv)
     rv = read_settings(c, d->account_id, &d->set, err);
-  char why[200];
+  char why[200] = "";
   if (!rv)
     rv = loop_check(d, why, sizeof why, err);
   if (rv < 0)
@@ -459,25 +460,25 @@ static int deliver_tx(rd_conn *c, void *arg, rd_err *err) {
   clean_text(&text, m->text, RD_REQUEST_NOTE_MAX - 512, false);
   if (!text.len)
     rd_buf_adds(&text, "(no text)");
+  while (text.len && strchr(" \t\n", text.data[text.len - 1]))
+    text.data[--text.len] = 0;
+  /* The subject without its reference (ours to add again; one we do not follow is not
+   * part of the subject either), one line. */
+  size_t at = 0, len = 0;
+  char *stripped = rd_strdup(m->subject);
+  while (subject_ref(stripped, &at, &len))
+    memmove(stripped + at, stripped + at + len, strlen(stripped + at + len) + 1);
+  clean_text(&subject, stripped + strspn(stripped, " "), RD_REQUEST_SUBJECT_MAX, true);
+  rd_free(stripped);
+  while (subject.len && subject.data[subject.len - 1] == ' ')
+    subject.data[--subject.len] = 0;
+  if (!subject.len)
+    rd_buf_adds(&subject, "(no subject)");
   json_t *in = NULL;
   if (request) {
     res->request_id = request;
     snprintf(res->outcome, sizeof res->outcome, "noted");
   } else {
-    size_t at = 0, len = 0;
-    const char *s = m->subject;
-    char *stripped = NULL;
-    if (subject_ref(s, &at, &len)) { /* a reference we do not follow is not the subject */
-      stripped = rd_strdup(s);
-      memmove(stripped + at, stripped + at + len, strlen(stripped + at + len) + 1);
-      s = stripped;
-    }
-    clean_text(&subject, s + strspn(s, " "), RD_REQUEST_SUBJECT_MAX, true);
-    rd_free(stripped);
-    while (subject.len && subject.data[subject.len - 1] == ' ')
-      subject.data[--subject.len] = 0;
-    if (!subject.len)
-      rd_buf_adds(&subject, "(no subject)");
     in = json_pack("{s:s,s:s,s:{s:I}}", "subject", subject.data, "description", text.data,
                    "customer", "id", (json_int_t)person);
     rv = rd_rec_check(&rd_request_type, in, true, NULL, err);
@@ -514,7 +515,7 @@ static int deliver_tx(rd_conn *c, void *arg, rd_err *err) {
   rd_buf ack_subject;
   rd_buf_init(&ack_subject);
   rd_buf_printf(&ack_subject, "[RD-%lld] ", (long long)request);
-  clean_text(&ack_subject, subject.len ? subject.data : m->subject, 200, true);
+  clean_text(&ack_subject, subject.data, 200, true);
   rd_buf_printf(&reply,
                 "%s\n\nRequest RD-%lld: keep [RD-%lld] in the subject of your replies.\n",
                 !strcmp(res->outcome, "noted") ? "Your reply was added to your request."
@@ -698,7 +699,8 @@ int rd_mail_in_secret_check(rd_conn *c, const char *token,
     return rv;
   secret_hash(token, given);
   /* Constant time: the hashes have the same length whatever was sent. */
-  bool ok = strlen(stored) == sizeof stored - 1 && sodium_memcmp(stored, given, sizeof stored - 1) == 0;
+  bool ok = strlen(stored) == sizeof stored - 1 &&
+            sodium_memcmp(stored, given, sizeof stored - 1) == 0;
   if (!ok)
     return rd_err_set(err, RD_EAUTH, "Authentication required (a valid inbound mail secret)");
   snprintf(account_out, RD_ACCOUNT_ID_MAX + 1, "%s", account);

@@ -112,8 +112,8 @@ static int msg_load(rd_conn *c, int64_t id, const char *worker, msg *m, rd_err *
   rd_stmt *s = NULL;
   int rv = rd_sql(c, &s, err,
                   "SELECT account_id, kind, attempts, recipient, recipient_name, sender_name,"
-                  " subject, body, request, cc, message_id FROM outbox WHERE id = ? AND claimed_by = ?"
-                  " AND state = 'sending'",
+                  " subject, body, request, cc, message_id FROM outbox WHERE id = ?"
+                  " AND claimed_by = ? AND state = 'sending'",
                   "it", id, worker);
   if (rv)
     return rv;
@@ -274,8 +274,8 @@ int rd_outbox_list(rd_conn *c, const rd_caller *who, const char *state, int64_t 
   rd_stmt *s = NULL;
   rv = rd_sql(c, &s, err,
                   "SELECT id, kind, recipient, subject, state, attempts, last_error, created_at,"
-                  " next_attempt_at, sent_at, person_id, cc, message_id FROM outbox WHERE account_id = ?"
-                  " AND recipient IS NOT NULL AND id > ? AND (? = '' OR state = ?)"
+                  " next_attempt_at, sent_at, person_id, cc, message_id FROM outbox"
+                  " WHERE account_id = ? AND recipient IS NOT NULL AND id > ? AND (? = '' OR state = ?)"
                   " ORDER BY id LIMIT ?",
                   "titti", who->account_id, after, state ? state : "", state ? state : "",
                   (int64_t)limit + 1);
