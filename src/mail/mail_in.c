@@ -458,16 +458,19 @@ static int deliver_tx(rd_conn *c, void *arg, rd_err *err) {
     goto out;
   /* The request's id comes first: attachments name it; the text names what was dropped. */
   clean_text(&text, m->text, RD_REQUEST_NOTE_MAX - 512, false);
-  if (!text.len)
-    rd_buf_adds(&text, "(no text)");
   while (text.len && strchr(" \t\n", text.data[text.len - 1]))
     text.data[--text.len] = 0;
+  if (!text.len)
+    rd_buf_adds(&text, "(no text)");
   /* The subject without its reference (ours to add again; one we do not follow is not
    * part of the subject either), one line. */
   size_t at = 0, len = 0;
   char *stripped = rd_strdup(m->subject);
-  while (subject_ref(stripped, &at, &len))
+  while (subject_ref(stripped, &at, &len)) {
+    if (stripped[at + len] == ' ' && (at == 0 || stripped[at - 1] == ' '))
+      len++; /* "Re: [RD-1] x" is "Re: x" */
     memmove(stripped + at, stripped + at + len, strlen(stripped + at + len) + 1);
+  }
   clean_text(&subject, stripped + strspn(stripped, " "), RD_REQUEST_SUBJECT_MAX, true);
   rd_free(stripped);
   while (subject.len && subject.data[subject.len - 1] == ' ')
