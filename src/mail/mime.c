@@ -35,6 +35,10 @@ static void lower(char *s) {
 /* s made valid UTF-8 (invalid bytes become U+FFFD) and without NULs, cut at max bytes on a
  * character boundary; a new string of ours. */
 static char *utf8_copy(const char *s, size_t n, size_t max) {
+  if (!s) { /* an empty part's buffer */
+    s = "";
+    n = 0;
+  }
   gchar *valid = g_utf8_make_valid(s, (gssize)n);
   size_t len = strlen(valid); /* stops at a NUL the text had */
   if (len > max) {
