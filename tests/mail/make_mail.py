@@ -6,7 +6,7 @@ messages rolodesk parses were written by a real MIME implementation, not by us.
 usage: make_mail.py --from ADDR [--name NAME] [--subject S] [--body TEXT] [--charset CS]
                     [--html] [--alternative] [--attach-size N] [--attach-type T]
                     [--attach-name F] [--header "Name: value"]... [--message-id ID]
-                    [--in-reply-to ID] [--count N --seq-from K]
+                    [--in-reply-to ID] [--count N [--senders K] [--attach-every N]]
 The message goes to stdout as bytes (CRLF line ends, as an MTA hands it over). --count N
 writes N messages, each preceded by a line "#<length>" (bench/mail_in.sh)."""
 import argparse
@@ -19,7 +19,9 @@ from email.utils import formataddr, make_msgid
 
 def build(a, seq=None):
     m = EmailMessage(policy=SMTP)
-    frm = a.sender if seq is None else a.sender.replace("@", "+%d@" % seq) if a.vary else a.sender
+    frm = a.sender
+    if seq is not None and a.senders:
+        frm = a.sender.replace("@", "%d@" % (seq % a.senders), 1)
     m["From"] = formataddr((a.name, frm)) if a.name else frm
     m["To"] = "desk@service.example"
     subject = a.subject if seq is None else "%s %d" % (a.subject, seq)
@@ -41,7 +43,7 @@ def build(a, seq=None):
         m.add_alternative(html, subtype="html", charset=cs)
     else:
         m.set_content(a.body, charset=cs, cte=a.cte) if a.cte else m.set_content(a.body, charset=cs)
-    if a.attach_size:
+    if a.attach_size and (seq is None or not a.attach_every or seq % a.attach_every == 0):
         maintype, subtype = a.attach_type.split("/", 1)
         data = bytes((i * 7 + 3) % 256 for i in range(min(a.attach_size, 4096)))
         data = (data * (a.attach_size // len(data) + 1))[: a.attach_size]
@@ -73,7 +75,10 @@ def main():
     p.add_argument("--message-id", default=None)
     p.add_argument("--in-reply-to", default=None)
     p.add_argument("--count", type=int, default=0)
-    p.add_argument("--vary", action="store_true", help="with --count: sender+<n>@...")
+    p.add_argument("--senders", type=int, default=0,
+                   help="with --count: message i comes from <local><i %% senders>@<domain>")
+    p.add_argument("--attach-every", type=int, default=0,
+                   help="with --count: every n-th message carries the attachment")
     a = p.parse_args()
     out = sys.stdout.buffer
     if not a.count:
