@@ -31,7 +31,8 @@ ncli=${BENCH_CLI_MESSAGES:-2000}
 conns=${BENCH_CONNS:-4}
 msgs="$work/messages"
 /usr/bin/python3 "$root/tests/mail/make_mail.py" --from cust@bench.example --count "$n" \
-  --senders 100 --attach-size 20000 --attach-every 10 --body "$(printf 'Line %s of the text.\n' $(seq 20))" >"$msgs"
+  --senders 100 --attach-size 20000 --attach-every 10 \
+  --body "$(printf 'Line %s of the text.\n' $(seq 20))" >"$msgs"
 mkdir -p "$work/cli"
 # One file per message for the CLI phase.
 /usr/bin/python3 - "$msgs" "$work/cli" "$ncli" <<'PY'
@@ -96,7 +97,8 @@ for backend in ${BENCH_BACKENDS:-sqlite postgresql}; do
   done
   t1=$(date +%s.%N)
   awk -v n="$ncli" -v s="$(echo "$t1 - $t0" | bc)" -v b="$bad" \
-    'BEGIN { printf "cli      %8.0f messages/s  (rolodesk mail-in, a process each; %d of %d failed)\n", n / s, b, n }'
+    'BEGIN { printf "cli      %8.0f messages/s  (rolodesk mail-in, a process each;" \
+             " %d of %d failed)\n", n / s, b, n }'
 
   "$build/rolodeskd" --db "$db" --listen 127.0.0.1:0 --port-file "$work/port" --data "$data" \
     --openapi "$root/docs/openapi.json" >"$work/daemon-$backend.log" 2>&1 &

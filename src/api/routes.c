@@ -128,7 +128,8 @@ const rd_route rd_routes[] = {
     {"GET", "/v1/imports/{id}/rows", rd_api_import_rows, PEOPLE_MANAGERS, 0},
     {"POST", "/v1/imports/{id}/cancel", rd_api_import_cancel, PEOPLE_MANAGERS, 0}, /* issue 11 */
     /* CUST-9: mail in, by an administrator or the account's inbound secret. */
-    {"POST", "/v1/mail/inbound", rd_api_mail_inbound, ADMIN, RD_ROUTE_UPLOAD | RD_ROUTE_MAIL_SECRET},
+    {"POST", "/v1/mail/inbound", rd_api_mail_inbound, ADMIN,
+     RD_ROUTE_UPLOAD | RD_ROUTE_MAIL_SECRET},
     {"GET", "/v1/mail/inbound", rd_api_mail_inbound_log, ADMIN, 0},
     {"POST", "/v1/mail/inbound/secret", rd_api_mail_inbound_secret, ADMIN, 0},
     /* ACC-8: the mail outbox. */

@@ -80,7 +80,8 @@ int rd_cli_mail_in(rd_cli *c, int argc, char **argv) {
   rv = rd_cli_open(c);
   if (rv) {
     rd_buf_term(&msg);
-    return rv == RD_EXIT_USAGE ? rv : EX_TEMPFAIL_; /* the database cannot be reached now: the MTA keeps the message */
+    /* the database cannot be reached now: the MTA keeps the message and tries again */
+    return rv == RD_EXIT_USAGE ? rv : EX_TEMPFAIL_;
   }
   char default_data[1024];
   const char *data = o.data;

@@ -268,9 +268,10 @@ int rd_attachment_open(rd_conn *c, const rd_caller *who, const char *data_dir, c
 /* ---- the sweeper (issue 10) ---- */
 
 /* Holds when no record of the attachment's account names the key (bound three times, as
- * the ? after each account) in its remarks_attachments or request_attachments (CUST-9) (JSON text with "key":"<key>"). LIKE's
- * '_' (in base64url keys) is escaped; SQLite's LIKE ignores ASCII case, which can only keep
- * an upload, never remove a referenced one. Portable SQL. */
+ * the ? after each account) in its remarks_attachments (JSON text with "key":"<key>") or
+ * its request_attachments (CUST-9, mail in). LIKE's '_' (in base64url keys) is escaped;
+ * SQLite's LIKE ignores ASCII case, which can only keep an upload, never remove a
+ * referenced one. Portable SQL. */
 #define UNREFERENCED(account, key)                                                            \
   " NOT EXISTS (SELECT 1 FROM organizations o WHERE o.account_id = " account                 \
   " AND o.remarks_attachments LIKE ('%\"' || REPLACE(" key ", '_', '!_') || '\"%') ESCAPE '!')" \

@@ -275,7 +275,8 @@ int rd_outbox_list(rd_conn *c, const rd_caller *who, const char *state, int64_t 
   rv = rd_sql(c, &s, err,
                   "SELECT id, kind, recipient, subject, state, attempts, last_error, created_at,"
                   " next_attempt_at, sent_at, person_id, cc, message_id FROM outbox"
-                  " WHERE account_id = ? AND recipient IS NOT NULL AND id > ? AND (? = '' OR state = ?)"
+                  " WHERE account_id = ? AND recipient IS NOT NULL AND id > ?"
+                  " AND (? = '' OR state = ?)"
                   " ORDER BY id LIMIT ?",
                   "titti", who->account_id, after, state ? state : "", state ? state : "",
                   (int64_t)limit + 1);
