@@ -240,6 +240,16 @@ int rd_api_contract_get(rd_ctx *x, rd_err *err);
 int rd_api_contract_patch(rd_ctx *x, rd_err *err);
 int rd_api_contract_enable(rd_ctx *x, rd_err *err);
 int rd_api_contract_usage(rd_ctx *x, rd_err *err);
+int rd_api_rmm_load(rd_ctx *x, rd_err *err);
+int rd_api_rmm_job(rd_ctx *x, rd_err *err);
+int rd_api_rmm_export(rd_ctx *x, rd_err *err);
+int rd_api_rmm_org_list(rd_ctx *x, rd_err *err);
+int rd_api_rmm_org_get(rd_ctx *x, rd_err *err);
+int rd_api_rmm_org_patch(rd_ctx *x, rd_err *err);
+int rd_api_rmm_import(rd_ctx *x, rd_err *err);
+int rd_api_rmm_mapping_get(rd_ctx *x, rd_err *err);
+int rd_api_rmm_mapping_put(rd_ctx *x, rd_err *err);
+int rd_api_rmm_mapping_delete(rd_ctx *x, rd_err *err);
 /* Requests, their notes and time entries (src/api/request.c). */
 int rd_api_request_list(rd_ctx *x, rd_err *err);
 int rd_api_request_create(rd_ctx *x, rd_err *err);

@@ -132,6 +132,17 @@ const rd_route rd_routes[] = {
      RD_ROUTE_UPLOAD | RD_ROUTE_MAIL_SECRET},
     {"GET", "/v1/mail/inbound", rd_api_mail_inbound_log, ADMIN, 0},
     {"POST", "/v1/mail/inbound/secret", rd_api_mail_inbound_secret, ADMIN, 0},
+    /* Issue 15: RMM account synchronization (RMM-1/2). */
+    {"POST", "/v1/rmm/load", rd_api_rmm_load, ORG_WRITERS, 0},
+    {"GET", "/v1/rmm/jobs/{id}", rd_api_rmm_job, ORG_WRITERS, 0},
+    {"GET", "/v1/rmm/organizations", rd_api_rmm_org_list, ORG_WRITERS, 0},
+    {"GET", "/v1/rmm/organizations/{id}", rd_api_rmm_org_get, ORG_WRITERS, 0},
+    {"PATCH", "/v1/rmm/organizations/{id}", rd_api_rmm_org_patch, ORG_WRITERS, 0},
+    {"POST", "/v1/rmm/import", rd_api_rmm_import, ORG_WRITERS, 0},
+    {"POST", "/v1/rmm/export", rd_api_rmm_export, ORG_WRITERS, 0},
+    {"GET", "/v1/organizations/{id}/rmm_mapping", rd_api_rmm_mapping_get, ORG_WRITERS, 0},
+    {"PUT", "/v1/organizations/{id}/rmm_mapping", rd_api_rmm_mapping_put, ORG_WRITERS, 0},
+    {"DELETE", "/v1/organizations/{id}/rmm_mapping", rd_api_rmm_mapping_delete, ORG_WRITERS, 0},
     /* ACC-8: the mail outbox. */
     {"GET", "/v1/outbox", rd_api_outbox_list, ADMIN, 0},
 };

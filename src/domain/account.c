@@ -14,6 +14,7 @@
 #include "domain/mail.h"
 #include "domain/record.h"
 #include "domain/validate.h"
+#include "domain/rmm.h"
 
 static const char DEFAULT_SETTINGS[] =
     "{\"random_passwords\": false, \"password_questions\": false, \"titles_enabled\": false,"
@@ -24,7 +25,9 @@ static const char DEFAULT_SETTINGS[] =
     " \"attachment_quota_mb\": 1024,"
     " \"mail_in\": {\"unknown_sender\": \"reject\", \"max_per_minute\": 20},"
     " \"smtp\": {\"host\": null, \"port\": 25, \"from\": null, \"username\": null,"
-    " \"password\": null, \"starttls\": false, \"timeout\": 20}}";
+    " \"password\": null, \"starttls\": false, \"timeout\": 20},"
+    " \"rmm\": {\"url\": null, \"username\": null, \"token\": null, \"ca_file\": null,"
+    " \"timeout\": 30, \"push_automatically\": false}}";
 
 bool rd_account_id_valid(const char *id) {
   size_t n = id ? strlen(id) : 0;
@@ -134,6 +137,11 @@ static void hide_secrets(json_t *settings) {
     json_object_set_new(smtp, "password_set",
                         json_boolean(json_is_string(json_object_get(smtp, "password"))));
     json_object_del(smtp, "password");
+  }
+  json_t *rmm = json_object_get(settings, "rmm"); /* issue 15: the RMM's token */
+  if (json_is_object(rmm)) {
+    json_object_set_new(rmm, "token_set", json_boolean(json_is_string(json_object_get(rmm, "token"))));
+    json_object_del(rmm, "token");
   }
 }
 
@@ -281,6 +289,8 @@ static int check_settings(json_t *settings, rd_err *err) {
       check_smtp(v, err);
     } else if (!strcmp(k, "mail_in")) {
       check_mail_in(v, err);
+    } else if (!strcmp(k, "rmm")) {
+      rd_rmm_settings_check(v, err); /* issue 15 */
     } else if (!strcmp(k, "session_idle_minutes")) {
       check_int(v, path, 5, 1440, err); /* ACC-8 */
     } else if (!strcmp(k, "session_max_hours")) {
@@ -353,6 +363,9 @@ int rd_account_update(rd_conn *c, const rd_caller *who, json_t *patch, int64_t i
   if (json_is_object(sp) && json_is_object(json_object_get(sp, "smtp")) &&
       json_object_get(json_object_get(sp, "smtp"), "password"))
     json_object_set_new(changes, "smtp.password", json_pack("{s:b}", "changed", 1));
+  if (json_is_object(sp) && json_is_object(json_object_get(sp, "rmm")) &&
+      json_object_get(json_object_get(sp, "rmm"), "token"))
+    json_object_set_new(changes, "rmm.token", json_pack("{s:b}", "changed", 1));
   if (name && !json_equal(name, json_object_get(before, "name")))
     json_object_set_new(changes, "name",
                         json_pack("{s:O,s:O}", "old", json_object_get(before, "name"), "new", name));

@@ -2,8 +2,13 @@
  * adapters that put each bulk path of the domain on the runner. A job kind not in this
  * table is never claimed here: it waits for a daemon that knows it. */
 #include <stdbool.h>
+#include <stdio.h>
 
+#include "base/time.h"
+#include "domain/account.h"
 #include "domain/contract.h"
+#include "domain/rmm.h"
+#include "import/rmm.h"
 #include "import/import.h"
 #include "jobs/runner.h"
 
@@ -70,6 +75,154 @@ static int activation_run(rd_conn *c, rd_job *job, rd_err *err) {
 
 static const rd_job_kind activation_kind = {RD_CONTRACT_JOB_KIND, activation_run, NULL};
 
+/* ---- "rmm_load" and "rmm_export": RMM account synchronization (issue 15) ---- */
+
+/* The person who asked for an RMM job (its payload), for the audit; the RMM session of
+ * the account's settings. */
+static int rmm_start(rd_conn *c, rd_job *job, rd_caller *who, bool *dry_run, rd_rmm **r,
+                     rd_err *err) {
+  rd_stmt *s = NULL;
+  json_t *payload = NULL, *settings = NULL;
+  int rv = rd_sql(c, &s, err, "SELECT payload FROM jobs WHERE id = ?", "i", job->id);
+  if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW)
+    payload = json_loads(rd_stmt_text(s, 0), 0, NULL), rv = 0;
+  if (s)
+    rd_stmt_done(s);
+  *who = (rd_caller){.person_id = (int64_t)json_integer_value(json_object_get(payload, "person")),
+                     .roles = RD_ROLE_ACCOUNT_ADMINISTRATOR};
+  snprintf(who->account_id, sizeof who->account_id, "%s", job->account_id);
+  const char *name = json_string_value(json_object_get(payload, "name"));
+  snprintf(who->name, sizeof who->name, "%s", name ? name : "");
+  *dry_run = json_is_true(json_object_get(payload, "dry_run"));
+  json_decref(payload);
+  if (!rv)
+    rv = rd_account_settings(c, job->account_id, &settings, err);
+  if (!rv)
+    rv = rd_rmm_open(json_object_get(settings, "rmm"), job->stop, r, err);
+  json_decref(settings);
+  return rv;
+}
+
+/* What the RMM did wrong is the job's failure, not a reason to queue it again. */
+static int rmm_end(rd_job *job, rd_rmm *r, json_t *report, int rv, rd_err *err) {
+  if (!rv && report) {
+    json_object_set_new(report, "rmm_requests", json_integer(rd_rmm_requests(r)));
+    job->result = json_incref(report);
+  }
+  rd_rmm_close(r);
+  json_decref(report);
+  return rv == RD_EUNAVAIL && err && err->status == 502 ? RD_EINVAL : rv;
+}
+
+/* Fetches every organization of the account's RMM first, then stores them in one
+ * transaction: an RMM that is slow, down or answers garbage fails the job and changes
+ * nothing here (RMM-6). A second run of an unchanged RMM updates nothing. */
+static int rmm_load_run(rd_conn *c, rd_job *job, rd_err *err) {
+  rd_caller who;
+  rd_rmm *r = NULL;
+  bool dry = false;
+  json_t *orgs = NULL, *report = NULL, *changes = NULL;
+  int rv = rmm_start(c, job, &who, &dry, &r, err);
+  if (!rv)
+    rv = rd_rmm_orgs(r, &orgs, err);
+  if (!rv)
+    rv = rd_tx_begin(c, true, err);
+  if (!rv) {
+    changes = dry ? json_array() : NULL;
+    rv = rd_rmm_load_store(c, &who, orgs, changes, &report, err);
+    int64_t n = (int64_t)json_integer_value(json_object_get(report, "loaded"));
+    rd_job_counts counts = {.processed = n, .succeeded = n};
+    if (!rv)
+      rv = rd_job_checkpoint(c, job, &counts, err);
+    if (!rv && !dry)
+      rv = rd_tx_commit(c, err);
+    else
+      rd_tx_rollback(c); /* a dry run (BEYOND-1) keeps nothing but its report */
+  }
+  if (!rv && dry) {
+    json_object_set_new(report, "dry_run", json_true());
+    json_object_set(report, "changes", changes);
+  }
+  json_decref(changes);
+  json_decref(orgs);
+  return rmm_end(job, r, report, rv, err);
+}
+
+/* RMM-3: each organization waiting in rmm_push is created in the RMM (an OrgRef from its
+ * name, unique among the RMM's, dotted under its parent's when the parent is mapped) and
+ * mapped, one transaction each; a failure stops the job and leaves the rest queued. */
+static int rmm_export_run(rd_conn *c, rd_job *job, rd_err *err) {
+  rd_caller who;
+  rd_rmm *r = NULL;
+  json_t *orgs = NULL, *taken = json_object();
+  int64_t after = 0, exported = 0;
+  bool dry = false; /* exports have no dry run: they are chosen one by one */
+  int rv = rmm_start(c, job, &who, &dry, &r, err);
+  if (!rv)
+    rv = rd_rmm_orgs(r, &orgs, err); /* the OrgRefs in use */
+  size_t i;
+  json_t *o;
+  json_array_foreach(orgs, i, o) {
+    const char *ref = json_string_value(json_object_get(o, "OrgRef"));
+    if (ref)
+      json_object_set_new(taken, ref, json_true());
+  }
+  json_decref(orgs);
+  while (!rv) {
+    int64_t org = 0;
+    json_t *next = NULL, *created = NULL;
+    char stale[RD_TIME_LEN];
+    rd_time_in(-(int64_t)rd_job_lease_s, stale); /* claims older than the lease are stale */
+    rv = rd_tx_begin(c, true, err);
+    if (!rv &&
+        !(rv = rd_rmm_export_next(c, job->account_id, job->worker, stale, after, &org, &next, err)))
+      rv = rd_tx_commit(c, err);
+    else if (!rv)
+      rd_tx_rollback(c);
+    if (rv || !org)
+      break;
+    after = org;
+    const char *parent_id = json_string_value(json_object_get(next, "parent_rmm_id"));
+    char *ref = rd_rmm_ref_for(json_string_value(json_object_get(next, "name")),
+                               json_string_value(json_object_get(next, "parent_ref")), taken);
+    json_t *body = json_pack("{s:O,s:s,s:s?}", "OrgName", json_object_get(next, "name"), "OrgRef",
+                             ref, "ParentOrgId", parent_id);
+    free(ref);
+    json_decref(next);
+    rv = rd_rmm_org_create(r, body, &created, err);
+    json_decref(body);
+    if (!rv)
+      rv = rd_tx_begin(c, true, err);
+    if (!rv) {
+      rv = rd_rmm_export_done(c, &who, org, created, err);
+      exported++;
+      rd_job_counts counts = {.processed = exported, .succeeded = exported};
+      if (!rv)
+        rv = rd_job_checkpoint(c, job, &counts, err);
+      if (!rv)
+        rv = rd_tx_commit(c, err);
+      else
+        rd_tx_rollback(c);
+    }
+    json_decref(created);
+    if (!rv && rd_job_should_stop(job))
+      rv = RD_JOB_STOPPED;
+  }
+  json_decref(taken);
+  json_t *report = rv ? NULL : json_pack("{s:I}", "exported", (json_int_t)exported);
+  return rmm_end(job, r, report, rv, err);
+}
+
+static const rd_job_kind rmm_load_kind = {RD_RMM_LOAD_JOB_KIND, rmm_load_run, NULL};
+/* Whatever the job claimed and did not create goes back to the queue. */
+static int rmm_export_end(rd_conn *c, const rd_job *job, const char *status, rd_err *err) {
+  return rd_rmm_export_release(c, job->worker, err);
+}
+
+static const rd_job_kind rmm_export_kind = {RD_RMM_EXPORT_JOB_KIND, rmm_export_run,
+                                            rmm_export_end};
+
 /* ---- the table ---- */
 
-const rd_job_kind *const rd_job_kinds[] = {&import_kind, &activation_kind, NULL};
+const rd_job_kind *const rd_job_kinds[] = {&import_kind, &activation_kind, &rmm_load_kind,
+                                        &rmm_export_kind, NULL};

@@ -1,0 +1,128 @@
+/* /v1/rmm and /v1/organizations/{id}/rmm_mapping (issue 15, RMM-1/2): HTTP in, one call
+ * of src/domain/rmm.c, HTTP out. */
+#include "api/api.h"
+#include "domain/rmm.h"
+
+static const char *const LIST_PARAMS[] = {"per_page", "cursor", "q", "mapped", NULL};
+
+static const char *const LOAD_PARAMS[] = {"dry_run", NULL};
+
+int rd_api_rmm_load(rd_ctx *x, rd_err *err) {
+  int64_t job = 0;
+  int dry = 0;
+  int rv = rd_api_query_check(x, LOAD_PARAMS, err);
+  if (!rv)
+    rv = rd_api_query_bool(x, "dry_run", &dry, err);
+  if (!rv)
+    rv = rd_rmm_load_queue(x->db, &x->who, dry == 1, NULL, &job, err);
+  if (rv)
+    return rv;
+  json_t *out = NULL;
+  rv = rd_rmm_job_get(x->db, &x->who, job, &out, err);
+  if (!rv)
+    rd_api_json(x, 202, out, -1); /* as an import: the job to follow at /v1/rmm/jobs/{id} */
+  return rv;
+}
+
+int rd_api_rmm_export(rd_ctx *x, rd_err *err) {
+  int64_t job = 0;
+  json_t *in = NULL, *out = NULL;
+  int rv = rd_api_body(x, &in, err);
+  if (!rv)
+    rv = rd_rmm_export_queue(x->db, &x->who, in, NULL, &job, err);
+  json_decref(in);
+  if (!rv)
+    rv = rd_rmm_job_get(x->db, &x->who, job, &out, err);
+  if (!rv)
+    rd_api_json(x, 202, out, -1);
+  return rv;
+}
+
+int rd_api_rmm_job(rd_ctx *x, rd_err *err) {
+  int64_t id = 0;
+  json_t *out = NULL;
+  int rv = rd_api_id(x, 0, &id, err);
+  if (!rv)
+    rv = rd_rmm_job_get(x->db, &x->who, id, &out, err);
+  if (!rv)
+    rd_api_json(x, 200, out, -1);
+  return rv;
+}
+
+int rd_api_rmm_org_list(rd_ctx *x, rd_err *err) {
+  int64_t after = 0;
+  int limit = 0, mapped = -1;
+  json_t *rows = NULL;
+  bool more = false;
+  int rv = rd_api_query_check(x, LIST_PARAMS, err);
+  if (!rv)
+    rv = rd_api_page(x, &after, &limit, err);
+  if (!rv)
+    rv = rd_api_query_bool(x, "mapped", &mapped, err);
+  if (!rv)
+    rv = rd_rmm_org_list(x->db, &x->who, rd_req_query(x->req, "q"), mapped, after, limit, &rows,
+                         &more, err);
+  if (!rv)
+    rd_api_list(x, rows, more);
+  return rv;
+}
+
+int rd_api_rmm_org_get(rd_ctx *x, rd_err *err) {
+  int64_t id = 0;
+  int rv = rd_api_id(x, 0, &id, err);
+  return rv ? rv : rd_api_answer(x, rd_rmm_org_get, id, NULL, err);
+}
+
+/* PATCH {"organization": {"id": n} | null}: the mapping set, moved or deleted. */
+int rd_api_rmm_org_patch(rd_ctx *x, rd_err *err) {
+  json_t *in = NULL;
+  int64_t id = 0, if_match = -1;
+  int rv = rd_api_id(x, 0, &id, err);
+  if (!rv)
+    rv = rd_api_if_match(x, &if_match, err);
+  if (!rv)
+    rv = rd_api_body(x, &in, err);
+  if (!rv)
+    rv = rd_rec_update_tx(x->db, &x->who, &rd_rmm_org_type, id, in, if_match, err);
+  json_decref(in);
+  return rv ? rv : rd_api_answer(x, rd_rmm_org_get, id, NULL, err);
+}
+
+int rd_api_rmm_import(rd_ctx *x, rd_err *err) {
+  json_t *in = NULL, *out = NULL;
+  int rv = rd_api_body(x, &in, err);
+  if (!rv)
+    rv = rd_rmm_import(x->db, &x->who, in, &out, err);
+  json_decref(in);
+  if (!rv)
+    rd_api_json(x, 200, out, -1);
+  return rv;
+}
+
+int rd_api_rmm_mapping_get(rd_ctx *x, rd_err *err) {
+  int64_t org = 0;
+  int rv = rd_api_id(x, 0, &org, err);
+  return rv ? rv : rd_api_answer(x, rd_rmm_mapping_get, org, NULL, err);
+}
+
+int rd_api_rmm_mapping_put(rd_ctx *x, rd_err *err) {
+  int64_t org = 0;
+  json_t *in = NULL;
+  int rv = rd_api_id(x, 0, &org, err);
+  if (!rv)
+    rv = rd_api_body(x, &in, err);
+  if (!rv)
+    rv = rd_rmm_mapping_put(x->db, &x->who, org, in, err);
+  json_decref(in);
+  return rv ? rv : rd_api_answer(x, rd_rmm_mapping_get, org, NULL, err);
+}
+
+int rd_api_rmm_mapping_delete(rd_ctx *x, rd_err *err) {
+  int64_t org = 0;
+  int rv = rd_api_id(x, 0, &org, err);
+  if (!rv)
+    rv = rd_rmm_mapping_delete(x->db, &x->who, org, err);
+  if (!rv)
+    rd_api_no_content(x);
+  return rv;
+}
