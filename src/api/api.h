@@ -259,6 +259,7 @@ int rd_api_request_escalate(rd_ctx *x, rd_err *err);
 int rd_api_request_notes(rd_ctx *x, rd_err *err);
 int rd_api_request_note_add(rd_ctx *x, rd_err *err);
 int rd_api_request_time(rd_ctx *x, rd_err *err);
+int rd_api_request_attachments(rd_ctx *x, rd_err *err);
 int rd_api_request_time_add(rd_ctx *x, rd_err *err);
 /* PART-5 (src/api/banner.c). */
 int rd_api_org_banner_get(rd_ctx *x, rd_err *err);

@@ -102,6 +102,8 @@ const rd_route rd_routes[] = {
     {"POST", "/v1/requests/{id}/escalate", rd_api_request_escalate, STAFF | RD_ROLE_PARTNER, 0},
     {"GET", "/v1/requests/{id}/notes", rd_api_request_notes, ANY, 0},
     {"POST", "/v1/requests/{id}/notes", rd_api_request_note_add, ANY, 0},
+    /* CUST-9: files that came by mail */
+    {"GET", "/v1/requests/{id}/attachments", rd_api_request_attachments, ANY, 0},
     {"GET", "/v1/requests/{id}/time_entries", rd_api_request_time, ANY, 0},
     {"POST", "/v1/requests/{id}/time_entries", rd_api_request_time_add, STAFF | RD_ROLE_PARTNER, 0},
     /* CUST-8: contracts; their status is computed when read. */

@@ -72,4 +72,10 @@ int rd_request_time_add(rd_conn *c, const rd_caller *who, int64_t id, json_t *in
 int rd_request_time_list(rd_conn *c, const rd_caller *who, int64_t id, int64_t after, int limit,
                          json_t **rows, bool *more, rd_err *err);
 
+/* CUST-9: the files that came with the request's mail (table request_attachments), each
+ * {"id", "key", "filename", "size", "content_type", "created_at"}; the file itself is
+ * GET /v1/attachments/{key} (the customer who sent it, and staff). */
+int rd_request_attachments(rd_conn *c, const rd_caller *who, int64_t id, int64_t after,
+                           int limit, json_t **rows, bool *more, rd_err *err);
+
 #endif

@@ -397,6 +397,28 @@ Test(mail_in, CUST9_attachments_within_and_over_the_upload_limit) {
            "SELECT size FROM request_attachments WHERE request_id = %lld AND"
            " filename = 'report.pdf' AND content_type = 'application/pdf'", id);
   cr_assert_eq(th_sql_int(&S, sql), 5242880);
+  /* listed on the request, and downloaded as the upload it is */
+  char path[96];
+  snprintf(path, sizeof path, "/v1/requests/%lld/attachments", id);
+  th_resp r = th_get(&S, admin(), path);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  cr_assert_eq(json_array_size(r.json), 1, "%s", r.body);
+  cr_assert_str_eq(th_jstr(r.json, "[0].filename"), "report.pdf");
+  cr_assert_eq(jint(r.json, "[0].size"), 5242880);
+  char file[128];
+  snprintf(file, sizeof file, "/v1/attachments/%s", th_jstr(r.json, "[0].key"));
+  th_resp_free(&r);
+  r = th_get(&S, admin(), file);
+  cr_assert_eq(r.status, 200);
+  cr_assert_eq(r.len, 5242880);
+  th_resp_free(&r);
+  /* another customer does not see them (404, as for any request not its own) */
+  r = th_get(&S, th_token(&S, "wdc", "carl", "customer"), path);
+  th_assert_error(&r, 404, NULL);
+  th_resp_free(&r);
+  r = th_get(&S, gt_admin(), path);
+  th_assert_error(&r, 404, NULL);
+  th_resp_free(&r);
   /* over the 20 MB upload limit: dropped and said so; the message still makes a request */
   out = deliver(mail("--from ann@example.com --attach-size 21000000 --attach-name big.pdf"));
   cr_assert_str_eq(th_jstr(out, "outcome"), "created");
@@ -405,9 +427,8 @@ Test(mail_in, CUST9_attachments_within_and_over_the_upload_limit) {
   cr_assert(strstr(th_jstr(out, "reason"), "big.pdf"), "%s", th_jstr(out, "reason"));
   id = jint(out, "request_id");
   json_decref(out);
-  char path[64];
   snprintf(path, sizeof path, "/v1/requests/%lld/notes", id);
-  th_resp r = th_get(&S, admin(), path);
+  r = th_get(&S, admin(), path);
   cr_assert(strstr(th_jstr(r.json, "[0].text"), "big.pdf"), "%s", r.body);
   th_resp_free(&r);
   /* a type uploads do not allow */
