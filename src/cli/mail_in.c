@@ -102,7 +102,9 @@ int rd_cli_mail_in(rd_cli *c, int argc, char **argv) {
     rd_cli_fail(&err);
     return EX_DATAERR_;
   }
-  if (rv == RD_EUNAVAIL || rv == RD_EINTERNAL || rv == RD_EIO) {
+  /* RD_ECONFLICT: two messages of one unknown sender made its customer at once; the next
+   * attempt finds it. */
+  if (rv == RD_EUNAVAIL || rv == RD_EINTERNAL || rv == RD_EIO || rv == RD_ECONFLICT) {
     rd_cli_fail(&err);
     return EX_TEMPFAIL_;
   }
