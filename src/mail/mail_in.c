@@ -24,6 +24,9 @@
 #include "mail/mime.h"
 
 #define DEFAULT_PER_MINUTE 20
+/* Bytes of the list of dropped attachments; the body text of a note leaves room for it. */
+#define DROPPED_TEXT_MAX 2000
+#define NOTE_TEXT_MAX (RD_REQUEST_NOTE_MAX - DROPPED_TEXT_MAX - 600)
 
 static void set_outcome(rd_mail_in_result *r, const char *outcome, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -328,9 +331,10 @@ static int store_attachments(delivery *d, rd_buf *dropped, rd_err *err) {
         return check;
       }
     }
-    if (check) {
-      rd_buf_printf(dropped, "%s%s (%zu bytes): %s", dropped->len ? "; " : "", a->filename,
-                    a->len, why.message);
+    if (check) { /* named while the list is short: the note has a ceiling */
+      if (dropped->len < DROPPED_TEXT_MAX)
+        rd_buf_printf(dropped, "%s%.200s (%zu bytes): %s", dropped->len ? "; " : "",
+                      a->filename, a->len, why.message);
       d->res->attachments_dropped++;
       continue;
     }
@@ -421,9 +425,21 @@ static int deliver_tx(rd_conn *c, void *arg, rd_err *err) {
   int64_t person = 0;
   unsigned roles = 0;
   rv = find_sender(d, &person, &roles, err);
+  char refused[160] = "";
   if (!rv && !person && d->set.create_unknown) {
-    rv = create_customer(d, &person, err);
-    if (!rv) {
+    rd_err cerr;
+    rd_err_clear(&cerr);
+    rv = create_customer(d, &person, &cerr);
+    if (rv == RD_EINVAL) { /* an address no username can be (too long): rejected */
+      snprintf(refused, sizeof refused, "no customer can be made for this address (%s: %s)",
+               cerr.nitems ? cerr.items[0].field : "person",
+               cerr.nitems ? cerr.items[0].message : cerr.message);
+      person = 0;
+      rv = 0;
+    } else if (rv) {
+      *err = cerr;
+    }
+    if (!rv && person) {
       roles = RD_ROLE_CUSTOMER;
       res->customer_created = true;
       snprintf(d->send_to, sizeof d->send_to, "%s", m->from);
@@ -433,7 +449,9 @@ static int deliver_tx(rd_conn *c, void *arg, rd_err *err) {
   if (rv)
     goto out;
   if (!person || !(roles & RD_ROLE_CUSTOMER)) {
-    if (!person)
+    if (refused[0])
+      set_outcome(res, "rejected", "%s", refused);
+    else if (!person)
       set_outcome(res, "rejected", "unknown sender (settings.mail_in.unknown_sender: reject)");
     else
       set_outcome(res, "rejected", "the sender is not a customer of this account");
@@ -457,7 +475,7 @@ static int deliver_tx(rd_conn *c, void *arg, rd_err *err) {
   if (rv)
     goto out;
   /* The request's id comes first: attachments name it; the text names what was dropped. */
-  clean_text(&text, m->text, RD_REQUEST_NOTE_MAX - 512, false);
+  clean_text(&text, m->text, NOTE_TEXT_MAX, false);
   while (text.len && strchr(" \t\n", text.data[text.len - 1]))
     text.data[--text.len] = 0;
   if (!text.len)

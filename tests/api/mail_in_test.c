@@ -320,6 +320,13 @@ Test(mail_in, CUST9_unknown_sender_creates_customer) {
   cr_assert_str_eq(th_jstr(r.json, "last_name"), "Novak");
   cr_assert_str_eq(th_jstr(r.json, "roles[0]"), "customer");
   th_resp_free(&r);
+  /* an address no username can hold (over 64 characters): rejected, nothing made */
+  json_t *rej = NULL;
+  int st = cli("wdc", mail("--from %0100d@elsewhere.example", 7), &rej);
+  cr_assert_eq(st, 67, "%d", st);
+  cr_assert_str_eq(th_jstr(rej, "outcome"), "rejected");
+  cr_assert(strstr(th_jstr(rej, "reason"), "username"), "%s", th_jstr(rej, "reason"));
+  json_decref(rej);
   /* the second message finds the customer made by the first */
   out = deliver(mail("--from new.person@elsewhere.example"));
   cr_assert(!json_is_true(th_jpath(out, "customer_created")));
