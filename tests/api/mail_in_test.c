@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "harness/harness.h"
 
@@ -568,6 +569,30 @@ Test(mail_in, CUST9_api_roles_secret_and_bad_input) {
   r = th_get(&S, admin(), "/v1/mail/inbound?per_page=0");
   th_assert_error(&r, 400, NULL);
   th_resp_free(&r);
+}
+
+/* An MTA keeps the message and tries again on 75: the database cannot be reached. */
+Test(mail_in, CUST9_cli_database_unavailable_is_75) {
+  char path[400], cmd[1200];
+  snprintf(path, sizeof path, "%s/m.eml", S.dir);
+  msg m = mail("--from ann@example.com");
+  FILE *f = fopen(path, "wb");
+  cr_assert(f);
+  fwrite(m.data, 1, m.len, f);
+  fclose(f);
+  free(m.data);
+  snprintf(cmd, sizeof cmd,
+           "%s/rolodesk --db postgresql://nobody@127.0.0.1:1/none mail-in --account wdc"
+           " <%s 2>/dev/null",
+           RD_BUILD_DIR, path);
+  int st = system(cmd);
+  cr_assert(WIFEXITED(st));
+  cr_assert_eq(WEXITSTATUS(st), 75);
+  /* and usage errors stay usage errors */
+  snprintf(cmd, sizeof cmd, "%s/rolodesk --db %s mail-in <%s 2>/dev/null", RD_BUILD_DIR, S.db,
+           path);
+  st = system(cmd);
+  cr_assert_eq(WEXITSTATUS(st), 2);
 }
 
 Test(mail_in, CUST9_api_body_over_the_upload_limit_is_413) {
