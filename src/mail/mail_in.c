@@ -167,6 +167,10 @@ static int loop_check(delivery *d, char *why, size_t cap, rd_err *err) {
     snprintf(why, cap, "auto-reply (Precedence: %s)", m->precedence);
     return 0;
   }
+  if (m->bounce) { /* a delivery status report (RFC 3464) or a null sender (RFC 5321) */
+    snprintf(why, cap, "auto-reply (a delivery report or a null Return-Path)");
+    return 0;
+  }
   int64_t ours = 0;
   int rv = 0;
   if (m->message_id) {

@@ -335,7 +335,12 @@ int rd_mime_parse(const char *data, size_t len, rd_mime_msg *out, rd_err *err) {
       &m.nrefs);
   m.auto_submitted = header(msg, "Auto-Submitted");
   m.precedence = header(msg, "Precedence");
+  char *rp = header(msg, "Return-Path");
   GMimeObject *body = g_mime_message_get_mime_part(msg);
+  GMimeContentType *top = body ? g_mime_object_get_content_type(body) : NULL;
+  m.bounce = (rp && !strcmp(rp, "<>")) || (top && g_mime_content_type_is_type(top, "multipart",
+                                                                               "report"));
+  rd_free(rp);
   if (body && GMIME_IS_PART(body))
     visit(NULL, body, &w);
   else if (body)

@@ -36,6 +36,7 @@ typedef struct rd_mime_msg {
   int nrefs;
   char *auto_submitted;  /* the header's value (trimmed, lower case), or NULL */
   char *precedence;      /* likewise */
+  bool bounce;           /* a delivery report: multipart/report, or Return-Path: <> */
   char *text;            /* the body as UTF-8 text, "" when there is none */
   bool text_from_html;   /* text came from an HTML part */
   rd_mime_attachment parts[RD_MIME_PARTS_MAX];

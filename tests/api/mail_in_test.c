@@ -224,8 +224,10 @@ Test(mail_in, CUST9_reply_thread_adds_note) {
 
 Test(mail_in, CUST9_auto_replies_and_bulk_are_dropped) {
   long long before = requests();
-  const char *const drops[] = {"'Auto-Submitted: auto-replied'", "'Auto-Submitted: auto-generated'",
-                               "'Precedence: bulk'", "'Precedence: junk'", "'Precedence: list'"};
+  const char *const drops[] = {"'Auto-Submitted: auto-replied'",
+                               "'Auto-Submitted: auto-generated'", "'Precedence: bulk'",
+                               "'Precedence: junk'", "'Precedence: list'",
+                               "'Return-Path: <>'"};
   for (size_t i = 0; i < sizeof drops / sizeof *drops; i++) {
     json_t *out = deliver(mail("--from ann@example.com --subject 'Out of office' --header %s",
                                drops[i]));
@@ -233,6 +235,16 @@ Test(mail_in, CUST9_auto_replies_and_bulk_are_dropped) {
     cr_assert(strstr(th_jstr(out, "reason"), "auto-reply"), "%s", th_jstr(out, "reason"));
     json_decref(out);
   }
+  /* a delivery status report (a bounce of our acknowledgement) */
+  msg dsn = {strdup("From: MAILER-DAEMON@mx.example.com\r\nTo: desk@x\r\nSubject: Undelivered\r\n"
+                    "MIME-Version: 1.0\r\nContent-Type: multipart/report;"
+                    " report-type=delivery-status; boundary=R\r\n\r\n--R\r\n"
+                    "Content-Type: text/plain\r\n\r\nNot delivered.\r\n--R--\r\n"), 0};
+  dsn.len = strlen(dsn.data);
+  json_t *o = NULL;
+  cr_assert_eq(cli("wdc", dsn, &o), 0);
+  cr_assert_str_eq(th_jstr(o, "outcome"), "dropped");
+  json_decref(o);
   cr_assert_eq(requests(), before, "no request from an auto-reply");
   cr_assert_eq(th_sql_int(&S, "SELECT COUNT(*) FROM outbox"), 0, "and no answer to one");
   json_t *out = deliver(mail("--from ann@example.com --header 'Auto-Submitted: no'"));
