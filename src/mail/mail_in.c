@@ -171,23 +171,15 @@ static int loop_check(delivery *d, char *why, size_t cap, rd_err *err) {
     snprintf(why, cap, "auto-reply (a delivery report or a null Return-Path)");
     return 0;
   }
-  int64_t ours = 0;
   int rv = 0;
-  if (m->message_id) {
-    if (our_id_request(m->message_id, d->set.domain))
-      ours = 1;
-    else
-      rv = rd_sql_int64(d->c, &ours, err,
-                        "SELECT COUNT(*) FROM outbox WHERE message_id = ? AND account_id = ?",
-                        "tt", m->message_id, d->account_id);
-    if (rv < 0)
-      return rv;
-    if (ours) {
-      snprintf(why, cap, "loop: the message has one of our own Message-IDs");
-      return 0;
-    }
+  /* Every Message-ID the outbox stores for mail in is of this form (queue_reply): a
+   * message that carries one came from us, whatever its domain says. */
+  if (our_id_request(m->message_id, d->set.domain)) {
+    snprintf(why, cap, "loop: the message has one of our own Message-IDs");
+    return 0;
   }
-  if (m->in_reply_to) { /* an answer to a rejection: nobody to raise a request for */
+  if (our_id_request(m->in_reply_to, d->set.domain)) {
+    /* an answer to a rejection: nobody to raise a request for */
     int64_t rejected = 0;
     rv = rd_sql_int64(d->c, &rejected, err,
                       "SELECT COUNT(*) FROM outbox WHERE message_id = ? AND account_id = ?"
@@ -408,14 +400,8 @@ static int deliver_tx(rd_conn *c, void *arg, rd_err *err) {
   rd_buf_init(&subject);
   rd_buf_init(&dropped);
   rd_buf_init(&reply);
-  int64_t exists = 0;
-  int rv = rd_sql_int64(c, &exists, err, "SELECT COUNT(*) FROM accounts WHERE id = ?", "t",
-                        d->account_id);
-  rv = rv < 0 ? rv : 0;
-  if (!rv && !exists)
-    rv = rd_err_set(err, RD_ENOTFOUND, "No account '%s'", d->account_id);
-  if (!rv)
-    rv = read_settings(c, d->account_id, &d->set, err);
+  /* RD_ENOTFOUND for an account that does not exist */
+  int rv = read_settings(c, d->account_id, &d->set, err);
   char why[200] = "";
   if (!rv)
     rv = loop_check(d, why, sizeof why, err);

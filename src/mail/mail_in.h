@@ -6,9 +6,9 @@
  *
  *   - loops and auto-replies never create anything (dropped, logged): Auto-Submitted other
  *     than "no", Precedence bulk/junk/list, a bounce (multipart/report, Return-Path <>),
- *     a Message-ID of our own (rdmail.*@ our domain,
- *     or one in the outbox), a reply to one of our rejections, or more than
- *     settings.mail_in.max_per_minute messages of one sender in the last minute;
+ *     a Message-ID of our own (rdmail.<request>.<random>@...), a reply to one of our
+ *     rejections, or more than settings.mail_in.max_per_minute messages of one sender in
+ *     the last minute;
  *   - the sender is found by primary address or alias within the account (person_emails);
  *     an unknown sender follows settings.mail_in.unknown_sender: "create" a customer, or
  *     "reject" (a reply saying so is queued, outcome "rejected");
