@@ -209,6 +209,38 @@ typedef struct walk {
   char *plain, *html; /* the first text/plain and text/html bodies (ours) */
 } walk;
 
+/* A forwarded message (message/rfc822 part) as an attachment of its own: its bytes as
+ * GMime writes them, named after its subject. */
+static void add_forwarded(walk *w, GMimeMessagePart *mp) {
+  rd_mime_msg *m = w->m;
+  GMimeMessage *inner = g_mime_message_part_get_message(mp);
+  if (!inner)
+    return;
+  if (m->nparts == RD_MIME_PARTS_MAX) {
+    m->parts_dropped++;
+    return;
+  }
+  GMimeStream *s = g_mime_stream_mem_new();
+  g_mime_object_write_to_stream(GMIME_OBJECT(inner), NULL, s);
+  GByteArray *a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
+  rd_mime_attachment *at = &m->parts[m->nparts++];
+  const char *subject = g_mime_message_get_subject(inner);
+  rd_buf name;
+  rd_buf_init(&name);
+  rd_buf_printf(&name, "%.200s.eml", subject && *subject ? subject : "forwarded message");
+  at->filename = utf8_copy(name.data, name.len, 1000);
+  rd_buf_term(&name);
+  for (char *p = at->filename; *p; p++)
+    if (*p == '/' || *p == '\\' || (unsigned char)*p < 0x20)
+      *p = '_';
+  at->content_type = rd_strdup("message/rfc822");
+  at->len = a->len;
+  at->data = rd_malloc(a->len ? a->len : 1);
+  if (a->len)
+    memcpy(at->data, a->data, a->len);
+  g_object_unref(s);
+}
+
 static void add_attachment(walk *w, GMimePart *part) {
   rd_mime_msg *m = w->m;
   if (m->nparts == RD_MIME_PARTS_MAX) {
@@ -239,8 +271,12 @@ static void add_attachment(walk *w, GMimePart *part) {
 static void visit(GMimeObject *parent, GMimeObject *part, gpointer arg) {
   (void)parent;
   walk *w = arg;
+  if (GMIME_IS_MESSAGE_PART(part)) {
+    add_forwarded(w, GMIME_MESSAGE_PART(part));
+    return;
+  }
   if (!GMIME_IS_PART(part))
-    return; /* multiparts are walked into; message/rfc822 parts are left alone */
+    return; /* multiparts are walked into */
   GMimePart *p = GMIME_PART(part);
   GMimeContentType *ct = g_mime_object_get_content_type(part);
   bool is_text = ct && g_mime_content_type_is_type(ct, "text", "*");

@@ -3,7 +3,8 @@
  * thread and detect loops (Message-ID, In-Reply-To, References), the auto-reply headers
  * (Auto-Submitted, Precedence), the body as UTF-8 text (text/plain preferred in a
  * multipart/alternative, HTML turned into text when it is all there is; any charset GMime
- * knows converted, transfer encodings decoded) and the attachments with their bytes.
+ * knows converted, transfer encodings decoded) and the attachments with their bytes (a
+ * forwarded message/rfc822 part is one attachment, its bytes as they came).
  * Pure: no database, nothing global but GMime's one-time initialization. Below mail_in.c;
  * also the entry of the fuzz target tests/fuzz/fuzz_mime.c. */
 #ifndef RD_MAIL_MIME_H

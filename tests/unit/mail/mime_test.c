@@ -79,3 +79,24 @@ Test(mime, CUST9_html_text_converter) {
   cr_assert_str_eq(rd_buf_cstr(&b), "one\ntwo\nthree <4> &bogus; \xef\xbf\xbd &#xZZ;");
   rd_buf_term(&b);
 }
+
+Test(mime, CUST9_forwarded_message_is_one_attachment) {
+  rd_mime_msg m;
+  parse("From: a@b.c\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=O\r\n\r\n"
+        "--O\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n"
+        "--O\r\nContent-Type: message/rfc822\r\n\r\n"
+        "From: x@y.z\r\nSubject: Old/thing\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=I\r\n\r\n"
+        "--I\r\nContent-Type: text/plain\r\n\r\ninner text\r\n"
+        "--I\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment;"
+        " filename=in.pdf\r\n\r\nPDF\r\n--I--\r\n"
+        "--O--\r\n",
+        &m);
+  cr_assert_str_eq(m.text, "See below.");
+  cr_assert_eq(m.nparts, 1, "the inner parts stay inside the forwarded message");
+  cr_assert_str_eq(m.parts[0].content_type, "message/rfc822");
+  cr_assert_str_eq(m.parts[0].filename, "Old_thing.eml");
+  cr_assert(memmem(m.parts[0].data, m.parts[0].len, "inner text", 10));
+  rd_mime_msg_term(&m);
+}
