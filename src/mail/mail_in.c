@@ -38,14 +38,25 @@ static void set_outcome(rd_mail_in_result *r, const char *outcome, const char *f
   va_end(ap);
 }
 
-/* Text for a record: CRLF as LF, control characters but LF and TAB dropped, at most max
- * bytes (cut on a UTF-8 boundary). single: line breaks and tabs become spaces. Appends. */
+/* Text for a record, as rd_text_clean wants it (the record engine's check): CRLF as LF,
+ * control characters (C0 but LF and TAB, DEL, C1) dropped, at most max bytes (cut on a
+ * UTF-8 boundary). single: line breaks, tabs and U+2028/U+2029 become spaces. Appends. */
 static void clean_text(rd_buf *out, const char *s, size_t max, bool single) {
   size_t start = out->len;
   for (; *s && out->len - start < max; s++) {
     unsigned char ch = (unsigned char)*s;
     if (ch == '\r')
       continue;
+    if (ch == 0xC2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9F) {
+      s++; /* a C1 control (U+0080..U+009F): text mislabelled as Latin-1, mostly */
+      continue;
+    }
+    if (single && ch == 0xE2 && (unsigned char)s[1] == 0x80 &&
+        ((unsigned char)s[2] == 0xA8 || (unsigned char)s[2] == 0xA9)) {
+      s += 2;
+      rd_buf_add(out, " ", 1);
+      continue;
+    }
     if ((ch == '\n' || ch == '\t') && single)
       ch = ' ';
     else if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f)

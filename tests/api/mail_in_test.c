@@ -362,6 +362,18 @@ Test(mail_in, CUST9_non_utf8_charsets_become_utf8) {
     json_decref(rq);
     json_decref(out);
   }
+  /* C1 controls (Windows-1252 text labelled ISO-8859-1) and U+2028 in the subject are
+   * dropped, not a reason to refuse the message */
+  {
+    json_t *out = deliver(mail("--from ann@example.com --charset iso-8859-1 --escapes"
+                               " --body 'a\\x85b' --raw-subject '=?utf-8?b?b25l4oCodHdvwoUh?='"));
+    cr_assert_str_eq(th_jstr(out, "outcome"), "created");
+    json_t *rq = request(jint(out, "request_id"));
+    cr_assert_str_eq(th_jstr(rq, "description"), "ab");
+    cr_assert_str_eq(th_jstr(rq, "subject"), "one two!", "U+2028 a space, U+0085 dropped");
+    json_decref(rq);
+    json_decref(out);
+  }
   /* quoted-printable and base64 transfer encodings */
   const char *const ctes[] = {"quoted-printable", "base64"};
   for (int i = 0; i < 2; i++) {

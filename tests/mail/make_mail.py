@@ -25,7 +25,8 @@ def build(a, seq=None):
     m["From"] = formataddr((a.name, frm)) if a.name else frm
     m["To"] = "desk@service.example"
     subject = a.subject if seq is None else "%s %d" % (a.subject, seq)
-    m["Subject"] = "SUBJECT-PLACEHOLDER" if a.encode_subject else subject
+    raw = a.encode_subject or a.raw_subject
+    m["Subject"] = "SUBJECT-PLACEHOLDER" if raw else subject
     m["Message-ID"] = a.message_id or make_msgid(domain="customer.example")
     if a.in_reply_to:
         m["In-Reply-To"] = a.in_reply_to
@@ -49,10 +50,10 @@ def build(a, seq=None):
         data = (data * (a.attach_size // len(data) + 1))[: a.attach_size]
         m.add_attachment(data, maintype=maintype, subtype=subtype, filename=a.attach_name)
     raw = m.as_bytes()
-    if a.encode_subject:
+    if a.encode_subject or a.raw_subject:
         # RFC 2047 encoded-words in the named charset, written as they are (the policy
-        # would re-encode them in UTF-8)
-        words = Header(subject, a.encode_subject).encode(linesep="\r\n")
+        # would re-encode them in UTF-8), or a header value given as it is to be written
+        words = a.raw_subject or Header(subject, a.encode_subject).encode(linesep="\r\n")
         raw = raw.replace(b"SUBJECT-PLACEHOLDER", words.encode("ascii"), 1)
     return raw
 
@@ -63,6 +64,7 @@ def main():
     p.add_argument("--name", default=None)
     p.add_argument("--subject", default="Printer broken")
     p.add_argument("--encode-subject", default=None, help="charset for an RFC 2047 subject")
+    p.add_argument("--raw-subject", default=None, help="the Subject value, written as given")
     p.add_argument("--body", default="The printer on floor 2 is broken.")
     p.add_argument("--charset", default=None)
     p.add_argument("--cte", default=None)
@@ -79,7 +81,11 @@ def main():
                    help="with --count: message i comes from <local><i %% senders>@<domain>")
     p.add_argument("--attach-every", type=int, default=0,
                    help="with --count: every n-th message carries the attachment")
+    p.add_argument("--escapes", action="store_true",
+                   help="decode backslash escapes (\\x85, \\u2028) in --body")
     a = p.parse_args()
+    if a.escapes:
+        a.body = a.body.encode("ascii").decode("unicode_escape")
     out = sys.stdout.buffer
     if not a.count:
         out.write(build(a))
