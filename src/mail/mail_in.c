@@ -458,7 +458,7 @@ static int deliver_tx(rd_conn *c, void *arg, rd_err *err) {
       set_outcome(res, "rejected", "the sender is not a customer of this account");
     res->person_id = person;
     rd_buf_printf(&reply,
-                  "Your message \"%s\" was not accepted: %s is not an address of a customer"
+                  "Your message \"%.200s\" was not accepted: %s is not an address of a customer"
                   " of this service desk.\n\nPlease contact the service desk another way.\n",
                   m->subject, m->from);
     rv = queue_reply(d, "mail_in_reject", person, m->from, NULL, "Your message was not accepted",
