@@ -457,10 +457,14 @@ static int deliver_tx(rd_conn *c, void *arg, rd_err *err) {
     else
       set_outcome(res, "rejected", "the sender is not a customer of this account");
     res->person_id = person;
+    rd_buf quoted; /* at most 200 bytes of the subject, cut on a character boundary */
+    rd_buf_init(&quoted);
+    clean_text(&quoted, m->subject, 200, true);
     rd_buf_printf(&reply,
-                  "Your message \"%.200s\" was not accepted: %s is not an address of a customer"
+                  "Your message \"%s\" was not accepted: %s is not an address of a customer"
                   " of this service desk.\n\nPlease contact the service desk another way.\n",
-                  m->subject, m->from);
+                  quoted.len ? quoted.data : "", m->from);
+    rd_buf_term(&quoted);
     rv = queue_reply(d, "mail_in_reject", person, m->from, NULL, "Your message was not accepted",
                      reply.data, err);
     if (!rv)
