@@ -26,16 +26,26 @@
 #define DEFAULT_PER_MINUTE 20
 /* Bytes of the list of dropped attachments; the body text of a note leaves room for it. */
 #define DROPPED_TEXT_MAX 2000
-#define NOTE_TEXT_MAX (RD_REQUEST_NOTE_MAX - DROPPED_TEXT_MAX - 600)
+#define NOTE_TEXT_MAX (RD_REQUEST_NOTE_MAX - DROPPED_TEXT_MAX - 1000)
+
+/* s cut back to whole UTF-8 characters (a bounded printf may have cut one in two: the
+ * text goes to PostgreSQL, which refuses invalid UTF-8). */
+static void utf8_cut(char *s) {
+  size_t n = strlen(s);
+  while (n && !rd_utf8_valid(s, n))
+    s[--n] = 0;
+}
 
 static void set_outcome(rd_mail_in_result *r, const char *outcome, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void set_outcome(rd_mail_in_result *r, const char *outcome, const char *fmt, ...) {
-  snprintf(r->outcome, sizeof r->outcome, "%s", outcome);
+  if (outcome != r->outcome)
+    snprintf(r->outcome, sizeof r->outcome, "%s", outcome);
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(r->reason, sizeof r->reason, fmt, ap);
   va_end(ap);
+  utf8_cut(r->reason);
 }
 
 /* Text for a record, as rd_text_clean wants it (the record engine's check): CRLF as LF,
@@ -339,9 +349,12 @@ static int store_attachments(delivery *d, rd_buf *dropped, rd_err *err) {
       }
     }
     if (check) { /* named while the list is short: the note has a ceiling */
-      if (dropped->len < DROPPED_TEXT_MAX)
-        rd_buf_printf(dropped, "%s%.200s (%zu bytes): %s", dropped->len ? "; " : "",
-                      a->filename, a->len, why.message);
+      if (dropped->len < DROPPED_TEXT_MAX) {
+        if (dropped->len)
+          rd_buf_adds(dropped, "; ");
+        clean_text(dropped, a->filename, 200, true);
+        rd_buf_printf(dropped, " (%zu bytes): %s", a->len, why.message);
+      }
       d->res->attachments_dropped++;
       continue;
     }
@@ -535,7 +548,7 @@ static int deliver_tx(rd_conn *c, void *arg, rd_err *err) {
     if (rv)
       goto out;
     if (dropped.len)
-      snprintf(res->reason, sizeof res->reason, "attachments not stored: %s", dropped.data);
+      set_outcome(res, res->outcome, "attachments not stored: %s", dropped.data);
   }
   /* CUST-9: the acknowledgement to the send-to address, the alias used in copy. */
   rd_buf ack_subject;

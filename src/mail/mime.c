@@ -317,9 +317,13 @@ static void ids(const char *value, char **out, int max, int *n) {
     g_mime_references_free(refs);
 }
 
+/* A header's value, trimmed, lower case, valid UTF-8 (raw 8-bit bytes become U+FFFD),
+ * at most 200 bytes; NULL when absent. */
 static char *header(GMimeMessage *msg, const char *name) {
   const char *v = g_mime_object_get_header(GMIME_OBJECT(msg), name);
-  char *s = v ? dup_trim(v) : NULL;
+  char *t = v ? dup_trim(v) : NULL;
+  char *s = t ? utf8_copy(t, strlen(t), 200) : NULL;
+  rd_free(t);
   lower(s);
   return s;
 }

@@ -245,6 +245,13 @@ Test(mail_in, CUST9_auto_replies_and_bulk_are_dropped) {
   cr_assert_eq(cli("wdc", dsn, &o), 0);
   cr_assert_str_eq(th_jstr(o, "outcome"), "dropped");
   json_decref(o);
+  /* raw 8-bit bytes in the header (logged in its reason: valid UTF-8 for PostgreSQL) */
+  msg raw8 = {strdup("From: ann@example.com\r\nAuto-Submitted: auto-\xff\xfe replied\r\n"
+                     "Precedence: \xc3\r\n\r\nx\r\n"), 0};
+  raw8.len = strlen(raw8.data);
+  cr_assert_eq(cli("wdc", raw8, &o), 0);
+  cr_assert_str_eq(th_jstr(o, "outcome"), "dropped");
+  json_decref(o);
   cr_assert_eq(requests(), before, "no request from an auto-reply");
   cr_assert_eq(th_sql_int(&S, "SELECT COUNT(*) FROM outbox"), 0, "and no answer to one");
   json_t *out = deliver(mail("--from ann@example.com --header 'Auto-Submitted: no'"));

@@ -68,6 +68,10 @@ int RD_FUZZ_MIME_ENTRY(const uint8_t *data, size_t size) {
   mime_fz_text(m.message_id, false);
   mime_fz_text(m.in_reply_to, false);
   mime_fz_text(m.text, false);
+  mime_fz_text(m.auto_submitted, true);
+  mime_fz_text(m.precedence, true);
+  for (int i = 0; i < m.nrefs; i++)
+    mime_fz_text(m.refs[i], false);
   if (strlen(m.text) > RD_MIME_TEXT_MAX * 2u)
     abort();
   if (m.nparts < 0 || m.nparts > RD_MIME_PARTS_MAX)
