@@ -9,7 +9,7 @@ FUZZ_CC ?= clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 
-.PHONY: all build deps run test test-unit test-api test-asan bench clean check-source fuzz
+.PHONY: all build build-asan deps run test test-unit test-api test-asan bench clean check-source fuzz
 
 all: build
 

@@ -8,8 +8,12 @@
  *   reload    the same job again: nothing changes (RMM-6);
  *   import    every loaded organization imported (rd_rmm_import, 100 a transaction);
  *   floor     plain INSERTs of as many organization rows, 100 a transaction (what the
- *             import's writes cost here without rules, audit or mapping).
- * Usage: bench_rmm --db PATH|postgresql://... [--orgs N] */
+ *             import's writes cost here without rules, audit or mapping);
+ *   sync      --agents agents (spread over the organizations, one machine group each)
+ *             made items by the rmm_sync job (RMM-5), then
+ *   resync    the same job again: every item as the RMM says, nothing written (RMM-6);
+ *   ifloor    plain INSERTs of as many item rows, 100 a transaction.
+ * Usage: bench_rmm --db PATH|postgresql://... [--orgs N] [--agents N] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,19 +51,21 @@ static long peak_mb(void) {
 }
 
 static void line(const char *what, long n, double secs, int requests) {
-  printf("%-8s %7ld orgs %8.2f s %9.0f orgs/s %6d RMM requests  peak RSS %ld MB\n", what, n, secs,
+  printf("%-8s %7ld rows %8.2f s %9.0f rows/s %6d RMM requests  peak RSS %ld MB\n", what, n, secs,
          secs > 0 ? (double)n / secs : 0, requests, peak_mb());
 }
 
-static int run_load(rd_conn *c, const rd_caller *who, rd_err *err) {
+static int run_load(rd_conn *c, const rd_caller *who, bool sync, rd_err *err) {
   int64_t job = 0;
-  int rv = rd_rmm_load_queue(c, who, false, "bench", &job, err);
+  int rv = sync ? rd_rmm_sync_queue(c, who, false, "bench", &job, err)
+                : rd_rmm_load_queue(c, who, false, "bench", &job, err);
   rd_job_opts o = {0};
   return rv ? rv : rd_job_run(c, job, "bench", &o, err);
 }
 
 typedef struct floor_args {
   long from, n;
+  bool items;
 } floor_args;
 
 static int floor_tx(rd_conn *c, void *arg, rd_err *err) {
@@ -71,28 +77,36 @@ static int floor_tx(rd_conn *c, void *arg, rd_err *err) {
     int64_t id = 0;
     snprintf(name, sizeof name, "Floor %ld", i);
     rv = rd_next_id(c, &id, err);
-    if (!rv)
+    if (!rv && !a->items)
       rv = rd_sql_exec(c, NULL, err,
                        "INSERT INTO organizations (id, account_id, name, source, source_id,"
                        " created_at, updated_at) VALUES (?, 'floor', ?, 'rmm', ?, ?, ?)",
                        "itttt", id, name, name, now, now);
+    else if (!rv)
+      rv = rd_sql_exec(c, NULL, err,
+                       "INSERT INTO items (id, account_id, number, name, source, source_id,"
+                       " notes, created_at, updated_at) VALUES (?, 'floor', ?, ?, 'rmm', ?, ?,"
+                       " ?, ?)",
+                       "itttttt", id, name, name, name, name, now, now);
   }
   return rv;
 }
 
 int main(int argc, char **argv) {
   const char *db_uri = NULL;
-  long orgs = 10000;
+  long orgs = 10000, agents = 100000;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--db") && i + 1 < argc)
       db_uri = argv[++i];
     else if (!strcmp(argv[i], "--orgs") && i + 1 < argc)
       orgs = strtol(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--agents") && i + 1 < argc)
+      agents = strtol(argv[++i], NULL, 10);
     else
       db_uri = NULL, i = argc;
   }
   if (!db_uri || orgs < 1) {
-    fputs("usage: bench_rmm --db PATH|postgresql://... [--orgs N]\n", stderr);
+    fputs("usage: bench_rmm --db PATH|postgresql://... [--orgs N] [--agents N]\n", stderr);
     return 2;
   }
   setenv("ROLODESK_RMM_ALLOW_HTTP", "1", 1);
@@ -107,6 +121,13 @@ int main(int argc, char **argv) {
     return fail("account", &err);
   th_vsa *v = th_vsa_start("bench", "bench-token");
   th_vsa_add_orgs(v, 1000, (int)orgs);
+  for (long i = 0; i < orgs; i++) { /* one machine group each, for the agents */
+    char org[32], group[32];
+    snprintf(org, sizeof org, "%ld", 1000 + i);
+    snprintf(group, sizeof group, "%ld", 500000 + i);
+    th_vsa_add_group(v, org, group, "root", NULL);
+  }
+  th_vsa_add_agents(v, 2000000, (int)agents);
   rd_caller who = rd_system_caller("bench");
   who.roles = RD_ROLE_ACCOUNT_ADMINISTRATOR;
   json_t *patch = json_pack("{s:{s:{s:s,s:s,s:s}}}", "settings", "rmm", "url", th_vsa_url(v),
@@ -136,12 +157,12 @@ int main(int argc, char **argv) {
 
   before = th_vsa_requests(v);
   t0 = now_s();
-  if (run_load(c, &who, &err))
+  if (run_load(c, &who, false, &err))
     return fail("load", &err);
   line("load", orgs, now_s() - t0, th_vsa_requests(v) - before);
   before = th_vsa_requests(v);
   t0 = now_s();
-  if (run_load(c, &who, &err))
+  if (run_load(c, &who, false, &err))
     return fail("reload", &err);
   line("reload", orgs, now_s() - t0, th_vsa_requests(v) - before);
 
@@ -166,11 +187,29 @@ int main(int argc, char **argv) {
 
   t0 = now_s();
   for (long i = 0; i < orgs; i += RD_RMM_IMPORT_MAX) {
-    floor_args a = {i, orgs - i < RD_RMM_IMPORT_MAX ? orgs - i : RD_RMM_IMPORT_MAX};
+    floor_args a = {i, orgs - i < RD_RMM_IMPORT_MAX ? orgs - i : RD_RMM_IMPORT_MAX, false};
     if (rd_with_tx(c, &err, floor_tx, &a))
       return fail("floor", &err);
   }
   line("floor", orgs, now_s() - t0, 0);
+
+  before = th_vsa_requests(v);
+  t0 = now_s();
+  if (run_load(c, &who, true, &err))
+    return fail("sync", &err);
+  line("sync", agents, now_s() - t0, th_vsa_requests(v) - before);
+  before = th_vsa_requests(v);
+  t0 = now_s();
+  if (run_load(c, &who, true, &err))
+    return fail("resync", &err);
+  line("resync", agents, now_s() - t0, th_vsa_requests(v) - before);
+  t0 = now_s();
+  for (long i = 0; i < agents; i += RD_RMM_IMPORT_MAX) {
+    floor_args a = {i, agents - i < RD_RMM_IMPORT_MAX ? agents - i : RD_RMM_IMPORT_MAX, true};
+    if (rd_with_tx(c, &err, floor_tx, &a))
+      return fail("ifloor", &err);
+  }
+  line("ifloor", agents, now_s() - t0, 0);
   th_vsa_stop(v);
   rd_db_release(db, c);
   rd_db_free(db);

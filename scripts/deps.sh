@@ -11,6 +11,7 @@ pkgs=(
   libcurl4-openssl-dev libcriterion-dev libcsv-dev zlib1g-dev libspng-dev libgmime-3.0-dev
   wrk curl time ca-certificates iso-codes tzdata
   nodejs npm python3
+  libxlsxwriter-dev python3-openpyxl
 )
 
 missing=()

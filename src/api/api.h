@@ -233,6 +233,14 @@ int rd_api_org_part_create(rd_ctx *x, rd_err *err);
 int rd_api_org_part_get(rd_ctx *x, rd_err *err);
 int rd_api_org_part_patch(rd_ctx *x, rd_err *err);
 int rd_api_org_part_delete(rd_ctx *x, rd_err *err);
+/* CUST-7: items and their exports (src/api/item.c). */
+int rd_api_item_list(rd_ctx *x, rd_err *err);
+int rd_api_item_create(rd_ctx *x, rd_err *err);
+int rd_api_item_get(rd_ctx *x, rd_err *err);
+int rd_api_item_patch(rd_ctx *x, rd_err *err);
+int rd_api_item_delete(rd_ctx *x, rd_err *err);
+int rd_api_item_export(rd_ctx *x, rd_err *err);
+int rd_api_person_items(rd_ctx *x, rd_err *err);
 /* CUST-8: contracts (src/api/contract.c). */
 int rd_api_contract_list(rd_ctx *x, rd_err *err);
 int rd_api_contract_create(rd_ctx *x, rd_err *err);
@@ -243,6 +251,8 @@ int rd_api_contract_usage(rd_ctx *x, rd_err *err);
 int rd_api_rmm_load(rd_ctx *x, rd_err *err);
 int rd_api_rmm_job(rd_ctx *x, rd_err *err);
 int rd_api_rmm_export(rd_ctx *x, rd_err *err);
+int rd_api_rmm_sync(rd_ctx *x, rd_err *err);
+int rd_api_rmm_item_sync(rd_ctx *x, rd_err *err);
 int rd_api_rmm_org_list(rd_ctx *x, rd_err *err);
 int rd_api_rmm_org_get(rd_ctx *x, rd_err *err);
 int rd_api_rmm_org_patch(rd_ctx *x, rd_err *err);

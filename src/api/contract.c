@@ -2,10 +2,11 @@
 #include "api/api.h"
 #include "domain/contract.h"
 
-static const char *const LIST_PARAMS[] = {"per_page", "cursor", "customer", "organization", NULL};
+static const char *const LIST_PARAMS[] = {"per_page", "cursor", "customer", "organization",
+                                          "item", NULL};
 
 int rd_api_contract_list(rd_ctx *x, rd_err *err) {
-  int64_t after = 0, customer = 0, organization = 0;
+  int64_t after = 0, customer = 0, organization = 0, item = 0;
   int limit = 0;
   json_t *rows = NULL;
   bool more = false;
@@ -17,7 +18,10 @@ int rd_api_contract_list(rd_ctx *x, rd_err *err) {
   if (!rv)
     rv = rd_api_query_id(x, "organization", &organization, err);
   if (!rv)
-    rv = rd_contract_list(x->db, &x->who, customer, organization, after, limit, &rows, &more, err);
+    rv = rd_api_query_id(x, "item", &item, err);
+  if (!rv)
+    rv = rd_contract_list(x->db, &x->who, customer, organization, item, after, limit, &rows, &more,
+                          err);
   if (!rv)
     rd_api_list(x, rows, more);
   return rv;

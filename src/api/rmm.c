@@ -1,7 +1,9 @@
 /* /v1/rmm and /v1/organizations/{id}/rmm_mapping (issue 15, RMM-1/2): HTTP in, one call
  * of src/domain/rmm.c, HTTP out. */
 #include "api/api.h"
+#include "domain/item.h"
 #include "domain/rmm.h"
+#include "import/rmm.h"
 
 static const char *const LIST_PARAMS[] = {"per_page", "cursor", "q", "mapped", NULL};
 
@@ -22,6 +24,33 @@ int rd_api_rmm_load(rd_ctx *x, rd_err *err) {
   if (!rv)
     rd_api_json(x, 202, out, -1); /* as an import: the job to follow at /v1/rmm/jobs/{id} */
   return rv;
+}
+
+int rd_api_rmm_sync(rd_ctx *x, rd_err *err) {
+  int64_t job = 0;
+  int dry = 0;
+  json_t *out = NULL;
+  int rv = rd_api_query_check(x, LOAD_PARAMS, err);
+  if (!rv)
+    rv = rd_api_query_bool(x, "dry_run", &dry, err);
+  if (!rv)
+    rv = rd_rmm_sync_queue(x->db, &x->who, dry == 1, NULL, &job, err);
+  if (!rv)
+    rv = rd_rmm_job_get(x->db, &x->who, job, &out, err);
+  if (!rv)
+    rd_api_json(x, 202, out, -1);
+  return rv;
+}
+
+/* RMM-5: one item synced from its agent now; the answer is the item as it is then. */
+int rd_api_rmm_item_sync(rd_ctx *x, rd_err *err) {
+  int64_t id = 0;
+  json_t *report = NULL;
+  int rv = rd_api_id(x, 0, &id, err);
+  if (!rv)
+    rv = rd_rmm_sync_item(x->db, &x->who, id, &report, err);
+  json_decref(report);
+  return rv ? rv : rd_api_answer(x, rd_item_get, id, NULL, err);
 }
 
 int rd_api_rmm_export(rd_ctx *x, rd_err *err) {

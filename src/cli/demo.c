@@ -2,7 +2,7 @@
  * GlobalNet), each with an administrator (password "demo-password"), a supervisor, a
  * technician, a few organizations with contact details and a few customers (and in Widget
  * Data Center a partner organization with a technician, a team and three requests, and
- * locations, a department and contracts of Widget Labs); and the
+ * locations, a department, contracts and items of Widget Labs); and the
  * trusts and agreements under which Widget Data Center's All Organizations view shows
  * GigaTera and GlobalNet (seed 000): both provide a service to Widget Data Center under an
  * active SLA registered in their own account, with Widget Data Center's consent: the
@@ -19,6 +19,7 @@
 #include "domain/person.h"
 #include "domain/record.h"
 #include "domain/contract.h"
+#include "domain/item.h"
 #include "domain/location.h"
 #include "domain/request.h"
 #include "domain/team.h"
@@ -131,27 +132,59 @@ static int load_partner(rd_conn *conn, const rd_caller *who, int64_t labs, int64
   return rv;
 }
 
+/* CUST-7: Widget Labs' items, owned by ann and bob (one shared with ann), at its
+ * locations, and a block of hours held by the build server (CUST-8) under sla. */
+static int load_items(rd_conn *conn, const rd_caller *who, int64_t labs, const int64_t place[2],
+                      int64_t department, int64_t ann, int64_t bob, int64_t sla, rd_err *err) {
+  json_t *items[3] = {
+      json_pack("{s:s,s:s,s:s,s:s,s:{s:I},s:[{s:I}]}", "number", "WL-0001", "name",
+                "Ann's laptop", "category", "laptop", "serial", "5CD1234XYZ", "location", "id",
+                (json_int_t)place[0], "owners", "id", (json_int_t)ann),
+      json_pack("{s:s,s:s,s:s,s:{s:I},s:[{s:I}],s:[{s:I}]}", "number", "WL-0002", "name",
+                "Lab printer", "category", "printer", "location", "id", (json_int_t)place[0],
+                "owners", "id", (json_int_t)bob, "shared_with", "id", (json_int_t)ann),
+      json_pack("{s:s,s:s,s:s,s:s,s:{s:I},s:[{s:I}]}", "number", "WL-0003", "name",
+                "Build server", "category", "server", "serial", "SRV-88231", "location", "id",
+                (json_int_t)place[1], "owners", "id", (json_int_t)bob)};
+  int rv = 0;
+  int64_t id = 0;
+  for (int i = 0; i < 3; i++) {
+    json_object_set_new(items[i], "organization", json_pack("{s:I}", "id", (json_int_t)labs));
+    json_object_set_new(items[i], "department", json_pack("{s:I}", "id", (json_int_t)department));
+    if (!rv)
+      rv = rd_rec_create_tx(conn, who, &rd_item_type, items[i], &id, err);
+    json_decref(items[i]);
+  }
+  json_t *in = json_pack("{s:s,s:{s:I},s:{s:I},s:s,s:i}", "type", "hours", "item", "id",
+                         (json_int_t)id, "sla", "id", (json_int_t)sla, "start_date",
+                         "2025-01-01", "hours", 40);
+  if (!rv)
+    rv = rd_rec_create_tx(conn, who, &rd_contract_type, in, &id, err);
+  json_decref(in);
+  return rv;
+}
+
 /* ORG-5 and CUST-8 in Widget Data Center: Widget Labs' locations and a department, a
  * service of the account with an SLA for Widget Labs, and contracts under it: bob's
- * subscription, ann's block of hours and Widget Labs' monthly hours. */
+ * subscription, ann's block of hours and Widget Labs' monthly hours; then its items. */
 static int load_contracts(rd_conn *conn, const rd_caller *who, int64_t provider, int64_t labs,
                           int64_t ann, int64_t bob, rd_err *err) {
   static const char *const PLACES[][3] = {{"Utrecht lab", "Science Park 12", "Utrecht"},
                                           {"Warehouse", "Dock 4", "Nieuwegein"}};
   int rv = 0;
+  int64_t place[2] = {0};
   for (size_t i = 0; i < 2 && !rv; i++) {
-    int64_t id = 0;
     json_t *in = json_pack("{s:s,s:s,s:s,s:s}", "name", PLACES[i][0], "address_1", PLACES[i][1],
                            "city", PLACES[i][2], "country", "NL");
-    rv = rd_org_part_create(conn, who, &rd_location_type, labs, in, &id, err);
+    rv = rd_org_part_create(conn, who, &rd_location_type, labs, in, &place[i], err);
     json_decref(in);
   }
-  int64_t id = 0, service = 0, sla = 0;
+  int64_t id = 0, service = 0, sla = 0, department = 0;
   json_t *in = NULL;
   if (!rv) {
     in = json_pack("{s:s,s:{s:I}}", "name", "Engineering", "primary_contact", "id",
                    (json_int_t)ann);
-    rv = rd_org_part_create(conn, who, &rd_department_type, labs, in, &id, err);
+    rv = rd_org_part_create(conn, who, &rd_department_type, labs, in, &department, err);
     json_decref(in);
   }
   if (!rv) {
@@ -180,7 +213,7 @@ static int load_contracts(rd_conn *conn, const rd_caller *who, int64_t provider,
       rv = rd_rec_create_tx(conn, who, &rd_contract_type, contracts[i], &id, err);
     json_decref(contracts[i]);
   }
-  return rv;
+  return rv ? rv : load_items(conn, who, labs, place, department, ann, bob, sla, err);
 }
 
 static int load_account(rd_conn *conn, const demo_account *a, rd_err *err) {
@@ -266,7 +299,8 @@ static const char HELP[] =
     "Loads the demo accounts wdc, gigatera and globalnet, each with the people admin, sam,\n"
     "tina, ann and bob (password " DEMO_PASSWORD "), and the trusts between them; in wdc\n"
     "also the partner organization Fixit Partners with its technician pete, the team\n"
-    "Service Desk and three requests; Widget Labs' locations, a department and contracts.\n"
+    "Service Desk and three requests; Widget Labs' locations, a department, contracts and\n"
+    "items (one holding a contract).\n"
     RD_CLI_EXIT_HELP;
 
 int rd_cli_demo(rd_cli *c, int argc, char **argv) {

@@ -16,6 +16,7 @@ static const char HELP[] =
     "usage: rolodesk rmm load --account ID [--dry-run]\n"
     "       rolodesk rmm import --account ID (--all-unmapped | --ids ID,ID,...)\n"
     "       rolodesk rmm export --account ID (--all-unmapped | --ids ID,ID,...)\n"
+    "       rolodesk rmm sync --account ID [--dry-run]\n"
     "RMM account synchronization with the account's settings.rmm (issue 15).\n"
     "  load      fetch the RMM's organizations and propose mappings by name (RMM-1);\n"
     "            --dry-run stores nothing and lists what would change\n"
@@ -23,7 +24,10 @@ static const char HELP[] =
     "            the RMM organizations' ids (as GET /v1/rmm/organizations gives them), or\n"
     "            every unmapped one; 100 a transaction\n"
     "  export    create organizations in the RMM and map them (RMM-3): organization ids,\n"
-    "            or every unmapped organization of the account\n" RD_CLI_EXIT_HELP;
+    "            or every unmapped organization of the account\n"
+    "  sync      load, then make every agent (asset) of the RMM an item of its mapped\n"
+    "            organization (RMM-4/5); --dry-run stores nothing and lists the changes\n"
+    RD_CLI_EXIT_HELP;
 
 #define CMD "rmm"
 
@@ -132,17 +136,19 @@ int rd_cli_rmm(rd_cli *c, int argc, char **argv) {
   if (got != RD_CLI_RUN)
     return got;
   const char *what = args.n == 1 ? args.pos[0] : "";
-  bool load = !strcmp(what, "load"), imp = !strcmp(what, "import"), exp = !strcmp(what, "export");
+  bool sync = !strcmp(what, "sync");
+  bool load = sync || !strcmp(what, "load"), imp = !strcmp(what, "import");
+  bool exp = !strcmp(what, "export");
   if (!load && !imp && !exp)
-    return rd_cli_usage(CMD, "expected: rmm load|import|export --account ID");
+    return rd_cli_usage(CMD, "expected: rmm load|import|export|sync --account ID");
   if (!o.account)
     return rd_cli_usage(CMD, "missing --account");
   if (!load && !o.all == !o.ids)
     return rd_cli_usage(CMD, "%s wants --all-unmapped or --ids", what);
   if (load && (o.all || o.ids))
-    return rd_cli_usage(CMD, "load takes no --ids or --all-unmapped");
+    return rd_cli_usage(CMD, "%s takes no --ids or --all-unmapped", what);
   if (!load && o.dry)
-    return rd_cli_usage(CMD, "only load has a --dry-run");
+    return rd_cli_usage(CMD, "only load and sync have a --dry-run");
   json_t *ids = o.ids ? parse_ids(o.ids) : NULL;
   if (o.ids && !ids)
     return rd_cli_usage(CMD, "--ids wants positive numbers separated by commas");
@@ -161,7 +167,8 @@ int rd_cli_rmm(rd_cli *c, int argc, char **argv) {
   if (!ids && !load && (rv = rd_rmm_unmapped(c->conn, o.account, imp, &ids, &err)))
     return rd_cli_fail(&err);
   if (load) {
-    rv = rd_rmm_load_queue(c->conn, &who, o.dry, worker, &job, &err);
+    rv = sync ? rd_rmm_sync_queue(c->conn, &who, o.dry, worker, &job, &err)
+              : rd_rmm_load_queue(c->conn, &who, o.dry, worker, &job, &err);
     rv = rv ? rd_cli_fail(&err) : run_job(c, &who, job, worker, &err);
   } else if (imp) {
     rv = import(c, &who, ids, &err);

@@ -232,12 +232,22 @@ static int load_set(rd_conn *c, const char *account_id, const char *column, int6
   return 0;
 }
 
+/* The holder of contract rec: its column and id (customer, unit or item). */
+static const char *holder_of(json_t *rec, int64_t *id) {
+  if ((*id = ref_id(rec, "customer")))
+    return "customer_id";
+  if ((*id = ref_id(rec, "item")))
+    return "item_id";
+  *id = ref_id(rec, "organization");
+  return "organization_id";
+}
+
 /* The set of the contract rec belongs to. */
 static int load_set_of(rd_conn *c, const char *account_id, json_t *rec, target_set *t,
                        rd_err *err) {
-  int64_t customer = ref_id(rec, "customer");
-  return customer ? load_set(c, account_id, "customer_id", customer, t, err)
-                  : load_set(c, account_id, "organization_id", ref_id(rec, "organization"), t, err);
+  int64_t holder = 0;
+  const char *column = holder_of(rec, &holder);
+  return load_set(c, account_id, column, holder, t, err);
 }
 
 static int index_of(const target_set *t, int64_t id) {
@@ -272,15 +282,19 @@ static int decorate(rd_conn *c, json_t *rec, rd_err *err) {
   return 0;
 }
 
+/* CUST-8: the holders whose contracts cover a request, in the order they are asked. */
+static const char *const HOLDER_COLUMNS[] = {"customer_id", "organization_id", "item_id"};
+
 int rd_contract_covering(rd_conn *c, const char *account_id, int64_t customer, int64_t unit,
-                         int64_t *id, rd_err *err) {
+                         int64_t item, int64_t *id, rd_err *err) {
   *id = 0;
-  for (int pass = 0; pass < 2 && !*id; pass++) {
-    int64_t target = pass ? unit : customer;
+  const int64_t holders[] = {customer, unit, item};
+  for (int pass = 0; pass < 3 && !*id; pass++) {
+    int64_t target = holders[pass];
     if (!target)
       continue;
     target_set t;
-    int rv = load_set(c, account_id, pass ? "organization_id" : "customer_id", target, &t, err);
+    int rv = load_set(c, account_id, HOLDER_COLUMNS[pass], target, &t, err);
     if (rv)
       return rv;
     for (int i = 0; i < t.n; i++)
@@ -308,18 +322,19 @@ static bool any_pending(const target_set *t) {
 }
 
 int rd_contract_request_status(rd_conn *c, const char *account_id, int64_t customer,
-                               const char **status, rd_err *err) {
+                               int64_t item, const char **status, rd_err *err) {
   *status = "open";
   int64_t unit = 0, active = 0;
   int rv = unit_of(c, customer, &unit, err);
   if (!rv)
-    rv = rd_contract_covering(c, account_id, customer, unit, &active, err);
-  for (int pass = 0; !rv && !active && pass < 2; pass++) {
-    int64_t target = pass ? unit : customer;
+    rv = rd_contract_covering(c, account_id, customer, unit, item, &active, err);
+  const int64_t holders[] = {customer, unit, item};
+  for (int pass = 0; !rv && !active && pass < 3; pass++) {
+    int64_t target = holders[pass];
     if (!target)
       continue;
     target_set t;
-    rv = load_set(c, account_id, pass ? "organization_id" : "customer_id", target, &t, err);
+    rv = load_set(c, account_id, HOLDER_COLUMNS[pass], target, &t, err);
     if (!rv && any_pending(&t))
       *status = "pending_no_contract";
     if (!rv)
@@ -333,17 +348,21 @@ int rd_contract_release(rd_conn *c, const char *account_id, const char *column, 
   *moved = 0;
   char sql[200];
   snprintf(sql, sizeof sql,
-           "SELECT id, customer_id, COALESCE(organization_id, 0) FROM requests WHERE"
-           " account_id = ? AND status = 'pending_no_contract' AND %s = ? ORDER BY id",
-           strcmp(column, "customer_id") ? "organization_id" : "customer_id");
+           "SELECT id, customer_id, COALESCE(organization_id, 0), COALESCE(item_id, 0) FROM"
+           " requests WHERE account_id = ? AND status = 'pending_no_contract' AND %s = ?"
+           " ORDER BY id",
+           !strcmp(column, "customer_id") ? "customer_id"
+           : !strcmp(column, "item_id")   ? "item_id"
+                                          : "organization_id");
   rd_stmt *s = NULL;
   int rv = rd_sql(c, &s, err, sql, "ti", account_id, holder);
   json_t *ids = json_array();
   while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
     rv = 0;
-    json_array_append_new(ids, json_pack("[I,I,I]", (json_int_t)rd_stmt_int64(s, 0),
+    json_array_append_new(ids, json_pack("[I,I,I,I]", (json_int_t)rd_stmt_int64(s, 0),
                                          (json_int_t)rd_stmt_int64(s, 1),
-                                         (json_int_t)rd_stmt_int64(s, 2)));
+                                         (json_int_t)rd_stmt_int64(s, 2),
+                                         (json_int_t)rd_stmt_int64(s, 3)));
   }
   if (s)
     rd_stmt_done(s);
@@ -355,7 +374,8 @@ int rd_contract_release(rd_conn *c, const char *account_id, const char *column, 
     int64_t active = 0;
     if (!rv)
       rv = rd_contract_covering(c, account_id, (int64_t)json_integer_value(json_array_get(r, 1)),
-                                (int64_t)json_integer_value(json_array_get(r, 2)), &active, err);
+                                (int64_t)json_integer_value(json_array_get(r, 2)),
+                                (int64_t)json_integer_value(json_array_get(r, 3)), &active, err);
     if (!rv && active) {
       rv = rd_rec_update(c, &who, &rd_request_type,
                          (int64_t)json_integer_value(json_array_get(r, 0)), patch, -1, err);
@@ -373,10 +393,13 @@ int rd_contract_release(rd_conn *c, const char *account_id, const char *column, 
 static int after_write(rd_conn *c, const rd_caller *who, int64_t id, json_t *old, json_t *rec,
                        rd_err *err) {
   (void)id, (void)old;
-  int64_t customer = ref_id(rec, "customer");
-  json_t *payload = customer ? json_pack("{s:I}", "customer", (json_int_t)customer)
-                             : json_pack("{s:I}", "organization",
-                                         (json_int_t)ref_id(rec, "organization"));
+  int64_t holder = 0;
+  const char *column = holder_of(rec, &holder);
+  json_t *payload = json_pack("{s:I}",
+                              !strcmp(column, "customer_id") ? "customer"
+                              : !strcmp(column, "item_id")   ? "item"
+                                                             : "organization",
+                              (json_int_t)holder);
   char *text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(payload);
   char today[RD_DATE_LEN], now[RD_TIME_LEN];
@@ -466,9 +489,10 @@ static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t
   if (json_is_integer(json_object_get(rec, "rollover_day")) && (day < 1 || day > 28))
     rd_err_field(err, "rollover_day", "must be from 1 to 28 (a day every month has)");
   int64_t customer = ref_id(rec, "customer"), unit = ref_id(rec, "organization");
-  if (!customer == !unit)
-    rd_err_field(err, customer ? "organization" : "customer",
-                 "a contract is for one customer or one organizational unit");
+  int64_t item = ref_id(rec, "item");
+  if ((customer != 0) + (unit != 0) + (item != 0) != 1)
+    rd_err_field(err, customer ? (unit ? "organization" : "item") : unit ? "item" : "customer",
+                 "a contract is held by one customer, one organizational unit or one item");
   if (customer && !old) {
     int64_t n = 0;
     int rv = rd_sql_int64(c, &n, err,
@@ -487,6 +511,7 @@ static const rd_field FIELDS[] = {
     {.name = "type", .column = "type", .type = RD_FT_TEXT, .flags = RD_FF_REQUIRED | RD_FF_NOTNULL},
     {.name = "customer", .column = "customer_id", .type = RD_FT_REF, .flags = RD_FF_REFHOOK, .ref_table = "people", .ref_name_sql = PERSON_NAME},
     {.name = "organization", .column = "organization_id", .type = RD_FT_REF, .ref_table = "organizations", .ref_name_sql = "r.name"},
+    {.name = "item", .column = "item_id", .type = RD_FT_REF, .ref_table = "items", .ref_name_sql = "r.name"},
     {.name = "sla", .column = "sla_id", .type = RD_FT_REF, .flags = RD_FF_REQUIRED | RD_FF_NOTNULL, .ref_table = "slas", .ref_name_sql = "(SELECT s.name FROM services s WHERE s.id = r.service_id)"},
     {.name = "start_date", .column = "start_date", .type = RD_FT_DATE},
     {.name = "end_date", .column = "end_date", .type = RD_FT_DATE},
@@ -530,12 +555,15 @@ static const char *scope(const rd_caller *who, rd_param *p, int *n) {
     return "1 = 1";
   p[(*n)++] = (rd_param){.type = 'i', .i = who->person_id};
   p[(*n)++] = (rd_param){.type = 'i', .i = who->person_id};
+  p[(*n)++] = (rd_param){.type = 'i', .i = who->person_id};
+  /* ... and those of the items it owns or that are shared with it (CUST-7) */
   return "(t.customer_id = ? OR t.organization_id = (SELECT x.organization_id FROM people x"
-         " WHERE x.id = ?))";
+         " WHERE x.id = ?) OR t.item_id IN (SELECT y.item_id FROM item_people y WHERE"
+         " y.person_id = ?))";
 }
 
 static int visible(rd_conn *c, const rd_caller *who, int64_t id, rd_err *err) {
-  rd_param p[2];
+  rd_param p[3];
   int n = 0;
   const char *cond = scope(who, p, &n);
   return rd_rec_in_scope(c, &rd_contract_type, who->account_id, id, cond, p, n, err);
@@ -550,16 +578,20 @@ int rd_contract_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out,
 }
 
 int rd_contract_list(rd_conn *c, const rd_caller *who, int64_t customer, int64_t organization,
-                     int64_t after, int limit, json_t **rows, bool *more, rd_err *err) {
+                     int64_t item, int64_t after, int limit, json_t **rows, bool *more,
+                     rd_err *err) {
   rd_param p[6];
   int n = 0;
-  char where[400];
-  snprintf(where, sizeof where, "%s%s%s", scope(who, p, &n),
-           customer ? " AND t.customer_id = ?" : "", organization ? " AND t.organization_id = ?" : "");
+  char where[500];
+  snprintf(where, sizeof where, "%s%s%s%s", scope(who, p, &n),
+           customer ? " AND t.customer_id = ?" : "", organization ? " AND t.organization_id = ?" : "",
+           item ? " AND t.item_id = ?" : "");
   if (customer)
     p[n++] = (rd_param){.type = 'i', .i = customer};
   if (organization)
     p[n++] = (rd_param){.type = 'i', .i = organization};
+  if (item)
+    p[n++] = (rd_param){.type = 'i', .i = item};
   return rd_rec_read_list(c, who, &rd_contract_type, where, p, n, after, limit, rows, more, err);
 }
 

@@ -85,13 +85,15 @@ static int after_write_location(rd_conn *c, const rd_caller *who, int64_t id, js
   return rv;
 }
 
-/* Tables whose rows name a location or department, for the 409 of a delete; items come
- * with CUST-7. */
+/* Tables whose rows name a location or department, for the 409 of a delete: what they
+ * are and the column that names one of them in the message. */
 typedef struct referrer {
-  const char *table, *column, *what;
+  const char *table, *column, *what, *label;
 } referrer;
-static const referrer LOCATION_REFERRERS[] = {{NULL, NULL, NULL}};
-static const referrer DEPARTMENT_REFERRERS[] = {{NULL, NULL, NULL}};
+static const referrer LOCATION_REFERRERS[] = {{"items", "location_id", "items", "number"},
+                                              {NULL, NULL, NULL, NULL}};
+static const referrer DEPARTMENT_REFERRERS[] = {{"items", "department_id", "items", "number"},
+                                                {NULL, NULL, NULL, NULL}};
 
 static int referenced(rd_conn *c, const referrer *r, int64_t id, rd_err *err) {
   for (; r->table; r++) {
@@ -101,9 +103,20 @@ static int referenced(rd_conn *c, const referrer *r, int64_t id, rd_err *err) {
     int rv = rd_sql_int64(c, &n, err, sql, "i", id);
     if (rv < 0)
       return rv;
-    if (n)
-      return rd_err_set(err, RD_ECONFLICT, "%lld %s still refer to it; change them first",
-                        (long long)n, r->what);
+    if (!n)
+      continue;
+    /* CUST-7: the 409 names the first of them (items by number). */
+    snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s = ? ORDER BY id LIMIT 1", r->label,
+             r->table, r->column);
+    rd_stmt *s = NULL;
+    rv = rd_sql(c, &s, err, sql, "i", id);
+    if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW)
+      rv = rd_err_set(err, RD_ECONFLICT, "%lld %s still refer to it (first: %s); change them first",
+                      (long long)n, r->what, rd_stmt_text(s, 0));
+    if (s)
+      rd_stmt_done(s);
+    return rv < 0 ? rv : rd_err_set(err, RD_ECONFLICT, "%lld %s still refer to it", (long long)n,
+                                    r->what);
   }
   return 0;
 }

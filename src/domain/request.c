@@ -279,7 +279,8 @@ static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t
     /* CUST-8: raised while only a pending contract covers it, it waits for that one */
     const char *status = json_string_value(json_object_get(rec, "status"));
     if (!rv && !(err && err->code) && status && !strcmp(status, "open")) {
-      rv = rd_contract_request_status(c, who->account_id, ref_id(rec, "customer"), &status, err);
+      rv = rd_contract_request_status(c, who->account_id, ref_id(rec, "customer"),
+                                      ref_id(rec, "item"), &status, err);
       json_object_set_new(rec, "status", json_string(status));
     }
   }
@@ -328,6 +329,17 @@ static int may_write(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_
       return rd_err_set(err, RD_EFORBIDDEN, "Customers raise requests for themselves only");
     if (ref_id(rec, "assignee"))
       return rd_err_field(err, "assignee", "is chosen by the service desk");
+    /* CUST-7: a customer's request is about an item it owns or that is shared with it */
+    int64_t item = ref_id(rec, "item"), mine = 0;
+    int rv = item ? rd_sql_int64(c, &mine, err,
+                                 "SELECT COUNT(*) FROM item_people WHERE item_id = ? AND"
+                                 " person_id = ?",
+                                 "ii", item, who->person_id)
+                  : 0;
+    if (rv < 0)
+      return rv;
+    if (item && !mine)
+      return rd_err_field(err, "item", "must be an item you own or that is shared with you");
     return 0;
   }
   int rv = visible(c, who, id, err);
@@ -347,10 +359,12 @@ static const rd_field FIELDS[] = {
     {.name = "assignee", .column = "assignee_id", .type = RD_FT_REF, .flags = RD_FF_REFHOOK, .ref_table = "people", .ref_name_sql = PERSON_NAME},
     {.name = "assigned_at", .column = "assigned_at", .type = RD_FT_TIME, .flags = RD_FF_READONLY},
     {.name = "minutes", .column = "minutes", .type = RD_FT_INT, .flags = RD_FF_READONLY, .def = "0"},
+    /* CUST-7: the item the request is about (a customer names one it owns or shares) */
+    {.name = "item", .column = "item_id", .type = RD_FT_REF, .ref_table = "items", .ref_name_sql = "r.name"},
 };
 
 static const char *const UPDATE_FIELDS[] = {"subject", "description", "status", "team",
-                                            "assignee", NULL};
+                                            "assignee", "item", NULL};
 
 const rd_rtype rd_request_type = {
     .name = "request",
@@ -498,18 +512,19 @@ static int time_tx(rd_conn *c, void *arg, rd_err *err) {
   if (!rv && (minutes < 1 || minutes > RD_REQUEST_MINUTES_MAX))
     rv = rd_err_field(err, "minutes", "must be from 1 to %d", RD_REQUEST_MINUTES_MAX);
   /* CUST-8: it counts against the contract that covers the request now */
-  int64_t entry = 0, contract = 0, customer = 0, unit = 0;
+  int64_t entry = 0, contract = 0, customer = 0, unit = 0, item = 0;
   rd_stmt *s = NULL;
   if (!rv)
     rv = rd_sql(c, &s, err,
-                "SELECT customer_id, COALESCE(organization_id, 0) FROM requests WHERE id = ?", "i",
-                a->id);
+                "SELECT customer_id, COALESCE(organization_id, 0), COALESCE(item_id, 0) FROM"
+                " requests WHERE id = ?",
+                "i", a->id);
   if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW)
-    customer = rd_stmt_int64(s, 0), unit = rd_stmt_int64(s, 1), rv = 0;
+    customer = rd_stmt_int64(s, 0), unit = rd_stmt_int64(s, 1), item = rd_stmt_int64(s, 2), rv = 0;
   if (s)
     rd_stmt_done(s);
   if (!rv)
-    rv = rd_contract_covering(c, a->who->account_id, customer, unit, &contract, err);
+    rv = rd_contract_covering(c, a->who->account_id, customer, unit, item, &contract, err);
   if (!rv)
     rv = rd_next_id(c, &entry, err);
   if (!rv)

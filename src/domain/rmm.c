@@ -25,16 +25,94 @@ static int64_t ref_id(json_t *rec, const char *name) {
 /* The organization the mapping names must be unmapped (RMM-2: one to one, and an edit
  * offers and accepts only unmapped targets). The engine has checked that it is one of the
  * account's own organizations. */
+/* The id of a reference given as n or {"id": n} (0: none or not one). */
+static int64_t given_id(json_t *v) {
+  json_t *id = json_is_object(v) ? json_object_get(v, "id") : v;
+  return json_is_integer(id) && json_integer_value(id) > 0 ? (int64_t)json_integer_value(id) : 0;
+}
+
+/* Record id of table belongs to organization org (locations, departments). */
+static int of_org(rd_conn *c, const char *table, int64_t id, int64_t org, bool *yes,
+                  rd_err *err) {
+  char sql[120];
+  snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s WHERE id = ? AND organization_id = ?",
+           table);
+  int64_t n = 0;
+  int rv = rd_sql_int64(c, &n, err, sql, "ii", id, org);
+  *yes = n > 0;
+  return rv < 0 ? rv : 0;
+}
+
+/* RMM-5: location_mode is main, group_id or custom; group_locations names, per machine
+ * group, a location (and optionally a department) of the mapped organization, stored as
+ * {"<group>": {"location": id, "department": id | null}}. */
+static int check_locations(rd_conn *c, json_t *old, json_t *rec, rd_err *err) {
+  static const char *const MODES[] = {"main", "group_id", "custom", NULL};
+  const char *mode = json_string_value(json_object_get(rec, "location_mode"));
+  bool known = false;
+  for (const char *const *m = MODES; mode && *m; m++)
+    known |= !strcmp(mode, *m);
+  if (!known)
+    rd_err_field(err, "location_mode", "must be main, group_id or custom");
+  json_t *groups = json_object_get(rec, "group_locations");
+  int64_t org = ref_id(rec, "organization"), was = old ? ref_id(old, "organization") : 0;
+  /* Another organization (or none): the old one's locations go with the old mapping. */
+  if (was && org != was && json_equal(groups, json_object_get(old, "group_locations"))) {
+    json_object_set_new(rec, "group_locations", json_object());
+    groups = json_object_get(rec, "group_locations");
+  }
+  if (!json_is_object(groups))
+    return rd_err_field(err, "group_locations", "must be an object of machine group ids");
+  if (json_object_size(groups) && !org)
+    return rd_err_field(err, "group_locations", "needs a mapped organization");
+  json_t *clean = json_object();
+  const char *group;
+  json_t *v;
+  int rv = 0;
+  json_object_foreach(groups, group, v) {
+    char field[RD_ERR_FIELD_MAX];
+    snprintf(field, sizeof field, "group_locations.%.64s", group);
+    const char *k;
+    json_t *w;
+    json_object_foreach(v, k, w) {
+      if (strcmp(k, "location") && strcmp(k, "department"))
+        rd_err_field(err, field, "has the unknown member %.40s", k);
+    }
+    int64_t loc = given_id(json_object_get(v, "location"));
+    json_t *dv = json_object_get(v, "department");
+    int64_t dep = given_id(dv);
+    bool ok = false;
+    if (!json_is_object(v) || !loc || (dv && !json_is_null(dv) && !dep) || strlen(group) > 64) {
+      rd_err_field(err, field, "must be {\"location\": {\"id\": n}, \"department\": {\"id\": n} | null}");
+      continue;
+    }
+    if (!(rv = of_org(c, "locations", loc, org, &ok, err)) && !ok)
+      rd_err_field(err, field, "location %lld is not one of the mapped organization's",
+                   (long long)loc);
+    if (!rv && dep && !(rv = of_org(c, "departments", dep, org, &ok, err)) && !ok)
+      rd_err_field(err, field, "department %lld is not one of the mapped organization's",
+                   (long long)dep);
+    if (rv)
+      break;
+    json_object_set_new(clean, group, json_pack("{s:I,s:o}", "location", (json_int_t)loc,
+                                                "department",
+                                                dep ? json_integer(dep) : json_null()));
+  }
+  json_object_set_new(rec, "group_locations", clean); /* stored as ids */
+  return rv ? rv : err && err->code ? err->code : 0;
+}
+
 static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *old,
                     json_t *rec, rd_err *err) {
+  int rv = check_locations(c, old, rec, err);
   int64_t org = ref_id(rec, "organization");
-  if (!org || org == (old ? ref_id(old, "organization") : 0))
-    return 0;
+  if (rv || !org || org == (old ? ref_id(old, "organization") : 0))
+    return rv;
   int64_t other = 0;
-  int rv = rd_sql_int64(c, &other, err,
-                        "SELECT COALESCE(MAX(id), 0) FROM rmm_orgs WHERE organization_id = ?"
-                        " AND id <> ?",
-                        "ii", org, id);
+  rv = rd_sql_int64(c, &other, err,
+                    "SELECT COALESCE(MAX(id), 0) FROM rmm_orgs WHERE organization_id = ?"
+                    " AND id <> ?",
+                    "ii", org, id);
   if (rv < 0)
     return rv;
   if (other) {
@@ -59,7 +137,8 @@ static int after_write(rd_conn *c, const rd_caller *who, int64_t id, json_t *old
   return rv;
 }
 
-static const char *const UPDATE_FIELDS[] = {"organization", NULL};
+static const char *const UPDATE_FIELDS[] = {"organization", "location_mode", "group_locations",
+                                            NULL};
 
 static const rd_field FIELDS[] = {
     {.name = "rmm_id", .column = "rmm_id", .type = RD_FT_TEXT, .flags = RD_FF_READONLY},
@@ -70,6 +149,8 @@ static const rd_field FIELDS[] = {
     {.name = "organization", .column = "organization_id", .type = RD_FT_REF, .ref_table = "organizations", .ref_name_sql = "r.name"},
     {.name = "proposed_organization", .column = "proposed_id", .type = RD_FT_REF, .flags = RD_FF_READONLY, .ref_table = "organizations", .ref_name_sql = "r.name"},
     {.name = "loaded_at", .column = "loaded_at", .type = RD_FT_TIME, .flags = RD_FF_READONLY},
+    {.name = "location_mode", .column = "location_mode", .type = RD_FT_TEXT, .flags = RD_FF_NOTNULL, .def = "\"main\""},
+    {.name = "group_locations", .column = "group_locations", .type = RD_FT_JSON, .flags = RD_FF_NOTNULL, .def = "{}"},
 };
 
 const rd_rtype rd_rmm_org_type = {
@@ -202,6 +283,20 @@ static int load_tx(rd_conn *c, void *arg, rd_err *err) {
   return queue_job(c, a->who, RD_RMM_LOAD_JOB_KIND, a->worker, false, a->dry_run, a->job, err);
 }
 
+static int sync_tx(rd_conn *c, void *arg, rd_err *err) {
+  job_args *a = arg;
+  return queue_job(c, a->who, RD_RMM_SYNC_JOB_KIND, a->worker, false, a->dry_run, a->job, err);
+}
+
+int rd_rmm_sync_queue(rd_conn *c, const rd_caller *who, bool dry_run, const char *worker,
+                      int64_t *job, rd_err *err) {
+  int rv = rd_rec_allow(who, &rd_rmm_org_type, RD_REC_UPDATE, err);
+  if (!rv)
+    rv = connected(c, who->account_id, err);
+  job_args a = {who, worker, job, NULL, dry_run};
+  return rv ? rv : rd_with_tx(c, err, sync_tx, &a);
+}
+
 int rd_rmm_load_queue(rd_conn *c, const rd_caller *who, bool dry_run, const char *worker,
                       int64_t *job, rd_err *err) {
   int rv = rd_rec_allow(who, &rd_rmm_org_type, RD_REC_UPDATE, err);
@@ -272,7 +367,8 @@ static int unmapped_orgs(rd_conn *c, const char *account_id, name_id **out, size
     rd_stmt_done(s);
   if (rv < 0)
     return rv;
-  qsort(*out, *n, sizeof **out, by_key);
+  if (*n)
+    qsort(*out, *n, sizeof **out, by_key);
   return 0;
 }
 
@@ -299,18 +395,53 @@ static void note(json_t *changes, const char *change, const char *rmm_id, const 
                                              "name", name));
 }
 
+/* What is stored of the account's RMM organizations (only of RMM key `only` unless it is
+ * NULL), by RMM key: [id, mapped, proposed, data, present, seen, name], read with one
+ * statement so that a load writes only what changed. */
+static int stored_orgs(rd_conn *c, const char *account_id, const char *only, json_t **out,
+                       rd_err *err) {
+  rd_stmt *s = NULL;
+  *out = json_object();
+  int rv = rd_sql(c, &s, err,
+                  "SELECT id, rmm_id, COALESCE(organization_id, 0), COALESCE(proposed_id, 0),"
+                  " data, present, name FROM rmm_orgs WHERE account_id = ? AND (CAST(? AS TEXT) IS NULL OR"
+                  " rmm_id = ?)",
+                  "ttt", account_id, only, only);
+  while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
+    rv = 0;
+    json_object_set_new(*out, rd_stmt_text(s, 1),
+                        json_pack("[I,I,I,s,b,b,s]", (json_int_t)rd_stmt_int64(s, 0),
+                                  (json_int_t)rd_stmt_int64(s, 2), (json_int_t)rd_stmt_int64(s, 3),
+                                  rd_stmt_text(s, 4), rd_stmt_bool(s, 5), 0, rd_stmt_text(s, 6)));
+  }
+  if (s)
+    rd_stmt_done(s);
+  return rv < 0 ? rv : 0;
+}
+
+static int64_t at(json_t *row, size_t i) {
+  return (int64_t)json_integer_value(json_array_get(row, i));
+}
+
+/* Stores orgs as loaded: with full, the whole list of the RMM (the others are gone: removed,
+ * or kept absent while mapped) with one audit row; without, only these (an export). Rows
+ * are written only when their data, proposal or presence changed. */
 static int store_orgs(rd_conn *c, const rd_caller *who, json_t *orgs, bool full,
                       json_t *changes, json_t **report, rd_err *err) {
   name_id *names = NULL;
   size_t nnames = 0;
+  json_t *stored = NULL;
   int64_t added = 0, updated = 0, removed = 0, proposed = 0, loaded = 0;
   char now[RD_TIME_LEN];
   rd_time_now(now);
-  int rv = unmapped_orgs(c, who->account_id, &names, &nnames, err);
-  /* Everything starts as gone; what the RMM still has is marked present again below. */
-  if (!rv && full)
-    rv = rd_sql_exec(c, NULL, err, "UPDATE rmm_orgs SET present = FALSE WHERE account_id = ?",
-                     "t", who->account_id);
+  /* A whole load proposes names; an export maps what it stores at once. */
+  int rv = full ? unmapped_orgs(c, who->account_id, &names, &nnames, err) : 0;
+  char onebuf[32];
+  const char *only = full || json_array_size(orgs) != 1
+                         ? NULL
+                         : key_text(json_object_get(json_array_get(orgs, 0), "OrgId"), onebuf);
+  if (!rv)
+    rv = stored_orgs(c, who->account_id, only, &stored, err);
   size_t i;
   json_t *o;
   json_array_foreach(orgs, i, o) {
@@ -325,37 +456,27 @@ static int store_orgs(rd_conn *c, const rd_caller *who, json_t *orgs, bool full,
       continue;
     loaded++;
     char *key = folded(name), *data = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-    int64_t id = 0, mapped = 0;
-    rd_stmt *s = NULL;
-    rv = rd_sql(c, &s, err,
-                "SELECT id, COALESCE(organization_id, 0) FROM rmm_orgs WHERE account_id = ? AND"
-                " rmm_id = ?",
-                "tt", who->account_id, rmm_id);
-    if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
-      id = rd_stmt_int64(s, 0);
-      mapped = rd_stmt_int64(s, 1);
-      rv = 0;
-    }
-    if (s)
-      rd_stmt_done(s);
-    int64_t prop = mapped ? 0 : proposal(names, nnames, key);
+    json_t *row = json_object_get(stored, rmm_id);
+    int64_t prop = row && at(row, 1) ? 0 : proposal(names, nnames, key);
     proposed += prop != 0;
-    if (!rv && id) {
-      int64_t changed = 0;
-      rv = rd_sql_exec(c, &changed, err,
-                       "UPDATE rmm_orgs SET present = TRUE, loaded_at = ?, proposed_id = ?,"
-                       " name = ?, name_key = ?, ref = ?, parent_rmm_id = ?, data = ?,"
-                       " version = version + 1, updated_at = ? WHERE id = ? AND data <> ?",
-                       "tIttttttit", now, prop, name, key, ref, parent, data, now, id, data);
-      if (!rv && !changed)
+    if (row) {
+      json_array_set_new(row, 5, json_true()); /* seen */
+      bool same = !strcmp(json_string_value(json_array_get(row, 3)), data);
+      if (!same) {
         rv = rd_sql_exec(c, NULL, err,
-                         "UPDATE rmm_orgs SET present = TRUE, loaded_at = ?, proposed_id = ?"
-                         " WHERE id = ?",
-                         "tIi", now, prop, id);
-      updated += changed;
-      if (changed)
+                         "UPDATE rmm_orgs SET present = TRUE, loaded_at = ?, proposed_id = ?,"
+                         " name = ?, name_key = ?, ref = ?, parent_rmm_id = ?, data = ?,"
+                         " version = version + 1, updated_at = ? WHERE id = ?",
+                         "tItttttti", now, prop, name, key, ref, parent, data, now, at(row, 0));
+        updated++;
         note(changes, "updated", rmm_id, name);
-    } else if (!rv) {
+      } else if (prop != at(row, 2) || !json_is_true(json_array_get(row, 4))) {
+        rv = rd_sql_exec(c, NULL, err,
+                         "UPDATE rmm_orgs SET present = TRUE, proposed_id = ? WHERE id = ?", "Ii",
+                         prop, at(row, 0));
+      }
+    } else {
+      int64_t id = 0;
       rv = rd_next_id(c, &id, err);
       if (!rv)
         rv = rd_sql_exec(c, NULL, err,
@@ -364,32 +485,33 @@ static int store_orgs(rd_conn *c, const rd_caller *who, json_t *orgs, bool full,
                          " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, TRUE, ?, ?, ?, ?)",
                          "itttttttIttt", id, who->account_id, rmm_id, name, key, ref, parent,
                          data, prop, now, now, now);
+      /* seen, should the RMM list it twice */
+      json_object_set_new(stored, rmm_id, json_pack("[I,i,I,s,b,b,s]", (json_int_t)id, 0,
+                                                    (json_int_t)prop, data, 1, 1, name));
       added++;
       note(changes, "added", rmm_id, name);
     }
     rd_free(key);
     free(data);
   }
-  if (!rv && full && changes) {
-    rd_stmt *g = NULL;
-    rv = rd_sql(c, &g, err,
-                "SELECT rmm_id, name FROM rmm_orgs WHERE account_id = ? AND present = FALSE AND"
-                " organization_id IS NULL ORDER BY id",
-                "t", who->account_id);
-    while (!rv && (rv = rd_stmt_step(g, err)) == RD_ROW) {
-      rv = 0;
-      note(changes, "removed", rd_stmt_text(g, 0), rd_stmt_text(g, 1));
+  /* What the RMM no longer lists: gone, unless mapped (a load never loses a mapping). */
+  const char *k;
+  json_t *row;
+  json_object_foreach(stored, k, row) {
+    if (rv || !full || json_is_true(json_array_get(row, 5)))
+      continue;
+    if (!at(row, 1)) {
+      rv = rd_sql_exec(c, NULL, err, "DELETE FROM rmm_orgs WHERE id = ?", "i", at(row, 0));
+      removed++;
+      note(changes, "removed", k, json_string_value(json_array_get(row, 6)));
+    } else if (json_is_true(json_array_get(row, 4))) {
+      rv = rd_sql_exec(c, NULL, err, "UPDATE rmm_orgs SET present = FALSE WHERE id = ?", "i",
+                       at(row, 0));
     }
-    if (g)
-      rd_stmt_done(g);
   }
-  if (!rv && full)
-    rv = rd_sql_exec(c, &removed, err,
-                     "DELETE FROM rmm_orgs WHERE account_id = ? AND present = FALSE AND"
-                     " organization_id IS NULL",
-                     "t", who->account_id);
-  for (size_t k = 0; k < nnames; k++)
-    rd_free(names[k].key);
+  json_decref(stored);
+  for (size_t n = 0; n < nnames; n++)
+    rd_free(names[n].key);
   rd_free(names);
   if (rv)
     return rv;
@@ -831,6 +953,58 @@ typedef struct import_args {
   json_t *ids, *out;
 } import_args;
 
+int rd_rmm_import_one(rd_conn *c, const rd_caller *who, int64_t rmm, const char *field,
+                      int64_t *org, rd_err *err) {
+  json_t *in = NULL;
+  char *data = NULL;
+  rd_stmt *s = NULL;
+  int rv = rd_sql(c, &s, err,
+                  "SELECT data, rmm_id, COALESCE(organization_id, 0) FROM rmm_orgs WHERE id = ? AND"
+                  " account_id = ?",
+                  "it", rmm, who->account_id);
+  int64_t mapped = 0;
+  char rmm_key[64] = "";
+  if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
+    data = rd_strdup(rd_stmt_text(s, 0));
+    snprintf(rmm_key, sizeof rmm_key, "%s", rd_stmt_text(s, 1));
+    mapped = rd_stmt_int64(s, 2);
+    rv = 0;
+  } else if (rv == RD_DONE) {
+    rv = rd_err_field(err, field, "no RMM organization with id %lld", (long long)rmm);
+  }
+  if (s)
+    rd_stmt_done(s);
+  if (!rv && mapped) {
+    rd_err_set(err, RD_ECONFLICT, "RMM organization %lld is mapped to organization %lld",
+               (long long)rmm, (long long)mapped);
+    rv = rd_err_field(err, field, "is mapped already");
+  }
+  json_t *parsed = data ? json_loads(data, 0, NULL) : NULL;
+  rd_free(data);
+  if (!rv) {
+    in = org_from_rmm(parsed);
+    rd_err oerr;
+    rd_err_clear(&oerr);
+    rv = rd_rec_check(&rd_org_type, in, true, NULL, &oerr);
+    if (!rv) {
+      json_object_set_new(in, "source", json_string("rmm"));
+      json_object_set_new(in, "source_id", json_string(rmm_key));
+      rv = rd_rec_create(c, who, &rd_org_type, in, org, &oerr);
+    }
+    if (rv) /* the organization's own error, named after the RMM organization */
+      rv = rd_err_field(err, field, "cannot become an organization: %s",
+                        oerr.nitems ? oerr.items[0].message : oerr.message);
+  }
+  json_decref(parsed);
+  json_decref(in);
+  if (!rv) {
+    json_t *set = json_pack("{s:{s:I}}", "organization", "id", (json_int_t)*org);
+    rv = rd_rec_update(c, who, &rd_rmm_org_type, rmm, set, -1, err);
+    json_decref(set);
+  }
+  return rv;
+}
+
 static int import_tx(rd_conn *c, void *arg, rd_err *err) {
   import_args *a = arg;
   size_t i;
@@ -839,55 +1013,9 @@ static int import_tx(rd_conn *c, void *arg, rd_err *err) {
   json_array_foreach(a->ids, i, v) {
     char field[48];
     snprintf(field, sizeof field, "rmm_organizations[%zu]", i);
-    int64_t rmm = (int64_t)json_integer_value(v);
-    json_t *rec = NULL, *in = NULL;
-    char *data = NULL;
-    rd_stmt *s = NULL;
-    rv = rd_sql(c, &s, err,
-                "SELECT data, rmm_id, COALESCE(organization_id, 0) FROM rmm_orgs WHERE id = ? AND"
-                " account_id = ?",
-                "it", rmm, a->who->account_id);
-    int64_t mapped = 0;
-    char rmm_key[64] = "";
-    if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
-      data = rd_strdup(rd_stmt_text(s, 0));
-      snprintf(rmm_key, sizeof rmm_key, "%s", rd_stmt_text(s, 1));
-      mapped = rd_stmt_int64(s, 2);
-      rv = 0;
-    } else if (rv == RD_DONE) {
-      rv = rd_err_field(err, field, "no RMM organization with id %lld", (long long)rmm);
-    }
-    if (s)
-      rd_stmt_done(s);
-    if (!rv && mapped) {
-      rd_err_set(err, RD_ECONFLICT, "RMM organization %lld is mapped to organization %lld",
-                 (long long)rmm, (long long)mapped);
-      rv = rd_err_field(err, field, "is mapped already");
-    }
-    json_t *parsed = data ? json_loads(data, 0, NULL) : NULL;
-    rd_free(data);
-    int64_t org = 0;
-    if (!rv) {
-      in = org_from_rmm(parsed);
-      rd_err oerr;
-      rd_err_clear(&oerr);
-      rv = rd_rec_check(&rd_org_type, in, true, NULL, &oerr);
-      if (!rv) {
-        json_object_set_new(in, "source", json_string("rmm"));
-        json_object_set_new(in, "source_id", json_string(rmm_key));
-        rv = rd_rec_create(c, a->who, &rd_org_type, in, &org, &oerr);
-      }
-      if (rv) /* the organization's own error, named after the RMM organization */
-        rv = rd_err_field(err, field, "cannot become an organization: %s",
-                          oerr.nitems ? oerr.items[0].message : oerr.message);
-    }
-    json_decref(parsed);
-    json_decref(in);
-    if (!rv) {
-      json_t *set = json_pack("{s:{s:I}}", "organization", "id", (json_int_t)org);
-      rv = rd_rec_update(c, a->who, &rd_rmm_org_type, rmm, set, -1, err);
-      json_decref(set);
-    }
+    int64_t rmm = (int64_t)json_integer_value(v), org = 0;
+    json_t *rec = NULL;
+    rv = rd_rmm_import_one(c, a->who, rmm, field, &org, err);
     if (!rv)
       rv = rd_rec_get(c, &rd_rmm_org_type, a->who->account_id, rmm, &rec, NULL, err);
     if (!rv)

@@ -106,6 +106,39 @@ int rd_rmm_mapping_delete(rd_conn *c, const rd_caller *who, int64_t org, rd_err 
  * source_id its RMM key) and maps them, all in one transaction. *out: the created
  * organizations' references with their RMM organization's id. */
 int rd_rmm_import(rd_conn *c, const rd_caller *who, json_t *in, json_t **out, rd_err *err);
+/* One RMM organization (rmm: its record id) imported inside the caller's transaction;
+ * errors name field. *org: the new organization. */
+int rd_rmm_import_one(rd_conn *c, const rd_caller *who, int64_t rmm, const char *field,
+                      int64_t *org, rd_err *err);
+
+/* ---- assets (RMM-4/5, src/domain/rmm_assets.c) ---- */
+
+#define RD_RMM_SYNC_JOB_KIND "rmm_sync"
+
+/* A sync of RMM agents into items, page by page, each inside a transaction of the caller. */
+typedef struct rd_rmm_sync rd_rmm_sync;
+/* Reads the account's RMM organizations and their mappings (call after the load of the
+ * same sync). With dry_run, the report lists the first 200 changes. */
+int rd_rmm_sync_begin(rd_conn *c, const rd_caller *who, bool dry_run, rd_rmm_sync **out,
+                      rd_err *err);
+/* Inside the caller's transaction: each agent (the RMM's records) becomes or updates the
+ * item of source rmm and source_id its AgentId, in the organization its RMM organization
+ * maps to, at the location the mapping's location_mode says; nothing is written for an
+ * agent whose item is as it should be. An agent of an RMM organization that is not mapped
+ * creates the organization and its mapping (RMM-4), unless its name matches one of the
+ * account's organizations: that waits for a person (skipped, counted). */
+int rd_rmm_sync_agents(rd_conn *c, rd_rmm_sync *s, json_t *agents, rd_err *err);
+/* {"agents", "created", "updated", "unchanged", "skipped", "failed", "organizations_created",
+ * "locations_created"} (and "changes" for a dry run); a new reference. */
+json_t *rd_rmm_sync_report(const rd_rmm_sync *s);
+void rd_rmm_sync_free(rd_rmm_sync *s);
+
+/* Queues a sync (as rd_rmm_load_queue). */
+int rd_rmm_sync_queue(rd_conn *c, const rd_caller *who, bool dry_run, const char *worker,
+                      int64_t *job, rd_err *err);
+/* The AgentId of item id when it came from the RMM (404 for another account's item, 422
+ * when it did not come from the RMM); *out is rd_strdup'd. */
+int rd_rmm_item_agent(rd_conn *c, const rd_caller *who, int64_t item, char **out, rd_err *err);
 
 /* The ids of every unmapped RMM organization (rmm) or organization of account, ascending
  * (*out: a new array): what `rolodesk rmm import|export --all-unmapped` takes. */

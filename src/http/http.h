@@ -87,6 +87,9 @@ struct rd_req {
   char *resp_body; /* owned by the response: freed with rd_free */
   size_t resp_len;
   int resp_fd; /* when >= 0, the response is this file (resp_len bytes); closed after */
+  /* Send the body as it is, never gzip-compressed (a file whose size must not become
+   * memory: the item exports, CUST-7); set by the handler, cleared by rd_resp_reset. */
+  bool resp_identity;
   struct rd_hdr *headers;
   /* private */
   void *mhd_conn;

@@ -193,6 +193,7 @@ void rd_resp_reset(rd_req *r) {
   r->status = 0;
   r->content_type = NULL;
   r->resp_len = 0;
+  r->resp_identity = false;
   r->headers = NULL; /* arena memory, freed with the request */
 }
 
@@ -329,7 +330,8 @@ static char *gzip_of(const char *in, size_t len, size_t *out_len) {
 /* The conventions of http.h on r's response: 304 for a matching If-None-Match, then gzip. */
 static void conventions(rd_req *r) {
   bool get = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
-  bool candidate = r->status != 204 && r->status != 206 && r->resp_len >= RD_HTTP_GZIP_MIN &&
+  bool candidate = !r->resp_identity && r->status != 204 && r->status != 206 &&
+                   r->resp_len >= RD_HTTP_GZIP_MIN &&
                    r->resp_len <= RD_HTTP_GZIP_MAX && compressible(r->content_type) &&
                    !rd_resp_header_get(r, "Content-Encoding");
   if (candidate)

@@ -13,7 +13,9 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "auth/caller.h"
 #include "base/err.h"
+#include "store/store.h"
 
 #define RD_RMM_PAGE 100    /* $top: the most the VSA answers per page */
 #define RD_RMM_TRIES 4     /* attempts of one call on 429, 5xx and transport errors */
@@ -38,10 +40,21 @@ int rd_rmm_groups(rd_rmm *r, const char *org, json_t **out, rd_err *err);
 /* Every agent (asset) of the RMM: AgentId, AgentName, ComputerName, OrgId, MachineGroupId,
  * MachineGroup, OSType, OperatingSystem, IPAddress, LastCheckInTime, Online. */
 int rd_rmm_agents(rd_rmm *r, json_t **out, rd_err *err);
+/* One page of agents in AgentId order from skip: *page (a new reference), *total the
+ * RMM's TotalRecords. */
+int rd_rmm_agents_page(rd_rmm *r, long long skip, json_t **page, long long *total, rd_err *err);
+/* The agent agent_id (digits), or *out NULL when the RMM has none. */
+int rd_rmm_agent(rd_rmm *r, const char *agent_id, json_t **out, rd_err *err);
 
 /* Creates an organization in the RMM: org holds OrgName, OrgRef and optional fields;
  * *out (a new reference) is the RMM's record with its OrgId. */
 int rd_rmm_org_create(rd_rmm *r, json_t *org, json_t **out, rd_err *err);
+
+/* RMM-5: syncs item (one that came from the RMM) from its agent now, in one transaction
+ * (src/import/rmm_sync.c). 422 when the item did not come from the RMM, 409 when the RMM
+ * no longer has its agent, 502 when the RMM fails. *report as rd_rmm_sync_report's. */
+int rd_rmm_sync_item(rd_conn *c, const rd_caller *who, int64_t item, json_t **report,
+                     rd_err *err);
 
 /* HTTP requests made so far on r (the benchmark's "requests made to the RMM"). */
 long rd_rmm_requests(const rd_rmm *r);

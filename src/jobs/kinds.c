@@ -52,15 +52,15 @@ static int activation_run(rd_conn *c, rd_job *job, rd_err *err) {
     rd_stmt_done(s);
   if (rv)
     return rv;
-  json_t *customer = json_object_get(payload, "customer");
-  int64_t holder = (int64_t)json_integer_value(customer ? customer
-                                                        : json_object_get(payload, "organization"));
+  json_t *customer = json_object_get(payload, "customer"), *item = json_object_get(payload, "item");
+  const char *column = customer ? "customer_id" : item ? "item_id" : "organization_id";
+  int64_t holder = (int64_t)json_integer_value(
+      customer ? customer : item ? item : json_object_get(payload, "organization"));
   json_decref(payload);
   int64_t moved = 0;
   rv = rd_tx_begin(c, true, err);
   if (!rv)
-    rv = rd_contract_release(c, job->account_id, customer ? "customer_id" : "organization_id",
-                             holder, &moved, err);
+    rv = rd_contract_release(c, job->account_id, column, holder, &moved, err);
   rd_job_counts n = {.processed = moved, .succeeded = moved};
   if (!rv)
     rv = rd_job_checkpoint(c, job, &n, err);
@@ -213,7 +213,86 @@ static int rmm_export_run(rd_conn *c, rd_job *job, rd_err *err) {
   return rmm_end(job, r, report, rv, err);
 }
 
+/* RMM-4/5/6: the organizations loaded first (their own transaction), then the agents page
+ * by page, each page one transaction with the checkpoint; a job resumed after a crash goes
+ * on from the agents its committed pages covered. A dry run does it all in one transaction
+ * that is rolled back. A failing RMM fails the job; what earlier pages committed stays and
+ * a new sync goes over it without changing it again. */
+static int rmm_sync_run(rd_conn *c, rd_job *job, rd_err *err) {
+  rd_caller who;
+  rd_rmm *r = NULL;
+  rd_rmm_sync *y = NULL;
+  bool dry = false;
+  json_t *orgs = NULL, *report = NULL;
+  int64_t done = 0;
+  int rv = rmm_start(c, job, &who, &dry, &r, err);
+  if (!rv) /* a resumed job goes on after what it committed */
+    rv = rd_sql_int64(c, &done, err, "SELECT processed FROM jobs WHERE id = ?", "i", job->id);
+  if (rv > 0)
+    rv = 0;
+  if (!rv)
+    rv = rd_rmm_orgs(r, &orgs, err);
+  if (!rv)
+    rv = rd_tx_begin(c, true, err);
+  if (!rv) {
+    rv = rd_rmm_load_store(c, &who, orgs, NULL, &report, err);
+    json_decref(report);
+    report = NULL;
+    if (!rv)
+      rv = rd_rmm_sync_begin(c, &who, dry, &y, err);
+    if (!rv && !dry)
+      rv = rd_tx_commit(c, err);
+    else if (rv)
+      rd_tx_rollback(c);
+  }
+  json_decref(orgs);
+  long long total = -1;
+  while (!rv) {
+    json_t *page = NULL;
+    long long t = -1;
+    rv = rd_rmm_agents_page(r, (long long)done, &page, &t, err);
+    if (rv)
+      break;
+    if (total < 0)
+      total = t;
+    size_t got = json_array_size(page);
+    if (!got) {
+      json_decref(page);
+      if (done < total)
+        rv = rd_err_set(err, RD_EINVAL, "The RMM failed: /assetmgmt/agents gave %lld of %lld"
+                        " agents (TotalRecords)", (long long)done, total);
+      break;
+    }
+    if (!dry)
+      rv = rd_tx_begin(c, true, err);
+    if (!rv)
+      rv = rd_rmm_sync_agents(c, y, page, err);
+    json_decref(page);
+    done += (int64_t)got;
+    rd_job_counts counts = {.processed = done, .succeeded = done};
+    if (!rv && !dry)
+      rv = rd_job_checkpoint(c, job, &counts, err);
+    if (!dry) {
+      if (!rv)
+        rv = rd_tx_commit(c, err);
+      else
+        rd_tx_rollback(c);
+    }
+    if (!rv && total >= 0 && done >= total)
+      break;
+    if (!rv && !dry && rd_job_should_stop(job))
+      rv = RD_JOB_STOPPED;
+  }
+  if (dry && c->in_tx)
+    rd_tx_rollback(c); /* a dry run (BEYOND-1) keeps nothing but its report */
+  if (!rv)
+    report = rd_rmm_sync_report(y);
+  rd_rmm_sync_free(y);
+  return rmm_end(job, r, report, rv, err);
+}
+
 static const rd_job_kind rmm_load_kind = {RD_RMM_LOAD_JOB_KIND, rmm_load_run, NULL};
+static const rd_job_kind rmm_sync_kind = {RD_RMM_SYNC_JOB_KIND, rmm_sync_run, NULL};
 /* Whatever the job claimed and did not create goes back to the queue. */
 static int rmm_export_end(rd_conn *c, const rd_job *job, const char *status, rd_err *err) {
   return rd_rmm_export_release(c, job->worker, err);
@@ -225,4 +304,4 @@ static const rd_job_kind rmm_export_kind = {RD_RMM_EXPORT_JOB_KIND, rmm_export_r
 /* ---- the table ---- */
 
 const rd_job_kind *const rd_job_kinds[] = {&import_kind, &activation_kind, &rmm_load_kind,
-                                        &rmm_export_kind, NULL};
+                                        &rmm_export_kind, &rmm_sync_kind, NULL};

@@ -397,3 +397,34 @@ Test(contract, CUST8_requests_wait_for_a_pending_contract_and_open_when_it_start
   cr_assert_eq(th_sql_int(&S, "SELECT COUNT(*) FROM audit WHERE record_type = 'request'"),
                audits, "the jobs again changed nothing");
 }
+
+/* CUST-7 and CUST-8: an item holds a contract. A request about the item, of a customer
+ * whose own contracts and unit's are none, counts against it; raised while the item's only
+ * contract is pending it waits, and the item's activation job opens it on the start day. */
+Test(contract, CUST8_an_items_pending_contract_holds_its_requests_until_it_starts) {
+  world w = make_world(admin());
+  long long server = th_create(&S, admin(), "/v1/items", "{s:s,s:s,s:[{s:I}]}", "number", "SRV-1",
+                               "name", "Server", "owners", "id", (json_int_t)w.other_customer);
+  th_resp r = th_json(&S, "POST", admin(), "/v1/contracts", "{s:s,s:{s:I},s:{s:I},s:s,s:i}",
+                      "type", "hours", "item", "id", (json_int_t)server, "sla", "id",
+                      (json_int_t)w.sla, "start_date", "2027-03-01", "hours", 5);
+  cr_assert_eq(r.status, 201, "%s", r.body);
+  long long k = json_integer_value(json_object_get(r.json, "id"));
+  cr_assert_str_eq(th_jstr(r.json, "status"), "pending");
+  th_resp_free(&r);
+  long long about = th_create(&S, admin(), "/v1/requests", "{s:s,s:{s:I},s:{s:I}}", "subject",
+                              "Down", "customer", "id", (json_int_t)w.other_customer, "item",
+                              "id", (json_int_t)server);
+  long long other = th_create(&S, admin(), "/v1/requests", "{s:s,s:{s:I}}", "subject", "Other",
+                              "customer", "id", (json_int_t)w.other_customer);
+  cr_assert_str_eq(status_soon(about, "x"), "pending_no_contract");
+  cr_assert_str_eq(status_soon(other, "open"), "open", "not about the item: nothing to wait for");
+  cr_assert_eq(th_sql_int(&S, "SELECT COUNT(*) FROM jobs WHERE kind = 'contract_activation' AND"
+                              " payload LIKE '{\"item\":%'"),
+               1);
+  today("2027-03-01");
+  cr_assert_str_eq(status_soon(about, "open"), "open");
+  cr_assert_str_eq(status(k), "active");
+  cr_assert_eq(log_time(about, 20), k);
+  cr_assert_eq(log_time(other, 20), 0, "a request about no item is not the item's");
+}

@@ -574,3 +574,228 @@ Test(rmm, RMM2_the_cli_loads_imports_and_exports) {
   cr_assert_eq(status, 1, "%s", out);
   free(out);
 }
+
+/* Runs a sync (dry_run: "?dry_run=true" or "") and waits; returns the job (caller frees). */
+static json_t *sync_job(const char *query) {
+  char p[64];
+  snprintf(p, sizeof p, "/v1/rmm/sync%s", query);
+  th_resp r = th_json(&S, "POST", admin(), p, NULL);
+  cr_assert_eq(r.status, 202, "%s", r.body);
+  long long job = json_integer_value(json_object_get(r.json, "id"));
+  th_resp_free(&r);
+  return wait_job(admin(), job);
+}
+
+static long long result(json_t *job, const char *what) {
+  char p[64];
+  snprintf(p, sizeof p, "result.%s", what);
+  return json_integer_value(th_jpath(job, p));
+}
+
+/* The item of agent id: its record (caller frees). */
+static json_t *item_of(const char *agent) {
+  char sql[160];
+  snprintf(sql, sizeof sql, "SELECT id FROM items WHERE source = 'rmm' AND source_id = '%s'",
+           agent);
+  long long id = count(sql);
+  cr_assert(id > 0, "agent %s has no item", agent);
+  th_resp r = th_get(&S, admin(), path("/v1/items/%lld", id));
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  json_t *out = json_incref(r.json);
+  th_resp_free(&r);
+  return out;
+}
+
+/* Imports RMM organization rmm_id as an organization; returns the organization's id. */
+static long long import_org(const char *rmm_id) {
+  th_resp r = th_json(&S, "POST", admin(), "/v1/rmm/import", "{s:[I]}", "rmm_organizations",
+                      (json_int_t)rmm_org(rmm_id));
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  long long org = json_integer_value(th_jpath(r.json, "[0].organization.id"));
+  th_resp_free(&r);
+  return org;
+}
+
+Test(rmm, RMM5_agents_become_items_where_the_mapping_says_and_a_resync_changes_nothing,
+     .timeout = 120) {
+  th_vsa_add_org(V, "10", "Acme RMM", "acme", NULL);
+  th_vsa_add_org(V, "20", "Beta RMM", "beta", NULL);
+  th_vsa_add_group(V, "10", "101", "root", NULL);
+  th_vsa_add_group(V, "10", "102", "root.servers", "101");
+  th_vsa_add_group(V, "20", "201", "root.office", NULL);
+  th_vsa_add_agent(V, "9001", "acme-pc", "10", "101");
+  th_vsa_add_agent(V, "9002", "acme-srv", "10", "102");
+  th_vsa_add_agent(V, "9003", "beta-pc", "20", "201");
+  json_decref(load(admin()));
+  long long a = import_org("10"), b = import_org("20");
+  long long hq = th_create(&S, admin(), path("/v1/organizations/%lld/locations", a), "{s:s}",
+                           "name", "HQ");
+  long long room = th_create(&S, admin(), path("/v1/organizations/%lld/locations", a), "{s:s}",
+                             "name", "Server room");
+  long long it = th_create(&S, admin(), path("/v1/organizations/%lld/departments", a), "{s:s}",
+                           "name", "IT");
+  long long ops = th_create(&S, admin(), path("/v1/organizations/%lld/departments", a), "{s:s}",
+                            "name", "Ops");
+  th_resp r = th_json(&S, "PATCH", admin(), path("/v1/rmm/organizations/%lld", rmm_org("20")),
+                      "{s:s}", "location_mode", "group_id");
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  json_t *job = sync_job("");
+  cr_assert_str_eq(th_jstr(job, "status"), "done", "%s", th_jstr(job, "error"));
+  cr_assert_eq(result(job, "created"), 3, "%s", json_dumps(job, 0));
+  cr_assert_eq(result(job, "locations_created"), 1);
+  json_decref(job);
+  json_t *i1 = item_of("9001"), *i3 = item_of("9003");
+  cr_assert_str_eq(th_jstr(i1, "name"), "acme-pc");
+  cr_assert_str_eq(th_jstr(i1, "source"), "rmm");
+  cr_assert_eq(json_integer_value(th_jpath(i1, "organization.id")), a);
+  cr_assert_eq(json_integer_value(th_jpath(i1, "location.id")), hq, "main: %s",
+               json_dumps(i1, 0));
+  cr_assert_eq(json_integer_value(th_jpath(i3, "organization.id")), b);
+  cr_assert_str_eq(th_jstr(i3, "location.name"), "root.office", "group_id");
+  long long office = json_integer_value(th_jpath(i3, "location.id"));
+  json_decref(i1);
+  json_decref(i3);
+  /* RMM-6: a second sync changes nothing */
+  job = sync_job("");
+  cr_assert_eq(result(job, "created") + result(job, "updated"), 0, "%s", json_dumps(job, 0));
+  cr_assert_eq(result(job, "unchanged"), 3);
+  json_decref(job);
+  /* custom: the servers group goes to the server room and IT; other groups to main */
+  r = th_json(&S, "PATCH", admin(), path("/v1/rmm/organizations/%lld", rmm_org("10")),
+              "{s:s,s:{s:{s:{s:I},s:{s:I}}}}", "location_mode", "custom", "group_locations",
+              "102", "location", "id", (json_int_t)room, "department", "id", (json_int_t)it);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  job = sync_job("");
+  cr_assert_eq(result(job, "updated"), 1, "%s", json_dumps(job, 0));
+  json_decref(job);
+  json_t *i2 = item_of("9002");
+  cr_assert_eq(json_integer_value(th_jpath(i2, "location.id")), room);
+  cr_assert_eq(json_integer_value(th_jpath(i2, "department.id")), it);
+  long long id2 = json_integer_value(json_object_get(i2, "id"));
+  json_decref(i2);
+  /* a department set by hand is overwritten by the custom mapping */
+  r = th_json(&S, "PATCH", admin(), path("/v1/items/%lld", id2), "{s:{s:I}}", "department", "id",
+              (json_int_t)ops);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  /* a group location renamed by hand is made again; an agent renamed in the RMM follows */
+  char lp[160];
+  snprintf(lp, sizeof lp, "/v1/organizations/%lld/locations/%lld", b, office);
+  r = th_json(&S, "PATCH", admin(), lp, "{s:s}", "name", "Front office");
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  th_vsa_agent_set(V, "9001", "ComputerName", "acme-pc-2");
+  job = sync_job("");
+  cr_assert_eq(result(job, "updated"), 3, "%s", json_dumps(job, 0));
+  cr_assert_eq(result(job, "locations_created"), 1);
+  json_decref(job);
+  i2 = item_of("9002");
+  cr_assert_eq(json_integer_value(th_jpath(i2, "department.id")), it, "custom overwrites");
+  json_decref(i2);
+  i3 = item_of("9003");
+  cr_assert_str_eq(th_jstr(i3, "location.name"), "root.office");
+  cr_assert_neq(json_integer_value(th_jpath(i3, "location.id")), office);
+  json_decref(i3);
+  i1 = item_of("9001");
+  cr_assert_str_eq(th_jstr(i1, "name"), "acme-pc-2");
+  long long id1 = json_integer_value(json_object_get(i1, "id"));
+  json_decref(i1);
+  /* one asset on demand */
+  th_vsa_agent_set(V, "9001", "ComputerName", "acme-pc-3");
+  r = th_json(&S, "POST", admin(), path("/v1/items/%lld/rmm_sync", id1), NULL);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  cr_assert_str_eq(th_jstr(r.json, "name"), "acme-pc-3");
+  th_resp_free(&r);
+  long long manual = th_create(&S, admin(), "/v1/items", "{s:s,s:s}", "number", "M-1", "name",
+                               "Manual");
+  r = th_json(&S, "POST", admin(), path("/v1/items/%lld/rmm_sync", manual), NULL);
+  th_assert_error(&r, 422, "source");
+  th_resp_free(&r);
+  r = th_json(&S, "POST", gt_admin(), path("/v1/items/%lld/rmm_sync", id1), NULL);
+  th_assert_error(&r, 404, NULL);
+  th_resp_free(&r);
+  /* bad mappings: an unknown mode, another organization's location */
+  r = th_json(&S, "PATCH", admin(), path("/v1/rmm/organizations/%lld", rmm_org("10")), "{s:s}",
+              "location_mode", "nearest");
+  th_assert_error(&r, 422, "location_mode");
+  th_resp_free(&r);
+  r = th_json(&S, "PATCH", admin(), path("/v1/rmm/organizations/%lld", rmm_org("20")),
+              "{s:{s:{s:{s:I}}}}", "group_locations", "201", "location", "id", (json_int_t)room);
+  th_assert_error(&r, 422, "group_locations.201");
+  th_resp_free(&r);
+}
+
+Test(rmm, RMM4_an_unmapped_rmm_organization_is_created_by_its_agents_unless_its_name_is_ours) {
+  th_vsa_add_org(V, "30", "Gamma", "gamma", NULL);
+  th_vsa_add_org(V, "40", "Delta", "delta", NULL);
+  th_vsa_add_group(V, "30", "301", "root", NULL);
+  th_vsa_add_group(V, "40", "401", "root", NULL);
+  th_vsa_add_agent(V, "7001", "gamma-pc", "30", "301");
+  th_vsa_add_agent(V, "7002", "delta-pc", "40", "401");
+  long long delta = th_create(&S, admin(), "/v1/organizations", "{s:s}", "name", "Delta");
+  json_t *job = sync_job("");
+  cr_assert_str_eq(th_jstr(job, "status"), "done", "%s", th_jstr(job, "error"));
+  cr_assert_eq(result(job, "organizations_created"), 1, "%s", json_dumps(job, 0));
+  cr_assert_eq(result(job, "skipped"), 1);
+  cr_assert_eq(result(job, "created"), 1);
+  json_decref(job);
+  cr_assert_eq(count("SELECT COUNT(*) FROM organizations WHERE name = 'Gamma' AND source = 'rmm'"),
+               1);
+  char sql[160];
+  snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM rmm_orgs WHERE organization_id = %lld", delta);
+  cr_assert_eq(count(sql), 0, "an exact name match is never mapped by a sync");
+  cr_assert_eq(count("SELECT COUNT(*) FROM items WHERE source_id = '7002'"), 0);
+  cr_assert_eq(count("SELECT COUNT(*) FROM organizations WHERE name = 'Delta'"), 1);
+  /* confirmed by a person, the next sync brings the asset */
+  th_resp r = th_json(&S, "PUT", admin(), path("/v1/organizations/%lld/rmm_mapping", delta),
+                      "{s:{s:I}}", "rmm_organization", "id", (json_int_t)rmm_org("40"));
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  json_decref(sync_job(""));
+  json_t *item = item_of("7002");
+  cr_assert_eq(json_integer_value(th_jpath(item, "organization.id")), delta);
+  json_decref(item);
+}
+
+Test(rmm, RMM6_a_sync_dry_run_stores_nothing_and_a_failing_page_keeps_what_was_committed,
+     .timeout = 120) {
+  th_vsa_add_org(V, "50", "Epsilon", "eps", NULL);
+  th_vsa_add_group(V, "50", "501", "root", NULL);
+  th_vsa_add_agents(V, 10000, 250);
+  json_t *job = sync_job("?dry_run=true");
+  cr_assert_str_eq(th_jstr(job, "status"), "done", "%s", th_jstr(job, "error"));
+  cr_assert(json_is_true(th_jpath(job, "result.dry_run")));
+  cr_assert_eq(result(job, "created"), 250);
+  cr_assert_eq(result(job, "organizations_created"), 1);
+  cr_assert_eq(json_array_size(th_jpath(job, "result.changes")), 200);
+  json_decref(job);
+  cr_assert_eq(count("SELECT COUNT(*) FROM items"), 0);
+  cr_assert_eq(count("SELECT COUNT(*) FROM organizations WHERE name = 'Epsilon'"), 0);
+  /* garbage on the second page of agents: the first page stays, the job fails */
+  th_vsa_fault_set(V, TH_VSA_GARBAGE, 2, 0); /* organizations, agents page 1, then garbage */
+  job = sync_job("");
+  th_vsa_fault_set(V, TH_VSA_OK, 0, 0);
+  cr_assert_str_eq(th_jstr(job, "status"), "failed");
+  cr_assert(strstr(th_jstr(job, "error"), "not a VSA envelope"), "%s", th_jstr(job, "error"));
+  json_decref(job);
+  cr_assert_eq(count("SELECT COUNT(*) FROM items"), 100);
+  /* a page short of TotalRecords fails too */
+  th_vsa_fault_set(V, TH_VSA_SHORT, 0, 0);
+  job = sync_job("");
+  th_vsa_fault_set(V, TH_VSA_OK, 0, 0);
+  cr_assert_str_eq(th_jstr(job, "status"), "failed");
+  cr_assert(strstr(th_jstr(job, "error"), "TotalRecords"), "%s", th_jstr(job, "error"));
+  json_decref(job);
+  job = sync_job("");
+  cr_assert_str_eq(th_jstr(job, "status"), "done", "%s", th_jstr(job, "error"));
+  cr_assert_eq(result(job, "created"), 150, "%s", json_dumps(job, 0));
+  cr_assert_eq(result(job, "unchanged"), 100);
+  json_decref(job);
+  cr_assert_eq(count("SELECT COUNT(*) FROM items"), 250);
+  const char *tech = th_token(&S, "wdc", "tech", "technician");
+  th_resp r = th_json(&S, "POST", tech, "/v1/rmm/sync", NULL);
+  th_assert_error(&r, 403, NULL);
+  th_resp_free(&r);
+}

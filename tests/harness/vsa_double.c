@@ -263,7 +263,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
       v->fault = TH_VSA_OK;
     rv = limited ? answer(conn, 429, "{}", "Retry-After", "1")
                  : answer(conn, 500, "{\"Error\":\"Internal error\"}", NULL, NULL);
-  } else if (v->fault == TH_VSA_GARBAGE) {
+  } else if (v->fault == TH_VSA_GARBAGE && v->count-- <= 0) {
     rv = answer(conn, 200, "<html>Gateway says hello", NULL, NULL);
   } else if (v->fault == TH_VSA_RESULT_CODE) {
     rv = envelope(conn, 200, NULL, 0, 500, "Database connection lost");
@@ -276,7 +276,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
   } else if (!strncmp(path, "/system/orgs", 12)) {
     rv = orgs(v, conn, method, path + 12, b);
   } else if (!strcmp(method, "GET") && !strcmp(path, "/assetmgmt/agents")) {
-    rv = page_of(conn, v->agents, json_array_size(v->agents));
+    const char *filter = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "$filter");
+    if (filter && !strncmp(filter, "AgentId eq ", 11)) {
+      json_t *one = json_array();
+      size_t i;
+      json_t *a;
+      json_array_foreach(v->agents, i, a) {
+        if (!strcmp(json_string_value(json_object_get(a, "AgentId")), filter + 11))
+          json_array_append(one, a);
+      }
+      rv = page_of(conn, one, json_array_size(one));
+      json_decref(one);
+    } else {
+      size_t n = json_array_size(v->agents);
+      rv = page_of(conn, v->agents, v->fault == TH_VSA_SHORT && n > 100 ? 100 : n);
+    }
   } else {
     rv = envelope(conn, 404, NULL, 0, 404, "Not found");
   }

@@ -20,8 +20,10 @@ typedef enum th_vsa_fault {
   TH_VSA_500,         /* the next `count` data requests answer 500 */
   TH_VSA_429,         /* the next `count` data requests answer 429 with Retry-After: 1 */
   TH_VSA_401_ONCE,    /* the next data request answers 401 (the token "expired") */
-  TH_VSA_GARBAGE,     /* data requests answer 200 with text that is not JSON */
-  TH_VSA_SHORT,       /* the last page of organizations is missing (TotalRecords says more) */
+  TH_VSA_GARBAGE,     /* data requests after the next `count` answer 200 with text that is
+                       * not JSON */
+  TH_VSA_SHORT,       /* the last page of organizations, and agents after the first 100, are
+                       * missing (TotalRecords says more) */
   TH_VSA_RESULT_CODE, /* 200 with ResponseCode 500 and an Error text in the envelope */
   TH_VSA_DOWN,        /* every request answers 503 */
 } th_vsa_fault;

@@ -374,6 +374,34 @@ int rd_rmm_groups(rd_rmm *r, const char *org, json_t **out, rd_err *err) {
   return list_all(r, path, "machine groups", REQUIRED, out, err);
 }
 
+int rd_rmm_agents_page(rd_rmm *r, long long skip, json_t **page, long long *total, rd_err *err) {
+  char path[96];
+  snprintf(path, sizeof path, "/assetmgmt/agents?$orderby=AgentId&$top=%d&$skip=%lld",
+           RD_RMM_PAGE, skip);
+  int rv = call(r, "GET", path, NULL, page, total, err);
+  if (!rv && !json_is_array(*page)) {
+    json_decref(*page);
+    rv = failed(err, "/assetmgmt/agents answered a Result that is not a list");
+  }
+  return rv;
+}
+
+int rd_rmm_agent(rd_rmm *r, const char *agent_id, json_t **out, rd_err *err) {
+  char path[160];
+  long long total = 0;
+  json_t *page = NULL;
+  bool digits = *agent_id && strspn(agent_id, "0123456789") == strlen(agent_id);
+  if (!digits || strlen(agent_id) > 40)
+    return rd_err_field(err, "source_id", "is not an AgentId");
+  snprintf(path, sizeof path, "/assetmgmt/agents?$filter=AgentId%%20eq%%20%s", agent_id);
+  int rv = call(r, "GET", path, NULL, &page, &total, err);
+  *out = NULL;
+  if (!rv && json_is_array(page) && json_array_size(page) == 1)
+    *out = json_incref(json_array_get(page, 0));
+  json_decref(page);
+  return rv;
+}
+
 int rd_rmm_agents(rd_rmm *r, json_t **out, rd_err *err) {
   static const char *const REQUIRED[] = {"AgentId", "OrgId", NULL};
   return list_all(r, "/assetmgmt/agents", "agents", REQUIRED, out, err);
