@@ -27,7 +27,7 @@ static const char DEFAULT_SETTINGS[] =
     " \"smtp\": {\"host\": null, \"port\": 25, \"from\": null, \"username\": null,"
     " \"password\": null, \"starttls\": false, \"timeout\": 20},"
     " \"rmm\": {\"url\": null, \"username\": null, \"token\": null, \"ca_file\": null,"
-    " \"timeout\": 30, \"push_automatically\": false}}";
+    " \"timeout\": 30, \"push_automatically\": false, \"sync_every_minutes\": 0}}";
 
 bool rd_account_id_valid(const char *id) {
   size_t n = id ? strlen(id) : 0;
@@ -371,6 +371,8 @@ int rd_account_update(rd_conn *c, const rd_caller *who, json_t *patch, int64_t i
                         json_pack("{s:O,s:O}", "old", json_object_get(before, "name"), "new", name));
   json_decref(after);
   rv = rd_audit_write(c, who, "account", 0, "update", changes, err);
+  if (!rv && json_object_get(changes, "rmm")) /* RMM-6: the schedule follows the setting */
+    rv = rd_rmm_schedule(c, who, err);
 out:
   json_decref(settings);
   json_decref(before);

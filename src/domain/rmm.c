@@ -207,6 +207,11 @@ void rd_rmm_settings_check(json_t *rmm, rd_err *err) {
     } else if (!strcmp(k, "push_automatically")) {
       if (!json_is_boolean(v))
         rd_err_field(err, path, "must be a boolean");
+    } else if (!strcmp(k, "sync_every_minutes")) {
+      if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+          json_integer_value(v) > RD_RMM_SYNC_EVERY_MAX)
+        rd_err_field(err, path, "must be an integer from 0 (never) to %d (minutes)",
+                     RD_RMM_SYNC_EVERY_MAX);
     } else {
       rd_err_field(err, path, "unknown field");
     }
@@ -245,8 +250,8 @@ static int queue_job(rd_conn *c, const rd_caller *who, const char *kind, const c
   }
   if (rv >= 0 && !reuse)
     rv = rd_sql_int64(c, &busy, err,
-                      "SELECT COUNT(*) FROM jobs WHERE account_id = ? AND kind = ? AND status IN"
-                      " ('queued', 'running')",
+                      "SELECT COUNT(*) FROM jobs WHERE account_id = ? AND kind = ? AND (status ="
+                      " 'running' OR (status = 'queued' AND run_at IS NULL))",
                       "tt", who->account_id, kind);
   if (rv >= 0 && busy && !reuse)
     return rd_err_set(err, RD_ECONFLICT, "A job of kind %s is under way", kind);
@@ -286,6 +291,34 @@ static int load_tx(rd_conn *c, void *arg, rd_err *err) {
 static int sync_tx(rd_conn *c, void *arg, rd_err *err) {
   job_args *a = arg;
   return queue_job(c, a->who, RD_RMM_SYNC_JOB_KIND, a->worker, false, a->dry_run, a->job, err);
+}
+
+int rd_rmm_schedule(rd_conn *c, const rd_caller *who, rd_err *err) {
+  json_t *settings = NULL;
+  int rv = rd_account_settings_shared(c, who->account_id, &settings, err);
+  if (rv)
+    return rv;
+  json_t *rmm = json_object_get(settings, "rmm");
+  int64_t every = (int64_t)json_integer_value(json_object_get(rmm, "sync_every_minutes"));
+  bool ready = json_is_string(json_object_get(rmm, "url"));
+  json_decref(settings);
+  int64_t waiting = 0;
+  rv = rd_sql_int64(c, &waiting, err,
+                    "SELECT COALESCE(MAX(id), 0) FROM jobs WHERE account_id = ? AND kind = ? AND"
+                    " status = 'queued' AND run_at IS NOT NULL",
+                    "tt", who->account_id, RD_RMM_SYNC_JOB_KIND);
+  if (rv < 0)
+    return rv;
+  if (every <= 0 || !ready) /* switched off: the waiting one goes */
+    return waiting ? rd_sql_exec(c, NULL, err, "DELETE FROM jobs WHERE id = ?", "i", waiting) : 0;
+  char at[RD_TIME_LEN];
+  rd_time_in(every * 60, at);
+  if (waiting) /* the interval may have changed: the next run is one interval from now */
+    return rd_sql_exec(c, NULL, err, "UPDATE jobs SET run_at = ? WHERE id = ?", "ti", at, waiting);
+  int64_t job = 0;
+  rv = queue_job(c, who, RD_RMM_SYNC_JOB_KIND, NULL, false, false, &job, err);
+  return rv ? rv : rd_sql_exec(c, NULL, err, "UPDATE jobs SET run_at = ? WHERE id = ?", "ti", at,
+                               job);
 }
 
 int rd_rmm_sync_queue(rd_conn *c, const rd_caller *who, bool dry_run, const char *worker,

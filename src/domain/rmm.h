@@ -133,7 +133,15 @@ int rd_rmm_sync_agents(rd_conn *c, rd_rmm_sync *s, json_t *agents, rd_err *err);
 json_t *rd_rmm_sync_report(const rd_rmm_sync *s);
 void rd_rmm_sync_free(rd_rmm_sync *s);
 
-/* Queues a sync (as rd_rmm_load_queue). */
+#define RD_RMM_SYNC_EVERY_MAX 10080 /* minutes: a week */
+
+/* RMM-6 scheduled syncs: inside the caller's transaction, makes sure one rmm_sync job of
+ * the account waits for one interval (settings.rmm.sync_every_minutes) from now, or none
+ * when the setting is 0 or the RMM is not set up. Called when the settings change and when
+ * a sync ends. */
+int rd_rmm_schedule(rd_conn *c, const rd_caller *who, rd_err *err);
+
+/* Queues a sync (as rd_rmm_load_queue; a scheduled one waiting does not count). */
 int rd_rmm_sync_queue(rd_conn *c, const rd_caller *who, bool dry_run, const char *worker,
                       int64_t *job, rd_err *err);
 /* The AgentId of item id when it came from the RMM (404 for another account's item, 422

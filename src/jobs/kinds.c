@@ -226,6 +226,21 @@ static int rmm_sync_run(rd_conn *c, rd_job *job, rd_err *err) {
   json_t *orgs = NULL, *report = NULL;
   int64_t done = 0;
   int rv = rmm_start(c, job, &who, &dry, &r, err);
+  int64_t other = 0; /* one sync of an account at a time: a scheduled one waits a minute */
+  if (!rv)
+    rv = rd_sql_int64(c, &other, err,
+                      "SELECT COUNT(*) FROM jobs WHERE account_id = ? AND kind = ? AND status ="
+                      " 'running' AND id <> ?",
+                      "tti", job->account_id, RD_RMM_SYNC_JOB_KIND, job->id);
+  if (rv > 0)
+    rv = 0;
+  if (!rv && other) {
+    char at[RD_TIME_LEN];
+    rd_time_in(60, at);
+    rv = rd_sql_exec(c, NULL, err, "UPDATE jobs SET run_at = ? WHERE id = ?", "ti", at, job->id);
+    rd_rmm_close(r);
+    return rv ? rv : rd_err_set(err, RD_EUNAVAIL, "Another sync of the account is running");
+  }
   if (!rv) /* a resumed job goes on after what it committed */
     rv = rd_sql_int64(c, &done, err, "SELECT processed FROM jobs WHERE id = ?", "i", job->id);
   if (rv > 0)
@@ -292,7 +307,14 @@ static int rmm_sync_run(rd_conn *c, rd_job *job, rd_err *err) {
 }
 
 static const rd_job_kind rmm_load_kind = {RD_RMM_LOAD_JOB_KIND, rmm_load_run, NULL};
-static const rd_job_kind rmm_sync_kind = {RD_RMM_SYNC_JOB_KIND, rmm_sync_run, NULL};
+/* RMM-6: the next scheduled sync waits one interval from now (none when switched off). */
+static int rmm_sync_end(rd_conn *c, const rd_job *job, const char *status, rd_err *err) {
+  rd_caller who = {.roles = RD_ROLE_ACCOUNT_ADMINISTRATOR};
+  snprintf(who.account_id, sizeof who.account_id, "%s", job->account_id);
+  return rd_rmm_schedule(c, &who, err);
+}
+
+static const rd_job_kind rmm_sync_kind = {RD_RMM_SYNC_JOB_KIND, rmm_sync_run, rmm_sync_end};
 /* Whatever the job claimed and did not create goes back to the queue. */
 static int rmm_export_end(rd_conn *c, const rd_job *job, const char *status, rd_err *err) {
   return rd_rmm_export_release(c, job->worker, err);

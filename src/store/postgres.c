@@ -788,22 +788,23 @@ static int pg_claim_job(rd_conn *c, const char *worker, const char *const *kinds
                         int64_t *job_id, rd_err *err) {
   /* SKIP LOCKED: workers in other processes pass over a row another worker is claiming
    * instead of queueing behind it, so each job goes to exactly one of them. */
-  const char *args[5 + RD_JOB_KINDS_MAX] = {worker, now, now, today, stale_before};
+  const char *args[6 + RD_JOB_KINDS_MAX] = {worker, now, now, today, now, stale_before};
   assert(nkinds >= 1 && nkinds <= RD_JOB_KINDS_MAX);
   rd_buf sql;
   rd_buf_init(&sql);
   rd_buf_adds(&sql, "UPDATE jobs SET status = 'running', claimed_by = ?, heartbeat_at = ?,"
                     " updated_at = ?, attempts = attempts + 1"
                     " WHERE id = (SELECT id FROM jobs WHERE ((status = 'queued' AND (run_on IS NULL"
-                    " OR run_on <= ?)) OR (status = 'running' AND heartbeat_at < ?)) AND kind IN (?");
+                    " OR run_on <= ?) AND (run_at IS NULL OR run_at <= ?)) OR (status ="
+                    " 'running' AND heartbeat_at < ?)) AND kind IN (?");
   for (int i = 0; i < nkinds; i++) {
-    args[5 + i] = kinds[i];
+    args[6 + i] = kinds[i];
     if (i)
       rd_buf_adds(&sql, ", ?");
   }
   rd_buf_adds(&sql, ") ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id");
   int64_t id = 0;
-  int rv = one_int64(c, rd_buf_cstr(&sql), 5 + nkinds, args, &id, err);
+  int rv = one_int64(c, rd_buf_cstr(&sql), 6 + nkinds, args, &id, err);
   rd_buf_term(&sql);
   if (rv == RD_ROW)
     *job_id = id;

@@ -519,7 +519,8 @@ static int lite_claim_job(rd_conn *c, const char *worker, const char *const *kin
   rd_buf_adds(&sql, "UPDATE jobs SET status = 'running', claimed_by = ?, heartbeat_at = ?,"
                     " updated_at = ?, attempts = attempts + 1"
                     " WHERE id = (SELECT id FROM jobs WHERE ((status = 'queued' AND (run_on IS NULL"
-                    " OR run_on <= ?)) OR (status = 'running' AND heartbeat_at < ?)) AND kind IN (?");
+                    " OR run_on <= ?) AND (run_at IS NULL OR run_at <= ?)) OR (status ="
+                    " 'running' AND heartbeat_at < ?)) AND kind IN (?");
   for (int i = 1; i < nkinds; i++)
     rd_buf_adds(&sql, ", ?");
   rd_buf_adds(&sql, ") ORDER BY id LIMIT 1) RETURNING id");
@@ -535,9 +536,10 @@ static int lite_claim_job(rd_conn *c, const char *worker, const char *const *kin
   bind_text(s, 2, now);
   bind_text(s, 3, now);
   bind_text(s, 4, today);
-  bind_text(s, 5, stale_before);
+  bind_text(s, 5, now);
+  bind_text(s, 6, stale_before);
   for (int i = 0; i < nkinds; i++)
-    bind_text(s, 6 + i, kinds[i]);
+    bind_text(s, 7 + i, kinds[i]);
   rv = lite_step(s, err);
   if (rv == RD_ROW) {
     id = col_int64(s, 0);

@@ -211,10 +211,10 @@ Test(jobs, ISSUE11_IMP3_cancel_bad_input_unknown_foreign_ended_and_roles) {
  * daemon's), queued or abandoned, wait for a daemon that knows them. */
 Test(jobs, ISSUE11_unknown_kinds_stay_queued_for_a_daemon_that_knows_them) {
   th_sql(&S, "INSERT INTO jobs (id, account_id, kind, status, created_at, updated_at)"
-             " VALUES (990000001, 'wdc', 'rmm_sync', 'queued', '2026-01-01T00:00:00Z',"
+             " VALUES (990000001, 'wdc', 'kind_of_a_newer_daemon', 'queued', '2026-01-01T00:00:00Z',"
              " '2026-01-01T00:00:00Z')");
   th_sql(&S, "INSERT INTO jobs (id, account_id, kind, status, claimed_by, heartbeat_at,"
-             " attempts, created_at, updated_at) VALUES (990000002, 'wdc', 'rmm_sync',"
+             " attempts, created_at, updated_at) VALUES (990000002, 'wdc', 'kind_of_a_newer_daemon',"
              " 'running', 'rolodeskd:gone:1:jobs', '2026-01-01T00:00:00Z', 1,"
              " '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')");
   S.daemon_args[0] = "--job-lease";

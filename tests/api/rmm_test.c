@@ -799,3 +799,39 @@ Test(rmm, RMM6_a_sync_dry_run_stores_nothing_and_a_failing_page_keeps_what_was_c
   th_assert_error(&r, 403, NULL);
   th_resp_free(&r);
 }
+
+Test(rmm, RMM6_scheduled_syncs_follow_the_setting, .timeout = 120) {
+  th_vsa_add_org(V, "60", "Zeta", "zeta", NULL);
+  th_vsa_add_group(V, "60", "601", "root", NULL);
+  th_vsa_add_agent(V, "6001", "zeta-pc", "60", "601");
+  const char *waiting = "SELECT COUNT(*) FROM jobs WHERE kind = 'rmm_sync' AND status = 'queued'"
+                        " AND run_at IS NOT NULL";
+  th_resp r = th_json(&S, "PATCH", admin(), "/v1/account", "{s:{s:{s:i}}}", "settings", "rmm",
+                      "sync_every_minutes", 60);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  cr_assert_eq(count(waiting), 1, "the next sync waits an hour");
+  /* an on-demand sync is not refused because a scheduled one waits */
+  json_t *job = sync_job("");
+  cr_assert_str_eq(th_jstr(job, "status"), "done", "%s", th_jstr(job, "error"));
+  json_decref(job);
+  cr_assert_eq(count(waiting), 1, "still one waiting");
+  /* its time comes: it runs, and the one after it waits again */
+  long long id = count("SELECT MAX(id) FROM jobs WHERE kind = 'rmm_sync' AND status = 'queued'");
+  th_sql(&S, "UPDATE jobs SET run_at = '2000-01-01T00:00:00Z' WHERE kind = 'rmm_sync' AND"
+             " status = 'queued'");
+  job = wait_job(admin(), id);
+  cr_assert_str_eq(th_jstr(job, "status"), "done", "%s", th_jstr(job, "error"));
+  cr_assert_eq(result(job, "unchanged"), 1);
+  json_decref(job);
+  cr_assert_eq(count(waiting), 1);
+  r = th_json(&S, "PATCH", admin(), "/v1/account", "{s:{s:{s:i}}}", "settings", "rmm",
+              "sync_every_minutes", 0);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  cr_assert_eq(count(waiting), 0, "switched off: nothing waits");
+  r = th_json(&S, "PATCH", admin(), "/v1/account", "{s:{s:{s:i}}}", "settings", "rmm",
+              "sync_every_minutes", 20000);
+  th_assert_error(&r, 422, "settings.rmm.sync_every_minutes");
+  th_resp_free(&r);
+}
