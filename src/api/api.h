@@ -188,6 +188,11 @@ int rd_api_rec_get(rd_ctx *x, const struct rd_rtype *t, rd_err *err);
 int rd_api_rec_create(rd_ctx *x, const struct rd_rtype *t, rd_err *err);
 int rd_api_rec_patch(rd_ctx *x, const struct rd_rtype *t, rd_err *err);
 int rd_api_rec_delete(rd_ctx *x, const struct rd_rtype *t, rd_err *err);
+/* The same for resources with their own read rule (a customer's scope, computed fields):
+ * the record is answered as get reads it for the caller. */
+int rd_api_rec_get_as(rd_ctx *x, const struct rd_rtype *t, rd_api_getter get, rd_err *err);
+int rd_api_rec_create_as(rd_ctx *x, const struct rd_rtype *t, rd_api_getter get, rd_err *err);
+int rd_api_rec_patch_as(rd_ctx *x, const struct rd_rtype *t, rd_api_getter get, rd_err *err);
 #define RD_API_RECORD_DECLS(name)                                                             \
   int rd_api_##name##_list(rd_ctx *x, rd_err *err);                                           \
   int rd_api_##name##_get(rd_ctx *x, rd_err *err);                                            \

@@ -28,33 +28,15 @@ int rd_api_contract_list(rd_ctx *x, rd_err *err) {
 }
 
 int rd_api_contract_get(rd_ctx *x, rd_err *err) {
-  int64_t id = 0;
-  int rv = rd_api_id(x, 0, &id, err);
-  return rv ? rv : rd_api_answer(x, rd_contract_get, id, NULL, err);
+  return rd_api_rec_get_as(x, &rd_contract_type, rd_contract_get, err);
 }
 
 int rd_api_contract_create(rd_ctx *x, rd_err *err) {
-  json_t *in = NULL;
-  int64_t id = 0;
-  int rv = rd_api_body(x, &in, err);
-  if (!rv)
-    rv = rd_rec_create_tx(x->db, &x->who, &rd_contract_type, in, &id, err);
-  json_decref(in);
-  return rv ? rv : rd_api_answer(x, rd_contract_get, id, "/v1/contracts", err);
+  return rd_api_rec_create_as(x, &rd_contract_type, rd_contract_get, err);
 }
 
 int rd_api_contract_patch(rd_ctx *x, rd_err *err) {
-  json_t *in = NULL;
-  int64_t id = 0, if_match = -1;
-  int rv = rd_api_id(x, 0, &id, err);
-  if (!rv)
-    rv = rd_api_if_match(x, &if_match, err);
-  if (!rv)
-    rv = rd_api_body(x, &in, err);
-  if (!rv)
-    rv = rd_rec_update_tx(x->db, &x->who, &rd_contract_type, id, in, if_match, err);
-  json_decref(in);
-  return rv ? rv : rd_api_answer(x, rd_contract_get, id, NULL, err);
+  return rd_api_rec_patch_as(x, &rd_contract_type, rd_contract_get, err);
 }
 
 int rd_api_contract_enable(rd_ctx *x, rd_err *err) {

@@ -55,43 +55,19 @@ int rd_api_item_list(rd_ctx *x, rd_err *err) {
 }
 
 int rd_api_item_get(rd_ctx *x, rd_err *err) {
-  int64_t id = 0;
-  int rv = rd_api_id(x, 0, &id, err);
-  return rv ? rv : rd_api_answer(x, rd_item_get, id, NULL, err);
+  return rd_api_rec_get_as(x, &rd_item_type, rd_item_get, err);
 }
 
 int rd_api_item_create(rd_ctx *x, rd_err *err) {
-  json_t *in = NULL;
-  int64_t id = 0;
-  int rv = rd_api_body(x, &in, err);
-  if (!rv)
-    rv = rd_rec_create_tx(x->db, &x->who, &rd_item_type, in, &id, err);
-  json_decref(in);
-  return rv ? rv : rd_api_answer(x, rd_item_get, id, "/v1/items", err);
+  return rd_api_rec_create_as(x, &rd_item_type, rd_item_get, err);
 }
 
 int rd_api_item_patch(rd_ctx *x, rd_err *err) {
-  json_t *in = NULL;
-  int64_t id = 0, if_match = -1;
-  int rv = rd_api_id(x, 0, &id, err);
-  if (!rv)
-    rv = rd_api_if_match(x, &if_match, err);
-  if (!rv)
-    rv = rd_api_body(x, &in, err);
-  if (!rv)
-    rv = rd_rec_update_tx(x->db, &x->who, &rd_item_type, id, in, if_match, err);
-  json_decref(in);
-  return rv ? rv : rd_api_answer(x, rd_item_get, id, NULL, err);
+  return rd_api_rec_patch_as(x, &rd_item_type, rd_item_get, err);
 }
 
 int rd_api_item_delete(rd_ctx *x, rd_err *err) {
-  int64_t id = 0;
-  int rv = rd_api_id(x, 0, &id, err);
-  if (!rv)
-    rv = rd_rec_delete_tx(x->db, &x->who, &rd_item_type, id, err);
-  if (!rv)
-    rd_api_no_content(x);
-  return rv;
+  return rd_api_rec_delete(x, &rd_item_type, err);
 }
 
 /* GET /v1/items/export.csv and /v1/items/export.xlsx: the format is the route's. */

@@ -42,12 +42,14 @@ int rd_api_answer(rd_ctx *x, rd_api_getter get, int64_t id, const char *collecti
   return 0;
 }
 
-/* The record as stored, 201 with its Location (the POST route's path is the collection)
- * or 200, with its ETag. */
-static int answer(rd_ctx *x, const rd_rtype *t, int64_t id, bool created, rd_err *err) {
+/* The record as get reads it for the caller (NULL: rd_rec_read, the stored record), 201
+ * with its Location (the POST route's path is the collection) or 200, with its ETag. */
+static int answer(rd_ctx *x, const rd_rtype *t, rd_api_getter get, int64_t id, bool created,
+                  rd_err *err) {
   json_t *rec = NULL;
   int64_t version = 0;
-  int rv = rd_rec_read(x->db, &x->who, t, id, &rec, &version, err);
+  int rv = get ? get(x->db, &x->who, id, &rec, &version, err)
+               : rd_rec_read(x->db, &x->who, t, id, &rec, &version, err);
   if (rv)
     return rv;
   if (created)
@@ -58,22 +60,34 @@ static int answer(rd_ctx *x, const rd_rtype *t, int64_t id, bool created, rd_err
 }
 
 int rd_api_rec_get(rd_ctx *x, const rd_rtype *t, rd_err *err) {
+  return rd_api_rec_get_as(x, t, NULL, err);
+}
+
+int rd_api_rec_get_as(rd_ctx *x, const rd_rtype *t, rd_api_getter get, rd_err *err) {
   int64_t id = 0;
   int rv = rd_api_id(x, 0, &id, err);
-  return rv ? rv : answer(x, t, id, false, err);
+  return rv ? rv : answer(x, t, get, id, false, err);
 }
 
 int rd_api_rec_create(rd_ctx *x, const rd_rtype *t, rd_err *err) {
+  return rd_api_rec_create_as(x, t, NULL, err);
+}
+
+int rd_api_rec_create_as(rd_ctx *x, const rd_rtype *t, rd_api_getter get, rd_err *err) {
   json_t *in = NULL;
   int64_t id = 0;
   int rv = rd_api_body(x, &in, err);
   if (!rv)
     rv = rd_rec_create_tx(x->db, &x->who, t, in, &id, err);
   json_decref(in);
-  return rv ? rv : answer(x, t, id, true, err);
+  return rv ? rv : answer(x, t, get, id, true, err);
 }
 
 int rd_api_rec_patch(rd_ctx *x, const rd_rtype *t, rd_err *err) {
+  return rd_api_rec_patch_as(x, t, NULL, err);
+}
+
+int rd_api_rec_patch_as(rd_ctx *x, const rd_rtype *t, rd_api_getter get, rd_err *err) {
   json_t *in = NULL;
   int64_t id = 0, if_match = -1;
   int rv = rd_api_id(x, 0, &id, err);
@@ -84,7 +98,7 @@ int rd_api_rec_patch(rd_ctx *x, const rd_rtype *t, rd_err *err) {
   if (!rv)
     rv = rd_rec_update_tx(x->db, &x->who, t, id, in, if_match, err);
   json_decref(in);
-  return rv ? rv : answer(x, t, id, false, err);
+  return rv ? rv : answer(x, t, get, id, false, err);
 }
 
 int rd_api_rec_delete(rd_ctx *x, const rd_rtype *t, rd_err *err) {

@@ -97,24 +97,13 @@ int rd_api_rmm_org_list(rd_ctx *x, rd_err *err) {
 }
 
 int rd_api_rmm_org_get(rd_ctx *x, rd_err *err) {
-  int64_t id = 0;
-  int rv = rd_api_id(x, 0, &id, err);
-  return rv ? rv : rd_api_answer(x, rd_rmm_org_get, id, NULL, err);
+  return rd_api_rec_get(x, &rd_rmm_org_type, err);
 }
 
-/* PATCH {"organization": {"id": n} | null}: the mapping set, moved or deleted. */
+/* PATCH {"organization": {"id": n} | null, "location_mode", "group_locations"}: the mapping
+ * set, moved or deleted, and where its assets go. */
 int rd_api_rmm_org_patch(rd_ctx *x, rd_err *err) {
-  json_t *in = NULL;
-  int64_t id = 0, if_match = -1;
-  int rv = rd_api_id(x, 0, &id, err);
-  if (!rv)
-    rv = rd_api_if_match(x, &if_match, err);
-  if (!rv)
-    rv = rd_api_body(x, &in, err);
-  if (!rv)
-    rv = rd_rec_update_tx(x->db, &x->who, &rd_rmm_org_type, id, in, if_match, err);
-  json_decref(in);
-  return rv ? rv : rd_api_answer(x, rd_rmm_org_get, id, NULL, err);
+  return rd_api_rec_patch(x, &rd_rmm_org_type, err);
 }
 
 int rd_api_rmm_import(rd_ctx *x, rd_err *err) {

@@ -166,7 +166,9 @@ static int load_items(rd_conn *conn, const rd_caller *who, int64_t labs, const i
 
 /* ORG-5 and CUST-8 in Widget Data Center: Widget Labs' locations and a department, a
  * service of the account with an SLA for Widget Labs, and contracts under it: bob's
- * subscription, ann's block of hours and Widget Labs' monthly hours; then its items. */
+ * subscription, ann's block of hours with a time-limited subscription queued behind it (a
+ * customer has one active contract at a time) and Widget Labs' monthly hours; then its
+ * items. */
 static int load_contracts(rd_conn *conn, const rd_caller *who, int64_t provider, int64_t labs,
                           int64_t ann, int64_t bob, rd_err *err) {
   static const char *const PLACES[][3] = {{"Utrecht lab", "Science Park 12", "Utrecht"},
@@ -199,15 +201,18 @@ static int load_contracts(rd_conn *conn, const rd_caller *who, int64_t provider,
     rv = rd_rec_create_tx(conn, who, &rd_sla_type, in, &sla, err);
     json_decref(in);
   }
-  json_t *contracts[3] = {
+  json_t *contracts[4] = {
       json_pack("{s:s,s:{s:I},s:s,s:s}", "type", "subscription", "customer", "id",
                 (json_int_t)bob, "start_date", "2025-01-01", "end_date", "2027-12-31"),
       json_pack("{s:s,s:{s:I},s:s,s:i}", "type", "hours", "customer", "id", (json_int_t)ann,
                 "start_date", "2025-06-01", "hours", 20),
       json_pack("{s:s,s:{s:I},s:s,s:i,s:i,s:b}", "type", "monthly_hours", "organization", "id",
                 (json_int_t)labs, "start_date", "2025-01-01", "monthly_hours", 8,
-                "rollover_day", 1, "carry_over", true)};
-  for (int i = 0; i < 3; i++) {
+                "rollover_day", 1, "carry_over", true),
+      json_pack("{s:s,s:{s:I},s:s,s:s,s:i}", "type", "time_limited", "customer", "id",
+                (json_int_t)ann, "start_date", "2026-01-01", "end_date", "2027-06-30", "hours",
+                12)};
+  for (int i = 0; i < 4; i++) {
     json_object_set_new(contracts[i], "sla", json_pack("{s:I}", "id", (json_int_t)sla));
     if (!rv)
       rv = rd_rec_create_tx(conn, who, &rd_contract_type, contracts[i], &id, err);

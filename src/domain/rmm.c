@@ -849,11 +849,6 @@ int rd_rmm_org_list(rd_conn *c, const rd_caller *who, const char *q, int mapped,
   return rv;
 }
 
-int rd_rmm_org_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, int64_t *version,
-                   rd_err *err) {
-  return rd_rec_read(c, who, &rd_rmm_org_type, id, out, version, err);
-}
-
 /* ---- the mapping from the organization's side ---- */
 
 static int mapped_to(rd_conn *c, const char *account_id, int64_t org, int64_t *id, rd_err *err) {

@@ -90,8 +90,6 @@ int rd_rmm_job_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, r
  * 0: unmapped only, 1: mapped only). */
 int rd_rmm_org_list(rd_conn *c, const rd_caller *who, const char *q, int mapped, int64_t after,
                     int limit, json_t **rows, bool *more, rd_err *err);
-int rd_rmm_org_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, int64_t *version,
-                   rd_err *err);
 
 /* The mapping seen from organization org (RMM-2): the RMM organization record mapped to
  * it (404 when none); set (rmm: the RMM organization's id; it must be unmapped, 409
