@@ -8,7 +8,7 @@ pkgs=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libsodium-dev
   libpq-dev postgresql
-  libcurl4-openssl-dev libcriterion-dev libcsv-dev zlib1g-dev libspng-dev
+  libcurl4-openssl-dev libcriterion-dev libcsv-dev zlib1g-dev libspng-dev libgmime-3.0-dev
   wrk curl time ca-certificates iso-codes tzdata
   nodejs npm python3
   libxlsxwriter-dev python3-openpyxl

@@ -47,6 +47,7 @@ typedef struct rd_ctx {
   int nparams;
   const struct rd_route *route; /* the matched route (set on admission) */
   const char *allow;            /* OPTIONS: the methods of the path (issue 12) */
+  bool mail_secret;             /* authenticated by the inbound mail secret (CUST-9) */
 } rd_ctx;
 
 typedef int (*rd_handler)(rd_ctx *x, rd_err *err);
@@ -63,6 +64,9 @@ enum {
   /* With PAGE: the page also shows other accounts' data (the All Organizations view, names
    * of foreign organizations), so the cross-account counter validates it too. */
   RD_ROUTE_CROSS = 1 << 6,
+  /* CUST-9: also authenticated by an account's inbound mail secret (Bearer rdmail.<account>.
+   * <secret>), which stands for no person and passes the route's roles. */
+  RD_ROUTE_MAIL_SECRET = 1 << 7,
 };
 
 typedef struct rd_route {
@@ -164,6 +168,9 @@ int rd_api_trust_remove(rd_ctx *x, rd_err *err);
 int rd_api_trust_get(rd_ctx *x, rd_err *err);
 int rd_api_org_all(rd_ctx *x, rd_err *err);
 int rd_api_org_trusted(rd_ctx *x, rd_err *err);
+int rd_api_mail_inbound(rd_ctx *x, rd_err *err);
+int rd_api_mail_inbound_log(rd_ctx *x, rd_err *err);
+int rd_api_mail_inbound_secret(rd_ctx *x, rd_err *err);
 int rd_api_agreement_list(rd_ctx *x, rd_err *err);
 int rd_api_agreement_create(rd_ctx *x, rd_err *err);
 int rd_api_agreement_get(rd_ctx *x, rd_err *err);
@@ -267,6 +274,7 @@ int rd_api_request_escalate(rd_ctx *x, rd_err *err);
 int rd_api_request_notes(rd_ctx *x, rd_err *err);
 int rd_api_request_note_add(rd_ctx *x, rd_err *err);
 int rd_api_request_time(rd_ctx *x, rd_err *err);
+int rd_api_request_attachments(rd_ctx *x, rd_err *err);
 int rd_api_request_time_add(rd_ctx *x, rd_err *err);
 /* PART-5 (src/api/banner.c). */
 int rd_api_org_banner_get(rd_ctx *x, rd_err *err);

@@ -137,6 +137,10 @@ int rd_api_request_note_add(rd_ctx *x, rd_err *err) {
   return side_add(x, rd_request_note_add, err);
 }
 
+int rd_api_request_attachments(rd_ctx *x, rd_err *err) {
+  return side_list(x, rd_request_attachments, err);
+}
+
 int rd_api_request_time(rd_ctx *x, rd_err *err) {
   return side_list(x, rd_request_time_list, err);
 }

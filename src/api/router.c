@@ -18,6 +18,7 @@
 #include "auth/auth.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "mail/mail_in.h"
 
 /* ---- answers ---- */
 
@@ -479,6 +480,19 @@ static int authenticate(rd_ctx *x, const rd_route *rt, rd_err *err) {
   }
   if (!token)
     return rd_err_set(err, RD_EAUTH, "Authentication required (Authorization: Bearer <token>)");
+  if ((rt->flags & RD_ROUTE_MAIL_SECRET) && !cookie &&
+      !strncmp(token, RD_MAIL_IN_SECRET_PREFIX, strlen(RD_MAIL_IN_SECRET_PREFIX))) {
+    /* CUST-9: the account's inbound secret; it stands for no person. */
+    int srv = rd_mail_in_secret_check(x->db, token, x->who.account_id, err);
+    if (srv)
+      return srv;
+    x->who.person_id = 0;
+    x->who.roles = 0;
+    snprintf(x->who.name, sizeof x->who.name, "inbound mail");
+    x->mail_secret = true;
+    x->authenticated = true;
+    return 0;
+  }
   int rv = !(rt->flags & RD_ROUTE_PAGE)
                ? rd_token_lookup(x->db, token, &x->who, err)
                : rd_token_lookup_versions(x->db, token, (rt->flags & RD_ROUTE_CROSS) != 0,

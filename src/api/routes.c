@@ -102,6 +102,8 @@ const rd_route rd_routes[] = {
     {"POST", "/v1/requests/{id}/escalate", rd_api_request_escalate, STAFF | RD_ROLE_PARTNER, 0},
     {"GET", "/v1/requests/{id}/notes", rd_api_request_notes, ANY, 0},
     {"POST", "/v1/requests/{id}/notes", rd_api_request_note_add, ANY, 0},
+    /* CUST-9: files that came by mail */
+    {"GET", "/v1/requests/{id}/attachments", rd_api_request_attachments, ANY, 0},
     {"GET", "/v1/requests/{id}/time_entries", rd_api_request_time, ANY, 0},
     {"POST", "/v1/requests/{id}/time_entries", rd_api_request_time_add, STAFF | RD_ROLE_PARTNER, 0},
     /* CUST-7: items; a customer sees (and exports) only its own and shared ones. */
@@ -136,6 +138,11 @@ const rd_route rd_routes[] = {
     {"GET", "/v1/imports/{id}", rd_api_import_get, PEOPLE_MANAGERS, 0},
     {"GET", "/v1/imports/{id}/rows", rd_api_import_rows, PEOPLE_MANAGERS, 0},
     {"POST", "/v1/imports/{id}/cancel", rd_api_import_cancel, PEOPLE_MANAGERS, 0}, /* issue 11 */
+    /* CUST-9: mail in, by an administrator or the account's inbound secret. */
+    {"POST", "/v1/mail/inbound", rd_api_mail_inbound, ADMIN,
+     RD_ROUTE_UPLOAD | RD_ROUTE_MAIL_SECRET},
+    {"GET", "/v1/mail/inbound", rd_api_mail_inbound_log, ADMIN, 0},
+    {"POST", "/v1/mail/inbound/secret", rd_api_mail_inbound_secret, ADMIN, 0},
     /* Issue 15: RMM account synchronization (RMM-1/2). */
     {"POST", "/v1/rmm/load", rd_api_rmm_load, ORG_WRITERS, 0},
     {"GET", "/v1/rmm/jobs/{id}", rd_api_rmm_job, ORG_WRITERS, 0},

@@ -25,6 +25,8 @@ static const char HELP[] =
     "                [--charset CS] [--separator comma|semicolon|tab] [--mapping JSON]\n"
     "                [--data DIR] [--as USERNAME]\n"
     "                                         import customers from CSV (IMP-1..5)\n"
+    "  mail-in --account ID [--data DIR] < message.eml\n"
+    "                                         deliver one mail to the service desk (CUST-9)\n"
     "  rmm load|import|export --account ID [--dry-run] [--all-unmapped] [--ids ID,...]\n"
     "                                         RMM account synchronization (issue 15)\n"
     "`rolodesk COMMAND --help` describes a command. Options take `--opt value` or\n"
@@ -119,6 +121,7 @@ static const struct {
 } COMMANDS[] = {
     {"init", init},       {"account", rd_cli_account}, {"person", rd_cli_person},
     {"token", rd_cli_token}, {"demo", rd_cli_demo},    {"import", rd_cli_import},
+    {"mail-in", rd_cli_mail_in},
     {"rmm", rd_cli_rmm},
 };
 

@@ -23,6 +23,7 @@ static const char DEFAULT_SETTINGS[] =
     " \"default_time_zone\": \"UTC\","
     " \"session_idle_minutes\": 60, \"session_max_hours\": 12,"
     " \"attachment_quota_mb\": 1024,"
+    " \"mail_in\": {\"unknown_sender\": \"reject\", \"max_per_minute\": 20},"
     " \"smtp\": {\"host\": null, \"port\": 25, \"from\": null, \"username\": null,"
     " \"password\": null, \"starttls\": false, \"timeout\": 20},"
     " \"rmm\": {\"url\": null, \"username\": null, \"token\": null, \"ca_file\": null,"
@@ -243,6 +244,31 @@ static void check_smtp(json_t *smtp, rd_err *err) {
   }
 }
 
+/* CUST-9: mail in. unknown_sender: what a message from an address of nobody in the account
+ * does (create a customer, or reject with a reply); max_per_minute: messages one sender
+ * may send in a minute before the next are dropped as a loop. */
+static void check_mail_in(json_t *mi, rd_err *err) {
+  if (!json_is_object(mi)) {
+    rd_err_field(err, "settings.mail_in", "must be an object");
+    return;
+  }
+  const char *k;
+  json_t *v;
+  json_object_foreach(mi, k, v) {
+    char path[64];
+    snprintf(path, sizeof path, "settings.mail_in.%s", k);
+    if (!strcmp(k, "unknown_sender")) {
+      const char *s = json_string_value(v);
+      if (!s || (strcmp(s, "create") && strcmp(s, "reject")))
+        rd_err_field(err, path, "must be create or reject");
+    } else if (!strcmp(k, "max_per_minute")) {
+      check_int(v, path, 1, 10000, err);
+    } else {
+      rd_err_field(err, path, "unknown field");
+    }
+  }
+}
+
 static int check_settings(json_t *settings, rd_err *err) {
   if (!json_is_object(settings))
     return rd_err_field(err, "settings", "must be an object");
@@ -261,6 +287,8 @@ static int check_settings(json_t *settings, rd_err *err) {
         rd_err_field(err, path, "must be an IANA time zone name such as Europe/Amsterdam");
     } else if (!strcmp(k, "smtp")) {
       check_smtp(v, err);
+    } else if (!strcmp(k, "mail_in")) {
+      check_mail_in(v, err);
     } else if (!strcmp(k, "rmm")) {
       rd_rmm_settings_check(v, err); /* issue 15 */
     } else if (!strcmp(k, "session_idle_minutes")) {

@@ -140,10 +140,11 @@ int rd_attachment_quota_check(rd_conn *c, const rd_caller *who, uint64_t size, r
  * is locked first (a no-op update), so concurrent uploads of one account check the quota
  * one after another on PostgreSQL too (SQLite has one writer anyway). */
 static int insert_row(rd_conn *c, const rd_caller *who, const char *key, const char *filename,
-                      const char *content_type, size_t len, json_t *meta, rd_err *err) {
+                      const char *content_type, size_t len, json_t *meta, bool own_tx,
+                      rd_err *err) {
   char now[RD_TIME_LEN];
   rd_time_now(now);
-  int rv = rd_tx_begin(c, true, err);
+  int rv = own_tx ? rd_tx_begin(c, true, err) : 0;
   if (rv)
     return rv;
   rv = rd_sql_exec(c, NULL, err, "UPDATE accounts SET version = version WHERE id = ?", "t",
@@ -158,6 +159,8 @@ static int insert_row(rd_conn *c, const rd_caller *who, const char *key, const c
                      who->person_id, now);
   if (!rv)
     rv = rd_audit_write(c, who, "attachment", 0, "create", meta, err);
+  if (!own_tx)
+    return rv;
   if (!rv)
     rv = rd_tx_commit(c, err);
   else
@@ -165,9 +168,9 @@ static int insert_row(rd_conn *c, const rd_caller *who, const char *key, const c
   return rv;
 }
 
-int rd_attachment_create(rd_conn *c, const rd_caller *who, const char *data_dir,
-                         const char *filename, const char *content_type, const char *data,
-                         size_t len, json_t **out, rd_err *err) {
+static int create(rd_conn *c, const rd_caller *who, const char *data_dir, const char *filename,
+                  const char *content_type, const char *data, size_t len, bool own_tx,
+                  json_t **out, rd_err *err) {
   if (!filename || !*filename)
     rd_err_field(err, "filename", "is required (?filename=)");
   else if (!rd_utf8_valid(filename, strlen(filename)) || rd_utf8_len(filename) > RD_FILENAME_MAX ||
@@ -205,7 +208,7 @@ int rd_attachment_create(rd_conn *c, const rd_caller *who, const char *data_dir,
   }
   json_t *meta = json_pack("{s:s,s:s,s:I,s:s}", "key", key, "filename", filename, "size",
                            (json_int_t)len, "content_type", content_type);
-  rv = insert_row(c, who, key, filename, content_type, len, meta, err);
+  rv = insert_row(c, who, key, filename, content_type, len, meta, own_tx, err);
   if (rv) {
     unlink(path);
     json_decref(meta);
@@ -213,6 +216,18 @@ int rd_attachment_create(rd_conn *c, const rd_caller *who, const char *data_dir,
   }
   *out = meta;
   return 0;
+}
+
+int rd_attachment_create(rd_conn *c, const rd_caller *who, const char *data_dir,
+                         const char *filename, const char *content_type, const char *data,
+                         size_t len, json_t **out, rd_err *err) {
+  return create(c, who, data_dir, filename, content_type, data, len, true, out, err);
+}
+
+int rd_attachment_create_in(rd_conn *c, const rd_caller *who, const char *data_dir,
+                            const char *filename, const char *content_type, const char *data,
+                            size_t len, json_t **out, rd_err *err) {
+  return create(c, who, data_dir, filename, content_type, data, len, false, out, err);
 }
 
 int rd_attachment_open(rd_conn *c, const rd_caller *who, const char *data_dir, const char *key,
@@ -252,15 +267,18 @@ int rd_attachment_open(rd_conn *c, const rd_caller *who, const char *data_dir, c
 
 /* ---- the sweeper (issue 10) ---- */
 
-/* Holds when no record of the attachment's account names the key (bound twice, as the two
- * ? after the account) in its remarks_attachments (JSON text with "key":"<key>"). LIKE's
- * '_' (in base64url keys) is escaped; SQLite's LIKE ignores ASCII case, which can only keep
- * an upload, never remove a referenced one. Portable SQL. */
+/* Holds when no record of the attachment's account names the key (bound three times, as
+ * the ? after each account) in its remarks_attachments (JSON text with "key":"<key>") or
+ * its request_attachments (CUST-9, mail in). LIKE's '_' (in base64url keys) is escaped;
+ * SQLite's LIKE ignores ASCII case, which can only keep an upload, never remove a
+ * referenced one. Portable SQL. */
 #define UNREFERENCED(account, key)                                                            \
   " NOT EXISTS (SELECT 1 FROM organizations o WHERE o.account_id = " account                 \
   " AND o.remarks_attachments LIKE ('%\"' || REPLACE(" key ", '_', '!_') || '\"%') ESCAPE '!')" \
   " AND NOT EXISTS (SELECT 1 FROM org_annotations n WHERE n.account_id = " account           \
-  " AND n.remarks_attachments LIKE ('%\"' || REPLACE(" key ", '_', '!_') || '\"%') ESCAPE '!')"
+  " AND n.remarks_attachments LIKE ('%\"' || REPLACE(" key ", '_', '!_') || '\"%') ESCAPE '!')" \
+  " AND NOT EXISTS (SELECT 1 FROM request_attachments q WHERE q.account_id = " account       \
+  " AND q.attachment_key = " key ")"
 
 enum { SWEEP_PAGE = 100 };
 
@@ -286,7 +304,8 @@ static int remove_one(rd_conn *c, const char *data_dir, const char *account_id, 
   rv = rd_sql_exec(c, &changed, err,
                    "DELETE FROM attachments WHERE key = ? AND account_id = ? AND created_at < ?"
                    " AND" UNREFERENCED("?", "?"),
-                   "tttttt", key, account_id, cutoff, account_id, key, account_id, key);
+                   "tttttttt", key, account_id, cutoff, account_id, key, account_id, key,
+                   account_id, key);
   if (!rv && changed == 1) {
     json_t *changes = json_pack("{s:s,s:s}", "key", key, "reason", "unreferenced");
     rv = rd_audit_write(c, &sys, "attachment", 0, "delete", changes, err);

@@ -41,6 +41,12 @@ int rd_attachment_quota_check(rd_conn *c, const rd_caller *who, uint64_t size, r
 int rd_attachment_create(rd_conn *c, const rd_caller *who, const char *data_dir,
                          const char *filename, const char *content_type, const char *data,
                          size_t len, json_t **out, rd_err *err);
+/* CUST-9: the same inside a write transaction the caller holds (the quota is checked there
+ * without the account lock: the transaction's writes already serialize). A rollback leaves
+ * the file without a row, which the sweeper removes. */
+int rd_attachment_create_in(rd_conn *c, const rd_caller *who, const char *data_dir,
+                            const char *filename, const char *content_type, const char *data,
+                            size_t len, json_t **out, rd_err *err);
 /* Opens an attachment the caller may read: one of its account, and for people without a
  * staff role only one they uploaded (ACC-7); anything else is 404. *fd (caller closes),
  * *meta (caller owns) {"key", "filename", "size", "content_type"}, where content_type is

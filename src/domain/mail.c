@@ -151,6 +151,8 @@ int rd_mail_format(const rd_mail *m, long long now, rd_buf *out, rd_err *err) {
                 tm.tm_sec);
   address_header(out, "From", m->from_name, m->from);
   address_header(out, "To", m->to_name, m->to);
+  if (m->cc && rd_email_valid(m->cc) && plain_ascii(m->cc))
+    address_header(out, "Cc", NULL, m->cc);
   rd_buf subject;
   rd_buf_init(&subject);
   clean(&subject, m->subject);
@@ -165,7 +167,10 @@ int rd_mail_format(const rd_mail *m, long long now, rd_buf *out, rd_err *err) {
   char id[32];
   randombytes_buf(rnd, sizeof rnd);
   rd_b64url_encode(rnd, sizeof rnd, id);
-  rd_buf_printf(out, "Message-ID: <%s.%lld@%s>\r\n", id, (long long)t, domain_of(m->from));
+  if (m->message_id && plain_ascii(m->message_id) && !strpbrk(m->message_id, "<>\r\n "))
+    rd_buf_printf(out, "Message-ID: <%s>\r\n", m->message_id);
+  else
+    rd_buf_printf(out, "Message-ID: <%s.%lld@%s>\r\n", id, (long long)t, domain_of(m->from));
   rd_buf_adds(out, "MIME-Version: 1.0\r\n"
                    "Content-Type: text/plain; charset=utf-8\r\n"
                    "Content-Transfer-Encoding: quoted-printable\r\n"
@@ -325,11 +330,11 @@ int rd_mail_queue(rd_conn *c, const char *account_id, const char *kind, int64_t 
     rv = rd_sql_exec(c, NULL, err,
                      "INSERT INTO outbox (id, account_id, kind, person_id, recipient,"
                      " recipient_name, sender_name, subject, body, state, attempts,"
-                     " next_attempt_at, created_at, updated_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
-                     "ittI" "ttttt" "ttt", row, account_id, kind, person_id, m->to, m->to_name,
-                     m->from_name, m->subject ? m->subject : "", m->body ? m->body : "", now,
-                     now, now);
+                     " next_attempt_at, created_at, updated_at, cc, message_id)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?)",
+                     "ittI" "ttttt" "ttt" "tt", row, account_id, kind, person_id, m->to,
+                     m->to_name, m->from_name, m->subject ? m->subject : "",
+                     m->body ? m->body : "", now, now, now, m->cc, m->message_id);
   if (!rv && id)
     *id = row;
   return rv;

@@ -32,6 +32,8 @@ typedef struct rd_mail {
   const char *to_name;   /* display name of To:, or NULL */
   const char *subject;   /* UTF-8 */
   const char *body;      /* UTF-8 text; lines end in \n (or \r\n) */
+  const char *cc;         /* CUST-9: one address in copy, or NULL */
+  const char *message_id; /* CUST-9: our Message-ID (without <>), or NULL: a random one */
 } rd_mail;
 
 /* Appends the whole message to out: Date, From, To, Subject (RFC 2047 encoded-words when

@@ -491,6 +491,13 @@ int rd_request_note_add(rd_conn *c, const rd_caller *who, int64_t id, json_t *in
   return rv ? rv : rd_with_tx(c, err, note_tx, &a);
 }
 
+int rd_request_note_add_in(rd_conn *c, const rd_caller *who, int64_t id, json_t *in,
+                           json_t **out, rd_err *err) {
+  req_args a = {who, id, in, out};
+  int rv = rd_rec_check(&NOTE_INPUT, in, true, NULL, err);
+  return rv ? rv : note_tx(c, &a, err);
+}
+
 static int time_tx(rd_conn *c, void *arg, rd_err *err) {
   req_args *a = arg;
   json_int_t minutes = json_integer_value(json_object_get(a->in, "minutes"));
@@ -621,4 +628,20 @@ int rd_request_time_list(rd_conn *c, const rd_caller *who, int64_t id, int64_t a
                    " created_at, contract_id FROM request_time WHERE request_id = ? AND id > ? AND"
                    " (1 = 1 OR ?) ORDER BY id LIMIT ?",
                    time_row, after, limit, rows, more, err);
+}
+
+static json_t *attachment_row(rd_stmt *s) {
+  return json_pack("{s:I,s:s,s:s,s:I,s:s,s:s}", "id", (json_int_t)rd_stmt_int64(s, 0), "key",
+                   rd_stmt_text(s, 1), "filename", rd_stmt_text(s, 2), "size",
+                   (json_int_t)rd_stmt_int64(s, 3), "content_type", rd_stmt_text(s, 4),
+                   "created_at", rd_stmt_text(s, 5));
+}
+
+int rd_request_attachments(rd_conn *c, const rd_caller *who, int64_t id, int64_t after,
+                           int limit, json_t **rows, bool *more, rd_err *err) {
+  return side_list(c, who, id,
+                   "SELECT id, attachment_key, filename, size, content_type, created_at FROM"
+                   " request_attachments WHERE request_id = ? AND id > ? AND (1 = 1 OR ?)"
+                   " ORDER BY id LIMIT ?",
+                   attachment_row, after, limit, rows, more, err);
 }

@@ -59,6 +59,10 @@ int rd_request_pick(rd_conn *c, const char *account_id, int64_t team, int layer,
  * note as stored. */
 int rd_request_note_add(rd_conn *c, const rd_caller *who, int64_t id, json_t *in, json_t **out,
                         rd_err *err);
+/* CUST-9: rd_request_note_add inside a write transaction the caller holds (mail in: one
+ * transaction per message). */
+int rd_request_note_add_in(rd_conn *c, const rd_caller *who, int64_t id, json_t *in,
+                           json_t **out, rd_err *err);
 int rd_request_notes(rd_conn *c, const rd_caller *who, int64_t id, int64_t after, int limit,
                      json_t **rows, bool *more, rd_err *err);
 /* Time entries: {"minutes", "date", "description"} by staff and partner technicians; the
@@ -67,5 +71,11 @@ int rd_request_time_add(rd_conn *c, const rd_caller *who, int64_t id, json_t *in
                         rd_err *err);
 int rd_request_time_list(rd_conn *c, const rd_caller *who, int64_t id, int64_t after, int limit,
                          json_t **rows, bool *more, rd_err *err);
+
+/* CUST-9: the files that came with the request's mail (table request_attachments), each
+ * {"id", "key", "filename", "size", "content_type", "created_at"}; the file itself is
+ * GET /v1/attachments/{key} (the customer who sent it, and staff). */
+int rd_request_attachments(rd_conn *c, const rd_caller *who, int64_t id, int64_t after,
+                           int limit, json_t **rows, bool *more, rd_err *err);
 
 #endif

@@ -86,7 +86,7 @@ typedef struct msg {
   int attempts;
   char account_id[RD_ACCOUNT_ID_MAX + 1];
   char kind[32];
-  char *recipient, *recipient_name, *sender_name, *subject, *body, *request;
+  char *recipient, *recipient_name, *sender_name, *subject, *body, *request, *cc, *message_id;
 } msg;
 
 static char *dup_or_null(rd_stmt *s, int i) {
@@ -102,6 +102,8 @@ static void msg_term(msg *m) {
   rd_free(m->subject);
   rd_free(m->body);
   rd_free(m->request);
+  rd_free(m->cc);
+  rd_free(m->message_id);
   memset(m, 0, sizeof *m);
 }
 
@@ -110,8 +112,8 @@ static int msg_load(rd_conn *c, int64_t id, const char *worker, msg *m, rd_err *
   rd_stmt *s = NULL;
   int rv = rd_sql(c, &s, err,
                   "SELECT account_id, kind, attempts, recipient, recipient_name, sender_name,"
-                  " subject, body, request FROM outbox WHERE id = ? AND claimed_by = ?"
-                  " AND state = 'sending'",
+                  " subject, body, request, cc, message_id FROM outbox WHERE id = ?"
+                  " AND claimed_by = ? AND state = 'sending'",
                   "it", id, worker);
   if (rv)
     return rv;
@@ -127,6 +129,8 @@ static int msg_load(rd_conn *c, int64_t id, const char *worker, msg *m, rd_err *
     m->subject = dup_or_null(s, 6);
     m->body = dup_or_null(s, 7);
     m->request = dup_or_null(s, 8);
+    m->cc = dup_or_null(s, 9);
+    m->message_id = dup_or_null(s, 10);
   }
   rd_stmt_done(s);
   if (rv == RD_DONE)
@@ -225,7 +229,9 @@ static int deliver(rd_conn *c, int64_t id, const char *worker, const rd_outbox_o
                   .to = m.recipient,
                   .to_name = m.recipient_name,
                   .subject = m.subject,
-                  .body = m.body ? m.body : ""};
+                  .body = m.body ? m.body : "",
+                  .cc = m.cc,
+                  .message_id = m.message_id};
   int srv = rd_smtp_send(json_object_get(settings, "smtp"), &mail, stop, &sent);
   outcome how = SENT;
   if (srv && stop && atomic_load(stop))
@@ -268,8 +274,9 @@ int rd_outbox_list(rd_conn *c, const rd_caller *who, const char *state, int64_t 
   rd_stmt *s = NULL;
   rv = rd_sql(c, &s, err,
                   "SELECT id, kind, recipient, subject, state, attempts, last_error, created_at,"
-                  " next_attempt_at, sent_at, person_id FROM outbox WHERE account_id = ?"
-                  " AND recipient IS NOT NULL AND id > ? AND (? = '' OR state = ?)"
+                  " next_attempt_at, sent_at, person_id, cc, message_id FROM outbox"
+                  " WHERE account_id = ? AND recipient IS NOT NULL AND id > ?"
+                  " AND (? = '' OR state = ?)"
                   " ORDER BY id LIMIT ?",
                   "titti", who->account_id, after, state ? state : "", state ? state : "",
                   (int64_t)limit + 1);
@@ -285,9 +292,10 @@ int rd_outbox_list(rd_conn *c, const rd_caller *who, const char *state, int64_t 
     }
     bool queued = !strcmp(rd_stmt_text(s, 4), "queued");
     json_array_append_new(
-        list, json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:s?,s:s,s:s?,s:s?,s:o}", "id",
+        list, json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:s,s:s,s:I,s:s?,s:s,s:s?,s:s?,s:o}", "id",
                         (json_int_t)rd_stmt_int64(s, 0), "kind", rd_stmt_text(s, 1), "to",
-                        rd_stmt_text(s, 2), "subject", rd_stmt_text(s, 3), "state",
+                        rd_stmt_text(s, 2), "cc", rd_stmt_text(s, 11), "message_id",
+                        rd_stmt_text(s, 12), "subject", rd_stmt_text(s, 3), "state",
                         rd_stmt_text(s, 4), "attempts", (json_int_t)rd_stmt_int64(s, 5),
                         "last_error", rd_stmt_text(s, 6), "created_at", rd_stmt_text(s, 7),
                         "next_attempt_at", queued ? rd_stmt_text(s, 8) : NULL, "sent_at",

@@ -46,7 +46,8 @@ int rd_outbox_run_one(rd_conn *c, const char *worker, const rd_outbox_opts *o,
 
 /* GET /v1/outbox: the messages of who's account (account administrators; 403 otherwise),
  * oldest first, after id `after`, at most limit, optionally only those in state (queued,
- * sending, sent, failed; 400 naming "state" otherwise). Each is {"id", "kind", "to",
+ * sending, sent, failed; 400 naming "state" otherwise). Each is {"id", "kind", "to", "cc",
+ * "message_id" (CUST-9: both null but on mail-in messages),
  * "subject", "state", "attempts", "last_error", "created_at", "next_attempt_at",
  * "sent_at", "person_id"}; never the body. Requests not yet composed are not listed.
  * *out (caller owns) and *more on success. */

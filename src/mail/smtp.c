@@ -99,6 +99,12 @@ int rd_smtp_send(json_t *smtp, const rd_mail *msg, const atomic_bool *stop, rd_e
   pthread_once(&curl_once, curl_init);
   CURL *h = curl_easy_init();
   struct curl_slist *rcpts = curl_slist_append(NULL, rcpt);
+  if (rcpts && m.cc) { /* CUST-9: the alias in copy */
+    char cc[300];
+    snprintf(cc, sizeof cc, "<%s>", m.cc);
+    struct curl_slist *more = curl_slist_append(rcpts, cc);
+    rcpts = more ? more : rcpts;
+  }
   if (!h || !rcpts) {
     rv = rd_err_set(err, RD_EINTERNAL, "Cannot start the mail client");
     goto out;

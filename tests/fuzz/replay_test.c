@@ -16,6 +16,8 @@
 #include "fuzz_csv.c"
 #define RD_FUZZ_PNG_ENTRY rd_fuzz_png
 #include "fuzz_png.c"
+#define RD_FUZZ_MIME_ENTRY rd_fuzz_mime
+#include "fuzz_mime.c"
 
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -91,6 +93,35 @@ Test(fuzz_replay, csv_generated_extremes) {
   buf[0] = 0xF2; /* utf-16le, chunks of 16 */
   cr_assert_eq(rd_fuzz_csv(buf, n + 4), 0);
   free(buf);
+}
+
+Test(fuzz_replay, mime_corpus) {
+  cr_assert_geq(replay("fuzz_mime", rd_fuzz_mime), 5, "the corpus is missing");
+}
+
+/* CUST-9: a message with more attachments than RD_MIME_PARTS_MAX, and one long HTML body. */
+Test(fuzz_replay, mime_generated_extremes) {
+  rd_buf b;
+  rd_buf_init(&b);
+  rd_buf_adds(&b, "From: a@b.c\r\nMIME-Version: 1.0\r\n"
+                  "Content-Type: multipart/mixed; boundary=X\r\n\r\n");
+  for (int i = 0; i < RD_MIME_PARTS_MAX + 10; i++)
+    rd_buf_printf(&b, "--X\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment;"
+                      " filename=\"../f%d.pdf\"\r\n\r\n%d\r\n", i, i);
+  rd_buf_adds(&b, "--X--\r\n");
+  cr_assert_eq(rd_fuzz_mime((const uint8_t *)b.data, b.len), 0);
+  rd_mime_msg m;
+  cr_assert_eq(rd_mime_parse(b.data, b.len, &m, NULL), 0);
+  cr_assert_eq(m.nparts, RD_MIME_PARTS_MAX);
+  cr_assert_eq(m.parts_dropped, 10);
+  cr_assert_str_eq(m.parts[0].filename, ".._f0.pdf");
+  rd_mime_msg_term(&m);
+  b.len = 0;
+  rd_buf_adds(&b, "From: a@b.c\r\nContent-Type: text/html\r\n\r\n");
+  for (int i = 0; i < 200000; i++)
+    rd_buf_adds(&b, "<p>x &amp; &#x1F600; &#0; <b");
+  cr_assert_eq(rd_fuzz_mime((const uint8_t *)b.data, b.len), 0);
+  rd_buf_term(&b);
 }
 
 Test(fuzz_replay, png_corpus) {

@@ -75,6 +75,13 @@ Test(account, ACC5_each_setting_is_checked_and_a_bad_one_stores_nothing) {
       {"{\"settings\": {\"no_such_setting\": true}}", "settings.no_such_setting"},
       {"{\"settings\": {\"smtp\": {\"hots\": \"mail.example\"}}}", "settings.smtp.hots"},
       {"{\"settings\": {\"smtp\": {\"port\": 0}}}", "settings.smtp.port"},
+      /* CUST-9 mail in */
+      {"{\"settings\": {\"mail_in\": {\"unknown_sender\": \"drop\"}}}",
+       "settings.mail_in.unknown_sender"},
+      {"{\"settings\": {\"mail_in\": {\"max_per_minute\": 10001}}}",
+       "settings.mail_in.max_per_minute"},
+      {"{\"settings\": {\"mail_in\": {\"secret\": \"x\"}}}", "settings.mail_in.secret"},
+      {"{\"settings\": {\"mail_in\": true}}", "settings.mail_in"},
       {"{\"settings\": []}", "settings"},
       {"{\"colour\": \"blue\"}", "colour"},
   };

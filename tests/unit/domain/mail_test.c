@@ -204,6 +204,27 @@ Test(mail, CUST6_message_headers) {
   rd_buf_term(&b2);
 }
 
+/* CUST-9: the acknowledgement of mail in carries the alias in Cc and our own Message-ID;
+ * neither can inject a header. */
+Test(mail, CUST9_cc_and_message_id) {
+  rd_mail m = {.from = "desk@example.com", .to = "ann@example.org", .subject = "[RD-7] x",
+               .body = "x", .cc = "ann.lee@example.net",
+               .message_id = "rdmail.7.abc@example.com"};
+  rd_buf b;
+  rd_buf_init(&b);
+  cr_assert_eq(rd_mail_format(&m, 0, &b, NULL), 0);
+  cr_assert_str_eq(header(rd_buf_cstr(&b), "Cc"), "<ann.lee@example.net>");
+  cr_assert_str_eq(header(rd_buf_cstr(&b), "Message-ID"), "<rdmail.7.abc@example.com>");
+  rd_buf_term(&b);
+  m.cc = "a@b.c\r\nBcc: evil@example.net";
+  m.message_id = "x>\r\nBcc: evil@example.net";
+  rd_buf_init(&b);
+  cr_assert_eq(rd_mail_format(&m, 0, &b, NULL), 0);
+  cr_assert_null(strstr(rd_buf_cstr(&b), "\r\nBcc:"), "%s", b.data);
+  cr_assert_null(strstr(rd_buf_cstr(&b), "\r\nCc:"), "%s", b.data);
+  rd_buf_term(&b);
+}
+
 Test(mail, CUST6_no_header_injection) {
   rd_mail m = {.from = "desk@example.com", .to = "ann@example.org",
                .to_name = "Ann\r\nBcc: evil@example.net", .subject = "Hi\r\nBcc: evil@example.net",
