@@ -199,12 +199,11 @@ static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t
 
 static int after_write(rd_conn *c, const rd_caller *who, int64_t id, json_t *old, json_t *rec,
                        rd_err *err) {
-  /* RMM-3: a new organization goes to the RMM when the account pushes automatically. */
-  if (!old) {
-    int rv = rd_rmm_push_new(c, who, id, rec, err);
-    if (rv)
-      return rv;
-  }
+  /* RMM-3: a new organization (or a mapped one renamed) goes to the RMM when the account
+   * pushes automatically. */
+  int prv = rd_rmm_push_new(c, who, id, old, rec, err);
+  if (prv)
+    return prv;
   /* CUST-4: people are found by their organization's name. */
   json_t *name = json_object_get(rec, "name");
   if (old && !json_equal(json_object_get(old, "name"), name)) {

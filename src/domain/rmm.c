@@ -665,10 +665,21 @@ int rd_rmm_export_queue(rd_conn *c, const rd_caller *who, json_t *in, const char
   return rv;
 }
 
-int rd_rmm_push_new(rd_conn *c, const rd_caller *who, int64_t org, json_t *rec, rd_err *err) {
+int rd_rmm_push_new(rd_conn *c, const rd_caller *who, int64_t org, json_t *old, json_t *rec,
+                    rd_err *err) {
   const char *source = json_string_value(json_object_get(rec, "source"));
-  if (source && !strcmp(source, "rmm"))
+  if (!old && source && !strcmp(source, "rmm"))
     return 0; /* it came from the RMM: mapped by its import (RMM-2) or sync (RMM-4) */
+  if (old) { /* a rename of a mapped organization goes to the RMM too */
+    int64_t mapped = 0;
+    int got = json_equal(json_object_get(old, "name"), json_object_get(rec, "name"))
+                  ? 0
+                  : rd_sql_int64(c, &mapped, err,
+                                 "SELECT COUNT(*) FROM rmm_orgs WHERE organization_id = ?", "i",
+                                 org);
+    if (got < 0 || !mapped)
+      return got < 0 ? got : 0;
+  }
   json_t *settings = NULL;
   int rv = rd_account_settings_shared(c, who->account_id, &settings, err);
   if (rv)
@@ -695,7 +706,7 @@ int rd_rmm_export_next(rd_conn *c, const char *account_id, const char *worker,
     rd_stmt *s = NULL;
     *org = 0;
     rv = rd_sql(c, &s, err,
-                "SELECT p.organization_id, o.name, m.id, pm.rmm_id, pm.ref FROM rmm_push p"
+                "SELECT p.organization_id, o.name, m.id, pm.rmm_id, pm.ref, m.rmm_id FROM rmm_push p"
                 " JOIN organizations o ON o.id = p.organization_id"
                 " LEFT JOIN rmm_orgs m ON m.organization_id = p.organization_id"
                 " LEFT JOIN rmm_orgs pm ON pm.organization_id = o.parent_id"
@@ -706,10 +717,9 @@ int rd_rmm_export_next(rd_conn *c, const char *account_id, const char *worker,
     if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
       *org = rd_stmt_int64(s, 0);
       mapped = !rd_stmt_null(s, 2);
-      if (!mapped)
-        *out = json_pack("{s:I,s:s,s:s?,s:s?}", "id", (json_int_t)*org, "name",
-                         rd_stmt_text(s, 1), "parent_rmm_id", rd_stmt_text(s, 3), "parent_ref",
-                         rd_stmt_text(s, 4));
+      *out = json_pack("{s:I,s:s,s:s?,s:s?,s:s?}", "id", (json_int_t)*org, "name",
+                       rd_stmt_text(s, 1), "parent_rmm_id", rd_stmt_text(s, 3), "parent_ref",
+                       rd_stmt_text(s, 4), "rmm_id", mapped ? rd_stmt_text(s, 5) : NULL);
       rv = 0;
     } else if (rv == RD_DONE) {
       rv = 0;
@@ -718,13 +728,6 @@ int rd_rmm_export_next(rd_conn *c, const char *account_id, const char *worker,
       rd_stmt_done(s);
     if (rv || !*org)
       return rv;
-    if (mapped) { /* mapped since it was queued: nothing to create */
-      rv = rd_sql_exec(c, NULL, err, "DELETE FROM rmm_push WHERE organization_id = ?", "i", *org);
-      after = *org;
-      if (rv)
-        return rv;
-      continue;
-    }
     int64_t claimed = 0;
     rv = rd_sql_exec(c, &claimed, err,
                      "UPDATE rmm_push SET claimed_by = ?, claimed_at = ? WHERE organization_id = ?"
@@ -789,7 +792,14 @@ int rd_rmm_export_done(rd_conn *c, const rd_caller *who, int64_t org, json_t *cr
                            "tt", who->account_id, rmm_id);
     rv = got < 0 ? got : 0;
   }
+  int64_t already = 0; /* a rename pushed for a mapped organization */
   if (!rv) {
+    int got = rd_sql_int64(c, &already, err,
+                           "SELECT COUNT(*) FROM rmm_orgs WHERE id = ? AND organization_id = ?",
+                           "ii", id, org);
+    rv = got < 0 ? got : 0;
+  }
+  if (!rv && !already) {
     json_t *set = json_pack("{s:{s:I}}", "organization", "id", (json_int_t)org);
     rv = rd_rec_update(c, who, &rd_rmm_org_type, id, set, -1, err);
     json_decref(set);

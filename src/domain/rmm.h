@@ -47,16 +47,19 @@ int rd_rmm_load_queue(rd_conn *c, const rd_caller *who, bool dry_run, const char
  * is reused; worker as for rd_rmm_load_queue). One transaction. */
 int rd_rmm_export_queue(rd_conn *c, const rd_caller *who, json_t *in, const char *worker,
                         int64_t *job, rd_err *err);
-/* RMM-3 "push automatically": inside the transaction that created organization org, queues
- * its export when the account's settings.rmm.push_automatically is on and the organization
- * did not come from the RMM. */
-int rd_rmm_push_new(rd_conn *c, const rd_caller *who, int64_t org, json_t *rec, rd_err *err);
+/* RMM-3 "push automatically": inside the transaction that created (old NULL) or changed
+ * organization org, queues its export when the account's settings.rmm.push_automatically
+ * is on: a new organization that did not come from the RMM, or a mapped one renamed (its
+ * RMM organization takes the new name). */
+int rd_rmm_push_new(rd_conn *c, const rd_caller *who, int64_t org, json_t *old, json_t *rec,
+                    rd_err *err);
 
 /* The export job's steps (src/jobs/kinds.c talks to the RMM between them), each inside the
  * caller's transaction. The next organization of account waiting for export after id
  * `after`, claimed for worker (one claimed by another worker at stale_before or later is
  * left to it): *org its id (0: none left), *out {"id", "name", "parent_rmm_id",
- * "parent_ref"}. Organizations mapped since they were queued leave the queue on the way. */
+ * "parent_ref", "rmm_id"}: with rmm_id (mapped) its RMM organization is renamed, else one
+ * is created. */
 int rd_rmm_export_next(rd_conn *c, const char *account_id, const char *worker,
                        const char *stale_before, int64_t after, int64_t *org, json_t **out,
                        rd_err *err);

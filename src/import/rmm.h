@@ -33,6 +33,10 @@ void rd_rmm_close(rd_rmm *r);
  * the pages hold fewer records than TotalRecords said. */
 int rd_rmm_orgs(rd_rmm *r, json_t **out, rd_err *err);
 
+/* Changes fields (OrgName, ...) of RMM organization rmm_id (its OrgId): *out (a new
+ * reference) is the RMM's record after the change. */
+int rd_rmm_org_update(rd_rmm *r, const char *rmm_id, json_t *fields, json_t **out, rd_err *err);
+
 /* The machine groups of RMM organization org (its OrgId): MachineGroupId,
  * MachineGroupName (the dotted path, "root.servers"), ParentMachineGroupId. */
 int rd_rmm_groups(rd_rmm *r, const char *org, json_t **out, rd_err *err);

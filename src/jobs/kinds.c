@@ -183,14 +183,21 @@ static int rmm_export_run(rd_conn *c, rd_job *job, rd_err *err) {
       break;
     after = org;
     const char *parent_id = json_string_value(json_object_get(next, "parent_rmm_id"));
-    char *ref = rd_rmm_ref_for(json_string_value(json_object_get(next, "name")),
-                               json_string_value(json_object_get(next, "parent_ref")), taken);
-    json_t *body = json_pack("{s:O,s:s,s:s?}", "OrgName", json_object_get(next, "name"), "OrgRef",
-                             ref, "ParentOrgId", parent_id);
-    free(ref);
+    const char *rmm_id = json_string_value(json_object_get(next, "rmm_id"));
+    if (rmm_id) { /* mapped: a rename */
+      json_t *body = json_pack("{s:O}", "OrgName", json_object_get(next, "name"));
+      rv = rd_rmm_org_update(r, rmm_id, body, &created, err);
+      json_decref(body);
+    } else {
+      char *ref = rd_rmm_ref_for(json_string_value(json_object_get(next, "name")),
+                                 json_string_value(json_object_get(next, "parent_ref")), taken);
+      json_t *body = json_pack("{s:O,s:s,s:s?}", "OrgName", json_object_get(next, "name"),
+                               "OrgRef", ref, "ParentOrgId", parent_id);
+      free(ref);
+      rv = rd_rmm_org_create(r, body, &created, err);
+      json_decref(body);
+    }
     json_decref(next);
-    rv = rd_rmm_org_create(r, body, &created, err);
-    json_decref(body);
     if (!rv)
       rv = rd_tx_begin(c, true, err);
     if (!rv) {

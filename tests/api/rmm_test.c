@@ -526,6 +526,20 @@ Test(rmm, RMM3_push_automatically_exports_every_new_organization_but_not_the_rmm
   r = th_get(&S, admin(), path("/v1/organizations/%lld/rmm_mapping", org));
   cr_assert_eq(r.status, 200, "%s", r.body);
   th_resp_free(&r);
+  /* renamed here, renamed there */
+  r = th_json(&S, "PATCH", admin(), path("/v1/organizations/%lld", org), "{s:s}", "name",
+              "Pushed Holding");
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  job = count("SELECT MAX(id) FROM jobs WHERE kind = 'rmm_export'");
+  j = wait_job(admin(), job);
+  cr_assert_str_eq(th_jstr(j, "status"), "done", "%s", th_jstr(j, "error"));
+  json_decref(j);
+  all = th_vsa_orgs(V);
+  cr_assert(vsa_org(all, "Pushed Holding") && !vsa_org(all, "Pushed Inc"), "%s",
+            json_dumps(all, 0));
+  json_decref(all);
+  cr_assert_eq(count("SELECT COUNT(*) FROM rmm_orgs WHERE name = 'Pushed Holding'"), 1);
   /* an organization imported from the RMM is mapped, never pushed back */
   th_vsa_add_org(V, "8001", "From The RMM", "fromrmm", NULL);
   json_decref(load(admin()));
@@ -534,7 +548,7 @@ Test(rmm, RMM3_push_automatically_exports_every_new_organization_but_not_the_rmm
   cr_assert_eq(r.status, 200, "%s", r.body);
   th_resp_free(&r);
   cr_assert_eq(count("SELECT COUNT(*) FROM rmm_push"), 0);
-  cr_assert_eq(count("SELECT COUNT(*) FROM jobs WHERE kind = 'rmm_export'"), 1);
+  cr_assert_eq(count("SELECT COUNT(*) FROM jobs WHERE kind = 'rmm_export'"), 2);
 }
 
 Test(rmm, RMM2_the_cli_loads_imports_and_exports) {

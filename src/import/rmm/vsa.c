@@ -407,6 +407,23 @@ int rd_rmm_agents(rd_rmm *r, json_t **out, rd_err *err) {
   return list_all(r, "/assetmgmt/agents", "agents", REQUIRED, out, err);
 }
 
+int rd_rmm_org_update(rd_rmm *r, const char *rmm_id, json_t *fields, json_t **out, rd_err *err) {
+  char path[96];
+  if (!*rmm_id || strspn(rmm_id, "0123456789") != strlen(rmm_id) || strlen(rmm_id) > 40)
+    return failed(err, "organization key %.40s is not an OrgId", rmm_id);
+  snprintf(path, sizeof path, "/system/orgs/%s", rmm_id);
+  json_t *result = NULL;
+  long long total = 0;
+  int rv = call(r, "PUT", path, fields, &result, &total, err);
+  if (!rv && !json_is_object(result)) {
+    json_decref(result);
+    rv = failed(err, "%s answered no organization", path);
+  }
+  if (!rv)
+    *out = result;
+  return rv;
+}
+
 int rd_rmm_org_create(rd_rmm *r, json_t *org, json_t **out, rd_err *err) {
   json_t *result = NULL;
   long long total = 0;
