@@ -22,9 +22,6 @@ static int64_t ref_id(json_t *rec, const char *name) {
   return (int64_t)json_integer_value(json_is_object(r) ? json_object_get(r, "id") : r);
 }
 
-/* The organization the mapping names must be unmapped (RMM-2: one to one, and an edit
- * offers and accepts only unmapped targets). The engine has checked that it is one of the
- * account's own organizations. */
 /* The id of a reference given as n or {"id": n} (0: none or not one). */
 static int64_t given_id(json_t *v) {
   json_t *id = json_is_object(v) ? json_object_get(v, "id") : v;
@@ -102,6 +99,9 @@ static int check_locations(rd_conn *c, json_t *old, json_t *rec, rd_err *err) {
   return rv ? rv : err && err->code ? err->code : 0;
 }
 
+/* The organization the mapping names must be unmapped (RMM-2: one to one, and an edit
+ * offers and accepts only unmapped targets). The engine has checked that it is one of the
+ * account's own organizations. */
 static int validate(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *old,
                     json_t *rec, rd_err *err) {
   int rv = check_locations(c, old, rec, err);
@@ -1071,39 +1071,10 @@ int rd_rmm_import(rd_conn *c, const rd_caller *who, json_t *in, json_t **out, rd
     rv = rd_rec_allow(who, &rd_org_type, RD_REC_CREATE, err);
   if (rv)
     return rv;
-  const char *k;
-  json_t *v, *list = json_object_get(in, "rmm_organizations");
-  json_object_foreach(in, k, v) {
-    if (strcmp(k, "rmm_organizations"))
-      rd_err_field(err, k, "unknown field");
-  }
-  if (!json_is_array(list) || !json_array_size(list) ||
-      json_array_size(list) > RD_RMM_IMPORT_MAX)
-    rd_err_field(err, "rmm_organizations", "must be a list of 1 to %d RMM organizations",
-                 RD_RMM_IMPORT_MAX);
-  if (err && err->code)
-    return err->code;
-  json_t *ids = json_array();
-  size_t i;
-  json_array_foreach(list, i, v) {
-    char field[48];
-    snprintf(field, sizeof field, "rmm_organizations[%zu]", i);
-    json_t *id = json_is_object(v) ? json_object_get(v, "id") : v;
-    bool twice = false;
-    size_t j;
-    json_t *w;
-    json_array_foreach(ids, j, w) twice |= json_equal(w, id);
-    if (!json_is_integer(id) || json_integer_value(id) <= 0)
-      rd_err_field(err, field, "must be an RMM organization's id or {\"id\": n}");
-    else if (twice)
-      rd_err_field(err, field, "is named twice");
-    else
-      json_array_append(ids, id);
-  }
-  if (err && err->code) {
-    json_decref(ids);
-    return err->code;
-  }
+  json_t *ids = NULL;
+  rv = id_list(in, "rmm_organizations", &ids, err);
+  if (rv)
+    return rv;
   import_args a = {who, ids, json_array()};
   rv = rd_with_tx(c, err, import_tx, &a);
   json_decref(ids);
