@@ -11,7 +11,8 @@
 # Usage: bench/run.sh BUILD_DIR
 # Knobs (environment): BENCH_ORGS (10000), BENCH_DURATION (10s), BENCH_THREADS (2),
 # BENCH_CONNECTIONS (50), BENCH_DAEMON_THREADS (rolodeskd's default: one per core),
-# BENCH_BACKENDS ("sqlite postgresql").
+# BENCH_BACKENDS ("sqlite postgresql"). Then the other benchmarks of bench/, each skipped
+# with its BENCH_<NAME>=0 (PAGES, SEARCH, TRUST, IMPORT, SECURITY, ASSIGN, MAIL_IN, ITEMS, RMM).
 set -euo pipefail
 
 build=${1:?usage: bench/run.sh BUILD_DIR}
@@ -156,3 +157,7 @@ cat "$table"
 [ "${BENCH_TRUST:-1}" = 0 ] || "$root/bench/trust.sh" "$build" # All Organizations, 1,000 trusted accounts (issue 4)
 [ "${BENCH_IMPORT:-1}" = 0 ] || "$root/bench/import.sh" "$build" # customer import of 1M rows (IMP-5)
 [ "${BENCH_SECURITY:-1}" = 0 ] || "$root/bench/security.sh" "$build" # /healthz under hostile clients (issue 10)
+[ "${BENCH_ASSIGN:-1}" = 0 ] || "$root/bench/assign.sh" "$build" # request assignment, 100,000 requests (PART-4)
+[ "${BENCH_MAIL_IN:-1}" = 0 ] || "$root/bench/mail_in.sh" "$build" # mail in, 10,000 messages (CUST-9)
+[ "${BENCH_ITEMS:-1}" = 0 ] || "$root/bench/items.sh" "$build" # item export, CSV and xlsx (CUST-7)
+[ "${BENCH_RMM:-1}" = 0 ] || "$root/bench/rmm.sh" "$build" # RMM load, import and sync (issue 15)
