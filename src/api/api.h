@@ -31,6 +31,7 @@ typedef struct rd_api {
   const char *const *cors_origins; /* --cors-origin: origins CORS allows (issue 12) */
   int ncors_origins;               /* 0: no CORS headers at all */
   struct rd_page_cache *page_cache; /* --page-cache-mb; NULL: pages are always rendered */
+  const char *web_root; /* --web-root: the web UI's files (issue 16); NULL: none */
 } rd_api;
 
 /* What a handler gets: the request, a database connection for this request, the caller
@@ -133,6 +134,14 @@ void rd_api_error(rd_req *r, const rd_err *err);
 
 /* Handlers, one file per resource. */
 int rd_api_healthz(rd_ctx *x, rd_err *err);
+/* Issue 16: the web UI's files (src/api/web.c), for GET and HEAD of a path that is not the
+ * API's (rd_api_web_path). */
+#define RD_WEB_CSP                                                                          \
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "        \
+  "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "              \
+  "form-action 'self'; frame-ancestors 'none'"
+bool rd_api_web_path(const rd_api *api, const char *path);
+int rd_api_web(rd_ctx *x, rd_err *err);
 int rd_api_openapi(rd_ctx *x, rd_err *err);
 int rd_api_login(rd_ctx *x, rd_err *err);
 int rd_api_logout(rd_ctx *x, rd_err *err);

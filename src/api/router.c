@@ -633,6 +633,10 @@ static int options(rd_ctx *x, rd_err *err) {
   return 0;
 }
 
+/* Issue 16: GET or HEAD of a path that is not the API's serves the web UI (web.c); not in
+ * rd_routes (the UI is not an API operation). */
+static const rd_route WEB_ROUTE = {"GET", "/*", rd_api_web, 0, RD_ROUTE_PUBLIC | RD_ROUTE_NODB};
+
 /* OPTIONS on a path of the table; not in rd_routes (no OpenAPI operation of its own). */
 static const rd_route OPTIONS_ROUTE = {"OPTIONS", "*", options, 0,
                                        RD_ROUTE_PUBLIC | RD_ROUTE_NODB};
@@ -675,6 +679,9 @@ static bool admit(void *ctx, rd_req *r) {
     x->allow = rd_arena_strdup(&r->arena, allow);
     rt = &OPTIONS_ROUTE; /* answered like a route: the connection stays open */
   }
+  if (!rv && !rt && !allow[0] && (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) &&
+      rd_api_web_path(api, r->path))
+    rt = &WEB_ROUTE;
   if (!rv && !rt) {
     if (allow[0])
       rd_resp_header(r, "Allow", allow);

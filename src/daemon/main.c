@@ -22,7 +22,8 @@
 
 static void usage(FILE *out) {
   fputs("usage: rolodeskd [--db PATH|postgresql://...] [--listen HOST:PORT] [--data DIR]\n"
-        "                 [--threads N] [--openapi FILE] [--port-file FILE] [--quiet]\n"
+        "                 [--threads N] [--openapi FILE] [--web-root DIR] [--port-file FILE]\n"
+        "                 [--quiet]\n"
         "                 [--job-lease SECONDS] [--job-workers N] [--attachment-grace SECONDS]\n"
         "                 [--public-url URL] [--smtp-ports LIST]\n"
         "                 [--mail-workers N] [--mail-retry SECONDS]\n"
@@ -37,7 +38,8 @@ static void usage(FILE *out) {
 /* Every option of rolodeskd (base/opt.h): an option missing here is refused as unknown. */
 static const rd_opt OPTS[] = {
     {"db", 0, true},           {"listen", 0, true},          {"data", 0, true},
-    {"openapi", 0, true},      {"port-file", 0, true},       {"threads", 0, true},
+    {"openapi", 0, true},      {"web-root", 0, true},        {"port-file", 0, true},
+    {"threads", 0, true},
     {"max-conns-per-ip", 0, true}, {"max-uploads", 0, true}, {"max-import-mb", 0, true},
     {"job-lease", 0, true},    {"job-workers", 0, true},     {"attachment-grace", 0, true},
     {"public-url", 0, true},   {"smtp-ports", 0, true},      {"mail-workers", 0, true},
@@ -56,7 +58,7 @@ static int default_threads(const rd_db *db, long ncpu) {
 
 int main(int argc, char **argv) {
   const char *db_uri = getenv("ROLODESK_DB"), *listen = "127.0.0.1:8080", *data = NULL;
-  const char *openapi = NULL, *port_file = NULL, *public_url_arg = NULL;
+  const char *openapi = NULL, *port_file = NULL, *public_url_arg = NULL, *web_root = NULL;
   int threads = 0, job_workers = 1;
   rd_outbox_opts mail = {0};
   int max_conns_per_ip = RD_HTTP_CONNS_PER_IP, max_uploads = RD_HTTP_UPLOADS;
@@ -102,6 +104,8 @@ int main(int argc, char **argv) {
       data = v;
     else if (!strcmp(a, "--openapi"))
       openapi = v;
+    else if (!strcmp(a, "--web-root"))
+      web_root = v; /* issue 16: the built web UI */
     else if (!strcmp(a, "--port-file"))
       port_file = v;
     else if (!strcmp(a, "--threads") && rd_parse_i64(v, &n) && n > 0 && n <= 256)
@@ -176,6 +180,10 @@ int main(int argc, char **argv) {
   if (!openapi)
     openapi = access("docs/openapi.json", R_OK) == 0 ? "docs/openapi.json"
                                                      : RD_SOURCE_DIR "/docs/openapi.json";
+  /* Issue 16: the UI as `make` builds it (web/dist), when there is one. */
+  if (!web_root)
+    web_root = access("web/dist/index.html", R_OK) == 0 ? "web/dist"
+                                                        : RD_SOURCE_DIR "/web/dist";
   if (rd_auth_init()) {
     fputs("rolodeskd: cannot initialize libsodium\n", stderr);
     return 1;
@@ -212,7 +220,7 @@ int main(int argc, char **argv) {
   rd_api api = {.db = db, .data_dir = data, .openapi_path = openapi, .public_url = public_url,
                 .import_body_max = import_body_max, .cors_origins = cors_origins,
                 .ncors_origins = ncors_origins,
-                .page_cache = rd_page_cache_new(page_cache_mb << 20)};
+                .page_cache = rd_page_cache_new(page_cache_mb << 20), .web_root = web_root};
   rd_http_app app = rd_api_app(&api);
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   char spool_dir[1100]; /* issue 10: upload bodies are spooled here, not kept in memory */

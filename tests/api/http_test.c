@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -709,4 +710,91 @@ Test(http, HTTP_stop_under_load_exits_cleanly) {
     }
   }
   th_stop(&D);
+}
+
+/* ---- issue 16: the web UI's files ---- */
+
+static char web_root[600];
+
+static void put_file(const char *rel, const char *text) {
+  char p[800];
+  snprintf(p, sizeof p, "%s/%s", web_root, rel);
+  FILE *f = fopen(p, "w");
+  cr_assert(f, "%s", p);
+  fputs(text, f);
+  fclose(f);
+}
+
+static void web_setup(void) {
+  th_init_db(&S);
+  snprintf(web_root, sizeof web_root, "%s/web", S.dir);
+  char assets[700], secret[700], link[700];
+  snprintf(assets, sizeof assets, "%s/assets", web_root);
+  cr_assert_eq(mkdir(web_root, 0755), 0);
+  cr_assert_eq(mkdir(assets, 0755), 0);
+  put_file("index.html", "<!doctype html><title>rolodesk</title><script src=\"/assets/app-1a2b.js\"></script>");
+  put_file("assets/app-1a2b.js", "console.log('ui')");
+  put_file("notes.db", "not to be served");
+  snprintf(secret, sizeof secret, "%s/db.txt", S.dir);
+  snprintf(link, sizeof link, "%s/assets/leak.txt", web_root);
+  FILE *f = fopen(secret, "w");
+  fputs("secret", f);
+  fclose(f);
+  cr_assert_eq(symlink(secret, link), 0);
+  S.daemon_args[0] = "--web-root";
+  S.daemon_args[1] = web_root;
+  th_start_daemon(&S);
+}
+TestSuite(web, .init = web_setup, .fini = teardown, .timeout = 60);
+
+Test(web, ISSUE16_the_ui_is_served_with_its_types_csp_and_caching) {
+  raw r = raw_req(&S, "GET", "/", NULL, NULL);
+  cr_assert_eq(r.status, 200, "%s", r.head);
+  cr_assert(strstr(r.body, "<title>rolodesk</title>"));
+  cr_assert_str_eq(raw_header(&r, "Content-Type"), "text/html; charset=utf-8");
+  cr_assert_str_eq(raw_header(&r, "Cache-Control"), "no-cache");
+  cr_assert(strstr(raw_header(&r, "Content-Security-Policy"), "script-src 'self';"), "%s",
+            r.head);
+  cr_assert_str_eq(raw_header(&r, "X-Content-Type-Options"), "nosniff");
+  raw_free(&r);
+  /* the UI's own routes are index.html; hashed assets are cached for a year */
+  r = raw_req(&S, "GET", "/organizations/12", NULL, NULL);
+  cr_assert_eq(r.status, 200);
+  cr_assert(strstr(r.body, "<title>rolodesk</title>"));
+  raw_free(&r);
+  r = raw_req(&S, "GET", "/assets/app-1a2b.js", NULL, NULL);
+  cr_assert_eq(r.status, 200);
+  cr_assert_str_eq(r.body, "console.log('ui')");
+  cr_assert_str_eq(raw_header(&r, "Content-Type"), "text/javascript; charset=utf-8");
+  cr_assert_str_eq(raw_header(&r, "Cache-Control"), "public, max-age=31536000, immutable");
+  raw_free(&r);
+  r = raw_req(&S, "HEAD", "/assets/app-1a2b.js", NULL, NULL);
+  cr_assert_eq(r.status, 200);
+  cr_assert_eq(r.len, 0, "HEAD sends no body");
+  cr_assert_str_eq(raw_header(&r, "Content-Length"), "17");
+  raw_free(&r);
+}
+
+Test(web, ISSUE16_nothing_outside_the_ui_and_the_api_stays_the_api) {
+  /* a missing asset, a type not served, a link out of the root, a way up: never a file */
+  const char *paths[] = {"/assets/nope.js", "/notes.db", "/assets/leak.txt",
+                         "/assets/../../db.txt", "/assets/%2e%2e/%2e%2e/db.txt", "/.hidden.js"};
+  for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+    raw r = raw_req(&S, "GET", paths[i], NULL, NULL);
+    cr_assert(r.status == 404 || (r.status == 200 && strstr(r.body, "<title>rolodesk")),
+              "%s: %s", paths[i], r.head);
+    cr_assert(!strstr(r.body, "secret") && !strstr(r.body, "not to be served"), "%s",
+              paths[i]);
+    raw_free(&r);
+  }
+  raw r = raw_req(&S, "GET", "/v1/nothing", NULL, NULL);
+  cr_assert_eq(r.status, 404);
+  cr_assert(!strncmp(raw_header(&r, "Content-Type"), "application/json", 16));
+  raw_free(&r);
+  r = raw_req(&S, "POST", "/organizations", NULL, NULL);
+  cr_assert_eq(r.status, 404, "only GET and HEAD serve the UI");
+  raw_free(&r);
+  r = raw_req(&S, "GET", "/healthz", NULL, NULL);
+  cr_assert(strstr(r.body, "\"ok\""));
+  raw_free(&r);
 }
