@@ -129,8 +129,8 @@ export function OrganizationScreen({ id }: { id: number }) {
       </div>
       {org.foreign && (
         <p class="notice">
-          This organization belongs to {org.account.name}. You see its contact card; the remarks, financial ID and
-          custom fields below are your account's own.
+          This organization belongs to {org.account.name}: you see its contact card. Remarks, financial ID and
+          custom fields shown here are your account's own notes.
         </p>
       )}
       <div class="grid">
