@@ -196,8 +196,9 @@ test('ISSUE16 organizations: the search narrows the list, debounced', async () =
     const names = await orgNames(page);
     assert.ok(names.includes('Widget Labs'));
     assert.ok(names.length < before.length, `${names.length} < ${before.length}`);
-    // Four keys typed within the debounce: one request (two if the machine stalls), not four.
-    assert.ok(searches.length >= 1 && searches.length <= 2, `search requests: ${searches}`);
+    // Four keys 30 ms apart, within the debounce: one request (more only if the machine
+    // stalls between keys), never one per key.
+    assert.ok(searches.length >= 1 && searches.length < 4, `search requests: ${searches}`);
   } finally {
     await context.close();
   }
