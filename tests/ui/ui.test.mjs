@@ -160,6 +160,8 @@ test('ISSUE16 keyboard: signing in with Tab and Enter only, with a visible focus
     assert.match(focused, /^\/organizations\/\d+$/);
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/organizations\/\d+$/);
+    // Focus moves to the organization's name, not back to the top of the page.
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
   } finally {
     await context.close();
   }
@@ -297,6 +299,22 @@ test('ISSUE16 organization page: own record with contact details and parent; for
   }
 });
 
+test('ISSUE16 login: a deep link opens after the login', async () => {
+  const { context, page } = await newPage();
+  try {
+    await page.goto('/organizations?view=all');
+    await page.waitForURL(/\/login\?next=/);
+    await page.getByLabel('Account').fill('wdc');
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/organizations\?view=all$/);
+    await page.getByRole('heading', { name: 'All Organizations' }).waitFor();
+  } finally {
+    await context.close();
+  }
+});
+
 test('ISSUE16 errors: a 403 is shown as not allowed (a customer opening the organizations)', async () => {
   const { context, page } = await newPage();
   try {
@@ -339,9 +357,10 @@ test('ISSUE16 sign out: returns to login and the token and cookie no longer work
     await page.getByText('You have signed out').waitFor();
     assert.equal(await me({ Authorization: `Bearer ${token}` }), 401);
     assert.equal(await me({ Cookie: `rd_session=${cookie.value}` }), 401);
-    // Back in history does not bring the list back.
+    // Opening the list again asks for a login.
     await page.goto('/organizations');
-    await page.waitForURL('**/login');
+    await page.waitForURL(/\/login\?next=/);
+    await page.getByLabel('Account').waitFor();
   } finally {
     await context.close();
   }

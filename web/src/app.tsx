@@ -26,7 +26,11 @@ export function App() {
 
   const signedIn = session !== null;
   useEffect(() => {
-    if (!signedIn && route.path !== '/login') navigate('/login', true);
+    if (!signedIn && route.path !== '/login') {
+      // A deep link opens after the login.
+      const wanted = route.path + window.location.search;
+      navigate(route.path === '/' ? '/login' : `/login?next=${encodeURIComponent(wanted)}`, true);
+    }
     else if (signedIn && (route.path === '/login' || route.path === '/')) navigate('/organizations', true);
   }, [signedIn, route.path]);
 
@@ -37,7 +41,9 @@ export function App() {
         onSignedIn={(s) => {
           setNotice(null);
           setSession(s);
-          navigate('/organizations');
+          const next = route.path === '/login' ? route.query.get('next') : null;
+          // Only a path of this site: not //host or an absolute URL.
+          navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/organizations');
         }}
       />
     );

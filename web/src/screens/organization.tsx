@@ -3,7 +3,7 @@
 // record has it. A foreign record (TRUST-4) carries only its owner's name, picture and
 // contact details plus the current account's own remarks, financial ID and custom fields
 // (TRUST-5), so it shows just those.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, getOrganization, type Organization } from '../api';
 import { linkClick } from '../router';
 import { ErrorMessage } from './error';
@@ -73,6 +73,13 @@ function Contact({ org }: { org: Organization }) {
 export function OrganizationScreen({ id }: { id: number }) {
   const [org, setOrg] = useState<Organization | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  // The link that opened this page is gone: keyboard and screen reader users start at
+  // the organization's name.
+  useEffect(() => {
+    if (org) heading.current?.focus();
+  }, [org?.id]);
 
   useEffect(() => {
     let stale = false;
@@ -122,7 +129,9 @@ export function OrganizationScreen({ id }: { id: number }) {
     <main id="main" class="page">
       {back}
       <div class="title-row">
-        <h1>{org.name}</h1>
+        <h1 ref={heading} tabIndex={-1}>
+          {org.name}
+        </h1>
         {org.foreign && <span class="badge badge-foreign">Foreign: {org.account.name}</span>}
         {org.partner && <span class="badge">Partner</span>}
         {org.disabled && <span class="badge">Disabled</span>}

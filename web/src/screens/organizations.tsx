@@ -34,6 +34,12 @@ export function OrganizationsScreen({ query }: { query: URLSearchParams }) {
     setPath(organizationsPath(view, q));
   }, [view, q]);
 
+  // Back/forward to another search shows that search in the box (not while typing: the
+  // URL then follows the box, trimmed).
+  useEffect(() => {
+    if (q !== text.trim()) setText(q);
+  }, [q]);
+
   // Typing updates the URL (and so the query) once the person pauses.
   useEffect(() => {
     if (text === q) return;
