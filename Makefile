@@ -9,7 +9,7 @@ FUZZ_CC ?= clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 
-.PHONY: all build build-asan deps run test test-unit test-api test-asan bench clean check-source fuzz
+.PHONY: all build build-asan web deps run test test-unit test-api test-asan bench clean check-source fuzz
 
 all: build
 
@@ -19,8 +19,13 @@ deps:
 $(BUILD)/Makefile: CMakeLists.txt
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 
-build: $(BUILD)/Makefile
+build: $(BUILD)/Makefile web
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# The web UI (issue 16) into web/dist: npm ci + vite build, skipped when nothing changed;
+# without npm it says so and builds nothing (the C programs still build).
+web:
+	@scripts/web-build.sh
 
 $(ASAN_BUILD)/Makefile: CMakeLists.txt
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DRD_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
@@ -34,18 +39,20 @@ run: deps build
 	@$(BUILD)/rolodesk --db $(DEMO_DB) demo
 	@token=$$($(BUILD)/rolodesk --db $(DEMO_DB) token create --account wdc --username admin); \
 	 echo; echo "rolodesk demo on http://127.0.0.1:8080"; \
+	 echo "  web UI:  http://127.0.0.1:8080/login"; \
 	 echo "  sign in: account wdc, username admin, password demo-password"; \
 	 echo "  or try:  curl -H 'Authorization: Bearer $$token' http://127.0.0.1:8080/v1/organizations"; echo
-	@exec $(BUILD)/rolodeskd --db $(DEMO_DB) --listen 127.0.0.1:8080
+	@exec $(BUILD)/rolodeskd --db $(DEMO_DB) --listen 127.0.0.1:8080 --web-root web/dist
 
 # Everything: source checks, the Node.js checks (OpenAPI lint; the vCard parsers the API
-# tests use), unit + API tests (SQLite and PostgreSQL), then all again under
-# AddressSanitizer and UndefinedBehaviorSanitizer.
+# tests use), unit + API tests (SQLite and PostgreSQL), the web UI in Chromium (once, on
+# the plain build), then all again under AddressSanitizer and UndefinedBehaviorSanitizer.
 test: deps
 	@$(MAKE) --no-print-directory check-source
 	@scripts/js-tests.sh
 	@$(MAKE) --no-print-directory build CMAKE_FLAGS="-DRD_WERROR=ON"
 	@scripts/run-tests.sh $(BUILD)
+	@scripts/ui-tests.sh $(BUILD)
 	@$(MAKE) --no-print-directory build-asan CMAKE_FLAGS="-DRD_WERROR=ON"
 	@scripts/run-tests.sh $(ASAN_BUILD)
 	@echo "make test: all passed"

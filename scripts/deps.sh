@@ -10,7 +10,7 @@ pkgs=(
   libpq-dev postgresql
   libcurl4-openssl-dev libcriterion-dev libcsv-dev zlib1g-dev libspng-dev libgmime-3.0-dev
   wrk curl time ca-certificates iso-codes tzdata
-  nodejs npm python3
+  nodejs npm python3 chromium
   libxlsxwriter-dev python3-openpyxl
 )
 

@@ -1,0 +1,204 @@
+// The API client of the web UI (issue 16): every screen reaches rolodeskd only through
+// these functions (SPEC §1: everything a person can do in the UI is an API call). Calls go
+// to the same origin with the HttpOnly session cookie of POST /v1/login; calls that change
+// data also carry the X-CSRF-Token of that login. Errors of API.md ({"message", "errors":
+// [{"field", "message"}]}) become ApiError; Link: <...>; rel="next" becomes Page.next.
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly fields: FieldError[];
+  constructor(status: number, message: string, fields: FieldError[] = []) {
+    super(message);
+    this.status = status;
+    this.fields = fields;
+  }
+  /** The message with its field errors, for a screen that has no field to show them at. */
+  get detail(): string {
+    if (!this.fields.length) return this.message;
+    return `${this.message}: ${this.fields.map((f) => `${f.field} ${f.message}`).join('; ')}`;
+  }
+}
+
+/** Called on every 401 but the login's own (the screens send the person back to login). */
+let onUnauthorized: () => void = () => {};
+export function setUnauthorizedHandler(fn: () => void): void {
+  onUnauthorized = fn;
+}
+
+const CSRF_KEY = 'rolodesk.csrf';
+export function setCsrf(token: string | null): void {
+  if (token) sessionStorage.setItem(CSRF_KEY, token);
+  else sessionStorage.removeItem(CSRF_KEY);
+}
+
+async function errorOf(res: Response): Promise<ApiError> {
+  let message = res.statusText || `HTTP ${res.status}`;
+  let fields: FieldError[] = [];
+  try {
+    const body = await res.json();
+    if (body && typeof body.message === 'string') message = body.message;
+    if (body && Array.isArray(body.errors)) {
+      fields = body.errors.map((e: Record<string, unknown>) => ({
+        field: String(e.field ?? e.column ?? e.line ?? ''),
+        message: String(e.message ?? ''),
+      }));
+    }
+  } catch {
+    /* not JSON: keep the status text */
+  }
+  return new ApiError(res.status, message, fields);
+}
+
+interface CallOptions {
+  method?: string;
+  body?: unknown;
+  /** The login itself: its 401 is a wrong password, not an ended session. */
+  noAuthRedirect?: boolean;
+}
+
+async function call(path: string, opts: CallOptions = {}): Promise<Response> {
+  const method = opts.method ?? 'GET';
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && method !== 'HEAD') {
+    const csrf = sessionStorage.getItem(CSRF_KEY);
+    if (csrf) headers['X-CSRF-Token'] = csrf;
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    });
+  } catch {
+    throw new ApiError(0, 'The server cannot be reached');
+  }
+  if (!res.ok) {
+    const err = await errorOf(res);
+    if (res.status === 401 && !opts.noAuthRedirect) onUnauthorized();
+    throw err;
+  }
+  return res;
+}
+
+export async function getJson<T>(path: string): Promise<T> {
+  return (await call(path)).json() as Promise<T>;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** The path (with query) of the next page, from the Link header; null on the last page. */
+  next: string | null;
+}
+
+/** The rel="next" target of a Link header, as a same-origin path. */
+export function nextLink(link: string | null): string | null {
+  if (!link) return null;
+  for (const part of link.split(',')) {
+    const m = /<([^>]*)>\s*;(.*)/.exec(part.trim());
+    if (m && /rel="?next"?/.test(m[2])) {
+      const u = new URL(m[1], window.location.href);
+      return u.pathname + u.search;
+    }
+  }
+  return null;
+}
+
+export async function getPage<T>(path: string): Promise<Page<T>> {
+  const res = await call(path);
+  return { items: (await res.json()) as T[], next: nextLink(res.headers.get('Link')) };
+}
+
+// ---- Records (the shapes of API.md that the screens show) ----
+
+export interface Ref {
+  id: number;
+  name: string;
+}
+export interface AccountRef {
+  id: string;
+  name: string;
+}
+export interface Person {
+  id: number;
+  account: AccountRef;
+  name: string;
+  username: string;
+  roles: string[];
+}
+export interface Contact {
+  addresses?: { label?: string; street?: string; city?: string; state?: string; zip?: string; country?: string }[];
+  telephones?: { label?: string; number: string }[];
+  email_addresses?: { label?: string; address: string }[];
+  websites?: { label?: string; url: string }[];
+}
+export interface Attachment {
+  key: string;
+  filename: string;
+  size: number;
+  content_type: string;
+}
+export interface Organization {
+  id: number;
+  account: AccountRef;
+  name: string;
+  foreign?: boolean;
+  parent?: Ref | null;
+  manager?: Ref | null;
+  financial_id?: string | null;
+  remarks?: string | null;
+  remarks_attachments?: Attachment[];
+  disabled?: boolean;
+  partner?: boolean;
+  picture_uri?: string | null;
+  contact?: Contact;
+  custom_fields?: Record<string, unknown>;
+  source?: string;
+}
+
+// ---- Calls ----
+
+export interface LoginAnswer {
+  token: string;
+  csrf_token: string;
+  person: Person;
+}
+
+export async function login(account: string, username: string, password: string): Promise<LoginAnswer> {
+  const res = await call('/v1/login', {
+    method: 'POST',
+    body: { account, username, password },
+    noAuthRedirect: true,
+  });
+  const answer = (await res.json()) as LoginAnswer;
+  setCsrf(answer.csrf_token || res.headers.get('X-CSRF-Token'));
+  return answer;
+}
+
+export async function logout(): Promise<void> {
+  try {
+    await call('/v1/logout', { method: 'POST', noAuthRedirect: true });
+  } finally {
+    setCsrf(null);
+  }
+}
+
+export type OrgView = 'own' | 'all';
+
+export function organizationsPath(view: OrgView, q: string, perPage = 25): string {
+  const params = new URLSearchParams();
+  if (q.trim()) params.set('q', q.trim());
+  params.set('per_page', String(perPage));
+  return `/v1/organizations${view === 'all' ? '/all' : ''}?${params}`;
+}
+
+export function getOrganization(id: number): Promise<Organization> {
+  return getJson<Organization>(`/v1/organizations/${id}`);
+}

@@ -1,0 +1,109 @@
+// The shell of the web UI: picks the screen from the path, keeps the signed-in person,
+// sends a 401 from any call back to the login page, and draws the header (account, user,
+// sign out) around the screens that need a session.
+import { useEffect, useState } from 'preact/hooks';
+import { logout, setCsrf, setUnauthorizedHandler } from './api';
+import { clearSession, loadSession, type SessionInfo } from './session';
+import { linkClick, navigate, useRoute } from './router';
+import { LoginScreen } from './screens/login';
+import { OrganizationsScreen } from './screens/organizations';
+import { OrganizationScreen } from './screens/organization';
+
+export function App() {
+  const [session, setSession] = useState<SessionInfo | null>(loadSession);
+  const [notice, setNotice] = useState<string | null>(null);
+  const route = useRoute();
+
+  useEffect(() => {
+    setUnauthorizedHandler(() => {
+      clearSession();
+      setCsrf(null);
+      setSession(null);
+      setNotice('Your session has ended. Please sign in again.');
+      navigate('/login');
+    });
+  }, []);
+
+  const signedIn = session !== null;
+  useEffect(() => {
+    if (!signedIn && route.path !== '/login') {
+      // A deep link opens after the login.
+      const wanted = route.path + window.location.search;
+      navigate(route.path === '/' ? '/login' : `/login?next=${encodeURIComponent(wanted)}`, true);
+    }
+    else if (signedIn && (route.path === '/login' || route.path === '/')) navigate('/organizations', true);
+  }, [signedIn, route.path]);
+
+  if (!session || route.path === '/login') {
+    return (
+      <LoginScreen
+        notice={notice}
+        onSignedIn={(s) => {
+          setNotice(null);
+          setSession(s);
+          const next = route.path === '/login' ? route.query.get('next') : null;
+          // Only a path of this site: not //host or an absolute URL.
+          navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/organizations');
+        }}
+      />
+    );
+  }
+
+  const signOut = async () => {
+    try {
+      await logout();
+    } catch {
+      /* the session is gone either way */
+    }
+    clearSession();
+    setSession(null);
+    setNotice('You have signed out.');
+    navigate('/login');
+  };
+
+  let screen;
+  const orgMatch = /^\/organizations\/(\d+)$/.exec(route.path);
+  if (orgMatch) screen = <OrganizationScreen id={Number(orgMatch[1])} />;
+  else if (route.path === '/organizations') screen = <OrganizationsScreen query={route.query} />;
+  else
+    screen = (
+      <main id="main" class="page">
+        <h1>Page not found</h1>
+        <p>
+          <a href="/organizations" onClick={linkClick}>
+            Back to the organizations
+          </a>
+        </p>
+      </main>
+    );
+
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header class="topbar">
+        <a class="brand" href="/organizations" onClick={linkClick}>
+          Rolodesk
+        </a>
+        <nav aria-label="Main">
+          <a href="/organizations" onClick={linkClick} aria-current={route.path.startsWith('/organizations') ? 'page' : undefined}>
+            Organizations
+          </a>
+        </nav>
+        <div class="who">
+          <span class="who-account" data-testid="account-name">
+            {session.account.name}
+          </span>
+          <span class="who-user" data-testid="user-name">
+            {session.name} ({session.username})
+          </span>
+          <button type="button" class="button secondary" onClick={signOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      {screen}
+    </>
+  );
+}

@@ -1,0 +1,160 @@
+// The organizations list (issue 16): the account's own list (GET /v1/organizations) or the
+// All Organizations view (GET /v1/organizations/all, TRUST-3) with foreign records marked
+// with their account; `q` is sent 250 ms after the last keystroke; one page at a time,
+// the next one by the API's Link rel="next" (the UI never loads more than it shows). The
+// view and the search live in the URL, so back from an organization returns to them.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, getPage, organizationsPath, type Organization, type OrgView } from '../api';
+import { linkClick, navigate } from '../router';
+import { ErrorMessage } from './error';
+
+const DEBOUNCE_MS = 250;
+
+function place(o: Organization): string {
+  const a = o.contact?.addresses?.[0];
+  return a ? [a.city, a.country].filter(Boolean).join(', ') : '';
+}
+
+export function OrganizationsScreen({ query }: { query: URLSearchParams }) {
+  const view: OrgView = query.get('view') === 'all' ? 'all' : 'own';
+  const q = query.get('q') ?? '';
+  const [text, setText] = useState(q);
+  // The pages before the one shown (their paths), for "Previous page".
+  const [trail, setTrail] = useState<string[]>([]);
+  const [path, setPath] = useState(() => organizationsPath(view, q));
+  const [items, setItems] = useState<Organization[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [loading, setLoading] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  // A new view or search starts again at the first page.
+  useEffect(() => {
+    setTrail([]);
+    setPath(organizationsPath(view, q));
+  }, [view, q]);
+
+  // Back/forward to another search shows that search in the box (not while typing: the
+  // URL then follows the box, trimmed).
+  useEffect(() => {
+    if (q !== text.trim()) setText(q);
+  }, [q]);
+
+  // Typing updates the URL (and so the query) once the person pauses.
+  useEffect(() => {
+    if (text === q) return;
+    const timer = window.setTimeout(() => {
+      const params = new URLSearchParams();
+      if (view === 'all') params.set('view', 'all');
+      if (text.trim()) params.set('q', text.trim());
+      const s = params.toString();
+      navigate(`/organizations${s ? `?${s}` : ''}`, true);
+    }, DEBOUNCE_MS);
+    return () => window.clearTimeout(timer);
+  }, [text]);
+
+  useEffect(() => {
+    let stale = false;
+    setLoading(true);
+    getPage<Organization>(path)
+      .then((page) => {
+        if (stale) return;
+        setItems(page.items);
+        setNext(page.next);
+        setError(null);
+      })
+      .catch((err) => {
+        if (stale) return;
+        setError(err instanceof ApiError ? err : new ApiError(0, String(err)));
+        setItems(null);
+      })
+      .finally(() => {
+        if (!stale) setLoading(false);
+      });
+    return () => {
+      stale = true;
+    };
+  }, [path]);
+
+  const setView = (v: OrgView) => {
+    const params = new URLSearchParams();
+    if (v === 'all') params.set('view', 'all');
+    if (q) params.set('q', q);
+    const s = params.toString();
+    navigate(`/organizations${s ? `?${s}` : ''}`);
+  };
+
+  const goNext = () => {
+    if (!next) return;
+    setTrail([...trail, path]);
+    setPath(next);
+    heading.current?.focus();
+  };
+  const goPrevious = () => {
+    if (!trail.length) return;
+    setPath(trail[trail.length - 1]);
+    setTrail(trail.slice(0, -1));
+    heading.current?.focus();
+  };
+
+  const title = view === 'all' ? 'All Organizations' : 'Organizations';
+  return (
+    <main id="main" class="page">
+      <h1 ref={heading} tabIndex={-1}>
+        {title}
+      </h1>
+      <div class="toolbar">
+        <div class="segmented" role="group" aria-label="Which organizations">
+          <button type="button" class="button secondary" aria-pressed={view === 'own'} onClick={() => setView('own')}>
+            Own organizations
+          </button>
+          <button type="button" class="button secondary" aria-pressed={view === 'all'} onClick={() => setView('all')}>
+            All Organizations
+          </button>
+        </div>
+        <div class="search">
+          <label for="org-search">Search</label>
+          <input
+            id="org-search"
+            type="search"
+            autocomplete="off"
+            placeholder="Name, city, phone…"
+            value={text}
+            onInput={(e) => setText((e.target as HTMLInputElement).value)}
+          />
+        </div>
+      </div>
+      <p class="sr-only" role="status" aria-live="polite">
+        {loading ? 'Loading…' : items ? `${items.length} organizations shown` : ''}
+      </p>
+      {error && <ErrorMessage error={error} />}
+      {items && items.length === 0 && <p class="empty">No organizations match.</p>}
+      {items && items.length > 0 && (
+        <ul class="org-list" data-testid="org-list" aria-busy={loading}>
+          {items.map((o) => (
+            <li key={o.id} class={o.foreign ? 'org foreign' : 'org'}>
+              <a href={`/organizations/${o.id}`} onClick={linkClick} class="org-name">
+                {o.name}
+              </a>
+              <span class="org-place">{place(o)}</span>
+              {view === 'all' && (
+                <span class={o.foreign ? 'badge badge-foreign' : 'badge'} data-testid="org-account">
+                  {o.foreign ? `Foreign: ${o.account.name}` : o.account.name}
+                </span>
+              )}
+              {o.disabled && <span class="badge">Disabled</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div class="pager">
+        <button type="button" class="button secondary" onClick={goPrevious} disabled={!trail.length}>
+          Previous page
+        </button>
+        <button type="button" class="button secondary" onClick={goNext} disabled={!next}>
+          Next page
+        </button>
+      </div>
+    </main>
+  );
+}
