@@ -25,21 +25,10 @@
 #include "domain/request.h"
 #include "domain/team.h"
 
+#define BENCH_NAME "bench_assign"
+#include "bench.h"
+
 enum { CUSTOMERS = 2000, UNITS = 40 };
-
-static int fail(const char *what, const rd_err *err) {
-  fprintf(stderr, "bench_assign: %s: %s", what, err->message[0] ? err->message : "error");
-  for (int i = 0; i < err->nitems; i++)
-    fprintf(stderr, "%s%s: %s", i ? ", " : " (", err->items[i].field, err->items[i].message);
-  fputs(err->nitems ? ")\n" : "\n", stderr);
-  return 1;
-}
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Rows written with plain SQL in one transaction (setup, not timed). */
 static int64_t insert_org(rd_conn *c, const char *name, bool partner, int64_t partner_of,

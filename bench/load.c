@@ -35,6 +35,9 @@
 #include "domain/org.h"
 #include "domain/person.h"
 
+#define BENCH_NAME "bench_load"
+#include "bench.h"
+
 enum { STAFF = 8 };
 
 static const char *const CITIES[] = {"Amsterdam", "Rotterdam", "Utrecht", "Berlin",
@@ -47,14 +50,6 @@ static int usage(void) {
         " [--msp-orgs N]\n",
         stderr);
   return 2;
-}
-
-static int fail(const char *what, const rd_err *err) {
-  fprintf(stderr, "bench_load: %s: %s", what, err->message[0] ? err->message : "error");
-  for (int i = 0; i < err->nitems; i++)
-    fprintf(stderr, "%s%s: %s", i ? ", " : " (", err->items[i].field, err->items[i].message);
-  fputs(err->nitems ? ")\n" : "\n", stderr);
-  return 1;
 }
 
 static int add_person(rd_conn *conn, const rd_caller *who, const char *username,

@@ -26,19 +26,8 @@
 #include "domain/person.h"
 #include "mail/mail_in.h"
 
-static int fail(const char *what, const rd_err *err) {
-  fprintf(stderr, "bench_mail_in: %s: %s", what, err->message[0] ? err->message : "error");
-  for (int i = 0; i < err->nitems; i++)
-    fprintf(stderr, "%s%s: %s", i ? ", " : " (", err->items[i].field, err->items[i].message);
-  fputs(err->nitems ? ")\n" : "\n", stderr);
-  return 1;
-}
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#define BENCH_NAME "bench_mail_in"
+#include "bench.h"
 
 typedef struct message {
   const char *data;

@@ -30,19 +30,8 @@
 #include "import/rmm.h"
 #include "jobs/runner.h"
 
-static int fail(const char *what, const rd_err *err) {
-  fprintf(stderr, "bench_rmm: %s: %s", what, err->message[0] ? err->message : "error");
-  for (int i = 0; i < err->nitems; i++)
-    fprintf(stderr, "%s%s: %s", i ? ", " : " (", err->items[i].field, err->items[i].message);
-  fputs(err->nitems ? ")\n" : "\n", stderr);
-  return 1;
-}
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#define BENCH_NAME "bench_rmm"
+#include "bench.h"
 
 static long peak_mb(void) {
   struct rusage ru;
@@ -57,8 +46,8 @@ static void line(const char *what, long n, double secs, int requests) {
 
 static int run_load(rd_conn *c, const rd_caller *who, bool sync, rd_err *err) {
   int64_t job = 0;
-  int rv = sync ? rd_rmm_sync_queue(c, who, false, "bench", &job, err)
-                : rd_rmm_load_queue(c, who, false, "bench", &job, err);
+  int rv = rd_rmm_queue(c, who, sync ? RD_RMM_SYNC_JOB_KIND : RD_RMM_LOAD_JOB_KIND, false,
+                        "bench", &job, err);
   rd_job_opts o = {0};
   return rv ? rv : rd_job_run(c, job, "bench", &o, err);
 }

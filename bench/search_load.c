@@ -26,6 +26,9 @@
 #include "domain/person.h"
 #include "domain/search.h"
 
+#define BENCH_NAME "bench_search_load"
+#include "bench.h"
+
 enum { ROWS = 100, TX_ROWS = 10000, ORGS = 1000 };
 
 static const char *const FIRST[] = {
@@ -54,14 +57,6 @@ static int usage(void) {
         " [--names FILE]\n",
         stderr);
   return 2;
-}
-
-static int fail(const char *what, const rd_err *err) {
-  fprintf(stderr, "bench_search_load: %s: %s", what, err->message[0] ? err->message : "error");
-  for (int i = 0; i < err->nitems; i++)
-    fprintf(stderr, "%s%s: %s", i ? ", " : " (", err->items[i].field, err->items[i].message);
-  fputs(err->nitems ? ")\n" : "\n", stderr);
-  return 1;
 }
 
 static uint64_t rng = 88172645463325252ull;

@@ -7,39 +7,36 @@
 
 static const char *const LIST_PARAMS[] = {"per_page", "cursor", "q", "mapped", NULL};
 
-static const char *const LOAD_PARAMS[] = {"dry_run", NULL};
+static const char *const JOB_PARAMS[] = {"dry_run", NULL};
 
-int rd_api_rmm_load(rd_ctx *x, rd_err *err) {
-  int64_t job = 0;
-  int dry = 0;
-  int rv = rd_api_query_check(x, LOAD_PARAMS, err);
-  if (!rv)
-    rv = rd_api_query_bool(x, "dry_run", &dry, err);
-  if (!rv)
-    rv = rd_rmm_load_queue(x->db, &x->who, dry == 1, NULL, &job, err);
-  if (rv)
-    return rv;
+/* 202 with the job just queued (rv: the queueing's result), to follow at /v1/rmm/jobs/{id}. */
+static int queued(rd_ctx *x, int rv, int64_t job, rd_err *err) {
   json_t *out = NULL;
-  rv = rd_rmm_job_get(x->db, &x->who, job, &out, err);
-  if (!rv)
-    rd_api_json(x, 202, out, -1); /* as an import: the job to follow at /v1/rmm/jobs/{id} */
-  return rv;
-}
-
-int rd_api_rmm_sync(rd_ctx *x, rd_err *err) {
-  int64_t job = 0;
-  int dry = 0;
-  json_t *out = NULL;
-  int rv = rd_api_query_check(x, LOAD_PARAMS, err);
-  if (!rv)
-    rv = rd_api_query_bool(x, "dry_run", &dry, err);
-  if (!rv)
-    rv = rd_rmm_sync_queue(x->db, &x->who, dry == 1, NULL, &job, err);
   if (!rv)
     rv = rd_rmm_job_get(x->db, &x->who, job, &out, err);
   if (!rv)
     rd_api_json(x, 202, out, -1);
   return rv;
+}
+
+/* POST /v1/rmm/load and /v1/rmm/sync (?dry_run=true). */
+static int queue(rd_ctx *x, const char *kind, rd_err *err) {
+  int64_t job = 0;
+  int dry = 0;
+  int rv = rd_api_query_check(x, JOB_PARAMS, err);
+  if (!rv)
+    rv = rd_api_query_bool(x, "dry_run", &dry, err);
+  if (!rv)
+    rv = rd_rmm_queue(x->db, &x->who, kind, dry == 1, NULL, &job, err);
+  return queued(x, rv, job, err);
+}
+
+int rd_api_rmm_load(rd_ctx *x, rd_err *err) {
+  return queue(x, RD_RMM_LOAD_JOB_KIND, err);
+}
+
+int rd_api_rmm_sync(rd_ctx *x, rd_err *err) {
+  return queue(x, RD_RMM_SYNC_JOB_KIND, err);
 }
 
 /* RMM-5: one item synced from its agent now; the answer is the item as it is then. */
@@ -55,16 +52,12 @@ int rd_api_rmm_item_sync(rd_ctx *x, rd_err *err) {
 
 int rd_api_rmm_export(rd_ctx *x, rd_err *err) {
   int64_t job = 0;
-  json_t *in = NULL, *out = NULL;
+  json_t *in = NULL;
   int rv = rd_api_body(x, &in, err);
   if (!rv)
     rv = rd_rmm_export_queue(x->db, &x->who, in, NULL, &job, err);
   json_decref(in);
-  if (!rv)
-    rv = rd_rmm_job_get(x->db, &x->who, job, &out, err);
-  if (!rv)
-    rd_api_json(x, 202, out, -1);
-  return rv;
+  return queued(x, rv, job, err);
 }
 
 int rd_api_rmm_job(rd_ctx *x, rd_err *err) {

@@ -167,8 +167,8 @@ int rd_cli_rmm(rd_cli *c, int argc, char **argv) {
   if (!ids && !load && (rv = rd_rmm_unmapped(c->conn, o.account, imp, &ids, &err)))
     return rd_cli_fail(&err);
   if (load) {
-    rv = sync ? rd_rmm_sync_queue(c->conn, &who, o.dry, worker, &job, &err)
-              : rd_rmm_load_queue(c->conn, &who, o.dry, worker, &job, &err);
+    rv = rd_rmm_queue(c->conn, &who, sync ? RD_RMM_SYNC_JOB_KIND : RD_RMM_LOAD_JOB_KIND, o.dry,
+                      worker, &job, &err);
     rv = rv ? rd_cli_fail(&err) : run_job(c, &who, job, worker, &err);
   } else if (imp) {
     rv = import(c, &who, ids, &err);

@@ -281,16 +281,12 @@ typedef struct job_args {
   int64_t *job;
   json_t *orgs; /* export: the organizations' ids */
   bool dry_run;
+  const char *kind; /* rd_rmm_queue: rmm_load or rmm_sync */
 } job_args;
 
-static int load_tx(rd_conn *c, void *arg, rd_err *err) {
+static int queue_tx(rd_conn *c, void *arg, rd_err *err) {
   job_args *a = arg;
-  return queue_job(c, a->who, RD_RMM_LOAD_JOB_KIND, a->worker, false, a->dry_run, a->job, err);
-}
-
-static int sync_tx(rd_conn *c, void *arg, rd_err *err) {
-  job_args *a = arg;
-  return queue_job(c, a->who, RD_RMM_SYNC_JOB_KIND, a->worker, false, a->dry_run, a->job, err);
+  return queue_job(c, a->who, a->kind, a->worker, false, a->dry_run, a->job, err);
 }
 
 int rd_rmm_schedule(rd_conn *c, const rd_caller *who, rd_err *err) {
@@ -321,22 +317,13 @@ int rd_rmm_schedule(rd_conn *c, const rd_caller *who, rd_err *err) {
                                job);
 }
 
-int rd_rmm_sync_queue(rd_conn *c, const rd_caller *who, bool dry_run, const char *worker,
-                      int64_t *job, rd_err *err) {
+int rd_rmm_queue(rd_conn *c, const rd_caller *who, const char *kind, bool dry_run,
+                 const char *worker, int64_t *job, rd_err *err) {
   int rv = rd_rec_allow(who, &rd_rmm_org_type, RD_REC_UPDATE, err);
   if (!rv)
     rv = connected(c, who->account_id, err);
-  job_args a = {who, worker, job, NULL, dry_run};
-  return rv ? rv : rd_with_tx(c, err, sync_tx, &a);
-}
-
-int rd_rmm_load_queue(rd_conn *c, const rd_caller *who, bool dry_run, const char *worker,
-                      int64_t *job, rd_err *err) {
-  int rv = rd_rec_allow(who, &rd_rmm_org_type, RD_REC_UPDATE, err);
-  if (!rv)
-    rv = connected(c, who->account_id, err);
-  job_args a = {who, worker, job, NULL, dry_run};
-  return rv ? rv : rd_with_tx(c, err, load_tx, &a);
+  job_args a = {who, worker, job, NULL, dry_run, kind};
+  return rv ? rv : rd_with_tx(c, err, queue_tx, &a);
 }
 
 static bool builtin(const char *name, const char *ref) {
@@ -658,7 +645,7 @@ int rd_rmm_export_queue(rd_conn *c, const rd_caller *who, json_t *in, const char
     rv = id_list(in, "organizations", &ids, err);
   if (!rv)
     rv = connected(c, who->account_id, err);
-  job_args a = {who, worker, job, ids, false};
+  job_args a = {who, worker, job, ids, false, RD_RMM_EXPORT_JOB_KIND};
   if (!rv)
     rv = rd_with_tx(c, err, export_tx, &a);
   json_decref(ids);

@@ -33,18 +33,20 @@ void rd_rmm_settings_check(json_t *rmm, rd_err *err);
 bool rd_rmm_http_allowed(void);
 bool rd_rmm_url_ok(const char *url);
 
-/* Queues a load of the caller's account's RMM organizations (RMM-1): *job is the job's id.
- * 422 when settings.rmm is not configured; 409 while another load is queued or running.
- * A dry run (BEYOND-1) stores nothing: its result lists what a load would change.
- * worker: NULL queues it for a daemon; else it is created running, claimed by worker (the
- * CLI runs it itself with rd_job_run). */
-int rd_rmm_load_queue(rd_conn *c, const rd_caller *who, bool dry_run, const char *worker,
-                      int64_t *job, rd_err *err);
+/* Queues a job of kind RD_RMM_LOAD_JOB_KIND (the RMM's organizations, RMM-1) or
+ * RD_RMM_SYNC_JOB_KIND (then its agents as items, RMM-4/5) for the caller's account: *job
+ * is the job's id. 422 when settings.rmm is not configured; 409 while another of the kind
+ * is queued or running (a scheduled sync waiting for its time does not count). A dry run
+ * (BEYOND-1) stores nothing: its result lists what it would change. worker: NULL queues it
+ * for a daemon; else it is created running, claimed by worker (the CLI runs it itself with
+ * rd_job_run). */
+int rd_rmm_queue(rd_conn *c, const rd_caller *who, const char *kind, bool dry_run,
+                 const char *worker, int64_t *job, rd_err *err);
 
 /* RMM-3: queues the export of organizations (in: {"organizations": [id or {"id"}, ...]},
  * 1 to RD_RMM_IMPORT_MAX of the caller's own, none mapped: 409 naming the first) for the
  * rmm_export job, which creates each in the RMM and maps it. *job: that job (a queued one
- * is reused; worker as for rd_rmm_load_queue). One transaction. */
+ * is reused; worker as for rd_rmm_queue). One transaction. */
 int rd_rmm_export_queue(rd_conn *c, const rd_caller *who, json_t *in, const char *worker,
                         int64_t *job, rd_err *err);
 /* RMM-3 "push automatically": inside the transaction that created (old NULL) or changed
@@ -142,9 +144,6 @@ void rd_rmm_sync_free(rd_rmm_sync *s);
  * a sync ends. */
 int rd_rmm_schedule(rd_conn *c, const rd_caller *who, rd_err *err);
 
-/* Queues a sync (as rd_rmm_load_queue; a scheduled one waiting does not count). */
-int rd_rmm_sync_queue(rd_conn *c, const rd_caller *who, bool dry_run, const char *worker,
-                      int64_t *job, rd_err *err);
 /* The AgentId of item id when it came from the RMM (404 for another account's item, 422
  * when it did not come from the RMM); *out is rd_strdup'd. */
 int rd_rmm_item_agent(rd_conn *c, const rd_caller *who, int64_t item, char **out, rd_err *err);
