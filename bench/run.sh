@@ -12,7 +12,7 @@
 # Knobs (environment): BENCH_ORGS (10000), BENCH_DURATION (10s), BENCH_THREADS (2),
 # BENCH_CONNECTIONS (50), BENCH_DAEMON_THREADS (rolodeskd's default: one per core),
 # BENCH_BACKENDS ("sqlite postgresql"). Then the other benchmarks of bench/, each skipped
-# with its BENCH_<NAME>=0 (PAGES, SEARCH, TRUST, IMPORT, SECURITY, ASSIGN, MAIL_IN, ITEMS, RMM).
+# with its BENCH_<NAME>=0 (PAGES, SEARCH, TRUST, IMPORT, SECURITY, ASSIGN, MAIL_IN, ITEMS, RMM, UI).
 set -euo pipefail
 
 build=${1:?usage: bench/run.sh BUILD_DIR}
@@ -161,3 +161,4 @@ cat "$table"
 [ "${BENCH_MAIL_IN:-1}" = 0 ] || "$root/bench/mail_in.sh" "$build" # mail in, 10,000 messages (CUST-9)
 [ "${BENCH_ITEMS:-1}" = 0 ] || "$root/bench/items.sh" "$build" # item export, CSV and xlsx (CUST-7)
 [ "${BENCH_RMM:-1}" = 0 ] || "$root/bench/rmm.sh" "$build" # RMM load, import and sync (issue 15)
+[ "${BENCH_UI:-1}" = 0 ] || "$root/bench/ui.sh" "$build" # web UI: bundle size, first rows of the Organizations screens (issue 16)

@@ -22,19 +22,8 @@ for prog in rolodesk rolodeskd; do
 done
 export NO_UPDATE_NOTIFIER=1
 
-"$root/scripts/web-build.sh"
+"$root/scripts/web-build.sh" --with-tests
 [ -f "$root/web/dist/index.html" ] || { echo "ui-tests: web/dist was not built" >&2; exit 1; }
-
-stamp=$ui/node_modules/.rolodesk-lock.sha256
-want=$(cat "$ui/package.json" "$ui/package-lock.json" | sha256sum | cut -d' ' -f1)
-(
-  flock 9
-  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    echo "== ui: npm ci in tests/ui"
-    (cd "$ui" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
-    echo "$want" >"$stamp"
-  fi
-) 9>/tmp/rolodesk-ui-npm.lock
 
 tmp=$(mktemp -d /tmp/rolodesk-ui.XXXXXX)
 pid=""

@@ -5,7 +5,9 @@
 # package.json and the lock are, the build when those and the sources are (stamps with
 # their sha256 in web/node_modules/). Without npm it says so and does nothing (exit 0), so
 # `make build` still builds the C programs on a machine without Node.js; `scripts/deps.sh`
-# installs it. Usage: scripts/web-build.sh
+# installs it. With --with-tests it also installs tests/ui (playwright-core and axe-core for
+# the browser tests and bench/ui.sh; pinned lock, skipped when node_modules matches it).
+# Usage: scripts/web-build.sh [--with-tests]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 web=$root/web
@@ -34,3 +36,17 @@ src_sum=$( (cd "$web" && find index.html vite.config.ts tsconfig.json package.js
     echo "$src_sum" >"$build_stamp"
   fi
 ) 9>/tmp/rolodesk-web-npm.lock
+
+if [ "${1:-}" = --with-tests ]; then
+  ui=$root/tests/ui
+  stamp=$ui/node_modules/.rolodesk-lock.sha256
+  want=$(cat "$ui/package.json" "$ui/package-lock.json" | sha256sum | cut -d' ' -f1)
+  (
+    flock 9
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+      echo "== ui: npm ci in tests/ui"
+      (cd "$ui" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+      echo "$want" >"$stamp"
+    fi
+  ) 9>/tmp/rolodesk-ui-npm.lock
+fi
