@@ -213,6 +213,13 @@ static int loop_check(delivery *d, char *why, size_t cap, rd_err *err) {
       return 0;
     }
   }
+  /* Messages from one sender are counted and logged one at a time: two at once would both
+   * count the same rows and both get in. */
+  char key[600];
+  snprintf(key, sizeof key, "mail_in %s %s", d->account_id, m->from);
+  rv = rd_tx_lock(d->c, key, err);
+  if (rv)
+    return rv;
   char since[RD_TIME_LEN];
   rd_time_in(-60, since);
   int64_t recent = 0;

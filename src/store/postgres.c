@@ -783,6 +783,14 @@ static int pg_lock_schema(rd_conn *c, rd_err *err) {
   return rv < 0 ? rv : 0;
 }
 
+/* rd_tx_lock: the two-int4 form, whose keys never meet the bigint SCHEMA_LOCK_KEY. */
+static int pg_tx_lock(rd_conn *c, const char *key, rd_err *err) {
+  int64_t ignored = 0;
+  const char *args[] = {key};
+  int rv = one_int64(c, "SELECT pg_advisory_xact_lock(1, hashtext(?))", 1, args, &ignored, err);
+  return rv < 0 ? rv : 0;
+}
+
 static int pg_claim_job(rd_conn *c, const char *worker, const char *const *kinds, int nkinds,
                         const char *now, const char *stale_before, const char *today,
                         int64_t *job_id, rd_err *err) {
@@ -898,4 +906,5 @@ const rd_store_ops rd_postgres_ops = {
     .pipeline = pg_pipeline,
     .pipeline_broke = pg_pipeline_broke,
     .refresh_stats = pg_refresh_stats,
+    .tx_lock = pg_tx_lock,
 };

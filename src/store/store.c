@@ -404,6 +404,11 @@ int rd_refresh_stats(rd_conn *c, const char *tables, int64_t grown, rd_err *err)
   return c->ops->refresh_stats ? c->ops->refresh_stats(c, tables, grown, err) : 0;
 }
 
+int rd_tx_lock(rd_conn *c, const char *key, rd_err *err) {
+  assert(c->in_tx);
+  return c->ops->tx_lock ? c->ops->tx_lock(c, key, err) : 0;
+}
+
 bool rd_pipeline_broke(rd_conn *c) {
   return c->ops->pipeline_broke && c->ops->pipeline_broke(c);
 }

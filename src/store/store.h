@@ -90,6 +90,10 @@ typedef struct rd_store_ops {
    * "a, b") up to date when grown rows are many next to what the first one held when last
    * analyzed. NULL where the planner needs none (SQLite). */
   int (*refresh_stats)(rd_conn *c, const char *tables, int64_t grown, rd_err *err);
+  /* Inside a write transaction: waits for, then holds until the transaction ends, the lock
+   * named by key. NULL where a write transaction already excludes every other writer
+   * (SQLite). */
+  int (*tx_lock)(rd_conn *c, const char *key, rd_err *err);
 } rd_store_ops;
 
 extern const rd_store_ops rd_sqlite_ops;
@@ -181,6 +185,12 @@ bool rd_pipeline_broke(rd_conn *c);
  * tenth of what the first table held at its last analysis (its plans are still right). A
  * no-op on SQLite. */
 int rd_refresh_stats(rd_conn *c, const char *tables, int64_t grown, rd_err *err);
+/* Inside a write transaction: the transactions that take the same key (any text) run one
+ * after the other from here to their end, so a check followed by a write ("fewer than N
+ * rows yet, so insert one") holds under concurrency. PostgreSQL: a transaction-scoped
+ * advisory lock on a hash of key (two keys may share a hash: they then wait for each other,
+ * never more). SQLite: nothing to do, a write transaction excludes every other writer. */
+int rd_tx_lock(rd_conn *c, const char *key, rd_err *err);
 /* Whether rd_pipeline sends statements without waiting on c's backend (PostgreSQL). */
 bool rd_pipelines(rd_conn *c);
 /* Whether query sql returns a row: RD_ROW or RD_DONE (or RD_E*), for checks that almost

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/wait.h>
 
 #include "harness/harness.h"
@@ -301,6 +302,63 @@ Test(mail_in, CUST9_rate_limit_per_sender) {
               "max_per_minute", 0);
   th_assert_error(&r, 422, "settings.mail_in.max_per_minute");
   th_resp_free(&r);
+}
+
+/* CUST-9: the per-sender limit holds when the messages arrive at once (each delivery is
+ * its own connection: on PostgreSQL they would all count the same rows without the lock of
+ * rd_tx_lock). */
+enum { RUSH = 12 };
+typedef struct rusher {
+  msg m;
+  const char *token;
+  pthread_barrier_t *go;
+  long status;
+  char outcome[16];
+} rusher;
+
+static void *rush(void *arg) {
+  rusher *r = arg;
+  char auth[400];
+  snprintf(auth, sizeof auth, "Authorization: Bearer %s", r->token);
+  pthread_barrier_wait(r->go);
+  th_resp resp = th_req_len(&S, "POST", "/v1/mail/inbound", NULL, r->m.data, r->m.len,
+                            "message/rfc822", auth);
+  r->status = resp.status;
+  const char *o = resp.json ? json_string_value(json_object_get(resp.json, "outcome")) : NULL;
+  snprintf(r->outcome, sizeof r->outcome, "%s", o ? o : "?");
+  th_resp_free(&resp);
+  return NULL;
+}
+
+Test(mail_in, CUST9_rate_limit_holds_for_messages_at_once) {
+  th_resp r = th_json(&S, "PATCH", admin(), "/v1/account", "{s:{s:{s:i}}}", "settings", "mail_in",
+                      "max_per_minute", 3);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  const char *token = admin(); /* made once, before the threads */
+  pthread_barrier_t go;
+  pthread_barrier_init(&go, NULL, RUSH);
+  rusher rs[RUSH];
+  pthread_t th[RUSH];
+  for (int i = 0; i < RUSH; i++) {
+    rs[i] = (rusher){.m = mail("--from bob@example.com --subject 'Rush %d'", i),
+                    .token = token,
+                    .go = &go};
+    cr_assert_eq(pthread_create(&th[i], NULL, rush, &rs[i]), 0);
+  }
+  int created = 0, dropped = 0;
+  for (int i = 0; i < RUSH; i++) {
+    pthread_join(th[i], NULL);
+    free(rs[i].m.data);
+    cr_assert(rs[i].status == 200 || rs[i].status == 201, "message %d: status %ld", i,
+              rs[i].status);
+    created += !strcmp(rs[i].outcome, "created");
+    dropped += !strcmp(rs[i].outcome, "dropped");
+  }
+  pthread_barrier_destroy(&go);
+  cr_assert_eq(created, 3, "%d of %d messages got in at once (limit 3)", created, RUSH);
+  cr_assert_eq(dropped, RUSH - 3);
+  cr_assert_eq(th_sql_int(&S, "SELECT COUNT(*) FROM requests"), 3);
 }
 
 Test(mail_in, CUST9_unknown_sender_rejected_with_reply) {
