@@ -12,6 +12,7 @@ pkgs=(
   wrk curl time ca-certificates iso-codes tzdata
   nodejs npm python3 chromium
   libxlsxwriter-dev python3-openpyxl
+  libldap-dev slapd ldap-utils
 )
 
 missing=()

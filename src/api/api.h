@@ -264,6 +264,8 @@ int rd_api_contract_enable(rd_ctx *x, rd_err *err);
 int rd_api_contract_usage(rd_ctx *x, rd_err *err);
 int rd_api_rmm_load(rd_ctx *x, rd_err *err);
 int rd_api_rmm_job(rd_ctx *x, rd_err *err);
+int rd_api_ldap_sync(rd_ctx *x, rd_err *err);
+int rd_api_ldap_job(rd_ctx *x, rd_err *err);
 int rd_api_rmm_export(rd_ctx *x, rd_err *err);
 int rd_api_rmm_sync(rd_ctx *x, rd_err *err);
 int rd_api_rmm_item_sync(rd_ctx *x, rd_err *err);

@@ -156,6 +156,9 @@ const rd_route rd_routes[] = {
     {"GET", "/v1/organizations/{id}/rmm_mapping", rd_api_rmm_mapping_get, ORG_WRITERS, 0},
     {"PUT", "/v1/organizations/{id}/rmm_mapping", rd_api_rmm_mapping_put, ORG_WRITERS, 0},
     {"DELETE", "/v1/organizations/{id}/rmm_mapping", rd_api_rmm_mapping_delete, ORG_WRITERS, 0},
+    /* LDAP-1: directory sync. */
+    {"POST", "/v1/ldap/sync", rd_api_ldap_sync, ADMIN, 0},
+    {"GET", "/v1/ldap/jobs/{id}", rd_api_ldap_job, ADMIN, 0},
     /* ACC-8: the mail outbox. */
     {"GET", "/v1/outbox", rd_api_outbox_list, ADMIN, 0},
 };

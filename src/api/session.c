@@ -6,8 +6,11 @@
 
 #include "api/api.h"
 #include "auth/auth.h"
+#include "base/mem.h"
 #include "domain/account.h"
+#include "domain/ldap.h"
 #include "domain/person.h"
+#include "import/directory.h"
 
 static const char *const LOGIN_FIELDS[] = {"account", "username", "password", NULL};
 
@@ -54,8 +57,26 @@ int rd_api_login(rd_ctx *x, rd_err *err) {
     json_decref(body);
     return rv;
   }
-  bool ok = rd_password_verify(id && hash[0] ? hash : rd_password_dummy_hash(), password) &&
-            id && hash[0];
+  /* LDAP-2: a person the directory keeps proves its password to the directory. */
+  char *dn = NULL;
+  if (id)
+    rv = rd_ldap_person_dn(x->db, id, &dn, err);
+  bool ok = false;
+  if (!rv && dn) {
+    json_t *settings = NULL;
+    rv = rd_account_settings(x->db, account, &settings, err);
+    if (!rv)
+      rv = rd_ldap_check_password(json_object_get(settings, "ldap"), dn, password, &ok, err);
+    json_decref(settings);
+  } else if (!rv) {
+    ok = rd_password_verify(id && hash[0] ? hash : rd_password_dummy_hash(), password) && id &&
+         hash[0];
+  }
+  rd_free(dn);
+  if (rv) {
+    json_decref(body);
+    return rv;
+  }
   if (!ok) {
     json_decref(body);
     rd_ratelimit_fail(x->db, ukey);

@@ -29,6 +29,7 @@ typedef struct rd_caller {
   unsigned roles;
   char name[130]; /* for the audit trail */
   int64_t session_id; /* the api_tokens row of this request's login session, 0: none */
+  bool directory;     /* LDAP-2: the directory sync, which alone writes what the directory keeps */
 } rd_caller;
 
 /* Role names in API order; rd_role_bit returns 0 for an unknown name. */

@@ -73,6 +73,7 @@ int rd_cli_demo(rd_cli *c, int argc, char **argv);
 int rd_cli_import(rd_cli *c, int argc, char **argv);
 int rd_cli_mail_in(rd_cli *c, int argc, char **argv);
 int rd_cli_rmm(rd_cli *c, int argc, char **argv);
+int rd_cli_ldap(rd_cli *c, int argc, char **argv);
 
 /* Creates a person from flags-like values; used by `person create` and `demo`. roles is
  * a NULL-terminated list. *id gets the new id. */

@@ -29,6 +29,7 @@ static const char HELP[] =
     "                                         deliver one mail to the service desk (CUST-9)\n"
     "  rmm load|import|export --account ID [--dry-run] [--all-unmapped] [--ids ID,...]\n"
     "                                         RMM account synchronization (issue 15)\n"
+    "  ldap sync --account ID [--dry-run]     directory sync (LDAP-1)\n"
     "`rolodesk COMMAND --help` describes a command. Options take `--opt value` or\n"
     "`--opt=value`. The database defaults to $ROLODESK_DB.\n" RD_CLI_EXIT_HELP;
 
@@ -123,6 +124,7 @@ static const struct {
     {"token", rd_cli_token}, {"demo", rd_cli_demo},    {"import", rd_cli_import},
     {"mail-in", rd_cli_mail_in},
     {"rmm", rd_cli_rmm},
+    {"ldap", rd_cli_ldap},
 };
 
 int main(int argc, char **argv) {

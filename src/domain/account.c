@@ -14,6 +14,7 @@
 #include "domain/mail.h"
 #include "domain/record.h"
 #include "domain/validate.h"
+#include "domain/ldap.h"
 #include "domain/rmm.h"
 
 static const char DEFAULT_SETTINGS[] =
@@ -27,7 +28,12 @@ static const char DEFAULT_SETTINGS[] =
     " \"smtp\": {\"host\": null, \"port\": 25, \"from\": null, \"username\": null,"
     " \"password\": null, \"starttls\": false, \"timeout\": 20},"
     " \"rmm\": {\"url\": null, \"username\": null, \"token\": null, \"ca_file\": null,"
-    " \"timeout\": 30, \"push_automatically\": false, \"sync_every_minutes\": 0}}";
+    " \"timeout\": 30, \"push_automatically\": false, \"sync_every_minutes\": 0},"
+    " \"ldap\": {\"uri\": null, \"bind_dn\": null, \"password\": null, \"base_dn\": null,"
+    " \"filter\": \"(objectClass=inetOrgPerson)\", \"starttls\": false, \"ca_file\": null,"
+    " \"timeout\": 10, \"sync_every_minutes\": 0, \"attributes\": {\"username\": \"uid\","
+    " \"first_name\": \"givenName\", \"last_name\": \"sn\", \"email\": \"mail\","
+    " \"phone\": \"telephoneNumber\", \"mobile\": \"mobile\", \"manager\": \"manager\"}}}";
 
 bool rd_account_id_valid(const char *id) {
   size_t n = id ? strlen(id) : 0;
@@ -142,6 +148,12 @@ static void hide_secrets(json_t *settings) {
   if (json_is_object(rmm)) {
     json_object_set_new(rmm, "token_set", json_boolean(json_is_string(json_object_get(rmm, "token"))));
     json_object_del(rmm, "token");
+  }
+  json_t *ldap = json_object_get(settings, "ldap"); /* LDAP-1: the bind password */
+  if (json_is_object(ldap)) {
+    json_object_set_new(ldap, "password_set",
+                        json_boolean(json_is_string(json_object_get(ldap, "password"))));
+    json_object_del(ldap, "password");
   }
 }
 
@@ -291,6 +303,8 @@ static int check_settings(json_t *settings, rd_err *err) {
       check_mail_in(v, err);
     } else if (!strcmp(k, "rmm")) {
       rd_rmm_settings_check(v, err); /* issue 15 */
+    } else if (!strcmp(k, "ldap")) {
+      rd_ldap_settings_check(v, err); /* LDAP-1 */
     } else if (!strcmp(k, "session_idle_minutes")) {
       check_int(v, path, 5, 1440, err); /* ACC-8 */
     } else if (!strcmp(k, "session_max_hours")) {
@@ -366,6 +380,9 @@ int rd_account_update(rd_conn *c, const rd_caller *who, json_t *patch, int64_t i
   if (json_is_object(sp) && json_is_object(json_object_get(sp, "rmm")) &&
       json_object_get(json_object_get(sp, "rmm"), "token"))
     json_object_set_new(changes, "rmm.token", json_pack("{s:b}", "changed", 1));
+  if (json_is_object(sp) && json_is_object(json_object_get(sp, "ldap")) &&
+      json_object_get(json_object_get(sp, "ldap"), "password"))
+    json_object_set_new(changes, "ldap.password", json_pack("{s:b}", "changed", 1));
   if (name && !json_equal(name, json_object_get(before, "name")))
     json_object_set_new(changes, "name",
                         json_pack("{s:O,s:O}", "old", json_object_get(before, "name"), "new", name));
@@ -373,6 +390,8 @@ int rd_account_update(rd_conn *c, const rd_caller *who, json_t *patch, int64_t i
   rv = rd_audit_write(c, who, "account", 0, "update", changes, err);
   if (!rv && json_object_get(changes, "rmm")) /* RMM-6: the schedule follows the setting */
     rv = rd_rmm_schedule(c, who, err);
+  if (!rv && json_object_get(changes, "ldap")) /* LDAP-1: so does the directory's */
+    rv = rd_ldap_schedule(c, who, err);
 out:
   json_decref(settings);
   json_decref(before);

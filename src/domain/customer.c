@@ -68,11 +68,15 @@ int rd_customer_check(rd_conn *c, const rd_caller *who, int64_t id, json_t *old,
       rd_err_field(err, "country", "unknown country '%.64s' (ISO 3166 code or name)", country);
   }
   const char *source = old ? json_string_value(json_object_get(old, "source")) : NULL;
-  if (source && !strcmp(source, "ldap")) {
+  if (source && !strcmp(source, "ldap") && !who->directory) {
     for (size_t i = 0; i < sizeof DIRECTORY_FIELDS / sizeof *DIRECTORY_FIELDS; i++)
       if (!json_equal(json_object_get(old, DIRECTORY_FIELDS[i]),
                       json_object_get(rec, DIRECTORY_FIELDS[i])))
         rd_err_field(err, DIRECTORY_FIELDS[i], "is maintained by the directory (LDAP)");
+    /* LDAP-2: never stored; the person signs in with its directory password */
+    if (json_object_get(rec, "password"))
+      rd_err_field(err, "password", "is the directory's: this person signs in with its"
+                                    " directory password (LDAP)");
   }
   /* CUST-2: send_to is one of the person's addresses. */
   const char *email = json_string_value(json_object_get(rec, "primary_email"));

@@ -13,6 +13,7 @@
 #include "domain/audit.h"
 #include "domain/org.h"
 #include "domain/record.h"
+#include "domain/sync_job.h"
 
 #define ORG_WRITERS \
   (RD_ROLE_ACCOUNT_ADMINISTRATOR | RD_ROLE_SUPERVISOR | RD_ROLE_SERVICE_LEVEL_MANAGER)
@@ -234,47 +235,6 @@ static int connected(rd_conn *c, const char *account_id, rd_err *err) {
   return ready ? 0 : rd_err_field(err, "settings.rmm", "url, username and token must be set first");
 }
 
-/* Inside the caller's transaction: a job of kind for the caller's account, running for
- * worker or queued (worker NULL). A queued or running one of the kind is 409 unless
- * reuse, which returns a queued one instead. */
-static int queue_job(rd_conn *c, const rd_caller *who, const char *kind, const char *worker,
-                     bool reuse, bool dry_run, int64_t *job, rd_err *err) {
-  int64_t busy = 0;
-  int rv = rd_sql_int64(c, &busy, err,
-                        "SELECT COALESCE(MAX(id), 0) FROM jobs WHERE account_id = ? AND kind = ?"
-                        " AND status = 'queued'",
-                        "tt", who->account_id, kind);
-  if (rv >= 0 && busy && reuse && !worker) {
-    *job = busy;
-    return 0;
-  }
-  if (rv >= 0 && !reuse)
-    rv = rd_sql_int64(c, &busy, err,
-                      "SELECT COUNT(*) FROM jobs WHERE account_id = ? AND kind = ? AND (status ="
-                      " 'running' OR (status = 'queued' AND run_at IS NULL))",
-                      "tt", who->account_id, kind);
-  if (rv >= 0 && busy && !reuse)
-    return rd_err_set(err, RD_ECONFLICT, "A job of kind %s is under way", kind);
-  char now[RD_TIME_LEN];
-  rd_time_now(now);
-  json_t *payload = json_pack("{s:I,s:s,s:b}", "person", (json_int_t)who->person_id, "name",
-                              who->name, "dry_run", dry_run);
-  char *text = json_dumps(payload, JSON_COMPACT);
-  json_decref(payload);
-  if (rv >= 0)
-    rv = rd_next_id(c, job, err);
-  if (rv >= 0)
-    rv = rd_sql_exec(c, NULL, err,
-                     "INSERT INTO jobs (id, account_id, kind, status, payload, created_by,"
-                     " claimed_by, heartbeat_at, attempts, created_at, updated_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     "ittttIttitt", *job, who->account_id, kind, worker ? "running" : "queued",
-                     text, who->person_id, worker, worker ? now : NULL,
-                     (int64_t)(worker ? 1 : 0), now, now);
-  free(text);
-  return rv < 0 ? rv : 0;
-}
-
 typedef struct job_args {
   const rd_caller *who;
   const char *worker;
@@ -286,7 +246,7 @@ typedef struct job_args {
 
 static int queue_tx(rd_conn *c, void *arg, rd_err *err) {
   job_args *a = arg;
-  return queue_job(c, a->who, a->kind, a->worker, false, a->dry_run, a->job, err);
+  return rd_sync_job_queue(c, a->who, a->kind, a->worker, false, a->dry_run, a->job, err);
 }
 
 int rd_rmm_schedule(rd_conn *c, const rd_caller *who, rd_err *err) {
@@ -298,23 +258,7 @@ int rd_rmm_schedule(rd_conn *c, const rd_caller *who, rd_err *err) {
   int64_t every = (int64_t)json_integer_value(json_object_get(rmm, "sync_every_minutes"));
   bool ready = json_is_string(json_object_get(rmm, "url"));
   json_decref(settings);
-  int64_t waiting = 0;
-  rv = rd_sql_int64(c, &waiting, err,
-                    "SELECT COALESCE(MAX(id), 0) FROM jobs WHERE account_id = ? AND kind = ? AND"
-                    " status = 'queued' AND run_at IS NOT NULL",
-                    "tt", who->account_id, RD_RMM_SYNC_JOB_KIND);
-  if (rv < 0)
-    return rv;
-  if (every <= 0 || !ready) /* switched off: the waiting one goes */
-    return waiting ? rd_sql_exec(c, NULL, err, "DELETE FROM jobs WHERE id = ?", "i", waiting) : 0;
-  char at[RD_TIME_LEN];
-  rd_time_in(every * 60, at);
-  if (waiting) /* the interval may have changed: the next run is one interval from now */
-    return rd_sql_exec(c, NULL, err, "UPDATE jobs SET run_at = ? WHERE id = ?", "ti", at, waiting);
-  int64_t job = 0;
-  rv = queue_job(c, who, RD_RMM_SYNC_JOB_KIND, NULL, false, false, &job, err);
-  return rv ? rv : rd_sql_exec(c, NULL, err, "UPDATE jobs SET run_at = ? WHERE id = ?", "ti", at,
-                               job);
+  return rd_sync_schedule(c, who, RD_RMM_SYNC_JOB_KIND, ready ? every : 0, err);
 }
 
 int rd_rmm_queue(rd_conn *c, const rd_caller *who, const char *kind, bool dry_run,
@@ -591,7 +535,7 @@ static int export_tx(rd_conn *c, void *arg, rd_err *err) {
       return rv;
   }
   json_t *detail = json_pack("{s:O}", "organizations", a->orgs);
-  rv = queue_job(c, a->who, RD_RMM_EXPORT_JOB_KIND, a->worker, true, false, a->job, err);
+  rv = rd_sync_job_queue(c, a->who, RD_RMM_EXPORT_JOB_KIND, a->worker, true, false, a->job, err);
   if (!rv)
     rv = rd_audit_write(c, a->who, "rmm_organization", 0, "export", detail, err);
   json_decref(detail);
@@ -679,7 +623,7 @@ int rd_rmm_push_new(rd_conn *c, const rd_caller *who, int64_t org, json_t *old, 
     return 0;
   int64_t job = 0;
   rv = push(c, who->account_id, org, err);
-  return rv ? rv : queue_job(c, who, RD_RMM_EXPORT_JOB_KIND, NULL, true, false, &job, err);
+  return rv ? rv : rd_sync_job_queue(c, who, RD_RMM_EXPORT_JOB_KIND, NULL, true, false, &job, err);
 }
 
 int rd_rmm_export_next(rd_conn *c, const char *account_id, const char *worker,
@@ -799,26 +743,7 @@ int rd_rmm_export_done(rd_conn *c, const rd_caller *who, int64_t org, json_t *cr
 
 int rd_rmm_job_get(rd_conn *c, const rd_caller *who, int64_t id, json_t **out, rd_err *err) {
   int rv = rd_rec_allow(who, &rd_rmm_org_type, RD_REC_READ, err);
-  rd_stmt *s = NULL;
-  if (!rv)
-    rv = rd_sql(c, &s, err,
-                "SELECT kind, status, processed, result, error, created_at, updated_at FROM jobs"
-                " WHERE id = ? AND account_id = ? AND substr(kind, 1, 4) = 'rmm_'",
-                "it", id, who->account_id);
-  if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
-    json_t *result = rd_stmt_text(s, 3) ? json_loads(rd_stmt_text(s, 3), 0, NULL) : NULL;
-    *out = json_pack("{s:I,s:s,s:s,s:I,s:o,s:s?,s:s,s:s}", "id", (json_int_t)id, "kind",
-                     rd_stmt_text(s, 0), "status", rd_stmt_text(s, 1), "processed",
-                     (json_int_t)rd_stmt_int64(s, 2), "result", result ? result : json_null(),
-                     "error", rd_stmt_text(s, 4), "created_at", rd_stmt_text(s, 5),
-                     "updated_at", rd_stmt_text(s, 6));
-    rv = 0;
-  } else if (rv == RD_DONE) {
-    rv = rd_err_set(err, RD_ENOTFOUND, "No RMM job with id %lld", (long long)id);
-  }
-  if (s)
-    rd_stmt_done(s);
-  return rv;
+  return rv ? rv : rd_sync_job_get(c, who, "rmm_", "RMM", id, out, err);
 }
 
 /* ---- reading ---- */

@@ -7,8 +7,10 @@
 #include "base/time.h"
 #include "domain/account.h"
 #include "domain/contract.h"
+#include "domain/ldap.h"
 #include "domain/rmm.h"
 #include "import/rmm.h"
+#include "import/directory.h"
 #include "import/import.h"
 #include "jobs/runner.h"
 
@@ -77,12 +79,11 @@ static const rd_job_kind activation_kind = {RD_CONTRACT_JOB_KIND, activation_run
 
 /* ---- "rmm_load" and "rmm_export": RMM account synchronization (issue 15) ---- */
 
-/* The person who asked for an RMM job (its payload), for the audit; the RMM session of
- * the account's settings. */
-static int rmm_start(rd_conn *c, rd_job *job, rd_caller *who, bool *dry_run, rd_rmm **r,
-                     rd_err *err) {
+/* The person who asked for a sync job (its payload), for the audit, and whether it is a
+ * dry run. */
+static int job_caller(rd_conn *c, rd_job *job, rd_caller *who, bool *dry_run, rd_err *err) {
   rd_stmt *s = NULL;
-  json_t *payload = NULL, *settings = NULL;
+  json_t *payload = NULL;
   int rv = rd_sql(c, &s, err, "SELECT payload FROM jobs WHERE id = ?", "i", job->id);
   if (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW)
     payload = json_loads(rd_stmt_text(s, 0), 0, NULL), rv = 0;
@@ -95,6 +96,14 @@ static int rmm_start(rd_conn *c, rd_job *job, rd_caller *who, bool *dry_run, rd_
   snprintf(who->name, sizeof who->name, "%s", name ? name : "");
   *dry_run = json_is_true(json_object_get(payload, "dry_run"));
   json_decref(payload);
+  return rv < 0 ? rv : 0;
+}
+
+/* job_caller, and the RMM session of the account's settings. */
+static int rmm_start(rd_conn *c, rd_job *job, rd_caller *who, bool *dry_run, rd_rmm **r,
+                     rd_err *err) {
+  json_t *settings = NULL;
+  int rv = job_caller(c, job, who, dry_run, err);
   if (!rv)
     rv = rd_account_settings(c, job->account_id, &settings, err);
   if (!rv)
@@ -330,7 +339,44 @@ static int rmm_export_end(rd_conn *c, const rd_job *job, const char *status, rd_
 static const rd_job_kind rmm_export_kind = {RD_RMM_EXPORT_JOB_KIND, rmm_export_run,
                                             rmm_export_end};
 
+/* ---- "ldap_sync": directory sync (LDAP-1) ---- */
+
+/* Every entry of the directory first, then stored in one transaction: a directory that
+ * is down or refuses the bind fails the job and changes nothing. */
+static int ldap_sync_run(rd_conn *c, rd_job *job, rd_err *err) {
+  rd_caller who;
+  bool dry = false;
+  json_t *settings = NULL, *entries = NULL, *report = NULL;
+  rd_ldap *l = NULL;
+  int rv = job_caller(c, job, &who, &dry, err);
+  if (!rv)
+    rv = rd_account_settings(c, job->account_id, &settings, err);
+  if (!rv)
+    rv = rd_ldap_open(json_object_get(settings, "ldap"), &l, err);
+  if (!rv)
+    rv = rd_ldap_search(l, NULL, NULL, &entries, err);
+  rd_ldap_close(l);
+  json_decref(settings);
+  if (!rv)
+    rv = rd_ldap_sync_store(c, &who, entries, dry, &report, err);
+  json_decref(entries);
+  if (!rv)
+    job->result = report;
+  /* what the directory did wrong is the job's failure, not a reason to queue it again */
+  return rv == RD_EUNAVAIL && err && err->status == 502 ? RD_EINVAL : rv;
+}
+
+/* LDAP-1: the next scheduled sync waits one interval from now (none when switched off). */
+static int ldap_sync_end(rd_conn *c, const rd_job *job, const char *status, rd_err *err) {
+  rd_caller who = {.roles = RD_ROLE_ACCOUNT_ADMINISTRATOR};
+  snprintf(who.account_id, sizeof who.account_id, "%s", job->account_id);
+  return rd_ldap_schedule(c, &who, err);
+}
+
+static const rd_job_kind ldap_sync_kind = {RD_LDAP_SYNC_JOB_KIND, ldap_sync_run, ldap_sync_end};
+
 /* ---- the table ---- */
 
 const rd_job_kind *const rd_job_kinds[] = {&import_kind, &activation_kind, &rmm_load_kind,
-                                        &rmm_export_kind, &rmm_sync_kind, NULL};
+                                        &rmm_export_kind, &rmm_sync_kind, &ldap_sync_kind,
+                                        NULL};
