@@ -1,13 +1,24 @@
 // The shell of the web UI: picks the screen from the path, keeps the signed-in person,
 // sends a 401 from any call back to the login page, and draws the header (account, user,
-// sign out) around the screens that need a session.
+// sign out) around the screens that need a session. The menu offers what the person's
+// roles may use: staff the organizations, people and (administrators, supervisors) the
+// import; customers and partners their own record (My details), where they land.
 import { useEffect, useState } from 'preact/hooks';
 import { logout, setCsrf, setUnauthorizedHandler } from './api';
-import { clearSession, loadSession, type SessionInfo } from './session';
+import { clearSession, isStaff, loadSession, managesPeople, type SessionInfo } from './session';
 import { linkClick, navigate, useRoute } from './router';
 import { LoginScreen } from './screens/login';
 import { OrganizationsScreen } from './screens/organizations';
 import { OrganizationScreen } from './screens/organization';
+import { PeopleScreen } from './screens/people';
+import { PersonScreen } from './screens/person';
+import { PersonForm } from './screens/person-form';
+import { ImportScreen } from './screens/import';
+
+/** Where a person lands after the login. */
+export function home(s: SessionInfo | null): string {
+  return s && !isStaff(s) ? '/me' : '/organizations';
+}
 
 export function App() {
   const [session, setSession] = useState<SessionInfo | null>(loadSession);
@@ -31,7 +42,7 @@ export function App() {
       const wanted = route.path + window.location.search;
       navigate(route.path === '/' ? '/login' : `/login?next=${encodeURIComponent(wanted)}`, true);
     }
-    else if (signedIn && (route.path === '/login' || route.path === '/')) navigate('/organizations', true);
+    else if (signedIn && (route.path === '/login' || route.path === '/')) navigate(home(session), true);
   }, [signedIn, route.path]);
 
   if (!session || route.path === '/login') {
@@ -43,7 +54,7 @@ export function App() {
           setSession(s);
           const next = route.path === '/login' ? route.query.get('next') : null;
           // Only a path of this site: not //host or an absolute URL.
-          navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/organizations');
+          navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : home(s));
         }}
       />
     );
@@ -63,8 +74,15 @@ export function App() {
 
   let screen;
   const orgMatch = /^\/organizations\/(\d+)$/.exec(route.path);
-  if (orgMatch) screen = <OrganizationScreen id={Number(orgMatch[1])} />;
+  const personMatch = /^\/people\/(\d+)(\/edit)?$/.exec(route.path);
+  if (orgMatch) screen = <OrganizationScreen id={Number(orgMatch[1])} session={session} />;
   else if (route.path === '/organizations') screen = <OrganizationsScreen query={route.query} />;
+  else if (route.path === '/people') screen = <PeopleScreen query={route.query} session={session} />;
+  else if (route.path === '/people/new') screen = <PersonForm session={session} />;
+  else if (personMatch && personMatch[2]) screen = <PersonForm id={Number(personMatch[1])} session={session} />;
+  else if (personMatch) screen = <PersonScreen id={Number(personMatch[1])} session={session} tab={route.query.get('tab')} />;
+  else if (route.path === '/me') screen = <PersonScreen id={session.id} session={session} tab={route.query.get('tab')} />;
+  else if (route.path === '/import') screen = <ImportScreen />;
   else
     screen = (
       <main id="main" class="page">
@@ -83,12 +101,27 @@ export function App() {
         Skip to content
       </a>
       <header class="topbar">
-        <a class="brand" href="/organizations" onClick={linkClick}>
+        <a class="brand" href={home(session)} onClick={linkClick}>
           Rolodesk
         </a>
         <nav aria-label="Main">
-          <a href="/organizations" onClick={linkClick} aria-current={route.path.startsWith('/organizations') ? 'page' : undefined}>
-            Organizations
+          {isStaff(session) && (
+            <>
+              <a href="/organizations" onClick={linkClick} aria-current={route.path.startsWith('/organizations') ? 'page' : undefined}>
+                Organizations
+              </a>
+              <a href="/people" onClick={linkClick} aria-current={route.path.startsWith('/people') ? 'page' : undefined}>
+                People
+              </a>
+            </>
+          )}
+          {managesPeople(session) && (
+            <a href="/import" onClick={linkClick} aria-current={route.path === '/import' ? 'page' : undefined}>
+              Import
+            </a>
+          )}
+          <a href="/me" onClick={linkClick} aria-current={route.path === '/me' ? 'page' : undefined}>
+            My details
           </a>
         </nav>
         <div class="who">
