@@ -272,6 +272,7 @@ export function PersonScreen({ id, session, tab }: { id: number; session: Sessio
       case 'items':
         return (
           <ListTab<Item>
+            key="Item"
             path={`/v1/people/${id}/items?per_page=25`}
             empty="No items."
             testid="items"
@@ -286,6 +287,7 @@ export function PersonScreen({ id, session, tab }: { id: number; session: Sessio
       case 'contracts':
         return (
           <ListTab<Contract>
+            key="Contract"
             path={`/v1/contracts?customer=${id}&per_page=25`}
             empty="No contracts."
             testid="contracts"
@@ -304,6 +306,7 @@ export function PersonScreen({ id, session, tab }: { id: number; session: Sessio
       case 'requests':
         return (
           <ListTab<RequestRecord>
+            key="RequestRecord"
             path={`/v1/requests?customer=${id}&per_page=25`}
             empty="No requests."
             testid="requests"
