@@ -779,7 +779,7 @@ test('ISSUE16 customer: lands on My details, is offered no staff screen or actio
   }
 });
 
-test('ISSUE16 axe: no serious or critical violation on the new screens (edit mode, people, record, form, import, My details)', async () => {
+test('ISSUE16 axe: no serious or critical violation on the new screens (edit mode, people, record, form, import, account, trusts, teams, My details)', async () => {
   const { context, page } = await newPage(undefined, { bypassCSP: true });
   try {
     await loginAsAdmin(page);
@@ -811,6 +811,15 @@ test('ISSUE16 axe: no serious or critical violation on the new screens (edit mod
     await page.getByRole('button', { name: 'Dry run' }).click();
     await page.getByTestId('import-rows').waitFor();
     assert.deepEqual(await axeSerious(page), [], 'import report');
+    for (const [path, ready] of [
+      ['/account', 'settings-form'],
+      ['/trusts', 'trusts'],
+      ['/teams', 'teams'],
+    ]) {
+      await page.goto(path);
+      await page.getByTestId(ready).waitFor();
+      assert.deepEqual(await axeSerious(page), [], path);
+    }
   } finally {
     await context.close();
   }
@@ -861,6 +870,8 @@ for (const width of [360, 1440]) {
           await page.getByTestId('requests').waitFor();
         }],
         ['person-form', '/people/new', () => page.getByTestId('person-form').waitFor()],
+        ['account', '/account', () => page.getByTestId('settings-form').waitFor()],
+        ['trusts', '/trusts', () => page.getByTestId('trusts').waitFor()],
         ['import', '/import', async () => {
           await page.getByLabel('CSV file').setInputFiles({ name: 'c.csv', mimeType: 'text/csv', buffer: Buffer.from(customersCsv(2)) });
           await page.getByTestId('mapping').waitFor();
@@ -881,3 +892,81 @@ for (const width of [360, 1440]) {
     }
   });
 }
+
+test('ISSUE16 account settings: a field error at its field, then saved (ACC-5); read only for a supervisor', async () => {
+  const { context, page } = await newPage();
+  const admin = await apiToken('wdc', 'admin');
+  try {
+    await loginAsAdmin(page);
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.waitForURL('**/account');
+    const form = page.getByTestId('settings-form');
+    await form.waitFor();
+    await form.getByLabel('Default time zone').fill('Mars/Base');
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByTestId('error-settings.default_time_zone').waitFor();
+    assert.equal(await form.getByLabel('Default time zone').getAttribute('aria-invalid'), 'true');
+    await page.waitForFunction(() => document.activeElement?.id === 'settings.default_time_zone');
+    await form.getByLabel('Default time zone').fill('Europe/Amsterdam');
+    await form.getByLabel('Titles enabled').check();
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByTestId('settings-saved').waitFor();
+    const s = (await api(admin, 'GET', '/v1/account')).body.settings;
+    assert.equal(s.default_time_zone, 'Europe/Amsterdam');
+    assert.equal(s.titles_enabled, true);
+    await shot(page, 'account');
+  } finally {
+    await api(admin, 'PATCH', '/v1/account', { settings: { default_time_zone: 'UTC', titles_enabled: false } });
+    await context.close();
+  }
+  const c2 = await newPage();
+  try {
+    await signIn(c2.page, 'sam');
+    await c2.page.goto('/account');
+    await c2.page.getByTestId('settings-form').waitFor();
+    assert.equal(await c2.page.getByRole('button', { name: 'Save settings' }).count(), 0);
+    assert.equal(await c2.page.getByLabel('Titles enabled').isDisabled(), true);
+    // Trusts are an administrator's: not in a supervisor's menu.
+    assert.equal(await c2.page.getByRole('link', { name: 'Trusts' }).count(), 0);
+  } finally {
+    await c2.context.close();
+  }
+});
+
+test('ISSUE16 trusts: list, an unknown account at the field, withdraw and give back a trust (TRUST-1, TRUST-3); teams list', async () => {
+  const { context, page } = await newPage();
+  const admin = await apiToken('wdc', 'admin');
+  const allNames = async () => (await api(admin, 'GET', '/v1/organizations/all?per_page=100')).body.map((o) => o.name);
+  try {
+    await loginAsAdmin(page);
+    await page.getByRole('link', { name: 'Trusts' }).click();
+    await page.waitForURL('**/trusts');
+    await page.getByTestId('trusts').waitFor();
+    const text = await page.getByTestId('trusts').textContent();
+    assert.match(text, /GigaTera/);
+    assert.match(text, /GlobalNet/);
+    await page.getByLabel('Trust the account (its ID)').fill('no-such-account');
+    await page.getByRole('button', { name: 'Add trust' }).click();
+    await page.getByTestId('error-account').waitFor();
+    await shot(page, 'trusts');
+
+    assert.ok((await allNames()).includes('GlobalNet'));
+    await page.getByRole('button', { name: 'Remove the trust in GlobalNet' }).click();
+    await page.getByRole('button', { name: 'Confirm: stop trusting GlobalNet' }).click();
+    await page.getByText('You no longer trust globalnet.').waitFor();
+    assert.ok(!(await allNames()).includes('GlobalNet'), 'withdrawn: GlobalNet leaves the view');
+    await page.getByLabel('Trust the account (its ID)').fill('globalnet');
+    await page.getByRole('button', { name: 'Add trust' }).click();
+    await page.getByText('You now trust globalnet.').waitFor();
+    assert.ok((await allNames()).includes('GlobalNet'), 'given back: GlobalNet is in the view again');
+
+    await page.getByRole('link', { name: 'Teams' }).click();
+    await page.getByTestId('teams').waitFor();
+    assert.match(await page.getByTestId('teams').textContent(), /Service Desk.*Layer 1:.*Tina Technician.*Layer 2:.*Pete Fixer/s);
+    await shot(page, 'teams');
+  } finally {
+    // Whatever happened above, the demo trust is back for the other tests.
+    await api(admin, 'POST', '/v1/account/trusts', { account: 'globalnet' });
+    await context.close();
+  }
+});

@@ -5,7 +5,7 @@
 // import; customers and partners their own record (My details), where they land.
 import { useEffect, useState } from 'preact/hooks';
 import { logout, setCsrf, setUnauthorizedHandler } from './api';
-import { clearSession, isStaff, loadSession, managesPeople, type SessionInfo } from './session';
+import { clearSession, hasRole, isStaff, loadSession, managesPeople, type SessionInfo } from './session';
 import { linkClick, navigate, useRoute } from './router';
 import { LoginScreen } from './screens/login';
 import { OrganizationsScreen } from './screens/organizations';
@@ -14,6 +14,7 @@ import { PeopleScreen } from './screens/people';
 import { PersonScreen } from './screens/person';
 import { PersonForm } from './screens/person-form';
 import { ImportScreen } from './screens/import';
+import { AccountScreen, TeamsScreen, TrustsScreen } from './screens/account';
 
 /** Where a person lands after the login. */
 export function home(s: SessionInfo | null): string {
@@ -83,13 +84,16 @@ export function App() {
   else if (personMatch) screen = <PersonScreen id={Number(personMatch[1])} session={session} tab={route.query.get('tab')} />;
   else if (route.path === '/me') screen = <PersonScreen id={session.id} session={session} tab={route.query.get('tab')} />;
   else if (route.path === '/import') screen = <ImportScreen />;
+  else if (route.path === '/account') screen = <AccountScreen session={session} />;
+  else if (route.path === '/trusts') screen = <TrustsScreen />;
+  else if (route.path === '/teams') screen = <TeamsScreen />;
   else
     screen = (
       <main id="main" class="page">
         <h1>Page not found</h1>
         <p>
-          <a href="/organizations" onClick={linkClick}>
-            Back to the organizations
+          <a href={home(session)} onClick={linkClick}>
+            Back to the start page
           </a>
         </p>
       </main>
@@ -118,6 +122,21 @@ export function App() {
           {managesPeople(session) && (
             <a href="/import" onClick={linkClick} aria-current={route.path === '/import' ? 'page' : undefined}>
               Import
+            </a>
+          )}
+          {isStaff(session) && (
+            <a href="/teams" onClick={linkClick} aria-current={route.path === '/teams' ? 'page' : undefined}>
+              Teams
+            </a>
+          )}
+          {hasRole(session, 'account_administrator') && (
+            <a href="/trusts" onClick={linkClick} aria-current={route.path === '/trusts' ? 'page' : undefined}>
+              Trusts
+            </a>
+          )}
+          {isStaff(session) && (
+            <a href="/account" onClick={linkClick} aria-current={route.path === '/account' ? 'page' : undefined}>
+              Account
             </a>
           )}
           <a href="/me" onClick={linkClick} aria-current={route.path === '/me' ? 'page' : undefined}>
