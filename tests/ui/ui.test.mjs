@@ -840,6 +840,7 @@ test('ISSUE16 axe: no serious or critical violation on the new screens (edit mod
       ['/account', 'settings-form'],
       ['/trusts', 'trusts'],
       ['/teams', 'teams'],
+      ['/agreements', 'slas'],
     ]) {
       await page.goto(path);
       await page.getByTestId(ready).waitFor();
@@ -990,6 +991,73 @@ test('ISSUE16 trusts: list, an unknown account at the field, withdraw and give b
   } finally {
     // Whatever happened above, the demo trust is back for the other tests.
     await api(admin, 'POST', '/v1/account/trusts', { account: 'globalnet' });
+    await context.close();
+  }
+});
+
+test('ISSUE16 credentials mail: SMTP set in the account form, login details mailed from the record, the outbox shows them (CUST-6, ACC-8)', async () => {
+  const admin = await apiToken('wdc', 'admin');
+  const { context, page } = await newPage();
+  try {
+    await enter(page, 'admin', '/account');
+    const form = page.getByTestId('settings-form');
+    await form.waitFor();
+    await form.getByLabel('SMTP host').fill('127.0.0.1');
+    await form.getByLabel('Sender address').fill('desk@widgetdc.example');
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByTestId('settings-saved').waitFor();
+    await page.goto('/people?q=bob');
+    await page.getByRole('link', { name: 'Bob Jansen' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Bob Jansen' }).waitFor();
+    await page.getByRole('button', { name: 'Send login details' }).click();
+    await page.getByText('The login details are on their way').waitFor();
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByTestId('outbox').waitFor();
+    assert.match(await page.getByTestId('outbox').textContent(), /to bob@widgetdc\.example/);
+    await shot(page, 'account-outbox');
+  } finally {
+    await api(admin, 'PATCH', '/v1/account', { settings: { smtp: { host: null, from: null } } });
+    await context.close();
+  }
+});
+
+test('ISSUE16 agreements: the services, SLAs and FLSAs of the account with their status (TRUST-2)', async () => {
+  const { context, page } = await newPage();
+  try {
+    await enter(page, 'admin', '/organizations');
+    await page.getByRole('link', { name: 'Agreements' }).click();
+    await page.waitForURL('**/agreements');
+    await page.getByTestId('slas').waitFor();
+    assert.match(await page.getByTestId('services').textContent(), /Managed Workplace/);
+    assert.match(await page.getByTestId('slas').textContent(), /Managed Workplace.*for.*Widget Labs.*active/s);
+    await shot(page, 'agreements');
+  } finally {
+    await context.close();
+  }
+});
+
+test('ISSUE16 people: advanced search by a person custom field (CUST-4)', async () => {
+  const admin = await apiToken('wdc', 'admin');
+  const key = `cost_centre_${RUN}`;
+  const def = await api(admin, 'POST', '/v1/custom_fields', { record_type: 'person', key, label: 'Cost centre', type: 'text' });
+  assert.equal(def.status, 201, JSON.stringify(def.body));
+  const ann = (await api(admin, 'GET', '/v1/people?username=ann')).body[0];
+  assert.equal((await api(admin, 'PATCH', `/v1/people/${ann.id}`, { custom_fields: { [key]: 'CC-42' } })).status, 200);
+  const { context, page } = await newPage();
+  try {
+    await enter(page, 'admin', '/people?role=');
+    await page.getByTestId('people-list').waitFor();
+    await page.getByText('Advanced search').click();
+    await page.getByLabel('Custom field').selectOption(key);
+    await page.getByLabel('Value').fill('CC-42');
+    await page.getByRole('button', { name: 'Search by field' }).click();
+    await page.waitForURL(/cv=CC-42/);
+    await page.waitForFunction(() => {
+      const rows = document.querySelectorAll('[data-testid=person-row]');
+      return rows.length === 1 && rows[0].textContent.includes('Ann Lee');
+    });
+  } finally {
+    await api(admin, 'DELETE', `/v1/custom_fields/${def.body.id}`);
     await context.close();
   }
 });

@@ -15,6 +15,7 @@ import { PersonScreen } from './screens/person';
 import { PersonForm } from './screens/person-form';
 import { ImportScreen } from './screens/import';
 import { AccountScreen, TeamsScreen, TrustsScreen } from './screens/account';
+import { AgreementsScreen } from './screens/agreements';
 
 /** Where a person lands after the login. */
 export function home(s: SessionInfo | null): string {
@@ -87,6 +88,7 @@ export function App() {
   else if (route.path === '/account') screen = <AccountScreen session={session} />;
   else if (route.path === '/trusts') screen = <TrustsScreen />;
   else if (route.path === '/teams') screen = <TeamsScreen />;
+  else if (route.path === '/agreements') screen = <AgreementsScreen />;
   else
     screen = (
       <main id="main" class="page">
@@ -125,9 +127,14 @@ export function App() {
             </a>
           )}
           {isStaff(session) && (
-            <a href="/teams" onClick={linkClick} aria-current={route.path === '/teams' ? 'page' : undefined}>
-              Teams
-            </a>
+            <>
+              <a href="/agreements" onClick={linkClick} aria-current={route.path === '/agreements' ? 'page' : undefined}>
+                Agreements
+              </a>
+              <a href="/teams" onClick={linkClick} aria-current={route.path === '/teams' ? 'page' : undefined}>
+                Teams
+              </a>
+            </>
           )}
           {hasRole(session, 'account_administrator') && (
             <a href="/trusts" onClick={linkClick} aria-current={route.path === '/trusts' ? 'page' : undefined}>

@@ -201,7 +201,57 @@ export function AccountScreen({ session }: { session: SessionInfo }) {
           </div>
         )}
       </form>
+      {admin && <Outbox />}
     </main>
+  );
+}
+
+interface OutboxMessage {
+  id: number;
+  kind: string;
+  to: string;
+  subject: string;
+  state: string;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+/** ACC-8: the account's outgoing mail and how it went (administrators; never the text). */
+function Outbox() {
+  const [state, setState] = useState('');
+  const list = usePagedList<OutboxMessage>(`/v1/outbox?per_page=25${state ? `&state=${state}` : ''}`);
+  return (
+    <section class="card" aria-labelledby="outbox-title">
+      <h2 id="outbox-title">Outbox</h2>
+      <div class="field-inline">
+        <label for="outbox-state">State</label>
+        <select id="outbox-state" value={state} onChange={(e) => setState((e.target as HTMLSelectElement).value)}>
+          <option value="">All</option>
+          <option value="queued">Queued</option>
+          <option value="sending">Sending</option>
+          <option value="sent">Sent</option>
+          <option value="failed">Failed</option>
+        </select>
+      </div>
+      {list.error && <ErrorMessage error={list.error} />}
+      {list.items && list.items.length === 0 && <p class="empty">No messages.</p>}
+      {list.items && list.items.length > 0 && (
+        <ul class="plain-list" data-testid="outbox">
+          {list.items.map((m) => (
+            <li key={m.id}>
+              <strong>{m.subject}</strong> <span class="muted">to {m.to}</span> <span class="badge">{m.state}</span>
+              <span class="muted">
+                {m.kind.replace(/_/g, ' ')}, {m.attempts} attempt{m.attempts === 1 ? '' : 's'}
+                {m.last_error ? `: ${m.last_error}` : ''}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {(list.next || list.hasPrevious) && <Pager list={list} label="Pages of the outbox" />}
+    </section>
   );
 }
 

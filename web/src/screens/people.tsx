@@ -5,7 +5,7 @@
 // search: the API answers the records, the UI names the field that holds the words. The
 // search, role and deleted filter live in the URL.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, send, type PersonRecord } from '../api';
+import { ApiError, getPage, send, type CustomField, type PersonRecord } from '../api';
 import { linkClick, navigate } from '../router';
 import { managesPeople, type SessionInfo } from '../session';
 import { ErrorMessage } from './error';
@@ -21,11 +21,13 @@ export const ROLES: [string, string][] = [
   ['partner', 'Partners'],
 ];
 
-function peoplePath(q: string, role: string, deleted: boolean): string {
+function peoplePath(q: string, role: string, deleted: boolean, cf: string, cv: string): string {
   const params = new URLSearchParams();
   if (q.trim()) params.set('q', q.trim());
   if (role) params.set('role', role);
   if (deleted) params.set('deleted', 'true');
+  // CUST-4 advanced search: custom_fields.<key>=value.
+  if (cf && cv) params.set(`custom_fields.${cf}`, cv);
   params.set('per_page', '25');
   return `/v1/people?${params}`;
 }
@@ -109,16 +111,32 @@ export function PeopleScreen({ query, session }: { query: URLSearchParams; sessi
   const q = query.get('q') ?? '';
   const role = query.has('role') ? query.get('role') ?? '' : 'customer';
   const deleted = query.get('deleted') === 'true' && managesPeople(session);
+  const cf = query.get('cf') ?? '';
+  const cv = query.get('cv') ?? '';
   const [text, setText] = useState(q);
   const [status, setStatus] = useState<string | null>(null);
-  const list = usePagedList<PersonRecord>(peoplePath(q, role, deleted));
+  const [defs, setDefs] = useState<CustomField[]>([]);
+  const [cfKey, setCfKey] = useState(cf);
+  const [cfValue, setCfValue] = useState(cv);
+  const list = usePagedList<PersonRecord>(peoplePath(q, role, deleted, cf, cv));
   const heading = useRef<HTMLHeadingElement>(null);
 
-  const go = (nq: string, nrole: string, ndeleted: boolean, replace = false) => {
+  useEffect(() => {
+    // The account's person custom fields, for the advanced search (one page of 100).
+    getPage<CustomField>('/v1/custom_fields?record_type=person&per_page=100')
+      .then((p) => setDefs(p.items.filter((d) => d.record_type === 'person')))
+      .catch(() => setDefs([]));
+  }, []);
+
+  const go = (nq: string, nrole: string, ndeleted: boolean, replace = false, ncf = cf, ncv = cv) => {
     const params = new URLSearchParams();
     if (nq.trim()) params.set('q', nq.trim());
     if (nrole !== 'customer') params.set('role', nrole);
     if (ndeleted) params.set('deleted', 'true');
+    if (ncf && ncv.trim()) {
+      params.set('cf', ncf);
+      params.set('cv', ncv.trim());
+    }
     const s = params.toString();
     navigate(`/people${s ? `?${s}` : ''}`, replace);
   };
@@ -174,6 +192,48 @@ export function PeopleScreen({ query, session }: { query: URLSearchParams; sessi
           </div>
         )}
       </div>
+      {defs.length > 0 && (
+        <details class="advanced" open={cf !== ''}>
+          <summary>Advanced search</summary>
+          <form
+            class="inline-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              go(q, role, deleted, false, cfKey || defs[0].key, cfValue);
+            }}
+          >
+            <div class="field">
+              <label for="cf-key">Custom field</label>
+              <select id="cf-key" value={cfKey || defs[0].key} onChange={(e) => setCfKey((e.target as HTMLSelectElement).value)}>
+                {defs.map((d) => (
+                  <option key={d.key} value={d.key}>
+                    {d.label}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div class="field">
+              <label for="cf-value">Value</label>
+              <input id="cf-value" value={cfValue} onInput={(e) => setCfValue((e.target as HTMLInputElement).value)} />
+            </div>
+            <button type="submit" class="button">
+              Search by field
+            </button>
+            {cf && (
+              <button
+                type="button"
+                class="button secondary"
+                onClick={() => {
+                  setCfValue('');
+                  go(q, role, deleted, false, '', '');
+                }}
+              >
+                Clear
+              </button>
+            )}
+          </form>
+        </details>
+      )}
       <p class="sr-only" role="status" aria-live="polite">
         {list.loading ? 'Loading…' : list.items ? `${list.items.length} people shown` : ''}
       </p>
