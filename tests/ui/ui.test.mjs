@@ -837,11 +837,13 @@ test('ISSUE16 axe: no serious or critical violation on the new screens (edit mod
     await page.getByRole('button', { name: 'Dry run' }).click();
     await page.getByTestId('import-rows').waitFor();
     assert.deepEqual(await axeSerious(page), [], 'import report');
+    const labs = (await api(await apiToken('wdc', 'admin'), 'GET', '/v1/organizations?q=Widget%20Labs')).body[0].id;
     for (const [path, ready] of [
       ['/account', 'settings-form'],
       ['/trusts', 'trusts'],
       ['/teams', 'teams'],
       ['/agreements', 'slas'],
+      [`/organizations/${labs}`, 'locations'],
     ]) {
       await page.goto(path);
       await page.getByTestId(ready).waitFor();
@@ -1059,6 +1061,33 @@ test('ISSUE16 people: advanced search by a person custom field (CUST-4)', async 
     });
   } finally {
     await api(admin, 'DELETE', `/v1/custom_fields/${def.body.id}`);
+    await context.close();
+  }
+});
+
+test('ISSUE16 organization parts: locations and departments (ORG-5); a partner organization with its customers, technicians and requests (PART-3)', async () => {
+  const { context, page } = await newPage();
+  try {
+    await enter(page, 'admin', '/organizations');
+    await page.getByRole('link', { name: 'Widget Labs' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Widget Labs' }).waitFor();
+    await page.getByTestId('locations').waitFor();
+    assert.match(await page.getByTestId('locations').textContent(), /Utrecht lab\s*Main/);
+    await page.getByRole('tab', { name: 'Departments' }).click();
+    assert.match(await page.getByTestId('departments').textContent(), /Engineering.*Ann Lee/s);
+    await page.goto('/organizations');
+    await page.getByRole('link', { name: 'Fixit Partners' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Fixit Partners' }).waitFor();
+    await page.getByRole('tab', { name: 'Locations' }).focus();
+    await page.keyboard.press('End'); // the last tab: Requests
+    await page.getByTestId('partner-requests').waitFor();
+    assert.match(await page.getByTestId('partner-requests').textContent(), /Pete Fixer/);
+    await page.getByRole('tab', { name: 'Technicians' }).click();
+    assert.match(await page.getByTestId('partner-technicians').textContent(), /Pete Fixer/);
+    await page.getByRole('tab', { name: 'Customers' }).click();
+    assert.match(await page.getByTestId('partner-customers').textContent(), /Bob Jansen/);
+    await shot(page, 'organization-partner');
+  } finally {
     await context.close();
   }
 });

@@ -8,7 +8,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, getOrganization, type Organization } from '../api';
 import { linkClick } from '../router';
-import { mayAnnotate, type SessionInfo } from '../session';
+import { isStaff, mayAnnotate, type SessionInfo } from '../session';
+import { OrgParts } from './org-parts';
 import { AnnotationForm } from './annotation';
 import { ErrorMessage } from './error';
 
@@ -242,6 +243,7 @@ export function OrganizationScreen({ id, session }: { id: number; session: Sessi
           </section>
         )}
       </div>
+      {!org.foreign && isStaff(session) && <OrgParts key={org.id} org={org} />}
     </main>
   );
 }

@@ -161,7 +161,7 @@ function Aliases({ p, staff, onChanged }: { p: PersonRecord; staff: boolean; onC
   );
 }
 
-function ListTab<T extends { id: number }>({ path, empty, render, testid }: { path: string; empty: string; render: (x: T) => preact.JSX.Element; testid: string }) {
+export function ListTab<T extends { id: number }>({ path, empty, render, testid }: { path: string; empty: string; render: (x: T) => preact.JSX.Element; testid: string }) {
   const list = usePagedList<T>(path);
   return (
     <div>
