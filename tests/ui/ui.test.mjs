@@ -1091,3 +1091,30 @@ test('ISSUE16 organization parts: locations and departments (ORG-5); a partner o
     await context.close();
   }
 });
+
+test('ISSUE16 customer: edits its own details (ACC-7) without web access or organization; a wrong current password at its field', async () => {
+  const { context, page } = await newPage();
+  try {
+    await enter(page, 'bob', '/me');
+    await page.getByRole('link', { name: 'Edit my details' }).click();
+    await page.waitForURL('**/me/edit');
+    const form = page.getByTestId('person-form');
+    await form.waitFor();
+    assert.equal(await form.getByLabel('Web access (may sign in)').count(), 0);
+    assert.equal(await form.getByLabel('Organization').count(), 0);
+    await form.getByLabel('New password (optional)').fill('another-password-1');
+    await form.getByLabel('Current password').fill('not-my-password');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('error-current_password').waitFor();
+    await form.getByLabel('New password (optional)').fill('');
+    await form.getByLabel('Mobile').fill('+31 6 5550 1234');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL('**/me');
+    await page.getByText('+31 6 5550 1234').waitFor();
+    const me = (await api(await apiToken('wdc', 'bob'), 'GET', '/v1/me')).body;
+    assert.equal(me.mobile, '+31 6 5550 1234');
+    await shot(page, 'customer-me-edit');
+  } finally {
+    await context.close();
+  }
+});

@@ -83,6 +83,7 @@ export function App() {
   else if (route.path === '/people/new') screen = <PersonForm session={session} />;
   else if (personMatch && personMatch[2]) screen = <PersonForm id={Number(personMatch[1])} session={session} />;
   else if (personMatch) screen = <PersonScreen id={Number(personMatch[1])} session={session} tab={route.query.get('tab')} />;
+  else if (route.path === '/me/edit') screen = <PersonForm id={session.id} session={session} self />;
   else if (route.path === '/me') screen = <PersonScreen id={session.id} session={session} tab={route.query.get('tab')} />;
   else if (route.path === '/import') screen = <ImportScreen />;
   else if (route.path === '/account') screen = <AccountScreen session={session} />;
@@ -146,7 +147,7 @@ export function App() {
               Account
             </a>
           )}
-          <a href="/me" onClick={linkClick} aria-current={route.path === '/me' ? 'page' : undefined}>
+          <a href="/me" onClick={linkClick} aria-current={route.path.startsWith('/me') ? 'page' : undefined}>
             My details
           </a>
         </nav>

@@ -59,3 +59,13 @@ export function mayAnnotate(s: SessionInfo): boolean {
 export function managesPeople(s: SessionInfo): boolean {
   return hasRole(s, 'account_administrator', 'supervisor');
 }
+/** ACC-7: whether s may change (edit, delete, enable, mail the login of) a person with
+ *  these roles: administrators anyone; supervisors technicians, partners and customers;
+ *  service level managers and technicians customers; partners and customers themselves. */
+export function mayChange(s: SessionInfo, target: { id: number; roles: string[] }): boolean {
+  if (hasRole(s, 'account_administrator')) return true;
+  const only = (allowed: string[]) => target.roles.every((r) => allowed.includes(r));
+  if (hasRole(s, 'supervisor') && only(['technician', 'partner', 'customer'])) return true;
+  if (hasRole(s, 'service_level_manager', 'technician') && only(['customer'])) return true;
+  return false;
+}

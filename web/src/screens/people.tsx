@@ -7,7 +7,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, getPage, send, type CustomField, type PersonRecord } from '../api';
 import { linkClick, navigate } from '../router';
-import { managesPeople, type SessionInfo } from '../session';
+import { managesPeople, mayChange, type SessionInfo } from '../session';
 import { ErrorMessage } from './error';
 import { Pager, usePagedList } from './pager';
 
@@ -81,12 +81,12 @@ function PersonRow({ p, q, session, onChanged }: { p: PersonRecord; q: string; s
       {!p.roles.includes('customer') && <span class="badge">{p.roles.join(', ').replace(/_/g, ' ')}</span>}
       {p.deleted && <span class="badge">Deleted</span>}
       <span class="row-actions">
-        {p.deleted && managesPeople(session) && (
+        {p.deleted && managesPeople(session) && mayChange(session, p) && (
           <button type="button" class="button secondary small" aria-label={`Enable ${p.name}`} onClick={() => act('POST', `/v1/people/${p.id}/enable`, `${p.name} is enabled again.`)}>
             Enable
           </button>
         )}
-        {!p.deleted && p.id !== session.id && !confirming && (
+        {!p.deleted && p.id !== session.id && mayChange(session, p) && !confirming && (
           <button type="button" class="button secondary small" aria-label={`Delete ${p.name}`} onClick={() => setConfirming(true)}>
             Delete
           </button>

@@ -1,7 +1,9 @@
 // Create and edit a customer (issue 16, CUST-1): POST /v1/people (role customer) or PATCH
 // /v1/people/{id} with only the changed fields and If-Match (a 412 says someone else
 // changed it). The API's field errors ({"errors": [{"field"}]}) are shown at their field,
-// and focus moves to the first of them.
+// and focus moves to the first of them. `self`: a person's own details (/me/edit, ACC-7:
+// anyone may change itself but never its own roles or web access; a new password needs
+// the current one), without web access and organization.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, getPage, getTagged, send, type Organization, type PersonRecord } from '../api';
 import { linkClick, navigate } from '../router';
@@ -52,7 +54,8 @@ function valuesOf(p: PersonRecord | null): Values {
   return v;
 }
 
-export function PersonForm({ id, session }: { id?: number; session: SessionInfo }) {
+export function PersonForm({ id, session, self = false }: { id?: number; session: SessionInfo; self?: boolean }) {
+  const [currentPassword, setCurrentPassword] = useState('');
   const [orig, setOrig] = useState<PersonRecord | null>(null);
   const [etag, setEtag] = useState<string | null>(null);
   const [values, setValues] = useState<Values>(valuesOf(null));
@@ -67,9 +70,10 @@ export function PersonForm({ id, session }: { id?: number; session: SessionInfo 
 
   useEffect(() => {
     // The organization choice: the account's own organizations, one page of 100.
-    getPage<Organization>('/v1/organizations?per_page=100')
-      .then((p) => setOrgs(p.items))
-      .catch(() => setOrgs([]));
+    if (!self)
+      getPage<Organization>('/v1/organizations?per_page=100')
+        .then((p) => setOrgs(p.items))
+        .catch(() => setOrgs([]));
     if (id === undefined) {
       heading.current?.focus();
       return;
@@ -87,7 +91,7 @@ export function PersonForm({ id, session }: { id?: number; session: SessionInfo 
   }, [id]);
 
   const errs = fieldErrors(error);
-  const shown = [...FIELDS.map((f) => f.key as string), 'organization', 'password', 'web_access'];
+  const shown = [...FIELDS.map((f) => f.key as string), 'password', ...(self ? ['current_password'] : ['organization', 'web_access'])];
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -108,14 +112,15 @@ export function PersonForm({ id, session }: { id?: number; session: SessionInfo 
           const now = values[f.key].trim();
           if (now !== before[f.key]) patch[f.key] = now === '' ? null : now;
         }
-        if (orig && webAccess !== orig.web_access) patch.web_access = webAccess;
-        if (orgId !== (orig?.organization ? String(orig.organization.id) : '')) patch.organization = orgId ? { id: Number(orgId) } : null;
+        if (!self && orig && webAccess !== orig.web_access) patch.web_access = webAccess;
+        if (!self && orgId !== (orig?.organization ? String(orig.organization.id) : '')) patch.organization = orgId ? { id: Number(orgId) } : null;
         if (password) patch.password = password;
+        if (password && self) patch.current_password = currentPassword;
         saved = Object.keys(patch).length
           ? await send<PersonRecord>('PATCH', `/v1/people/${id}`, patch, { headers: etag ? { 'If-Match': etag } : {} })
           : orig!;
       }
-      navigate(`/people/${saved.id}`);
+      navigate(self ? '/me' : `/people/${saved.id}`);
     } catch (err) {
       const apiErr = err instanceof ApiError ? err : new ApiError(0, String(err));
       setError(apiErr);
@@ -126,11 +131,12 @@ export function PersonForm({ id, session }: { id?: number; session: SessionInfo 
     }
   };
 
-  const title = id === undefined ? 'New customer' : `Edit ${orig?.name ?? ''}`;
+  const title = id === undefined ? 'New customer' : self ? 'Edit my details' : `Edit ${orig?.name ?? ''}`;
+  const backTo = id === undefined ? '/people' : self ? '/me' : `/people/${id}`;
   const back = (
     <p class="back">
-      <a href={id === undefined ? '/people' : `/people/${id}`} onClick={linkClick}>
-        ← {id === undefined ? 'People' : orig?.name ?? 'Back'}
+      <a href={backTo} onClick={linkClick}>
+        ← {id === undefined ? 'People' : self ? 'My details' : orig?.name ?? 'Back'}
       </a>
     </p>
   );
@@ -174,14 +180,16 @@ export function PersonForm({ id, session }: { id?: number; session: SessionInfo 
               onInput={(v) => setValues({ ...values, [f.key]: v })}
             />
           ))}
-          <SelectField id="organization" label="Organization" value={orgId} onChange={setOrgId} error={errs.organization}>
-            <option value="">None</option>
-            {orgs.map((o) => (
-              <option key={o.id} value={String(o.id)}>
-                {o.name}
-              </option>
-            ))}
-          </SelectField>
+          {!self && (
+            <SelectField id="organization" label="Organization" value={orgId} onChange={setOrgId} error={errs.organization}>
+              <option value="">None</option>
+              {orgs.map((o) => (
+                <option key={o.id} value={String(o.id)}>
+                  {o.name}
+                </option>
+              ))}
+            </SelectField>
+          )}
           <TextField
             id="password"
             label={id === undefined ? 'Password (optional)' : 'New password (optional)'}
@@ -192,13 +200,25 @@ export function PersonForm({ id, session }: { id?: number; session: SessionInfo 
             error={errs.password}
             hint="8 characters or more; empty: no usable password until one is set or mailed"
           />
-          <CheckField id="web_access" label="Web access (may sign in)" checked={webAccess} onChange={setWebAccess} />
+          {self && password && (
+            <TextField
+              id="current_password"
+              label="Current password"
+              type="password"
+              autocomplete="current-password"
+              value={currentPassword}
+              onInput={setCurrentPassword}
+              error={errs.current_password}
+              required
+            />
+          )}
+          {!self && <CheckField id="web_access" label="Web access (may sign in)" checked={webAccess} onChange={setWebAccess} />}
         </div>
         <div class="actions">
           <button type="submit" class="button" disabled={busy}>
             {busy ? 'Saving…' : id === undefined ? 'Create customer' : 'Save'}
           </button>
-          <a class="button secondary" href={id === undefined ? '/people' : `/people/${id}`} onClick={linkClick}>
+          <a class="button secondary" href={backTo} onClick={linkClick}>
             Cancel
           </a>
         </div>

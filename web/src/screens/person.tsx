@@ -7,7 +7,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, getTagged, send, type Contract, type Item, type PersonRecord, type RequestRecord } from '../api';
 import { linkClick, navigate } from '../router';
-import { isStaff, managesPeople, type SessionInfo } from '../session';
+import { isStaff, managesPeople, mayChange, type SessionInfo } from '../session';
 import { ErrorMessage } from './error';
 import { ErrorSummary, SelectField, TextField, fieldErrors } from './form';
 import { Pager, usePagedList } from './pager';
@@ -268,7 +268,7 @@ export function PersonScreen({ id, session, tab }: { id: number; session: Sessio
   const panel = (() => {
     switch (current) {
       case 'aliases':
-        return <Aliases p={p} staff={staff} onChanged={setP} />;
+        return <Aliases p={p} staff={staff && mayChange(session, p)} onChanged={setP} />;
       case 'items':
         return (
           <ListTab<Item>
@@ -339,7 +339,12 @@ export function PersonScreen({ id, session, tab }: { id: number; session: Sessio
         <a class="button secondary" href={`/v1/people/${id}/vcard`} download={`${p.username}.vcf`} data-testid="vcard">
           Download vCard
         </a>
-        {staff && !self && (
+        {self && (
+          <a class="button secondary" href="/me/edit" onClick={linkClick}>
+            Edit my details
+          </a>
+        )}
+        {staff && !self && mayChange(session, p) && (
           <>
             <a class="button secondary" href={`/people/${id}/edit`} onClick={linkClick}>
               Edit
