@@ -844,6 +844,8 @@ test('ISSUE16 axe: no serious or critical violation on the new screens (edit mod
       ['/teams', 'teams'],
       ['/agreements', 'slas'],
       [`/organizations/${labs}`, 'locations'],
+      ['/requests', 'request-list'],
+      ['/items', 'item-list'],
     ]) {
       await page.goto(path);
       await page.getByTestId(ready).waitFor();
@@ -901,6 +903,7 @@ for (const width of [360, 1440]) {
         ['person-form', '/people/new', () => page.getByTestId('person-form').waitFor()],
         ['account', '/account', () => page.getByTestId('settings-form').waitFor()],
         ['trusts', '/trusts', () => page.getByTestId('trusts').waitFor()],
+        ['items', '/items', () => page.getByTestId('item-list').waitFor()],
         ['import', '/import', async () => {
           await page.getByLabel('CSV file').setInputFiles({ name: 'c.csv', mimeType: 'text/csv', buffer: Buffer.from(customersCsv(2)) });
           await page.getByTestId('mapping').waitFor();
@@ -1114,6 +1117,59 @@ test('ISSUE16 customer: edits its own details (ACC-7) without web access or orga
     const me = (await api(await apiToken('wdc', 'bob'), 'GET', '/v1/me')).body;
     assert.equal(me.mobile, '+31 6 5550 1234');
     await shot(page, 'customer-me-edit');
+  } finally {
+    await context.close();
+  }
+});
+
+test('ISSUE16 organizations: filters by financial ID (ORG-3) and status (ORG-4), kept in the URL', async () => {
+  const { context, page } = await newPage();
+  try {
+    await enter(page, 'admin', '/organizations');
+    await page.getByTestId('org-list').waitFor();
+    await page.getByLabel('Financial ID').fill('WDC-0002');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/financial_id=WDC-0002/);
+    await page.waitForFunction(() => {
+      const names = [...document.querySelectorAll('[data-testid=org-list] .org-name')].map((a) => a.textContent);
+      return names.length === 1 && names[0] === 'Widget Data Center Operations';
+    });
+    await page.getByLabel('Financial ID').fill('');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByLabel('Status').selectOption('true');
+    await page.waitForURL(/disabled=true/);
+    await page.getByText('No organizations match.').waitFor();
+    await page.goBack();
+    await page.getByTestId('org-list').waitFor();
+    assert.equal(await page.getByLabel('Status').inputValue(), '');
+  } finally {
+    await context.close();
+  }
+});
+
+test('ISSUE16 requests and items: the lists with their filters, and the items CSV export (CUST-7)', async () => {
+  const { context, page } = await newPage(undefined, { acceptDownloads: true });
+  try {
+    await enter(page, 'admin', '/organizations');
+    await page.getByRole('link', { name: 'Requests' }).click();
+    await page.getByTestId('request-list').waitFor();
+    assert.match(await page.getByTestId('request-list').textContent(), /New starter needs a laptop/);
+    await page.getByLabel('Status').selectOption('closed');
+    await page.waitForURL(/status=closed/);
+    await page.getByText('No requests.').waitFor();
+    await page.getByRole('link', { name: 'Items' }).click();
+    await page.getByTestId('item-list').waitFor();
+    await page.getByLabel('Search').fill('laptop');
+    await page.waitForURL(/q=laptop/);
+    await page.waitForFunction(() => {
+      const names = [...document.querySelectorAll('[data-testid=item-list] .org-name')].map((a) => a.textContent);
+      return names.length > 0 && names.every((n) => /laptop/i.test(n));
+    });
+    await shot(page, 'items');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('items-csv').click()]);
+    const { readFileSync } = await import('node:fs');
+    const csv = readFileSync(await download.path(), 'utf8');
+    assert.match(csv, /Ann's laptop/);
   } finally {
     await context.close();
   }

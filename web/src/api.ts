@@ -217,9 +217,17 @@ export async function logout(): Promise<void> {
 
 export type OrgView = 'own' | 'all';
 
-export function organizationsPath(view: OrgView, q: string, perPage = 25): string {
+/** ORG-3, ORG-4 filters of the own list (the All Organizations view has none). */
+export interface OrgFilters {
+  disabled?: string;
+  financial_id?: string;
+}
+
+export function organizationsPath(view: OrgView, q: string, perPage = 25, filters: OrgFilters = {}): string {
   const params = new URLSearchParams();
   if (q.trim()) params.set('q', q.trim());
+  if (view === 'own' && filters.disabled) params.set('disabled', filters.disabled);
+  if (view === 'own' && filters.financial_id?.trim()) params.set('financial_id', filters.financial_id.trim());
   params.set('per_page', String(perPage));
   return `/v1/organizations${view === 'all' ? '/all' : ''}?${params}`;
 }

@@ -16,6 +16,7 @@ import { PersonForm } from './screens/person-form';
 import { ImportScreen } from './screens/import';
 import { AccountScreen, TeamsScreen, TrustsScreen } from './screens/account';
 import { AgreementsScreen } from './screens/agreements';
+import { ItemsScreen, RequestsScreen } from './screens/work';
 
 /** Where a person lands after the login. */
 export function home(s: SessionInfo | null): string {
@@ -90,6 +91,8 @@ export function App() {
   else if (route.path === '/trusts') screen = <TrustsScreen />;
   else if (route.path === '/teams') screen = <TeamsScreen />;
   else if (route.path === '/agreements') screen = <AgreementsScreen />;
+  else if (route.path === '/requests') screen = <RequestsScreen query={route.query} />;
+  else if (route.path === '/items') screen = <ItemsScreen query={route.query} />;
   else
     screen = (
       <main id="main" class="page">
@@ -119,6 +122,12 @@ export function App() {
               </a>
               <a href="/people" onClick={linkClick} aria-current={route.path.startsWith('/people') ? 'page' : undefined}>
                 People
+              </a>
+              <a href="/requests" onClick={linkClick} aria-current={route.path === '/requests' ? 'page' : undefined}>
+                Requests
+              </a>
+              <a href="/items" onClick={linkClick} aria-current={route.path === '/items' ? 'page' : undefined}>
+                Items
               </a>
             </>
           )}
