@@ -154,7 +154,7 @@ test('ISSUE16 keyboard: signing in with Tab and Enter only, with a visible focus
     await page.getByTestId('org-list').waitFor();
     // The list is reachable by keyboard too: Tab until an organization link has focus.
     let focused = '';
-    for (let i = 0; i < 20 && !focused.startsWith('/organizations/'); i++) {
+    for (let i = 0; i < 40 && !/^\/organizations\/\d+$/.test(focused); i++) {
       await page.keyboard.press('Tab');
       focused = await page.evaluate(() => document.activeElement.getAttribute('href') || '');
     }
@@ -846,6 +846,7 @@ test('ISSUE16 axe: no serious or critical violation on the new screens (edit mod
       [`/organizations/${labs}`, 'locations'],
       ['/requests', 'request-list'],
       ['/items', 'item-list'],
+      ['/organizations/new', 'org-form'],
     ]) {
       await page.goto(path);
       await page.getByTestId(ready).waitFor();
@@ -1170,6 +1171,47 @@ test('ISSUE16 requests and items: the lists with their filters, and the items CS
     const { readFileSync } = await import('node:fs');
     const csv = readFileSync(await download.path(), 'utf8');
     assert.match(csv, /Ann's laptop/);
+  } finally {
+    await context.close();
+  }
+});
+
+test('ISSUE16 organization form: create with a field error, then edit parent and contact details, other contact entries kept (ORG-1, ORG-4)', async () => {
+  const admin = await apiToken('wdc', 'admin');
+  const name = `Ui Org ${RUN}`;
+  const { context, page } = await newPage();
+  try {
+    await enter(page, 'admin', '/organizations');
+    await page.getByRole('link', { name: 'New organization' }).click();
+    await page.waitForURL('**/organizations/new');
+    const form = page.getByTestId('org-form');
+    await form.getByLabel('City').fill('Leiden');
+    await form.getByRole('button', { name: 'Create organization' }).click();
+    await page.getByTestId('error-name').waitFor();
+    await page.waitForFunction(() => document.activeElement?.id === 'name');
+    await form.getByLabel('Name').fill(name);
+    await form.getByLabel('Telephone').fill('+31 71 555 0100');
+    await form.getByRole('button', { name: 'Create organization' }).click();
+    await page.waitForURL(/\/organizations\/\d+$/);
+    await page.getByRole('heading', { level: 1, name }).waitFor();
+    const id = Number(page.url().split('/').pop());
+    // A second telephone added elsewhere survives an edit of the first.
+    const rec = (await api(admin, 'GET', `/v1/organizations/${id}`)).body;
+    const telephones = [...rec.contact.telephones, { label: 'fax', number: '+31 71 555 0199' }];
+    assert.equal((await api(admin, 'PATCH', `/v1/organizations/${id}`, { contact: { ...rec.contact, telephones } })).status, 200);
+    await page.reload();
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.waitForURL(`**/organizations/${id}/edit`);
+    await form.getByLabel('Parent organization').selectOption({ label: 'Widget Data Center' });
+    await form.getByLabel('Telephone').fill('+31 71 555 0111');
+    await shot(page, 'organization-form');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(`**/organizations/${id}`);
+    await page.getByText('+31 71 555 0111').waitFor();
+    const after = (await api(admin, 'GET', `/v1/organizations/${id}`)).body;
+    assert.equal(after.parent.name, 'Widget Data Center');
+    assert.deepEqual(after.contact.telephones.map((t) => t.number), ['+31 71 555 0111', '+31 71 555 0199']);
+    assert.equal(after.contact.addresses[0].city, 'Leiden');
   } finally {
     await context.close();
   }

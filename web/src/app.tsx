@@ -10,6 +10,7 @@ import { linkClick, navigate, useRoute } from './router';
 import { LoginScreen } from './screens/login';
 import { OrganizationsScreen } from './screens/organizations';
 import { OrganizationScreen } from './screens/organization';
+import { OrganizationForm } from './screens/org-form';
 import { PeopleScreen } from './screens/people';
 import { PersonScreen } from './screens/person';
 import { PersonForm } from './screens/person-form';
@@ -77,9 +78,12 @@ export function App() {
 
   let screen;
   const orgMatch = /^\/organizations\/(\d+)$/.exec(route.path);
+  const orgEdit = /^\/organizations\/(\d+)\/edit$/.exec(route.path);
   const personMatch = /^\/people\/(\d+)(\/edit)?$/.exec(route.path);
   if (orgMatch) screen = <OrganizationScreen id={Number(orgMatch[1])} session={session} />;
-  else if (route.path === '/organizations') screen = <OrganizationsScreen query={route.query} />;
+  else if (orgEdit) screen = <OrganizationForm id={Number(orgEdit[1])} />;
+  else if (route.path === '/organizations/new') screen = <OrganizationForm />;
+  else if (route.path === '/organizations') screen = <OrganizationsScreen query={route.query} session={session} />;
   else if (route.path === '/people') screen = <PeopleScreen query={route.query} session={session} />;
   else if (route.path === '/people/new') screen = <PersonForm session={session} />;
   else if (personMatch && personMatch[2]) screen = <PersonForm id={Number(personMatch[1])} session={session} />;

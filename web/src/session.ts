@@ -69,3 +69,7 @@ export function mayChange(s: SessionInfo, target: { id: number; roles: string[] 
   if (hasRole(s, 'service_level_manager', 'technician') && only(['customer'])) return true;
   return false;
 }
+/** Who may create and change the account's own organizations (the API's ORG_WRITERS). */
+export function writesOrganizations(s: SessionInfo): boolean {
+  return hasRole(s, 'account_administrator', 'supervisor', 'service_level_manager');
+}

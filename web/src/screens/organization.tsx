@@ -8,7 +8,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, getOrganization, type Organization } from '../api';
 import { linkClick } from '../router';
-import { isStaff, mayAnnotate, type SessionInfo } from '../session';
+import { isStaff, mayAnnotate, writesOrganizations, type SessionInfo } from '../session';
 import { OrgParts } from './org-parts';
 import { AnnotationForm } from './annotation';
 import { ErrorMessage } from './error';
@@ -175,6 +175,11 @@ export function OrganizationScreen({ id, session }: { id: number; session: Sessi
           >
             Edit
           </button>
+        )}
+        {!org.foreign && writesOrganizations(session) && (
+          <a class="button" href={`/organizations/${org.id}/edit`} onClick={linkClick}>
+            Edit
+          </a>
         )}
       </div>
       {saved && (

@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, getPage, organizationsPath, type Organization, type OrgView } from '../api';
 import { linkClick, navigate } from '../router';
+import { writesOrganizations, type SessionInfo } from '../session';
 import { ErrorMessage } from './error';
 
 const DEBOUNCE_MS = 250;
@@ -15,7 +16,7 @@ function place(o: Organization): string {
   return a ? [a.city, a.country].filter(Boolean).join(', ') : '';
 }
 
-export function OrganizationsScreen({ query }: { query: URLSearchParams }) {
+export function OrganizationsScreen({ query, session }: { query: URLSearchParams; session: SessionInfo }) {
   const view: OrgView = query.get('view') === 'all' ? 'all' : 'own';
   const q = query.get('q') ?? '';
   const disabled = query.get('disabled') ?? '';
@@ -109,9 +110,16 @@ export function OrganizationsScreen({ query }: { query: URLSearchParams }) {
   const title = view === 'all' ? 'All Organizations' : 'Organizations';
   return (
     <main id="main" class="page">
-      <h1 ref={heading} tabIndex={-1}>
-        {title}
-      </h1>
+      <div class="title-row">
+        <h1 ref={heading} tabIndex={-1}>
+          {title}
+        </h1>
+        {writesOrganizations(session) && (
+          <a class="button" href="/organizations/new" onClick={linkClick}>
+            New organization
+          </a>
+        )}
+      </div>
       <div class="toolbar">
         <div class="segmented" role="group" aria-label="Which organizations">
           <button type="button" class="button secondary" aria-pressed={view === 'own'} onClick={() => setView('own')}>
