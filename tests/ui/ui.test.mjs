@@ -516,6 +516,16 @@ async function openForeign(page, name = 'GigaTera') {
 test('ISSUE16 TRUST-5 edit mode: a service level manager annotates a foreign organization; the owner record is unchanged', async () => {
   const slm = `slm${RUN}`;
   await makePerson(slm, ['service_level_manager']);
+  // An organization custom field of the annotating account (ORG-2), to annotate too.
+  const tier = `tier_${RUN}`;
+  const def = await api(await apiToken('wdc', 'admin'), 'POST', '/v1/custom_fields', {
+    record_type: 'organization',
+    key: tier,
+    label: 'Support tier',
+    type: 'select',
+    options: ['gold', 'silver'],
+  });
+  assert.equal(def.status, 201, JSON.stringify(def.body));
   const owner = await apiToken('gigatera', 'admin');
   const ownList = (await api(owner, 'GET', '/v1/organizations?per_page=100')).body;
   const ownerId = ownList.find((o) => o.name === 'GigaTera').id;
@@ -536,13 +546,15 @@ test('ISSUE16 TRUST-5 edit mode: a service level manager annotates a foreign org
     assert.equal(await form.getByLabel('Name').count(), 0);
     await form.getByLabel('Remarks').fill(`Escalate via the Berlin NOC ${RUN}`);
     await form.getByLabel('Financial ID').fill(`GT-${RUN}`);
+    await form.getByLabel('Support tier').selectOption('gold');
     await shot(page, 'organization-foreign-edit');
     await form.getByRole('button', { name: 'Save' }).click();
     await page.getByTestId('saved').waitFor();
     assert.match(await page.locator('main').textContent(), new RegExp(`Escalate via the Berlin NOC ${RUN}`));
     assert.match(await page.locator('main').textContent(), new RegExp(`GT-${RUN}`));
     assert.equal(patches.length, 1);
-    assert.deepEqual(Object.keys(patches[0]).sort(), ['financial_id', 'remarks']);
+    assert.deepEqual(Object.keys(patches[0]).sort(), ['custom_fields', 'financial_id', 'remarks']);
+    assert.deepEqual(patches[0].custom_fields, { [tier]: 'gold' });
     // Focus returns to the Edit button.
     await page.waitForFunction(() => document.activeElement?.textContent === 'Edit');
 
@@ -550,6 +562,7 @@ test('ISSUE16 TRUST-5 edit mode: a service level manager annotates a foreign org
     const mine = (await api(await apiToken('wdc', slm), 'GET', `/v1/organizations/${id}`)).body;
     assert.equal(mine.remarks, `Escalate via the Berlin NOC ${RUN}`);
     assert.equal(mine.financial_id, `GT-${RUN}`);
+    assert.equal(mine.custom_fields[tier], 'gold');
     // ...while the owner's record is exactly as it was.
     const after = (await api(owner, 'GET', `/v1/organizations/${ownerId}`)).body;
     assert.deepEqual(after, before);
@@ -1043,7 +1056,7 @@ test('ISSUE16 agreements: the services, SLAs and FLSAs of the account with their
   }
 });
 
-test('ISSUE16 people: advanced search by a person custom field (CUST-4)', async () => {
+test('ISSUE16 people: advanced search by a person custom field (CUST-4), shown and edited on the record (CUST-1)', async () => {
   const admin = await apiToken('wdc', 'admin');
   const key = `cost_centre_${RUN}`;
   const def = await api(admin, 'POST', '/v1/custom_fields', { record_type: 'person', key, label: 'Cost centre', type: 'text' });
@@ -1063,6 +1076,18 @@ test('ISSUE16 people: advanced search by a person custom field (CUST-4)', async 
       const rows = document.querySelectorAll('[data-testid=person-row]');
       return rows.length === 1 && rows[0].textContent.includes('Ann Lee');
     });
+    // The record shows the value under the field's label; the form edits it (CUST-1).
+    await page.getByRole('link', { name: 'Ann Lee' }).click();
+    await page.getByText('Cost centre').waitFor();
+    assert.match(await page.locator('[role=tabpanel]').textContent(), /Cost centre\s*CC-42/);
+    await page.getByRole('link', { name: 'Edit', exact: true }).click();
+    await page.getByTestId('person-form').waitFor();
+    assert.equal(await page.getByLabel('Cost centre').inputValue(), 'CC-42');
+    await page.getByLabel('Cost centre').fill('CC-43');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(`**/people/${ann.id}`);
+    await page.getByText('CC-43').waitFor();
+    assert.equal((await api(admin, 'GET', `/v1/people/${ann.id}`)).body.custom_fields[key], 'CC-43');
   } finally {
     await api(admin, 'DELETE', `/v1/custom_fields/${def.body.id}`);
     await context.close();

@@ -347,3 +347,14 @@ export interface ImportColumn {
   max_length?: number;
   description?: string;
 }
+
+/** The labels of the account's custom fields of a record type, by key (one page of 100;
+ *  an empty map when they cannot be read). */
+export async function customFieldLabels(recordType: 'organization' | 'person'): Promise<Record<string, string>> {
+  try {
+    const page = await getPage<CustomField>(`/v1/custom_fields?record_type=${recordType}&per_page=100`);
+    return Object.fromEntries(page.items.map((d) => [d.key, d.label]));
+  } catch {
+    return {};
+  }
+}

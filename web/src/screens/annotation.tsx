@@ -6,17 +6,13 @@
 // are shown at their field.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, getPage, send, type Annotation, type Attachment, type CustomField, type Organization } from '../api';
-import { CheckField, ErrorSummary, SelectField, TextField, fieldErrors } from './form';
+import { CustomFieldInput, ErrorSummary, TextField, changedCustomFields, customFieldId, fieldErrors } from './form';
 
 interface Props {
   org: Organization;
   accountName: string;
   /** The updated record after a save, or null on Cancel. */
   onDone: (updated: Organization | null) => void;
-}
-
-function asText(v: unknown): string {
-  return v === null || v === undefined ? '' : String(v);
 }
 
 export function AnnotationForm({ org, accountName, onDone }: Props) {
@@ -67,12 +63,7 @@ export function AnnotationForm({ org, accountName, onDone }: Props) {
     if (financialId.trim() !== (org.financial_id ?? '')) patch.financial_id = financialId.trim() === '' ? null : financialId.trim();
     const before = (org.remarks_attachments ?? []).map((a) => a.key).join(',');
     if (attachments.map((a) => a.key).join(',') !== before) patch.remarks_attachments = attachments.map((a) => ({ key: a.key }));
-    const changed: Record<string, unknown> = {};
-    for (const d of defs) {
-      const now = custom[d.key];
-      const was = org.custom_fields?.[d.key];
-      if (asText(now) !== asText(was) || (d.type === 'boolean' && now !== was)) changed[d.key] = now === '' ? null : now;
-    }
+    const changed = changedCustomFields(defs, custom, org.custom_fields);
     if (Object.keys(changed).length) patch.custom_fields = changed;
     if (!Object.keys(patch).length) {
       onDone(org);
@@ -127,36 +118,9 @@ export function AnnotationForm({ org, accountName, onDone }: Props) {
         {errs.remarks_attachments && <p class="field-error">{errs.remarks_attachments}</p>}
       </fieldset>
       <TextField id="financial_id" label="Financial ID" value={financialId} onInput={setFinancialId} error={errs.financial_id} maxLength={64} />
-      {defs.map((d) => {
-        const id = idOf(`custom_fields.${d.key}`);
-        const err = errs[`custom_fields.${d.key}`];
-        if (d.type === 'boolean')
-          return <CheckField key={d.key} id={id} label={d.label} checked={custom[d.key] === true} onChange={(v) => setCustom({ ...custom, [d.key]: v })} />;
-        if (d.type === 'select')
-          return (
-            <SelectField key={d.key} id={id} label={d.label} value={asText(custom[d.key])} error={err} onChange={(v) => setCustom({ ...custom, [d.key]: v })}>
-              <option value="">—</option>
-              {(d.options ?? []).map((o) => (
-                <option key={o} value={o}>
-                  {o}
-                </option>
-              ))}
-            </SelectField>
-          );
-        return (
-          <TextField
-            key={d.key}
-            id={id}
-            label={d.label}
-            type={d.type === 'number' ? 'number' : d.type === 'date' ? 'date' : 'text'}
-            required={d.required}
-            maxLength={d.max_length ?? undefined}
-            value={asText(custom[d.key])}
-            error={err}
-            onInput={(v) => setCustom({ ...custom, [d.key]: d.type === 'number' && v !== '' ? Number(v) : v })}
-          />
-        );
-      })}
+      {defs.map((d) => (
+        <CustomFieldInput key={d.key} def={d} value={custom[d.key]} error={errs[`custom_fields.${d.key}`]} onChange={(v) => setCustom({ ...custom, [d.key]: v })} />
+      ))}
       <div class="actions">
         <button type="submit" class="button" disabled={busy || uploading}>
           {busy ? 'Saving…' : 'Save'}
@@ -171,5 +135,5 @@ export function AnnotationForm({ org, accountName, onDone }: Props) {
 
 /** The element id of a field named by the API (custom_fields.x → cf-x). */
 function idOf(field: string): string {
-  return field.startsWith('custom_fields.') ? `cf-${field.slice(14)}` : field;
+  return field.startsWith('custom_fields.') ? customFieldId(field.slice(14)) : field;
 }

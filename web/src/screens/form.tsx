@@ -3,7 +3,7 @@
 // name (aria-invalid, aria-describedby), and those naming no field on the screen in a
 // summary above the form.
 import type { ComponentChildren } from 'preact';
-import type { ApiError } from '../api';
+import type { ApiError, CustomField } from '../api';
 
 /** The field errors of an API error by field name (the first message of each). */
 export function fieldErrors(err: ApiError | null): Record<string, string> {
@@ -131,4 +131,54 @@ export function ErrorSummary({ error, shown }: { error: ApiError | null; shown: 
       )}
     </div>
   );
+}
+
+function asText(v: unknown): string {
+  return v === null || v === undefined ? '' : String(v);
+}
+
+/** The element id of a custom field's control (the API names it custom_fields.<key>). */
+export function customFieldId(key: string): string {
+  return `cf-${key}`;
+}
+
+/** One custom field's control by its definition (ORG-2): text, number, date, boolean or
+ *  select; `value` as the API holds it. */
+export function CustomFieldInput({ def, value, error, onChange }: { def: CustomField; value: unknown; error?: string; onChange: (v: unknown) => void }) {
+  const id = customFieldId(def.key);
+  if (def.type === 'boolean') return <CheckField id={id} label={def.label} checked={value === true} onChange={onChange} />;
+  if (def.type === 'select')
+    return (
+      <SelectField id={id} label={def.label} value={asText(value)} error={error} onChange={onChange}>
+        <option value="">—</option>
+        {(def.options ?? []).map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </SelectField>
+    );
+  return (
+    <TextField
+      id={id}
+      label={def.label}
+      type={def.type === 'number' ? 'number' : def.type === 'date' ? 'date' : 'text'}
+      required={def.required}
+      maxLength={def.max_length ?? undefined}
+      value={asText(value)}
+      error={error}
+      onInput={(v) => onChange(def.type === 'number' && v !== '' ? Number(v) : v)}
+    />
+  );
+}
+
+/** The custom field values of `now` that differ from `was` ('' sent as null). */
+export function changedCustomFields(defs: CustomField[], now: Record<string, unknown>, was: Record<string, unknown> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const d of defs) {
+    const a = now[d.key];
+    const b = was?.[d.key];
+    if (asText(a) !== asText(b) || (d.type === 'boolean' && a !== b)) out[d.key] = a === '' ? null : a;
+  }
+  return out;
 }

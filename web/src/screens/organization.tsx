@@ -6,7 +6,7 @@
 // foreign record in edit mode (AnnotationForm): only those notes of its own account, saved
 // by PATCH /v1/organizations/{id}; other roles are not offered the Edit button.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, getOrganization, type Organization } from '../api';
+import { ApiError, customFieldLabels, getOrganization, type Organization } from '../api';
 import { linkClick } from '../router';
 import { isStaff, mayAnnotate, writesOrganizations, type SessionInfo } from '../session';
 import { OrgParts } from './org-parts';
@@ -80,6 +80,7 @@ export function OrganizationScreen({ id, session }: { id: number; session: Sessi
   const [error, setError] = useState<ApiError | null>(null);
   const [editing, setEditing] = useState(false);
   const [saved, setSaved] = useState(false);
+  const [labels, setLabels] = useState<Record<string, string>>({});
   const heading = useRef<HTMLHeadingElement>(null);
   const editButton = useRef<HTMLButtonElement>(null);
 
@@ -95,6 +96,7 @@ export function OrganizationScreen({ id, session }: { id: number; session: Sessi
     setError(null);
     setEditing(false);
     setSaved(false);
+    customFieldLabels('organization').then((l) => !stale && setLabels(l));
     getOrganization(id)
       .then((o) => !stale && setOrg(o))
       .catch((err) => !stale && setError(err instanceof ApiError ? err : new ApiError(0, String(err))));
@@ -240,7 +242,7 @@ export function OrganizationScreen({ id, session }: { id: number; session: Sessi
             <dl class="details">
               {custom.map(([k, v]) => (
                 <div key={k} class="row">
-                  <dt>{label(k.replace(/_/g, ' '))}</dt>
+                  <dt>{labels[k] ?? label(k.replace(/_/g, ' '))}</dt>
                   <dd>{fieldText(v)}</dd>
                 </div>
               ))}

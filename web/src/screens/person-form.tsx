@@ -5,11 +5,11 @@
 // anyone may change itself but never its own roles or web access; a new password needs
 // the current one), without web access and organization.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, getPage, getTagged, send, type Organization, type PersonRecord } from '../api';
+import { ApiError, getPage, getTagged, send, type CustomField, type Organization, type PersonRecord } from '../api';
 import { linkClick, navigate } from '../router';
 import type { SessionInfo } from '../session';
 import { ErrorMessage } from './error';
-import { CheckField, ErrorSummary, SelectField, TextField, fieldErrors } from './form';
+import { CheckField, CustomFieldInput, ErrorSummary, SelectField, TextField, changedCustomFields, customFieldId, fieldErrors } from './form';
 
 type Key =
   | 'first_name'
@@ -56,6 +56,8 @@ function valuesOf(p: PersonRecord | null): Values {
 
 export function PersonForm({ id, session, self = false }: { id?: number; session: SessionInfo; self?: boolean }) {
   const [currentPassword, setCurrentPassword] = useState('');
+  const [defs, setDefs] = useState<CustomField[]>([]);
+  const [custom, setCustom] = useState<Record<string, unknown>>({});
   const [orig, setOrig] = useState<PersonRecord | null>(null);
   const [etag, setEtag] = useState<string | null>(null);
   const [values, setValues] = useState<Values>(valuesOf(null));
@@ -70,6 +72,10 @@ export function PersonForm({ id, session, self = false }: { id?: number; session
 
   useEffect(() => {
     // The organization choice: the account's own organizations, one page of 100.
+    // The account's person custom fields (CUST-1; definitions: one page of 100).
+    getPage<CustomField>('/v1/custom_fields?record_type=person&per_page=100')
+      .then((p) => setDefs(p.items.filter((d) => d.record_type === 'person')))
+      .catch(() => setDefs([]));
     if (!self)
       getPage<Organization>('/v1/organizations?per_page=100')
         .then((p) => setOrgs(p.items))
@@ -85,13 +91,14 @@ export function PersonForm({ id, session, self = false }: { id?: number; session
         setValues(valuesOf(r.body));
         setWebAccess(r.body.web_access);
         setOrgId(r.body.organization ? String(r.body.organization.id) : '');
+        setCustom({ ...(r.body.custom_fields ?? {}) });
         window.setTimeout(() => heading.current?.focus(), 0);
       })
       .catch((err) => setLoadError(err instanceof ApiError ? err : new ApiError(0, String(err))));
   }, [id]);
 
   const errs = fieldErrors(error);
-  const shown = [...FIELDS.map((f) => f.key as string), 'password', ...(self ? ['current_password'] : ['organization', 'web_access'])];
+  const shown = [...FIELDS.map((f) => f.key as string), ...defs.map((d) => `custom_fields.${d.key}`), 'password', ...(self ? ['current_password'] : ['organization', 'web_access'])];
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -104,6 +111,8 @@ export function PersonForm({ id, session, self = false }: { id?: number; session
         for (const f of FIELDS) if (values[f.key].trim() !== '') body[f.key] = values[f.key].trim();
         if (orgId) body.organization = { id: Number(orgId) };
         if (password) body.password = password;
+        const cf = changedCustomFields(defs, custom, {});
+        if (Object.keys(cf).length) body.custom_fields = cf;
         saved = await send<PersonRecord>('POST', '/v1/people', body);
       } else {
         const before = valuesOf(orig);
@@ -116,6 +125,8 @@ export function PersonForm({ id, session, self = false }: { id?: number; session
         if (!self && orgId !== (orig?.organization ? String(orig.organization.id) : '')) patch.organization = orgId ? { id: Number(orgId) } : null;
         if (password) patch.password = password;
         if (password && self) patch.current_password = currentPassword;
+        const cf = changedCustomFields(defs, custom, orig?.custom_fields);
+        if (Object.keys(cf).length) patch.custom_fields = cf;
         saved = Object.keys(patch).length
           ? await send<PersonRecord>('PATCH', `/v1/people/${id}`, patch, { headers: etag ? { 'If-Match': etag } : {} })
           : orig!;
@@ -125,7 +136,8 @@ export function PersonForm({ id, session, self = false }: { id?: number; session
       const apiErr = err instanceof ApiError ? err : new ApiError(0, String(err));
       setError(apiErr);
       const first = apiErr.fields.find((f) => shown.includes(f.field));
-      window.setTimeout(() => (first ? document.getElementById(first.field)?.focus() : undefined), 0);
+      const target = first?.field.startsWith('custom_fields.') ? customFieldId(first.field.slice(14)) : first?.field;
+      window.setTimeout(() => (target ? document.getElementById(target)?.focus() : undefined), 0);
     } finally {
       setBusy(false);
     }
@@ -200,6 +212,9 @@ export function PersonForm({ id, session, self = false }: { id?: number; session
             error={errs.password}
             hint="8 characters or more; empty: no usable password until one is set or mailed"
           />
+          {defs.map((d) => (
+            <CustomFieldInput key={d.key} def={d} value={custom[d.key]} error={errs[`custom_fields.${d.key}`]} onChange={(v) => setCustom({ ...custom, [d.key]: v })} />
+          ))}
           {self && password && (
             <TextField
               id="current_password"

@@ -5,7 +5,7 @@
 // and the send-to choice. /me is the same screen for the signed-in person: what a customer
 // sees of itself, without the staff actions.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, getTagged, send, type Contract, type Item, type PersonRecord, type RequestRecord } from '../api';
+import { ApiError, customFieldLabels, getTagged, send, type Contract, type Item, type PersonRecord, type RequestRecord } from '../api';
 import { linkClick, navigate } from '../router';
 import { isStaff, managesPeople, mayChange, type SessionInfo } from '../session';
 import { ErrorMessage } from './error';
@@ -26,6 +26,13 @@ function toError(err: unknown): ApiError {
 }
 
 function Details({ p }: { p: PersonRecord }) {
+  const [labels, setLabels] = useState<Record<string, string>>({});
+  useEffect(() => {
+    customFieldLabels('person').then(setLabels);
+  }, []);
+  const custom: [string, string][] = Object.entries(p.custom_fields ?? {})
+    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .map(([k, v]) => [labels[k] ?? k, typeof v === 'boolean' ? (v ? 'Yes' : 'No') : String(v)]);
   const rows: [string, string | null | undefined][] = [
     ['Title', p.title],
     ['Username', p.username],
@@ -46,6 +53,7 @@ function Details({ p }: { p: PersonRecord }) {
     ['Last login', p.last_login_at],
     ['Source', p.source && p.source !== 'manual' ? p.source : null],
     ['Notes', p.notes],
+    ...custom,
     ['Created', p.created_at],
   ];
   return (
