@@ -1241,3 +1241,23 @@ test('ISSUE16 organization form: create with a field error, then edit parent and
     await context.close();
   }
 });
+
+test('ISSUE16 partner technician: My details and the requests it works on, no staff screens, no tabs the API refuses it', async () => {
+  const { context, page } = await newPage();
+  try {
+    await enter(page, 'pete', '/me');
+    await page.getByRole('heading', { level: 1, name: 'My details: Pete Fixer' }).waitFor();
+    const nav = await page.getByRole('navigation', { name: 'Main' }).textContent();
+    assert.doesNotMatch(nav, /Organizations|People|Import|Items/);
+    assert.equal(await page.getByRole('tab', { name: 'Items' }).count(), 0);
+    assert.equal(await page.getByRole('tab', { name: 'Contracts' }).count(), 0);
+    await page.getByRole('link', { name: 'Requests' }).click();
+    await page.getByTestId('request-list').waitFor();
+    assert.match(await page.getByTestId('request-list').textContent(), /Printer on the second floor jams/);
+    await page.goto('/import');
+    await page.getByTestId('api-error').waitFor();
+    assert.equal(await page.getByLabel('CSV file').count(), 0, 'no wizard behind a 403');
+  } finally {
+    await context.close();
+  }
+});

@@ -135,6 +135,11 @@ export function App() {
               </a>
             </>
           )}
+          {!isStaff(session) && hasRole(session, 'partner') && (
+            <a href="/requests" onClick={linkClick} aria-current={route.path === '/requests' ? 'page' : undefined}>
+              Requests
+            </a>
+          )}
           {managesPeople(session) && (
             <a href="/import" onClick={linkClick} aria-current={route.path === '/import' ? 'page' : undefined}>
               Import

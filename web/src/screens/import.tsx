@@ -210,6 +210,15 @@ export function ImportScreen() {
   };
 
   const done = job && (job.status === 'done' || job.status === 'failed');
+  if (error && error.status === 403 && !columns.length)
+    return (
+      <main id="main" class="page">
+        <h1 ref={heading} tabIndex={-1}>
+          Import customers
+        </h1>
+        <ErrorMessage error={error} />
+      </main>
+    );
   return (
     <main id="main" class="page">
       <h1 ref={heading} tabIndex={-1}>

@@ -7,7 +7,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, customFieldLabels, getTagged, send, type Contract, type Item, type PersonRecord, type RequestRecord } from '../api';
 import { linkClick, navigate } from '../router';
-import { isStaff, managesPeople, mayChange, type SessionInfo } from '../session';
+import { hasRole, isStaff, managesPeople, mayChange, type SessionInfo } from '../session';
 import { ErrorMessage } from './error';
 import { ErrorSummary, SelectField, TextField, fieldErrors } from './form';
 import { Pager, usePagedList } from './pager';
@@ -196,7 +196,9 @@ export function PersonScreen({ id, session, tab }: { id: number; session: Sessio
   const heading = useRef<HTMLHeadingElement>(null);
   const self = window.location.pathname === '/me';
   const staff = isStaff(session);
-  const current: Tab = (TABS.find(([t]) => t === tab)?.[0] ?? 'details') as Tab;
+  // Items and contracts are for staff and customers (the API refuses partners).
+  const tabs = TABS.filter(([t]) => staff || hasRole(session, 'customer') || (t !== 'items' && t !== 'contracts'));
+  const current: Tab = (tabs.find(([t]) => t === tab)?.[0] ?? 'details') as Tab;
 
   useEffect(() => {
     let stale = false;
@@ -219,15 +221,15 @@ export function PersonScreen({ id, session, tab }: { id: number; session: Sessio
     if (focus) window.setTimeout(() => document.getElementById(`tab-${t}`)?.focus(), 0);
   };
   const onTabKey = (e: KeyboardEvent) => {
-    const i = TABS.findIndex(([t]) => t === current);
+    const i = tabs.findIndex(([t]) => t === current);
     let j = -1;
-    if (e.key === 'ArrowRight') j = (i + 1) % TABS.length;
-    else if (e.key === 'ArrowLeft') j = (i + TABS.length - 1) % TABS.length;
+    if (e.key === 'ArrowRight') j = (i + 1) % tabs.length;
+    else if (e.key === 'ArrowLeft') j = (i + tabs.length - 1) % tabs.length;
     else if (e.key === 'Home') j = 0;
-    else if (e.key === 'End') j = TABS.length - 1;
+    else if (e.key === 'End') j = tabs.length - 1;
     if (j < 0) return;
     e.preventDefault();
-    selectTab(TABS[j][0], true);
+    selectTab(tabs[j][0], true);
   };
 
   const mailCredentials = async () => {
@@ -375,7 +377,7 @@ export function PersonScreen({ id, session, tab }: { id: number; session: Sessio
       )}
       {actionError && <ErrorMessage error={actionError} />}
       <div class="tabs" role="tablist" aria-label="Record">
-        {TABS.map(([t, label]) => (
+        {tabs.map(([t, label]) => (
           <button
             key={t}
             type="button"
