@@ -860,6 +860,7 @@ test('ISSUE16 axe: no serious or critical violation on the new screens (edit mod
       ['/requests', 'request-list'],
       ['/items', 'item-list'],
       ['/organizations/new', 'org-form'],
+      ['/custom-fields', 'cfd-form'],
     ]) {
       await page.goto(path);
       await page.getByTestId(ready).waitFor();
@@ -1257,6 +1258,33 @@ test('ISSUE16 partner technician: My details and the requests it works on, no st
     await page.goto('/import');
     await page.getByTestId('api-error').waitFor();
     assert.equal(await page.getByLabel('CSV file').count(), 0, 'no wizard behind a 403');
+  } finally {
+    await context.close();
+  }
+});
+
+test('ISSUE16 custom fields: an administrator adds one (a bad key at its field) and deletes it (ORG-2)', async () => {
+  const { context, page } = await newPage();
+  const key = `contract_level_${RUN}`;
+  try {
+    await enter(page, 'admin', '/account');
+    await page.getByRole('link', { name: 'Custom fields of organizations, people and items' }).click();
+    await page.waitForURL('**/custom-fields');
+    const form = page.getByTestId('cfd-form');
+    await form.getByLabel('Label').fill('Contract level');
+    await form.getByLabel('Key').fill('Contract Level');
+    await form.getByLabel('Type').selectOption('select');
+    await form.getByLabel('Options').fill('basic, premium');
+    await form.getByRole('button', { name: 'Add field' }).click();
+    await page.getByTestId('error-cfd-key').waitFor();
+    await form.getByLabel('Key').fill(key);
+    await form.getByRole('button', { name: 'Add field' }).click();
+    await page.getByTestId('cfd-status').waitFor();
+    assert.match(await page.getByTestId('custom-fields').textContent(), new RegExp(`${key}, select \\(basic, premium\\)`));
+    await shot(page, 'custom-fields');
+    await page.getByRole('button', { name: 'Delete field Contract level' }).click();
+    await page.getByRole('button', { name: 'Confirm delete of Contract level' }).click();
+    await page.getByText('Field Contract level deleted.').waitFor();
   } finally {
     await context.close();
   }

@@ -17,6 +17,7 @@ import { PersonForm } from './screens/person-form';
 import { ImportScreen } from './screens/import';
 import { AccountScreen, TeamsScreen, TrustsScreen } from './screens/account';
 import { AgreementsScreen } from './screens/agreements';
+import { CustomFieldsScreen } from './screens/custom-fields';
 import { ItemsScreen, RequestsScreen } from './screens/work';
 
 /** Where a person lands after the login. */
@@ -93,6 +94,7 @@ export function App() {
   else if (route.path === '/import') screen = <ImportScreen />;
   else if (route.path === '/account') screen = <AccountScreen session={session} />;
   else if (route.path === '/trusts') screen = <TrustsScreen />;
+  else if (route.path === '/custom-fields') screen = <CustomFieldsScreen />;
   else if (route.path === '/teams') screen = <TeamsScreen />;
   else if (route.path === '/agreements') screen = <AgreementsScreen />;
   else if (route.path === '/requests') screen = <RequestsScreen query={route.query} />;

@@ -5,6 +5,7 @@
 // here). Field errors of the API are shown at their field.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, getJson, send } from '../api';
+import { linkClick } from '../router';
 import { hasRole, type SessionInfo } from '../session';
 import { ErrorMessage } from './error';
 import { CheckField, ErrorSummary, TextField, fieldErrors } from './form';
@@ -136,6 +137,13 @@ export function AccountScreen({ session }: { session: SessionInfo }) {
         Account settings: {acc.name}
       </h1>
       {!admin && <p class="notice">Only an account administrator can change these settings.</p>}
+      {admin && (
+        <p>
+          <a href="/custom-fields" onClick={linkClick}>
+            Custom fields of organizations, people and items
+          </a>
+        </p>
+      )}
       <form class="card form" onSubmit={save} aria-label="Settings" data-testid="settings-form">
         <ErrorSummary error={error} shown={shown} />
         {saved && (
