@@ -1289,3 +1289,38 @@ test('ISSUE16 custom fields: an administrator adds one (a bad key at its field) 
     await context.close();
   }
 });
+
+test('ISSUE16 agreements: a service and an SLA added (consent refused at the field, TRUST-2), then the SLA cancelled', async () => {
+  const service = `Ui Backup ${RUN}`;
+  const { context, page } = await newPage();
+  try {
+    await enter(page, 'admin', '/agreements');
+    const sf = page.getByTestId('new-service');
+    await sf.getByLabel('Service name').fill(service);
+    await sf.getByRole('button', { name: 'Add service' }).click();
+    await page.getByTestId('error-service-provider').waitFor();
+    await sf.getByLabel('Provider organization').selectOption({ label: 'Widget Data Center Operations' });
+    await sf.getByRole('button', { name: 'Add service' }).click();
+    await page.getByText(`Service ${service} added.`).waitFor();
+    await page.getByTestId('services').getByText(service).waitFor();
+
+    const sla = page.getByTestId('new-sla');
+    await sla.getByLabel('Service').selectOption({ label: service });
+    // GigaTera does not trust Widget Data Center: no consent, the API's 422 at the field.
+    await sla.getByLabel('Customer organization').selectOption({ label: 'GigaTera (GigaTera)' });
+    await sla.getByRole('button', { name: 'Add SLA' }).click();
+    await page.getByTestId('error-sla-customer').waitFor();
+    assert.match(await page.getByTestId('error-sla-customer').textContent(), /trusts/);
+    await sla.getByLabel('Customer organization').selectOption({ label: 'Widget Labs' });
+    await sla.getByRole('button', { name: 'Add SLA' }).click();
+    await page.getByText(`SLA ${service} for Widget Labs added.`).waitFor();
+    const row = page.getByTestId('slas').locator('li', { hasText: service });
+    await row.getByText('active').waitFor();
+    await shot(page, 'agreements-new');
+    await row.getByRole('button', { name: `Cancel the SLA ${service} for Widget Labs` }).click();
+    await row.getByRole('button', { name: `Confirm: cancel ${service} for Widget Labs` }).click();
+    await row.getByText('cancelled').waitFor();
+  } finally {
+    await context.close();
+  }
+});

@@ -96,7 +96,7 @@ export function App() {
   else if (route.path === '/trusts') screen = <TrustsScreen />;
   else if (route.path === '/custom-fields') screen = <CustomFieldsScreen />;
   else if (route.path === '/teams') screen = <TeamsScreen />;
-  else if (route.path === '/agreements') screen = <AgreementsScreen />;
+  else if (route.path === '/agreements') screen = <AgreementsScreen session={session} />;
   else if (route.path === '/requests') screen = <RequestsScreen query={route.query} />;
   else if (route.path === '/items') screen = <ItemsScreen query={route.query} />;
   else

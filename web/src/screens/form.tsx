@@ -101,7 +101,7 @@ export function SelectField({
         {children}
       </select>
       {error && (
-        <p class="field-error" id={`${id}-error`}>
+        <p class="field-error" id={`${id}-error`} data-testid={`error-${id}`}>
           {error}
         </p>
       )}
