@@ -88,7 +88,7 @@ function Report({ job }: { job: ImportJob }) {
       {list.items && list.items.length === 0 && <p class="empty">No rows.</p>}
       {list.items && list.items.length > 0 && (
         <div class="table-wrap">
-          <table class="rows" data-testid="import-rows">
+          <table class="rows stack-narrow" data-testid="import-rows">
             <thead>
               <tr>
                 <th scope="col">Line</th>
@@ -100,10 +100,10 @@ function Report({ job }: { job: ImportJob }) {
             <tbody>
               {list.items.map((r) => (
                 <tr key={r.line} class={r.result === 'failed' ? 'failed' : undefined}>
-                  <td>{r.line}</td>
-                  <td>{r.result}</td>
-                  <td>{r.username ?? ''}</td>
-                  <td>
+                  <td data-label="Line">{r.line}</td>
+                  <td data-label="Result">{r.result}</td>
+                  <td data-label="Username">{r.username ?? ''}</td>
+                  <td data-label="Details">
                     {r.errors.map((e, i) => (
                       <div key={i}>
                         {e.column ? `${e.column}: ` : ''}
@@ -244,7 +244,7 @@ export function ImportScreen() {
             {file.name}: {header.length} columns, separated by {SEP_NAMES[sep]}.
           </p>
           <div class="table-wrap">
-            <table class="rows" data-testid="mapping">
+            <table class="rows stack-narrow" data-testid="mapping">
               <thead>
                 <tr>
                   <th scope="col">Column</th>
@@ -256,7 +256,7 @@ export function ImportScreen() {
                 {header.map((h, i) => (
                   <tr key={i}>
                     <th scope="row">{ignoreFirst ? h || `Column ${i + 1}` : `Column ${i + 1}`}</th>
-                    <td>{(ignoreFirst ? sample[i] : h) ?? ''}</td>
+                    <td data-label="First row">{(ignoreFirst ? sample[i] : h) ?? ''}</td>
                     <td>
                       <select
                         id={`map-${i}`}
