@@ -51,7 +51,8 @@ trap 'exit 130' INT TERM
 db=$tmp/ui.db
 "$build/rolodesk" --db "$db" init >/dev/null
 "$build/rolodesk" --db "$db" demo >/dev/null
-"$build/rolodeskd" --db "$db" --listen 127.0.0.1:0 --port-file "$tmp/port" --data "$tmp/data" \
+# ROLODESK_RMM_ALLOW_HTTP: the RMM screen's test serves a VSA double on plain loopback HTTP.
+ROLODESK_RMM_ALLOW_HTTP=1 "$build/rolodeskd" --db "$db" --listen 127.0.0.1:0 --port-file "$tmp/port" --data "$tmp/data" \
   --web-root "$root/web/dist" --quiet >"$tmp/daemon.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do

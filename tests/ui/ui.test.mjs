@@ -1280,7 +1280,7 @@ test('ISSUE16 custom fields: an administrator adds one (a bad key at its field) 
     await form.getByLabel('Key').fill(key);
     await form.getByRole('button', { name: 'Add field' }).click();
     await page.getByTestId('cfd-status').waitFor();
-    assert.match(await page.getByTestId('custom-fields').textContent(), new RegExp(`${key}, select \\(basic, premium\\)`));
+    await page.getByTestId('custom-fields').getByText(`${key}, select (basic, premium)`).waitFor();
     await shot(page, 'custom-fields');
     await page.getByRole('button', { name: 'Delete field Contract level' }).click();
     await page.getByRole('button', { name: 'Confirm delete of Contract level' }).click();
@@ -1322,5 +1322,86 @@ test('ISSUE16 agreements: a service and an SLA added (consent refused at the fie
     await row.getByText('cancelled').waitFor();
   } finally {
     await context.close();
+  }
+});
+
+/** A Kaseya VSA double on loopback (the shape of tests/harness/vsa_double.c): /auth with
+ *  Basic user:token gives a session, /system/orgs pages by $top/$skip in an envelope. */
+async function startVsa(orgs) {
+  const { createServer } = await import('node:http');
+  const envelope = (res, status, result, total) => {
+    res.writeHead(status, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ Result: result, TotalRecords: total, ResponseCode: status === 200 ? 0 : status, Status: status === 200 ? 'OK' : 'Error', Error: 'None' }));
+  };
+  const basic = `Basic ${Buffer.from('vsa-user:vsa-secret').toString('base64')}`;
+  const server = createServer((req, res) => {
+    const u = new URL(req.url, 'http://x');
+    if (u.pathname === '/api/v1.0/auth')
+      return req.headers.authorization === basic ? envelope(res, 200, { Token: 'vsa-session', UserName: 'vsa-user', SessionExpiration: '2099-01-01T00:00:00Z' }, 1) : envelope(res, 401, null, 0);
+    if (req.headers.authorization !== 'Bearer vsa-session') return envelope(res, 401, null, 0);
+    if (req.method === 'GET' && u.pathname === '/api/v1.0/system/orgs') {
+      const top = Number(u.searchParams.get('$top') ?? 100);
+      const skip = Number(u.searchParams.get('$skip') ?? 0);
+      const all = orgs.map(([id, name]) => ({
+        OrgId: id, OrgName: name, OrgRef: name.toLowerCase().replace(/\W+/g, '.'), ParentOrgId: null,
+        DefaultDepartmentName: 'root', DefaultMachineGroupName: 'root', Website: null,
+        ContactInfo: { PrimaryPhone: null, PrimaryEmail: null, Country: null, Street: null, City: null, State: null, ZipCode: null },
+        CustomFields: [],
+      }));
+      return envelope(res, 200, all.slice(skip, skip + top), all.length);
+    }
+    return envelope(res, 404, null, 0);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${server.address().port}` };
+}
+
+test('ISSUE16 RMM: connection in the account settings, Load accounts, a proposal mapped, an organization imported, one unmapped (RMM-1, RMM-2)', async () => {
+  const vsa = await startVsa([
+    ['1001', 'Widget Labs'],
+    ['1002', `Acme ${RUN}`],
+    ['1003', `Beta ${RUN}`],
+  ]);
+  const admin = await apiToken('wdc', 'admin');
+  const { context, page } = await newPage();
+  try {
+    await enter(page, 'admin', '/account');
+    const form = page.getByTestId('settings-form');
+    await form.getByLabel('RMM URL').fill(vsa.url);
+    await form.getByLabel('RMM username').fill('vsa-user');
+    await form.getByLabel('RMM token').fill('vsa-secret');
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByTestId('settings-saved').waitFor();
+
+    await page.getByRole('link', { name: 'RMM' }).click();
+    await page.waitForURL('**/rmm');
+    await page.getByRole('button', { name: 'Load accounts' }).click();
+    await page.getByText(/Accounts loaded: 3 loaded/).waitFor({ timeout: 20000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=rmm-row]').length === 3);
+    // RMM-2: the organization of the same name is only proposed until confirmed.
+    await page.getByRole('button', { name: 'Map to Widget Labs' }).click();
+    await page.getByText('Widget Labs is mapped to Widget Labs.').waitFor();
+    await page.getByLabel(`Select Acme ${RUN} for import`).check();
+    await page.getByRole('button', { name: 'Import selected (1)' }).click();
+    await page.getByText('1 imported as organizations.').waitFor();
+    const acme = page.getByTestId('rmm-list').locator('li', { hasText: `Acme ${RUN}` });
+    await acme.getByText('Mapped to').waitFor();
+    const own = (await api(admin, 'GET', `/v1/organizations?q=Acme%20${RUN}`)).body;
+    assert.equal(own.length, 1);
+    assert.equal(own[0].source, 'rmm');
+    await page.getByLabel('Mapping').selectOption('false');
+    await page.waitForURL(/mapped=false/);
+    await page.waitForFunction(() => {
+      const rows = document.querySelectorAll('[data-testid=rmm-row]');
+      return rows.length === 1 && rows[0].textContent.includes('Beta');
+    });
+    await page.getByLabel('Mapping').selectOption('');
+    await page.getByRole('button', { name: 'Unmap Widget Labs' }).click();
+    await page.getByText('Widget Labs is unmapped.').waitFor();
+    await shot(page, 'rmm');
+  } finally {
+    await api(admin, 'PATCH', '/v1/account', { settings: { rmm: null } });
+    await context.close();
+    vsa.server.close();
   }
 });

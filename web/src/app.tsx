@@ -5,7 +5,7 @@
 // import; customers and partners their own record (My details), where they land.
 import { useEffect, useState } from 'preact/hooks';
 import { logout, setCsrf, setUnauthorizedHandler } from './api';
-import { clearSession, hasRole, isStaff, loadSession, managesPeople, type SessionInfo } from './session';
+import { clearSession, hasRole, isStaff, loadSession, managesPeople, writesOrganizations, type SessionInfo } from './session';
 import { linkClick, navigate, useRoute } from './router';
 import { LoginScreen } from './screens/login';
 import { OrganizationsScreen } from './screens/organizations';
@@ -18,6 +18,7 @@ import { ImportScreen } from './screens/import';
 import { AccountScreen, TeamsScreen, TrustsScreen } from './screens/account';
 import { AgreementsScreen } from './screens/agreements';
 import { CustomFieldsScreen } from './screens/custom-fields';
+import { RmmScreen } from './screens/rmm';
 import { ItemsScreen, RequestsScreen } from './screens/work';
 
 /** Where a person lands after the login. */
@@ -95,6 +96,7 @@ export function App() {
   else if (route.path === '/account') screen = <AccountScreen session={session} />;
   else if (route.path === '/trusts') screen = <TrustsScreen />;
   else if (route.path === '/custom-fields') screen = <CustomFieldsScreen />;
+  else if (route.path === '/rmm') screen = <RmmScreen query={route.query} />;
   else if (route.path === '/teams') screen = <TeamsScreen />;
   else if (route.path === '/agreements') screen = <AgreementsScreen session={session} />;
   else if (route.path === '/requests') screen = <RequestsScreen query={route.query} />;
@@ -156,6 +158,11 @@ export function App() {
                 Teams
               </a>
             </>
+          )}
+          {writesOrganizations(session) && (
+            <a href="/rmm" onClick={linkClick} aria-current={route.path === '/rmm' ? 'page' : undefined}>
+              RMM
+            </a>
           )}
           {hasRole(session, 'account_administrator') && (
             <a href="/trusts" onClick={linkClick} aria-current={route.path === '/trusts' ? 'page' : undefined}>

@@ -18,7 +18,7 @@ function toError(err: unknown): ApiError {
 interface Account {
   id: string;
   name: string;
-  settings: Record<string, unknown> & { smtp?: Record<string, unknown> };
+  settings: Record<string, unknown> & { smtp?: Record<string, unknown>; rmm?: Record<string, unknown> };
 }
 
 const FLAGS: [string, string][] = [
@@ -42,6 +42,10 @@ const SMTP: [string, string, string?][] = [
   ['from', 'Sender address'],
   ['username', 'SMTP username'],
 ];
+const RMM: [string, string, string?][] = [
+  ['url', 'RMM URL', 'https://, the VSA server (RMM-1)'],
+  ['username', 'RMM username'],
+];
 const NUMERIC = new Set(['session_idle_minutes', 'session_max_hours', 'port']);
 
 function str(v: unknown): string {
@@ -57,6 +61,8 @@ export function AccountScreen({ session }: { session: SessionInfo }) {
   const [smtp, setSmtp] = useState<Record<string, string>>({});
   const [starttls, setStarttls] = useState(false);
   const [smtpPassword, setSmtpPassword] = useState('');
+  const [rmm, setRmm] = useState<Record<string, string>>({});
+  const [rmmToken, setRmmToken] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   const [saved, setSaved] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -69,6 +75,8 @@ export function AccountScreen({ session }: { session: SessionInfo }) {
     setSmtp(Object.fromEntries(SMTP.map(([k]) => [k, str(s.smtp?.[k])])));
     setStarttls(s.smtp?.starttls === true);
     setSmtpPassword('');
+    setRmm(Object.fromEntries(RMM.map(([k]) => [k, str(s.rmm?.[k])])));
+    setRmmToken('');
   };
   useEffect(() => {
     getJson<Account>('/v1/account')
@@ -85,6 +93,9 @@ export function AccountScreen({ session }: { session: SessionInfo }) {
     ...TEXTS.map(([k]) => `settings.${k}`),
     ...SMTP.map(([k]) => `settings.smtp.${k}`),
     'settings.smtp.password',
+    ...RMM.map(([k]) => `settings.rmm.${k}`),
+    'settings.rmm.token',
+    'settings.rmm',
   ];
 
   const save = async (e: Event) => {
@@ -101,6 +112,10 @@ export function AccountScreen({ session }: { session: SessionInfo }) {
     if (starttls !== (s.smtp?.starttls === true)) sp.starttls = starttls;
     if (smtpPassword) sp.password = smtpPassword;
     if (Object.keys(sp).length) patch.smtp = sp;
+    const rp: Record<string, unknown> = {};
+    for (const [k] of RMM) if (rmm[k].trim() !== str(s.rmm?.[k])) rp[k] = rmm[k].trim() === '' ? null : rmm[k].trim();
+    if (rmmToken) rp.token = rmmToken;
+    if (Object.keys(rp).length) patch.rmm = rp;
     setError(null);
     setSaved(false);
     if (!Object.keys(patch).length) {
@@ -200,6 +215,33 @@ export function AccountScreen({ session }: { session: SessionInfo }) {
             />
           </div>
           <CheckField id="settings.smtp.starttls" label="STARTTLS" checked={starttls} onChange={setStarttls} />
+        </fieldset>
+        <fieldset class="field" disabled={!admin}>
+          <legend>RMM connection</legend>
+          {errs['settings.rmm'] && <p class="field-error">{errs['settings.rmm']}</p>}
+          <div class="form-grid">
+            {RMM.map(([k, label, hint]) => (
+              <TextField
+                key={k}
+                id={`settings.rmm.${k}`}
+                label={label}
+                hint={hint}
+                value={rmm[k] ?? ''}
+                error={errs[`settings.rmm.${k}`]}
+                onInput={(v) => setRmm({ ...rmm, [k]: v })}
+              />
+            ))}
+            <TextField
+              id="settings.rmm.token"
+              label="RMM token"
+              type="password"
+              autocomplete="new-password"
+              hint={acc.settings.rmm?.token_set ? 'A token is set; type a new one to replace it.' : 'Not set.'}
+              value={rmmToken}
+              error={errs['settings.rmm.token']}
+              onInput={setRmmToken}
+            />
+          </div>
         </fieldset>
         {admin && (
           <div class="actions">
