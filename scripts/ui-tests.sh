@@ -4,7 +4,8 @@
 # axe-core; pinned lock, skipped when node_modules matches it), loads the demo data into a
 # fresh database, starts BUILD_DIR/rolodeskd on a free loopback port serving web/dist, runs
 # tests/ui/ui.test.mjs (node's test runner, Debian's Chromium headless), and stops the
-# daemon it started, also on failure. Screenshots go to BUILD_DIR/ui/.
+# daemon it started, also on failure (with plain-HTTP RMM URLs allowed: the RMM screen's
+# test serves a VSA double on loopback). Screenshots go to BUILD_DIR/ui/.
 # Usage: scripts/ui-tests.sh [BUILD_DIR]   (default: build; needs `make build` first)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
