@@ -1095,7 +1095,8 @@ test('ISSUE16 people: advanced search by a person custom field (CUST-4), shown a
   }
 });
 
-test('ISSUE16 organization parts: locations and departments (ORG-5); a partner organization with its customers, technicians and requests (PART-3)', async () => {
+test('ISSUE16 organization parts: locations and departments (ORG-5); a partner organization with its customers, technicians (linked, unlinked: PART-2) and requests (PART-3)', async () => {
+  await makePerson(`partner${RUN}`, ['partner']);
   const { context, page } = await newPage();
   try {
     await enter(page, 'admin', '/organizations');
@@ -1114,6 +1115,13 @@ test('ISSUE16 organization parts: locations and departments (ORG-5); a partner o
     assert.match(await page.getByTestId('partner-requests').textContent(), /Pete Fixer/);
     await page.getByRole('tab', { name: 'Technicians' }).click();
     assert.match(await page.getByTestId('partner-technicians').textContent(), /Pete Fixer/);
+    // PART-2: a person with the partner role linked, then unlinked.
+    await page.getByLabel('Link a person with the partner role').selectOption({ label: `Ui partner${RUN}` });
+    await page.getByRole('button', { name: 'Link', exact: true }).click();
+    await page.getByTestId('partner-technicians').getByText(`Ui partner${RUN}`).waitFor();
+    await page.getByRole('button', { name: `Unlink Ui partner${RUN}` }).click();
+    await page.getByText(`Ui partner${RUN} is no longer a technician of Fixit Partners.`).waitFor();
+    await page.waitForFunction((n) => !document.querySelector('[data-testid=partner-technicians]').textContent.includes(n), `Ui partner${RUN}`);
     await page.getByRole('tab', { name: 'Customers' }).click();
     assert.match(await page.getByTestId('partner-customers').textContent(), /Bob Jansen/);
     await shot(page, 'organization-partner');

@@ -265,6 +265,7 @@ export interface PersonRecord extends Person {
   aliases: string[];
   organization: Ref | null;
   line_manager?: Ref | null;
+  partner_organization?: Ref | null;
   address_1?: string | null;
   address_2?: string | null;
   city?: string | null;

@@ -2,9 +2,13 @@
 // organization page: locations (one of them main), departments with their primary
 // contact and, for a partner organization, its customers, organizational units,
 // technicians and the requests assigned to them. Each tab is one page of its list.
-import { useState } from 'preact/hooks';
-import type { Organization, PersonRecord, Ref, RequestRecord } from '../api';
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, getPage, send, type Organization, type PersonRecord, type Ref, type RequestRecord } from '../api';
 import { linkClick } from '../router';
+import { managesPeople, type SessionInfo } from '../session';
+import { ErrorMessage } from './error';
+import { SelectField } from './form';
+import { Pager, usePagedList } from './pager';
 import { ListTab } from './person';
 
 interface Location {
@@ -34,7 +38,88 @@ function PersonLink({ p }: { p: PersonRecord }) {
   );
 }
 
-export function OrgParts({ org }: { org: Organization }) {
+/** PART-2: a partner organization's technicians; supervisors and administrators link a
+ *  person with the partner role (PUT .../technicians/{person_id}) and unlink one (DELETE). */
+function Technicians({ org, session }: { org: Organization; session: SessionInfo }) {
+  const list = usePagedList<PersonRecord>(`/v1/organizations/${org.id}/technicians?per_page=25`);
+  const [partners, setPartners] = useState<PersonRecord[]>([]);
+  const [pick, setPick] = useState('');
+  const [error, setError] = useState<ApiError | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const manager = managesPeople(session);
+  useEffect(() => {
+    if (!manager) return;
+    getPage<PersonRecord>('/v1/people?role=partner&per_page=100')
+      .then((p) => setPartners(p.items))
+      .catch(() => setPartners([]));
+  }, []);
+  const act = async (method: string, p: { id: number; name: string }, msg: string) => {
+    setError(null);
+    setStatus(null);
+    try {
+      await send(method, `/v1/organizations/${org.id}/technicians/${p.id}`);
+      setStatus(msg);
+      setPick('');
+      list.reload();
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError(0, String(err)));
+    }
+  };
+  const linked = new Set((list.items ?? []).map((p) => p.id));
+  const candidates = partners.filter((p) => !linked.has(p.id));
+  return (
+    <div>
+      {status && (
+        <p class="notice" role="status" data-testid="technician-status">
+          {status}
+        </p>
+      )}
+      {error && <ErrorMessage error={error} />}
+      {list.error && <ErrorMessage error={list.error} />}
+      {list.items && list.items.length === 0 && <p class="empty">No technicians.</p>}
+      {list.items && list.items.length > 0 && (
+        <ul class="plain-list" data-testid="partner-technicians">
+          {list.items.map((p) => (
+            <li key={p.id}>
+              <PersonLink p={p} />
+              {manager && (
+                <button type="button" class="button secondary small" aria-label={`Unlink ${p.name}`} onClick={() => act('DELETE', p, `${p.name} is no longer a technician of ${org.name}.`)}>
+                  Unlink
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {(list.next || list.hasPrevious) && <Pager list={list} />}
+      {manager && candidates.length > 0 && (
+        <form
+          class="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const p = candidates.find((c) => String(c.id) === pick);
+            if (p) act('PUT', p, `${p.name} is a technician of ${org.name}.`);
+          }}
+        >
+          <SelectField id="link-technician" label="Link a person with the partner role" value={pick} onChange={setPick}>
+            <option value="">Choose…</option>
+            {candidates.map((p) => (
+              <option key={p.id} value={String(p.id)}>
+                {p.name}
+                {p.partner_organization ? ` (${p.partner_organization.name})` : ''}
+              </option>
+            ))}
+          </SelectField>
+          <button type="submit" class="button" disabled={!pick}>
+            Link
+          </button>
+        </form>
+      )}
+    </div>
+  );
+}
+
+export function OrgParts({ org, session }: { org: Organization; session: SessionInfo }) {
   const tabs: [Tab, string][] = [
     ['locations', 'Locations'],
     ['departments', 'Departments'],
@@ -87,7 +172,7 @@ export function OrgParts({ org }: { org: Organization }) {
       panel = <ListTab<PersonRecord> key="customers" path={`${base}/customers?per_page=25`} empty="No customers." testid="partner-customers" render={(p) => <PersonLink p={p} />} />;
       break;
     case 'technicians':
-      panel = <ListTab<PersonRecord> key="technicians" path={`${base}/technicians?per_page=25`} empty="No technicians." testid="partner-technicians" render={(p) => <PersonLink p={p} />} />;
+      panel = <Technicians key="technicians" org={org} session={session} />;
       break;
     case 'units':
       panel = (

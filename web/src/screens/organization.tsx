@@ -250,7 +250,7 @@ export function OrganizationScreen({ id, session }: { id: number; session: Sessi
           </section>
         )}
       </div>
-      {!org.foreign && isStaff(session) && <OrgParts key={org.id} org={org} />}
+      {!org.foreign && isStaff(session) && <OrgParts key={org.id} org={org} session={session} />}
     </main>
   );
 }
