@@ -972,7 +972,7 @@ test('ISSUE16 account settings: a field error at its field, then saved (ACC-5); 
     assert.equal(await c2.page.getByRole('button', { name: 'Save settings' }).count(), 0);
     assert.equal(await c2.page.getByLabel('Titles enabled').isDisabled(), true);
     // Trusts are an administrator's: not in a supervisor's menu.
-    assert.equal(await c2.page.getByRole('link', { name: 'Trusts' }).count(), 0);
+    assert.equal(await c2.page.getByRole('link', { name: 'Trusted accounts' }).count(), 0);
   } finally {
     await c2.context.close();
   }
@@ -983,8 +983,8 @@ test('ISSUE16 trusts: list, an unknown account at the field, withdraw and give b
   const admin = await apiToken('wdc', 'admin');
   const allNames = async () => (await api(admin, 'GET', '/v1/organizations/all?per_page=100')).body.map((o) => o.name);
   try {
-    await enter(page, 'admin', '/organizations');
-    await page.getByRole('link', { name: 'Trusts' }).click();
+    await enter(page, 'admin', '/account');
+    await page.getByRole('link', { name: 'Trusted accounts' }).click();
     await page.waitForURL('**/trusts');
     await page.getByTestId('trusts').waitFor();
     const text = await page.getByTestId('trusts').textContent();
@@ -1276,7 +1276,7 @@ test('ISSUE16 custom fields: an administrator adds one (a bad key at its field) 
   const key = `contract_level_${RUN}`;
   try {
     await enter(page, 'admin', '/account');
-    await page.getByRole('link', { name: 'Custom fields of organizations, people and items' }).click();
+    await page.getByRole('link', { name: 'Custom fields', exact: true }).click();
     await page.waitForURL('**/custom-fields');
     const form = page.getByTestId('cfd-form');
     await form.getByLabel('Label').fill('Contract level');
@@ -1381,7 +1381,7 @@ test('ISSUE16 RMM: connection in the account settings, Load accounts, a proposal
     await form.getByRole('button', { name: 'Save settings' }).click();
     await page.getByTestId('settings-saved').waitFor();
 
-    await page.getByRole('link', { name: 'RMM' }).click();
+    await page.getByRole('link', { name: 'RMM accounts' }).click();
     await page.waitForURL('**/rmm');
     await page.getByRole('button', { name: 'Load accounts' }).click();
     await page.getByText(/Accounts loaded: 3 loaded/).waitFor({ timeout: 20000 });

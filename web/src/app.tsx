@@ -5,7 +5,7 @@
 // import; customers and partners their own record (My details), where they land.
 import { useEffect, useState } from 'preact/hooks';
 import { logout, setCsrf, setUnauthorizedHandler } from './api';
-import { clearSession, hasRole, isStaff, loadSession, managesPeople, writesOrganizations, type SessionInfo } from './session';
+import { clearSession, hasRole, isStaff, loadSession, managesPeople, type SessionInfo } from './session';
 import { linkClick, navigate, useRoute } from './router';
 import { LoginScreen } from './screens/login';
 import { OrganizationsScreen } from './screens/organizations';
@@ -94,9 +94,9 @@ export function App() {
   else if (route.path === '/me') screen = <PersonScreen id={session.id} session={session} tab={route.query.get('tab')} />;
   else if (route.path === '/import') screen = <ImportScreen />;
   else if (route.path === '/account') screen = <AccountScreen session={session} />;
-  else if (route.path === '/trusts') screen = <TrustsScreen />;
-  else if (route.path === '/custom-fields') screen = <CustomFieldsScreen />;
-  else if (route.path === '/rmm') screen = <RmmScreen query={route.query} />;
+  else if (route.path === '/trusts') screen = <TrustsScreen session={session} />;
+  else if (route.path === '/custom-fields') screen = <CustomFieldsScreen session={session} />;
+  else if (route.path === '/rmm') screen = <RmmScreen query={route.query} session={session} />;
   else if (route.path === '/teams') screen = <TeamsScreen />;
   else if (route.path === '/agreements') screen = <AgreementsScreen session={session} />;
   else if (route.path === '/requests') screen = <RequestsScreen query={route.query} />;
@@ -159,18 +159,12 @@ export function App() {
               </a>
             </>
           )}
-          {writesOrganizations(session) && (
-            <a href="/rmm" onClick={linkClick} aria-current={route.path === '/rmm' ? 'page' : undefined}>
-              RMM
-            </a>
-          )}
-          {hasRole(session, 'account_administrator') && (
-            <a href="/trusts" onClick={linkClick} aria-current={route.path === '/trusts' ? 'page' : undefined}>
-              Trusts
-            </a>
-          )}
           {isStaff(session) && (
-            <a href="/account" onClick={linkClick} aria-current={route.path === '/account' ? 'page' : undefined}>
+            <a
+              href="/account"
+              onClick={linkClick}
+              aria-current={['/account', '/trusts', '/custom-fields', '/rmm'].includes(route.path) ? 'page' : undefined}
+            >
               Account
             </a>
           )}

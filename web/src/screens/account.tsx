@@ -6,10 +6,34 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, getJson, send } from '../api';
 import { linkClick } from '../router';
-import { hasRole, type SessionInfo } from '../session';
+import { hasRole, writesOrganizations, type SessionInfo } from '../session';
 import { ErrorMessage } from './error';
 import { CheckField, ErrorSummary, TextField, fieldErrors } from './form';
 import { Pager, usePagedList } from './pager';
+
+/** The account's screens, under the main menu's Account: settings for staff, trusted
+ *  accounts and custom fields for administrators, RMM for organization writers. */
+export function AccountNav({ session }: { session: SessionInfo }) {
+  const here = window.location.pathname;
+  const admin = hasRole(session, 'account_administrator');
+  const links: [string, string, boolean][] = [
+    ['/account', 'Settings', true],
+    ['/trusts', 'Trusted accounts', admin],
+    ['/custom-fields', 'Custom fields', admin],
+    ['/rmm', 'RMM accounts', writesOrganizations(session)],
+  ];
+  const shown = links.filter(([, , ok]) => ok);
+  if (shown.length < 2) return null;
+  return (
+    <nav class="subnav" aria-label="Account">
+      {shown.map(([href, label]) => (
+        <a key={href} href={href} onClick={linkClick} aria-current={here === href ? 'page' : undefined}>
+          {label}
+        </a>
+      ))}
+    </nav>
+  );
+}
 
 function toError(err: unknown): ApiError {
   return err instanceof ApiError ? err : new ApiError(0, String(err));
@@ -148,17 +172,12 @@ export function AccountScreen({ session }: { session: SessionInfo }) {
     );
   return (
     <main id="main" class="page">
+      <AccountNav session={session} />
       <h1 ref={heading} tabIndex={-1}>
         Account settings: {acc.name}
       </h1>
       {!admin && <p class="notice">Only an account administrator can change these settings.</p>}
-      {admin && (
-        <p>
-          <a href="/custom-fields" onClick={linkClick}>
-            Custom fields of organizations, people and items
-          </a>
-        </p>
-      )}
+
       <form class="card form" onSubmit={save} aria-label="Settings" data-testid="settings-form">
         <ErrorSummary error={error} shown={shown} />
         {saved && (
@@ -310,7 +329,7 @@ interface Trust {
   created_at: string;
 }
 
-export function TrustsScreen() {
+export function TrustsScreen({ session }: { session: SessionInfo }) {
   const [trusts, setTrusts] = useState<Trust[] | null>(null);
   const [loadError, setLoadError] = useState<ApiError | null>(null);
   const [account, setAccount] = useState('');
@@ -357,6 +376,7 @@ export function TrustsScreen() {
 
   return (
     <main id="main" class="page">
+      <AccountNav session={session} />
       <h1 ref={heading} tabIndex={-1}>
         Trusted accounts
       </h1>

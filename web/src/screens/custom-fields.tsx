@@ -4,13 +4,15 @@
 // with a second click).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, send, type CustomField } from '../api';
+import type { SessionInfo } from '../session';
+import { AccountNav } from './account';
 import { ErrorMessage } from './error';
 import { CheckField, ErrorSummary, SelectField, TextField, fieldErrors } from './form';
 import { Pager, usePagedList } from './pager';
 
 const TYPES = ['text', 'number', 'date', 'boolean', 'select'] as const;
 
-export function CustomFieldsScreen() {
+export function CustomFieldsScreen({ session }: { session: SessionInfo }) {
   const [recordType, setRecordType] = useState('organization');
   const list = usePagedList<CustomField>(`/v1/custom_fields?record_type=${recordType}&per_page=25`);
   const [key, setKey] = useState('');
@@ -66,6 +68,7 @@ export function CustomFieldsScreen() {
 
   return (
     <main id="main" class="page">
+      <AccountNav session={session} />
       <h1 ref={heading} tabIndex={-1}>
         Custom fields
       </h1>

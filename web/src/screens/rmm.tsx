@@ -8,6 +8,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, getJson, send, type Ref } from '../api';
 import { linkClick, navigate } from '../router';
+import type { SessionInfo } from '../session';
+import { AccountNav } from './account';
 import { ErrorMessage } from './error';
 import { Pager, usePagedList } from './pager';
 
@@ -33,7 +35,7 @@ function toError(err: unknown): ApiError {
   return err instanceof ApiError ? err : new ApiError(0, String(err));
 }
 
-export function RmmScreen({ query }: { query: URLSearchParams }) {
+export function RmmScreen({ query, session }: { query: URLSearchParams; session: SessionInfo }) {
   const q = query.get('q') ?? '';
   const mapped = query.get('mapped') ?? '';
   const [text, setText] = useState(q);
@@ -114,6 +116,7 @@ export function RmmScreen({ query }: { query: URLSearchParams }) {
     : '';
   return (
     <main id="main" class="page">
+      <AccountNav session={session} />
       <div class="title-row">
         <h1 ref={heading} tabIndex={-1}>
           RMM accounts
