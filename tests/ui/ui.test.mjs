@@ -622,6 +622,10 @@ test('ISSUE16 customers: create with a field error, correct it, search it, add a
     // Search it, as you type: the hit says which detail matched.
     await page.goto('/people');
     await page.getByTestId('people-list').waitFor();
+    const searches = [];
+    page.on('request', (r) => {
+      if (/\/v1\/people\?.*q=/.test(r.url())) searches.push(r.url());
+    });
     await page.getByLabel('Search').pressSequentially(username, { delay: 10 });
     await page.waitForURL(new RegExp(`q=${username}`));
     await page.waitForFunction(() => {
@@ -629,6 +633,8 @@ test('ISSUE16 customers: create with a field error, correct it, search it, add a
       return rows.length === 1 && rows[0].textContent.includes('Quinn Vermeer');
     });
     assert.match(await page.getByTestId('match').textContent(), new RegExp(`Username: ${username}`));
+    // Debounced: not one request per key (more than one only if the machine stalls).
+    assert.ok(searches.length >= 1 && searches.length < 4, `search requests: ${searches.length}`);
     await page.getByRole('link', { name: 'Quinn Vermeer' }).click();
     await page.waitForURL(`**/people/${id}`);
 
@@ -664,6 +670,10 @@ test('ISSUE16 customers: create with a field error, correct it, search it, add a
     await page.getByRole('button', { name: 'Save' }).click();
     await page.waitForURL(`**/people/${id}`);
     await page.getByText('Delft').waitFor();
+    // Found by its alias, the hit names the alias (CUST-4: any known detail).
+    await page.goto(`/people?q=${encodeURIComponent(alias)}`);
+    await page.getByTestId('match').waitFor();
+    assert.equal(await page.getByTestId('match').textContent(), `Alias: ${alias}`);
   } finally {
     await context.close();
   }
@@ -879,8 +889,13 @@ test('ISSUE16 axe: no serious or critical violation on the new screens (edit mod
   }
 });
 
-test('ISSUE16 CSP: the new screens run without a CSP violation or console error', async () => {
+test('ISSUE16 CSP: the new screens run without a CSP violation or console error; their lists ask for one page', async () => {
   const { context, page } = await newPage();
+  const lists = [];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (r.method() === 'GET' && /^\/v1\/(people|organizations(\/all)?|requests|items|contracts|teams|services|slas|flsas|outbox|custom_fields)$/.test(u.pathname)) lists.push(u);
+  });
   try {
     await enter(page, 'admin', '/organizations');
     await openForeign(page);
@@ -897,6 +912,14 @@ test('ISSUE16 CSP: the new screens run without a CSP violation or console error'
     await page.getByTestId('mapping').waitFor();
     assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
     assert.deepEqual(page.consoleErrors, [], 'no console error at all');
+    // Lists shown ask for 25 rows; the choices of a form and the custom field definitions
+    // for 100 (one page); never a list without per_page (the API's default is 25 too).
+    assert.ok(lists.length > 5);
+    for (const u of lists) {
+      const n = Number(u.searchParams.get('per_page'));
+      const choice = /organizations|custom_fields/.test(u.pathname) && n === 100;
+      assert.ok(n === 25 || choice, `${u.pathname}${u.search}`);
+    }
   } finally {
     await context.close();
   }

@@ -330,21 +330,18 @@ interface Trust {
 }
 
 export function TrustsScreen({ session }: { session: SessionInfo }) {
-  const [trusts, setTrusts] = useState<Trust[] | null>(null);
-  const [loadError, setLoadError] = useState<ApiError | null>(null);
+  const list = usePagedList<Trust>('/v1/account/trusts?per_page=25');
+  const trusts = list.items;
+  const loadError = list.error;
   const [account, setAccount] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [confirm, setConfirm] = useState<string | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
 
-  const load = () =>
-    getJson<Trust[]>('/v1/account/trusts')
-      .then((t) => setTrusts(t))
-      .catch((err) => setLoadError(toError(err)));
+  const load = () => list.reload();
   useEffect(() => {
     heading.current?.focus();
-    load();
   }, []);
 
   const add = async (e: Event) => {
@@ -355,7 +352,7 @@ export function TrustsScreen({ session }: { session: SessionInfo }) {
       await send('POST', '/v1/account/trusts', { account: account.trim() });
       setStatus(`You now trust ${account.trim()}.`);
       setAccount('');
-      await load();
+      load();
     } catch (err) {
       setError(toError(err));
     }
@@ -367,7 +364,7 @@ export function TrustsScreen({ session }: { session: SessionInfo }) {
       await send('DELETE', `/v1/account/trusts/${encodeURIComponent(id)}`);
       setConfirm(null);
       setStatus(`You no longer trust ${id}.`);
-      await load();
+      load();
     } catch (err) {
       setError(toError(err));
     }
@@ -420,6 +417,7 @@ export function TrustsScreen({ session }: { session: SessionInfo }) {
           ))}
         </ul>
       )}
+      {(list.next || list.hasPrevious) && <Pager list={list} />}
       {!loadError && (
         <form class="inline-form" onSubmit={add}>
           <TextField id="account" label="Trust the account (its ID)" value={account} onInput={setAccount} error={errs.account} required />
