@@ -1436,3 +1436,31 @@ test('ISSUE16 RMM: connection in the account settings, Load accounts, a proposal
     vsa.server.close();
   }
 });
+
+test('ISSUE16 keyboard: edit mode of a foreign organization by keyboard only, with visible focus (TRUST-5)', async () => {
+  const { context, page } = await newPage();
+  try {
+    await enter(page, 'admin', '/organizations');
+    await openForeign(page, 'GlobalNet');
+    // Focus is on the name; the next stop is Edit.
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Edit');
+    assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle), 'none');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('annotation-form').waitFor();
+    await page.waitForFunction(() => document.activeElement?.id === 'annotate-title');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'remarks');
+    await page.keyboard.type(`Keyboard note ${RUN}`);
+    // Tab on to Save (attachment input, financial ID, Save), then Enter.
+    for (let i = 0; i < 10 && (await page.evaluate(() => document.activeElement.textContent)) !== 'Save'; i++) await page.keyboard.press('Tab');
+    assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle), 'none');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('saved').waitFor();
+    await page.waitForFunction(() => document.activeElement?.textContent === 'Edit');
+    assert.match(await page.locator('main').textContent(), new RegExp(`Keyboard note ${RUN}`));
+  } finally {
+    await context.close();
+  }
+});
