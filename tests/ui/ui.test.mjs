@@ -1153,7 +1153,7 @@ test('ISSUE16 organization parts: locations and departments (ORG-5); a partner o
   }
 });
 
-test('ISSUE16 customer: edits its own details (ACC-7) without web access or organization; a wrong current password at its field', async () => {
+test('ISSUE16 customer: edits its own details (ACC-7) without web access or organization; a wrong current password at its field; picks its send-to (CUST-2)', async () => {
   const { context, page } = await newPage();
   try {
     await enter(page, 'bob', '/me');
@@ -1175,6 +1175,15 @@ test('ISSUE16 customer: edits its own details (ACC-7) without web access or orga
     const me = (await api(await apiToken('wdc', 'bob'), 'GET', '/v1/me')).body;
     assert.equal(me.mobile, '+31 6 5550 1234');
     await shot(page, 'customer-me-edit');
+    // CUST-2 for itself: with an alias (added by staff), the customer picks its send-to.
+    const alias = `bob.${RUN}@home.example`;
+    assert.equal((await api(await apiToken('wdc', 'admin'), 'POST', `/v1/people/${me.id}/aliases`, { address: alias })).status, 201);
+    await page.goto('/me?tab=aliases');
+    await page.getByLabel('Send mail to').selectOption(alias);
+    await page.getByRole('button', { name: 'Set send-to' }).click();
+    await page.getByText(`Mail now goes to ${alias}`).waitFor();
+    assert.equal(await page.getByLabel('New alias').count(), 0, 'adding aliases is for staff');
+    assert.equal((await api(await apiToken('wdc', 'bob'), 'GET', '/v1/me')).body.send_to, alias);
   } finally {
     await context.close();
   }

@@ -155,7 +155,8 @@ export function ImportScreen() {
   }, []);
 
   useEffect(() => {
-    if (header.length && columns.length) setMapping(prefill(ignoreFirst ? header : [], columns).concat([]).slice(0, header.length));
+    // Without a header row there is nothing to go by: every column starts as not imported.
+    if (header.length && columns.length) setMapping(ignoreFirst ? prefill(header, columns) : header.map(() => ''));
   }, [header, columns, ignoreFirst]);
 
   const choose = async (e: Event) => {

@@ -70,7 +70,9 @@ function Details({ p }: { p: PersonRecord }) {
   );
 }
 
-function Aliases({ p, staff, onChanged }: { p: PersonRecord; staff: boolean; onChanged: (p: PersonRecord) => void }) {
+/** staff: may add and remove aliases (staff routes); sendTo: may choose the send-to
+ *  address (staff who may change the person, and a person for itself: ACC-7). */
+function Aliases({ p, staff, sendTo: mayPick, onChanged }: { p: PersonRecord; staff: boolean; sendTo: boolean; onChanged: (p: PersonRecord) => void }) {
   const [address, setAddress] = useState('');
   const [sendTo, setSendTo] = useState(p.send_to ?? p.primary_email);
   const [error, setError] = useState<ApiError | null>(null);
@@ -151,7 +153,7 @@ function Aliases({ p, staff, onChanged }: { p: PersonRecord; staff: boolean; onC
           </button>
         </form>
       )}
-      {staff && p.aliases.length > 0 && (
+      {mayPick && p.aliases.length > 0 && (
         <form class="inline-form" onSubmit={saveSendTo}>
           <SelectField id="send_to" label="Send mail to" value={sendTo} onChange={setSendTo} error={errs.send_to}>
             {[p.primary_email, ...p.aliases].map((a) => (
@@ -278,7 +280,7 @@ export function PersonScreen({ id, session, tab }: { id: number; session: Sessio
   const panel = (() => {
     switch (current) {
       case 'aliases':
-        return <Aliases p={p} staff={staff && mayChange(session, p)} onChanged={setP} />;
+        return <Aliases p={p} staff={staff && mayChange(session, p)} sendTo={self || (staff && mayChange(session, p))} onChanged={setP} />;
       case 'items':
         return (
           <ListTab<Item>
