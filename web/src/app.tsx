@@ -87,10 +87,10 @@ export function App() {
   else if (route.path === '/organizations/new') screen = <OrganizationForm />;
   else if (route.path === '/organizations') screen = <OrganizationsScreen query={route.query} session={session} />;
   else if (route.path === '/people') screen = <PeopleScreen query={route.query} session={session} />;
-  else if (route.path === '/people/new') screen = <PersonForm session={session} />;
-  else if (personMatch && personMatch[2]) screen = <PersonForm id={Number(personMatch[1])} session={session} />;
+  else if (route.path === '/people/new') screen = <PersonForm />;
+  else if (personMatch && personMatch[2]) screen = <PersonForm id={Number(personMatch[1])} />;
   else if (personMatch) screen = <PersonScreen id={Number(personMatch[1])} session={session} tab={route.query.get('tab')} />;
-  else if (route.path === '/me/edit') screen = <PersonForm id={session.id} session={session} self />;
+  else if (route.path === '/me/edit') screen = <PersonForm id={session.id} self />;
   else if (route.path === '/me') screen = <PersonScreen id={session.id} session={session} tab={route.query.get('tab')} />;
   else if (route.path === '/import') screen = <ImportScreen />;
   else if (route.path === '/account') screen = <AccountScreen session={session} />;

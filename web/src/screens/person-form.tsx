@@ -7,7 +7,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, getPage, getTagged, send, type CustomField, type Organization, type PersonRecord } from '../api';
 import { linkClick, navigate } from '../router';
-import type { SessionInfo } from '../session';
 import { ErrorMessage } from './error';
 import { CheckField, CustomFieldInput, ErrorSummary, SelectField, TextField, changedCustomFields, customFieldId, fieldErrors } from './form';
 
@@ -54,7 +53,7 @@ function valuesOf(p: PersonRecord | null): Values {
   return v;
 }
 
-export function PersonForm({ id, session, self = false }: { id?: number; session: SessionInfo; self?: boolean }) {
+export function PersonForm({ id, self = false }: { id?: number; self?: boolean }) {
   const [currentPassword, setCurrentPassword] = useState('');
   const [defs, setDefs] = useState<CustomField[]>([]);
   const [custom, setCustom] = useState<Record<string, unknown>>({});
@@ -167,7 +166,6 @@ export function PersonForm({ id, session, self = false }: { id?: number; session
         <p role="status">Loading…</p>
       </main>
     );
-  void session;
   return (
     <main id="main" class="page">
       {back}
