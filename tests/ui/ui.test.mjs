@@ -1330,7 +1330,7 @@ test('ISSUE16 custom fields: an administrator adds one (a bad key at its field) 
   }
 });
 
-test('ISSUE16 agreements: a service and an SLA added (consent refused at the field, TRUST-2), then the SLA cancelled', async () => {
+test('ISSUE16 agreements: a service and an SLA added (consent refused at the field, TRUST-2), the SLA cancelled, an FLSA added', async () => {
   const service = `Ui Backup ${RUN}`;
   const { context, page } = await newPage();
   try {
@@ -1360,6 +1360,14 @@ test('ISSUE16 agreements: a service and an SLA added (consent refused at the fie
     await row.getByRole('button', { name: `Cancel the SLA ${service} for Widget Labs` }).click();
     await row.getByRole('button', { name: `Confirm: cancel ${service} for Widget Labs` }).click();
     await row.getByText('cancelled').waitFor();
+
+    const flsa = page.getByTestId('new-flsa');
+    await flsa.getByLabel('Provider organization').selectOption({ label: 'Widget Data Center' });
+    await flsa.getByLabel('Customer organization').selectOption({ label: 'Widget Labs' });
+    await flsa.getByLabel('Service desk team').selectOption({ label: 'Service Desk' });
+    await flsa.getByRole('button', { name: 'Add FLSA' }).click();
+    await page.getByText('FLSA Widget Data Center for Widget Labs added.').waitFor();
+    await page.getByTestId('flsas').locator('li', { hasText: 'team Service Desk' }).getByText('active').waitFor();
   } finally {
     await context.close();
   }

@@ -215,6 +215,88 @@ function NewSla({ version, onCreated }: { version: number; onCreated: (name: str
   );
 }
 
+/** TRUST-2: a first line support agreement: an own provider organization, a customer
+ *  organization (own, or of an account that trusts this one) and the service desk team. */
+function NewFlsa({ onCreated }: { onCreated: (name: string) => void }) {
+  const [provider, setProvider] = useState('');
+  const [customer, setCustomer] = useState('');
+  const [team, setTeam] = useState('');
+  const [start, setStart] = useState(new Date().toISOString().slice(0, 10));
+  const [expiry, setExpiry] = useState('');
+  const [own, setOwn] = useState<Organization[]>([]);
+  const [all, setAll] = useState<Organization[]>([]);
+  const [teams, setTeams] = useState<Ref[]>([]);
+  const [error, setError] = useState<ApiError | null>(null);
+  useEffect(() => {
+    getPage<Organization>('/v1/organizations?per_page=100').then((p) => setOwn(p.items), () => setOwn([]));
+    getPage<Organization>('/v1/organizations/all?per_page=100').then((p) => setAll(p.items), () => setAll([]));
+    getPage<Ref>('/v1/teams?per_page=100').then((p) => setTeams(p.items), () => setTeams([]));
+  }, []);
+  const errs = fieldErrors(error);
+  const fields = ['provider', 'customer', 'service_desk_team', 'start_date', 'expiry_date'];
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    const body: Record<string, unknown> = {
+      provider: provider ? { id: Number(provider) } : null,
+      customer: customer ? { id: Number(customer) } : null,
+      service_desk_team: team ? { id: Number(team) } : null,
+    };
+    if (start) body.start_date = start;
+    if (expiry) body.expiry_date = expiry;
+    try {
+      await send('POST', '/v1/flsas', body);
+      const p = own.find((x) => String(x.id) === provider);
+      const c = all.find((x) => String(x.id) === customer);
+      onCreated(`${p?.name} for ${c?.name}`);
+    } catch (err) {
+      const apiErr = toError(err);
+      setError(apiErr);
+      const first = apiErr.fields.find((f) => fields.includes(f.field));
+      if (first) window.setTimeout(() => document.getElementById(`flsa-${first.field}`)?.focus(), 0);
+    }
+  };
+  return (
+    <form class="card form" onSubmit={submit} aria-labelledby="new-flsa-title" noValidate data-testid="new-flsa">
+      <h2 id="new-flsa-title">New first line support agreement</h2>
+      <ErrorSummary error={error} shown={fields} />
+      <div class="form-grid">
+        <SelectField id="flsa-provider" label="Provider organization" value={provider} onChange={setProvider} error={errs.provider}>
+          <option value="">Choose…</option>
+          {own.map((o) => (
+            <option key={o.id} value={String(o.id)}>
+              {o.name}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField id="flsa-customer" label="Customer organization" value={customer} onChange={setCustomer} error={errs.customer}>
+          <option value="">Choose…</option>
+          {all.map((o) => (
+            <option key={o.id} value={String(o.id)}>
+              {o.foreign ? `${o.name} (${o.account.name})` : o.name}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField id="flsa-service_desk_team" label="Service desk team" value={team} onChange={setTeam} error={errs.service_desk_team}>
+          <option value="">None</option>
+          {teams.map((t) => (
+            <option key={t.id} value={String(t.id)}>
+              {t.name}
+            </option>
+          ))}
+        </SelectField>
+        <TextField id="flsa-start_date" label="Start date" type="date" value={start} onInput={setStart} error={errs.start_date} required />
+        <TextField id="flsa-expiry_date" label="Expiry date (optional)" type="date" value={expiry} onInput={setExpiry} error={errs.expiry_date} />
+      </div>
+      <div class="actions">
+        <button type="submit" class="button">
+          Add FLSA
+        </button>
+      </div>
+    </form>
+  );
+}
+
 export function AgreementsScreen({ session }: { session: SessionInfo }) {
   const heading = useRef<HTMLHeadingElement>(null);
   const [version, setVersion] = useState(0);
@@ -262,6 +344,7 @@ export function AgreementsScreen({ session }: { session: SessionInfo }) {
           )}
         />
         <Section
+          key={`flsas-${version}`}
           title="First line support agreements"
           path="/v1/flsas?per_page=25"
           testid="flsas"
@@ -276,6 +359,7 @@ export function AgreementsScreen({ session }: { session: SessionInfo }) {
         />
         {writer && <NewService onCreated={(n) => created(`Service ${n} added.`)} />}
         {writer && <NewSla version={version} onCreated={(n) => created(`SLA ${n} added.`)} />}
+        {writer && <NewFlsa onCreated={(n) => created(`FLSA ${n} added.`)} />}
       </div>
     </main>
   );
