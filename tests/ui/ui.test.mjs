@@ -794,6 +794,11 @@ test('ISSUE16 import wizard: template, mapping from the header, dry run, 1,000-r
     assert.equal(imported.length, 1);
     assert.equal(imported[0].city, null, 'the unmapped column was not imported');
     await shot(page, 'import-done');
+    // IMP-3: the account's imports are listed; an earlier one opens its report.
+    await page.getByTestId('imports').getByText(/\(dry run\): done, 1000 rows, 990 created, 0 updated, 10 failed/).waitFor();
+    const dry = await page.getByTestId('imports').locator('li', { hasText: '(dry run): done, 1000 rows' }).last();
+    await dry.getByRole('button', { name: /Report of import/ }).click();
+    await page.getByText('Dry run: what the import would do').waitFor();
   } finally {
     await context.close();
   }

@@ -129,6 +129,36 @@ function Report({ job }: { job: ImportJob }) {
   );
 }
 
+/** IMP-3: the account's imports, oldest first (GET /v1/imports, one page), each opening
+ *  its report. */
+function EarlierImports({ onOpen }: { onOpen: (j: ImportJob) => void }) {
+  const list = usePagedList<ImportJob & { created_at?: string }>('/v1/imports?per_page=25');
+  return (
+    <section class="card" aria-labelledby="earlier-title">
+      <h2 id="earlier-title">Imports</h2>
+      {list.error && <ErrorMessage error={list.error} />}
+      {list.items && list.items.length === 0 && <p class="empty">No imports yet.</p>}
+      {list.items && list.items.length > 0 && (
+        <ul class="plain-list" data-testid="imports">
+          {list.items.map((j) => (
+            <li key={j.id}>
+              <button type="button" class="button secondary small" onClick={() => onOpen(j)} aria-label={`Report of import ${j.id}`}>
+                Report
+              </button>
+              <span>
+                Import {j.id}
+                {j.dry_run ? ' (dry run)' : ''}: {j.status}, {j.rows} rows, {j.created} created, {j.updated} updated, {j.failed} failed
+              </span>
+              {j.created_at && <span class="muted">{j.created_at.replace('T', ' ').slice(0, 16)}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+      {(list.next || list.hasPrevious) && <Pager list={list} label="Pages of imports" />}
+    </section>
+  );
+}
+
 export function ImportScreen() {
   const [columns, setColumns] = useState<ImportColumn[]>([]);
   const [file, setFile] = useState<File | null>(null);
@@ -310,6 +340,13 @@ export function ImportScreen() {
         </section>
       )}
       {job && done && <Report key={job.id} job={job} />}
+      <EarlierImports
+        key={job && done ? job.id : 0}
+        onOpen={(j) => {
+          setJob(j);
+          window.setTimeout(() => document.getElementById('rows-title')?.scrollIntoView(), 0);
+        }}
+      />
     </main>
   );
 }
