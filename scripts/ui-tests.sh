@@ -4,7 +4,8 @@
 # axe-core; pinned lock, skipped when node_modules matches it), loads the demo data into a
 # fresh database, starts BUILD_DIR/rolodeskd on a free loopback port serving web/dist, runs
 # tests/ui/ui.test.mjs (node's test runner, Debian's Chromium headless), and stops the
-# daemon it started, also on failure. Screenshots go to BUILD_DIR/ui/.
+# daemon it started, also on failure (with plain-HTTP RMM URLs allowed: the RMM screen's
+# test serves a VSA double on loopback). Screenshots go to BUILD_DIR/ui/.
 # Usage: scripts/ui-tests.sh [BUILD_DIR]   (default: build; needs `make build` first)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,7 +41,8 @@ trap 'exit 130' INT TERM
 db=$tmp/ui.db
 "$build/rolodesk" --db "$db" init >/dev/null
 "$build/rolodesk" --db "$db" demo >/dev/null
-"$build/rolodeskd" --db "$db" --listen 127.0.0.1:0 --port-file "$tmp/port" --data "$tmp/data" \
+# ROLODESK_RMM_ALLOW_HTTP: the RMM screen's test serves a VSA double on plain loopback HTTP.
+ROLODESK_RMM_ALLOW_HTTP=1 "$build/rolodeskd" --db "$db" --listen 127.0.0.1:0 --port-file "$tmp/port" --data "$tmp/data" \
   --web-root "$root/web/dist" --quiet >"$tmp/daemon.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do

@@ -57,14 +57,19 @@ async function errorOf(res: Response): Promise<ApiError> {
 interface CallOptions {
   method?: string;
   body?: unknown;
+  /** A raw body (a file) sent as is with this Content-Type, instead of JSON. */
+  raw?: { data: Blob | string; type: string };
+  /** Extra request headers (If-Match). */
+  headers?: Record<string, string>;
   /** The login itself: its 401 is a wrong password, not an ended session. */
   noAuthRedirect?: boolean;
 }
 
 async function call(path: string, opts: CallOptions = {}): Promise<Response> {
   const method = opts.method ?? 'GET';
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (opts.raw) headers['Content-Type'] = opts.raw.type;
   if (method !== 'GET' && method !== 'HEAD') {
     const csrf = sessionStorage.getItem(CSRF_KEY);
     if (csrf) headers['X-CSRF-Token'] = csrf;
@@ -75,7 +80,7 @@ async function call(path: string, opts: CallOptions = {}): Promise<Response> {
       method,
       headers,
       credentials: 'same-origin',
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.raw ? opts.raw.data : opts.body === undefined ? undefined : JSON.stringify(opts.body),
     });
   } catch {
     throw new ApiError(0, 'The server cannot be reached');
@@ -90,6 +95,26 @@ async function call(path: string, opts: CallOptions = {}): Promise<Response> {
 
 export async function getJson<T>(path: string): Promise<T> {
   return (await call(path)).json() as Promise<T>;
+}
+
+/** A record with the ETag of its answer (for PATCH with If-Match). */
+export async function getTagged<T>(path: string): Promise<{ body: T; etag: string | null }> {
+  const res = await call(path);
+  return { body: (await res.json()) as T, etag: res.headers.get('ETag') };
+}
+
+/** A call that changes data (POST, PATCH, PUT, DELETE) with a JSON body or a raw one;
+ *  the answer's JSON, or null when it has none (204). */
+export async function send<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  extra: Pick<CallOptions, 'raw' | 'headers'> = {},
+): Promise<T> {
+  const res = await call(path, { method, body, ...extra });
+  if (res.status === 204) return null as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : null) as T;
 }
 
 export interface Page<T> {
@@ -192,13 +217,145 @@ export async function logout(): Promise<void> {
 
 export type OrgView = 'own' | 'all';
 
-export function organizationsPath(view: OrgView, q: string, perPage = 25): string {
+/** ORG-3, ORG-4 filters of the own list (the All Organizations view has none). */
+export interface OrgFilters {
+  disabled?: string;
+  financial_id?: string;
+}
+
+export function organizationsPath(view: OrgView, q: string, perPage = 25, filters: OrgFilters = {}): string {
   const params = new URLSearchParams();
   if (q.trim()) params.set('q', q.trim());
+  if (view === 'own' && filters.disabled) params.set('disabled', filters.disabled);
+  if (view === 'own' && filters.financial_id?.trim()) params.set('financial_id', filters.financial_id.trim());
   params.set('per_page', String(perPage));
   return `/v1/organizations${view === 'all' ? '/all' : ''}?${params}`;
 }
 
 export function getOrganization(id: number): Promise<Organization> {
   return getJson<Organization>(`/v1/organizations/${id}`);
+}
+
+/** TRUST-5: the fields a foreign organization's PATCH accepts (the caller's own notes). */
+export interface Annotation {
+  remarks?: string | null;
+  financial_id?: string | null;
+  custom_fields?: Record<string, unknown> | null;
+  remarks_attachments?: { key: string }[] | null;
+}
+
+export interface CustomField {
+  id: number;
+  record_type: string;
+  key: string;
+  label: string;
+  type: 'text' | 'number' | 'date' | 'boolean' | 'select';
+  required: boolean;
+  max_length?: number | null;
+  options?: string[] | null;
+}
+
+export interface PersonRecord extends Person {
+  title?: string | null;
+  first_name: string;
+  last_name: string;
+  web_access: boolean;
+  primary_email: string;
+  send_to: string | null;
+  aliases: string[];
+  organization: Ref | null;
+  line_manager?: Ref | null;
+  partner_organization?: Ref | null;
+  address_1?: string | null;
+  address_2?: string | null;
+  city?: string | null;
+  state?: string | null;
+  postcode?: string | null;
+  country?: string | null;
+  email_locale?: string | null;
+  phone?: string | null;
+  mobile?: string | null;
+  time_zone?: string | null;
+  notes?: string | null;
+  last_login_at?: string | null;
+  source?: string;
+  deleted: boolean;
+  created_at: string;
+  updated_at: string;
+  custom_fields?: Record<string, unknown>;
+}
+
+export interface Item {
+  id: number;
+  number?: string | null;
+  name: string;
+  category?: string | null;
+  status?: string | null;
+  organization?: Ref | null;
+  relation?: string;
+}
+
+export interface Contract {
+  id: number;
+  type: string;
+  sla?: Ref | null;
+  start_date?: string | null;
+  end_date?: string | null;
+  status: string;
+  allowance_minutes?: number | null;
+  used_minutes?: number | null;
+}
+
+export interface RequestRecord {
+  id: number;
+  subject: string;
+  status: string;
+  team?: Ref | null;
+  assignee?: Ref | null;
+  created_at: string;
+}
+
+export interface ImportJob {
+  id: number;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  dry_run: boolean;
+  rows: number;
+  processed: number;
+  created: number;
+  updated: number;
+  failed: number;
+  deferred?: number;
+  skipped?: number;
+  error?: string | null;
+  mapping?: Record<string, string | null>;
+}
+
+export interface ImportRow {
+  line: number;
+  result: 'created' | 'updated' | 'failed' | 'deferred';
+  username?: string | null;
+  person?: { id: number };
+  errors: { column?: string | null; message: string }[];
+  changes?: Record<string, { old: unknown; new: unknown }>;
+}
+
+export interface ImportColumn {
+  column: string;
+  target: string;
+  type: string;
+  required: boolean;
+  in_template: boolean;
+  max_length?: number;
+  description?: string;
+}
+
+/** The labels of the account's custom fields of a record type, by key (one page of 100;
+ *  an empty map when they cannot be read). */
+export async function customFieldLabels(recordType: 'organization' | 'person'): Promise<Record<string, string>> {
+  try {
+    const page = await getPage<CustomField>(`/v1/custom_fields?record_type=${recordType}&per_page=100`);
+    return Object.fromEntries(page.items.map((d) => [d.key, d.label]));
+  } catch {
+    return {};
+  }
 }

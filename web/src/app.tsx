@@ -1,13 +1,30 @@
 // The shell of the web UI: picks the screen from the path, keeps the signed-in person,
 // sends a 401 from any call back to the login page, and draws the header (account, user,
-// sign out) around the screens that need a session.
+// sign out) around the screens that need a session. The menu offers what the person's
+// roles may use: staff the organizations, people and (administrators, supervisors) the
+// import; customers and partners their own record (My details), where they land.
 import { useEffect, useState } from 'preact/hooks';
 import { logout, setCsrf, setUnauthorizedHandler } from './api';
-import { clearSession, loadSession, type SessionInfo } from './session';
+import { clearSession, hasRole, isStaff, loadSession, managesPeople, type SessionInfo } from './session';
 import { linkClick, navigate, useRoute } from './router';
 import { LoginScreen } from './screens/login';
 import { OrganizationsScreen } from './screens/organizations';
 import { OrganizationScreen } from './screens/organization';
+import { OrganizationForm } from './screens/org-form';
+import { PeopleScreen } from './screens/people';
+import { PersonScreen } from './screens/person';
+import { PersonForm } from './screens/person-form';
+import { ImportScreen } from './screens/import';
+import { AccountScreen, TeamsScreen, TrustsScreen } from './screens/account';
+import { AgreementsScreen } from './screens/agreements';
+import { CustomFieldsScreen } from './screens/custom-fields';
+import { RmmScreen } from './screens/rmm';
+import { ItemsScreen, RequestsScreen } from './screens/work';
+
+/** Where a person lands after the login. */
+export function home(s: SessionInfo | null): string {
+  return s && !isStaff(s) ? '/me' : '/organizations';
+}
 
 export function App() {
   const [session, setSession] = useState<SessionInfo | null>(loadSession);
@@ -31,7 +48,7 @@ export function App() {
       const wanted = route.path + window.location.search;
       navigate(route.path === '/' ? '/login' : `/login?next=${encodeURIComponent(wanted)}`, true);
     }
-    else if (signedIn && (route.path === '/login' || route.path === '/')) navigate('/organizations', true);
+    else if (signedIn && (route.path === '/login' || route.path === '/')) navigate(home(session), true);
   }, [signedIn, route.path]);
 
   if (!session || route.path === '/login') {
@@ -43,7 +60,7 @@ export function App() {
           setSession(s);
           const next = route.path === '/login' ? route.query.get('next') : null;
           // Only a path of this site: not //host or an absolute URL.
-          navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/organizations');
+          navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : home(s));
         }}
       />
     );
@@ -63,15 +80,34 @@ export function App() {
 
   let screen;
   const orgMatch = /^\/organizations\/(\d+)$/.exec(route.path);
-  if (orgMatch) screen = <OrganizationScreen id={Number(orgMatch[1])} />;
-  else if (route.path === '/organizations') screen = <OrganizationsScreen query={route.query} />;
+  const orgEdit = /^\/organizations\/(\d+)\/edit$/.exec(route.path);
+  const personMatch = /^\/people\/(\d+)(\/edit)?$/.exec(route.path);
+  if (orgMatch) screen = <OrganizationScreen id={Number(orgMatch[1])} session={session} />;
+  else if (orgEdit) screen = <OrganizationForm id={Number(orgEdit[1])} />;
+  else if (route.path === '/organizations/new') screen = <OrganizationForm />;
+  else if (route.path === '/organizations') screen = <OrganizationsScreen query={route.query} session={session} />;
+  else if (route.path === '/people') screen = <PeopleScreen query={route.query} session={session} />;
+  else if (route.path === '/people/new') screen = <PersonForm />;
+  else if (personMatch && personMatch[2]) screen = <PersonForm id={Number(personMatch[1])} />;
+  else if (personMatch) screen = <PersonScreen id={Number(personMatch[1])} session={session} tab={route.query.get('tab')} />;
+  else if (route.path === '/me/edit') screen = <PersonForm id={session.id} self />;
+  else if (route.path === '/me') screen = <PersonScreen id={session.id} session={session} tab={route.query.get('tab')} />;
+  else if (route.path === '/import') screen = <ImportScreen />;
+  else if (route.path === '/account') screen = <AccountScreen session={session} />;
+  else if (route.path === '/trusts') screen = <TrustsScreen session={session} />;
+  else if (route.path === '/custom-fields') screen = <CustomFieldsScreen session={session} />;
+  else if (route.path === '/rmm') screen = <RmmScreen query={route.query} session={session} />;
+  else if (route.path === '/teams') screen = <TeamsScreen />;
+  else if (route.path === '/agreements') screen = <AgreementsScreen session={session} />;
+  else if (route.path === '/requests') screen = <RequestsScreen query={route.query} />;
+  else if (route.path === '/items') screen = <ItemsScreen query={route.query} />;
   else
     screen = (
       <main id="main" class="page">
         <h1>Page not found</h1>
         <p>
-          <a href="/organizations" onClick={linkClick}>
-            Back to the organizations
+          <a href={home(session)} onClick={linkClick}>
+            Back to the start page
           </a>
         </p>
       </main>
@@ -83,12 +119,57 @@ export function App() {
         Skip to content
       </a>
       <header class="topbar">
-        <a class="brand" href="/organizations" onClick={linkClick}>
+        <a class="brand" href={home(session)} onClick={linkClick}>
           Rolodesk
         </a>
         <nav aria-label="Main">
-          <a href="/organizations" onClick={linkClick} aria-current={route.path.startsWith('/organizations') ? 'page' : undefined}>
-            Organizations
+          {isStaff(session) && (
+            <>
+              <a href="/organizations" onClick={linkClick} aria-current={route.path.startsWith('/organizations') ? 'page' : undefined}>
+                Organizations
+              </a>
+              <a href="/people" onClick={linkClick} aria-current={route.path.startsWith('/people') ? 'page' : undefined}>
+                People
+              </a>
+              <a href="/requests" onClick={linkClick} aria-current={route.path === '/requests' ? 'page' : undefined}>
+                Requests
+              </a>
+              <a href="/items" onClick={linkClick} aria-current={route.path === '/items' ? 'page' : undefined}>
+                Items
+              </a>
+            </>
+          )}
+          {!isStaff(session) && hasRole(session, 'partner') && (
+            <a href="/requests" onClick={linkClick} aria-current={route.path === '/requests' ? 'page' : undefined}>
+              Requests
+            </a>
+          )}
+          {managesPeople(session) && (
+            <a href="/import" onClick={linkClick} aria-current={route.path === '/import' ? 'page' : undefined}>
+              Import
+            </a>
+          )}
+          {isStaff(session) && (
+            <>
+              <a href="/agreements" onClick={linkClick} aria-current={route.path === '/agreements' ? 'page' : undefined}>
+                Agreements
+              </a>
+              <a href="/teams" onClick={linkClick} aria-current={route.path === '/teams' ? 'page' : undefined}>
+                Teams
+              </a>
+            </>
+          )}
+          {isStaff(session) && (
+            <a
+              href="/account"
+              onClick={linkClick}
+              aria-current={['/account', '/trusts', '/custom-fields', '/rmm'].includes(route.path) ? 'page' : undefined}
+            >
+              Account
+            </a>
+          )}
+          <a href="/me" onClick={linkClick} aria-current={route.path.startsWith('/me') ? 'page' : undefined}>
+            My details
           </a>
         </nav>
         <div class="who">

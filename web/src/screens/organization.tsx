@@ -2,10 +2,15 @@
 // details, parent, remarks with their attachments and custom fields, each only when the
 // record has it. A foreign record (TRUST-4) carries only its owner's name, picture and
 // contact details plus the current account's own remarks, financial ID and custom fields
-// (TRUST-5), so it shows just those.
+// (TRUST-5), so it shows just those. A service level manager or administrator can put a
+// foreign record in edit mode (AnnotationForm): only those notes of its own account, saved
+// by PATCH /v1/organizations/{id}; other roles are not offered the Edit button.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, getOrganization, type Organization } from '../api';
+import { ApiError, customFieldLabels, getOrganization, type Organization } from '../api';
 import { linkClick } from '../router';
+import { isStaff, mayAnnotate, writesOrganizations, type SessionInfo } from '../session';
+import { OrgParts } from './org-parts';
+import { AnnotationForm } from './annotation';
 import { ErrorMessage } from './error';
 
 function label(s?: string): string {
@@ -70,10 +75,14 @@ function Contact({ org }: { org: Organization }) {
   );
 }
 
-export function OrganizationScreen({ id }: { id: number }) {
+export function OrganizationScreen({ id, session }: { id: number; session: SessionInfo }) {
   const [org, setOrg] = useState<Organization | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
+  const [editing, setEditing] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const [labels, setLabels] = useState<Record<string, string>>({});
   const heading = useRef<HTMLHeadingElement>(null);
+  const editButton = useRef<HTMLButtonElement>(null);
 
   // The link that opened this page is gone: keyboard and screen reader users start at
   // the organization's name.
@@ -85,6 +94,9 @@ export function OrganizationScreen({ id }: { id: number }) {
     let stale = false;
     setOrg(null);
     setError(null);
+    setEditing(false);
+    setSaved(false);
+    customFieldLabels('organization').then((l) => !stale && setLabels(l));
     getOrganization(id)
       .then((o) => !stale && setOrg(o))
       .catch((err) => !stale && setError(err instanceof ApiError ? err : new ApiError(0, String(err))));
@@ -116,6 +128,24 @@ export function OrganizationScreen({ id }: { id: number }) {
       </main>
     );
 
+  const canEdit = org.foreign === true && mayAnnotate(session);
+  if (editing)
+    return (
+      <main id="main" class="page">
+        {back}
+        <AnnotationForm
+          org={org}
+          accountName={session.account.name}
+          onDone={(updated) => {
+            if (updated) setOrg(updated);
+            setSaved(updated !== null);
+            setEditing(false);
+            window.setTimeout(() => editButton.current?.focus(), 0);
+          }}
+        />
+      </main>
+    );
+
   const custom = Object.entries(org.custom_fields ?? {});
   const attachments = org.remarks_attachments ?? [];
   const general = [
@@ -135,7 +165,30 @@ export function OrganizationScreen({ id }: { id: number }) {
         {org.foreign && <span class="badge badge-foreign">Foreign: {org.account.name}</span>}
         {org.partner && <span class="badge">Partner</span>}
         {org.disabled && <span class="badge">Disabled</span>}
+        {canEdit && (
+          <button
+            type="button"
+            class="button"
+            ref={editButton}
+            onClick={() => {
+              setSaved(false);
+              setEditing(true);
+            }}
+          >
+            Edit
+          </button>
+        )}
+        {!org.foreign && writesOrganizations(session) && (
+          <a class="button" href={`/organizations/${org.id}/edit`} onClick={linkClick}>
+            Edit
+          </a>
+        )}
       </div>
+      {saved && (
+        <p class="notice" role="status" data-testid="saved">
+          Your account's notes are saved.
+        </p>
+      )}
       {org.foreign && (
         <p class="notice">
           This organization belongs to {org.account.name}: you see its contact card. Remarks, financial ID and
@@ -189,7 +242,7 @@ export function OrganizationScreen({ id }: { id: number }) {
             <dl class="details">
               {custom.map(([k, v]) => (
                 <div key={k} class="row">
-                  <dt>{label(k.replace(/_/g, ' '))}</dt>
+                  <dt>{labels[k] ?? label(k.replace(/_/g, ' '))}</dt>
                   <dd>{fieldText(v)}</dd>
                 </div>
               ))}
@@ -197,6 +250,7 @@ export function OrganizationScreen({ id }: { id: number }) {
           </section>
         )}
       </div>
+      {!org.foreign && isStaff(session) && <OrgParts key={org.id} org={org} session={session} />}
     </main>
   );
 }

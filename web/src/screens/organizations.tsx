@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, getPage, organizationsPath, type Organization, type OrgView } from '../api';
 import { linkClick, navigate } from '../router';
+import { writesOrganizations, type SessionInfo } from '../session';
 import { ErrorMessage } from './error';
 
 const DEBOUNCE_MS = 250;
@@ -15,13 +16,17 @@ function place(o: Organization): string {
   return a ? [a.city, a.country].filter(Boolean).join(', ') : '';
 }
 
-export function OrganizationsScreen({ query }: { query: URLSearchParams }) {
+export function OrganizationsScreen({ query, session }: { query: URLSearchParams; session: SessionInfo }) {
   const view: OrgView = query.get('view') === 'all' ? 'all' : 'own';
   const q = query.get('q') ?? '';
+  const disabled = query.get('disabled') ?? '';
+  const fid = query.get('financial_id') ?? '';
+  const filters = { disabled, financial_id: fid };
   const [text, setText] = useState(q);
+  const [fidText, setFidText] = useState(fid);
   // The pages before the one shown (their paths), for "Previous page".
   const [trail, setTrail] = useState<string[]>([]);
-  const [path, setPath] = useState(() => organizationsPath(view, q));
+  const [path, setPath] = useState(() => organizationsPath(view, q, 25, filters));
   const [items, setItems] = useState<Organization[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -31,8 +36,19 @@ export function OrganizationsScreen({ query }: { query: URLSearchParams }) {
   // A new view or search starts again at the first page.
   useEffect(() => {
     setTrail([]);
-    setPath(organizationsPath(view, q));
-  }, [view, q]);
+    setPath(organizationsPath(view, q, 25, filters));
+  }, [view, q, disabled, fid]);
+
+  useEffect(() => setFidText(fid), [fid]);
+
+  /** The list's URL with one of its parameters changed (view, q and the filters). */
+  const withParam = (name: string, value: string) => {
+    const params = new URLSearchParams(window.location.search);
+    if (value) params.set(name, value);
+    else params.delete(name);
+    const s = params.toString();
+    return `/organizations${s ? `?${s}` : ''}`;
+  };
 
   // Back/forward to another search shows that search in the box (not while typing: the
   // URL then follows the box, trimmed).
@@ -43,13 +59,7 @@ export function OrganizationsScreen({ query }: { query: URLSearchParams }) {
   // Typing updates the URL (and so the query) once the person pauses.
   useEffect(() => {
     if (text === q) return;
-    const timer = window.setTimeout(() => {
-      const params = new URLSearchParams();
-      if (view === 'all') params.set('view', 'all');
-      if (text.trim()) params.set('q', text.trim());
-      const s = params.toString();
-      navigate(`/organizations${s ? `?${s}` : ''}`, true);
-    }, DEBOUNCE_MS);
+    const timer = window.setTimeout(() => navigate(withParam('q', text.trim()), true), DEBOUNCE_MS);
     return () => window.clearTimeout(timer);
   }, [text]);
 
@@ -100,9 +110,16 @@ export function OrganizationsScreen({ query }: { query: URLSearchParams }) {
   const title = view === 'all' ? 'All Organizations' : 'Organizations';
   return (
     <main id="main" class="page">
-      <h1 ref={heading} tabIndex={-1}>
-        {title}
-      </h1>
+      <div class="title-row">
+        <h1 ref={heading} tabIndex={-1}>
+          {title}
+        </h1>
+        {writesOrganizations(session) && (
+          <a class="button" href="/organizations/new" onClick={linkClick}>
+            New organization
+          </a>
+        )}
+      </div>
       <div class="toolbar">
         <div class="segmented" role="group" aria-label="Which organizations">
           <button type="button" class="button secondary" aria-pressed={view === 'own'} onClick={() => setView('own')}>
@@ -123,6 +140,33 @@ export function OrganizationsScreen({ query }: { query: URLSearchParams }) {
             onInput={(e) => setText((e.target as HTMLInputElement).value)}
           />
         </div>
+        {view === 'own' && (
+          <>
+            <div class="field-inline">
+              <label for="org-disabled">Status</label>
+              <select id="org-disabled" value={disabled} onChange={(e) => navigate(withParam('disabled', (e.target as HTMLSelectElement).value))}>
+                <option value="">Enabled and disabled</option>
+                <option value="false">Enabled</option>
+                <option value="true">Disabled</option>
+              </select>
+            </div>
+            <form
+              class="field-inline fid-filter"
+              onSubmit={(e) => {
+                e.preventDefault();
+                navigate(withParam('financial_id', fidText.trim()));
+              }}
+            >
+              <label for="org-fid">Financial ID</label>
+              <div class="input-button">
+                <input id="org-fid" value={fidText} autocomplete="off" onInput={(e) => setFidText((e.target as HTMLInputElement).value)} />
+                <button type="submit" class="button secondary">
+                  Filter
+                </button>
+              </div>
+            </form>
+          </>
+        )}
       </div>
       <p class="sr-only" role="status" aria-live="polite">
         {loading ? 'Loading…' : items ? `${items.length} organizations shown` : ''}
