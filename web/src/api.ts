@@ -61,7 +61,7 @@ interface CallOptions {
   noAuthRedirect?: boolean;
 }
 
-async function call(path: string, opts: CallOptions = {}): Promise<Response> {
+export async function call(path: string, opts: CallOptions = {}): Promise<Response> {
   const method = opts.method ?? 'GET';
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';

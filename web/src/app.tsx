@@ -8,6 +8,11 @@ import { linkClick, navigate, useRoute } from './router';
 import { LoginScreen } from './screens/login';
 import { OrganizationsScreen } from './screens/organizations';
 import { OrganizationScreen } from './screens/organization';
+import { isStaff, runsRmm, seesItems } from './desk-api';
+import { RequestScreen, RequestsScreen } from './screens/desk-requests';
+import { ItemFormScreen, ItemScreen, ItemsScreen } from './screens/desk-items';
+import { ContractFormScreen, ContractScreen, ContractsScreen } from './screens/desk-contracts';
+import { RmmScreen } from './screens/desk-rmm';
 
 export function App() {
   const [session, setSession] = useState<SessionInfo | null>(loadSession);
@@ -65,6 +70,7 @@ export function App() {
   const orgMatch = /^\/organizations\/(\d+)$/.exec(route.path);
   if (orgMatch) screen = <OrganizationScreen id={Number(orgMatch[1])} />;
   else if (route.path === '/organizations') screen = <OrganizationsScreen query={route.query} />;
+  else if (deskScreen(route.path, route.query, session)) screen = deskScreen(route.path, route.query, session);
   else
     screen = (
       <main id="main" class="page">
@@ -90,6 +96,7 @@ export function App() {
           <a href="/organizations" onClick={linkClick} aria-current={route.path.startsWith('/organizations') ? 'page' : undefined}>
             Organizations
           </a>
+          <DeskNav path={route.path} session={session} />
         </nav>
         <div class="who">
           <span class="who-account" data-testid="account-name">
@@ -104,6 +111,41 @@ export function App() {
         </div>
       </header>
       {screen}
+    </>
+  );
+}
+
+// The service desk records screens (issue 16): requests, items, contracts, RMM.
+function deskScreen(path: string, query: URLSearchParams, session: SessionInfo) {
+  const m = /^\/(requests|items|contracts)\/(\d+)(\/edit)?$/.exec(path);
+  if (m && m[1] === 'requests' && !m[3]) return <RequestScreen id={Number(m[2])} session={session} />;
+  if (m && m[1] === 'items') return m[3] ? <ItemFormScreen id={Number(m[2])} session={session} /> : <ItemScreen id={Number(m[2])} session={session} />;
+  if (m && m[1] === 'contracts' && !m[3]) return <ContractScreen id={Number(m[2])} session={session} />;
+  if (path === '/requests') return <RequestsScreen query={query} session={session} />;
+  if (path === '/items') return <ItemsScreen query={query} session={session} />;
+  if (path === '/items/new') return <ItemFormScreen id={null} session={session} />;
+  if (path === '/contracts') return <ContractsScreen query={query} session={session} />;
+  if (path === '/contracts/new') return <ContractFormScreen session={session} />;
+  if (path === '/rmm') return <RmmScreen query={query} session={session} />;
+  return null;
+}
+
+function DeskNav({ path, session }: { path: string; session: SessionInfo }) {
+  const links: [string, string, boolean][] = [
+    ['/requests', 'Requests', true],
+    ['/items', 'Items', seesItems(session)],
+    ['/contracts', 'Contracts', seesItems(session)],
+    ['/rmm', 'RMM', runsRmm(session) && isStaff(session)],
+  ];
+  return (
+    <>
+      {links
+        .filter(([, , shown]) => shown)
+        .map(([href, label]) => (
+          <a key={href} href={href} onClick={linkClick} aria-current={path === href || path.startsWith(`${href}/`) ? 'page' : undefined}>
+            {label}
+          </a>
+        ))}
     </>
   );
 }
