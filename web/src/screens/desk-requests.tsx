@@ -418,7 +418,7 @@ function TimeCard({ id, session, onAdded }: { id: number; session: SessionInfo; 
       )}
       {(entries.hasNext || entries.hasPrevious) && <Pager list={entries as never} label="Time entries" />}
       {mayAdd && (
-        <form class="stack" onSubmit={submit} aria-label="Record time">
+        <form class="stack" onSubmit={submit} aria-label="Record time" noValidate>
           <div class="field-row">
             <div class="field">
               <label for="time-minutes">Minutes</label>

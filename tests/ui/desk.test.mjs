@@ -1,0 +1,551 @@
+// The service desk records screens of the web UI (issue 16): requests (PART-3/4, CUST-9),
+// items (CUST-7), contracts (CUST-8) and RMM synchronization (RMM-1..6), in Debian's
+// Chromium against the demo data of scripts/ui-tests.sh, as staff (admin, tina) and as
+// customers (ann, bob). Each test signs in on a fresh context; helpers are copied from
+// ui.test.mjs (that file stays as it is). Run through scripts/ui-tests.sh.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+const BASE = process.env.ROLODESK_UI_URL;
+const SHOTS = process.env.ROLODESK_UI_SHOTS;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const PASSWORD = 'demo-password';
+
+if (!BASE) throw new Error('ROLODESK_UI_URL is not set (run scripts/ui-tests.sh)');
+
+let browser;
+before(async () => {
+  const args = ['--disable-gpu', '--disable-dev-shm-usage'];
+  if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function newPage(viewport = { width: 1440, height: 900 }, extra = {}) {
+  const context = await browser.newContext({ viewport, baseURL: BASE, acceptDownloads: true, ...extra });
+  context.setDefaultTimeout(10000);
+  const page = await context.newPage();
+  page.consoleErrors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => page.consoleErrors.push(String(e)));
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
+  });
+  return { context, page };
+}
+
+async function shot(page, name) {
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+/** Signs in and waits for the first screen; `to`: then opens that path. */
+async function login(page, username = 'admin', to = null) {
+  await page.goto(to ? `/login?next=${encodeURIComponent(to)}` : '/');
+  await page.getByLabel('Account').fill('wdc');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
+/** axe-core's serious and critical findings (injected once per loaded document). */
+async function axeSerious(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document);
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** The API's answer to GET path, with the page's session. */
+function api(page, path) {
+  return page.evaluate(async (p) => {
+    const res = await fetch(p, { credentials: 'same-origin' });
+    return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text() };
+  }, path);
+}
+
+const mainNav = (page) => page.getByRole('navigation', { name: 'Main' });
+const subjects = (page) => page.locator('[data-testid=request-list] .record-name').allTextContents();
+const itemNames = (page) => page.locator('[data-testid=item-list] .record-name').allTextContents();
+
+// ---- Requests ----
+
+test('ISSUE16 desk requests: staff see the demo requests, filter by status and customer, add a note and time', async () => {
+  const { context, page } = await newPage();
+  try {
+    await login(page);
+    await mainNav(page).getByRole('link', { name: 'Requests' }).click();
+    await page.waitForURL('**/requests');
+    await page.getByTestId('request-list').waitFor();
+    const all = await subjects(page);
+    for (const s of ['Printer on the second floor jams', 'New starter needs a laptop', 'VPN drops every hour'])
+      assert.ok(all.includes(s), `list: ${all}`);
+    await shot(page, 'desk-requests');
+
+    // The customer filter goes to the URL and the API: Ann's one request.
+    const ann = (await api(page, '/v1/people?username=ann')).body[0];
+    await page.getByLabel('Customer').selectOption(String(ann.id));
+    await page.waitForURL(new RegExp(`customer=${ann.id}`));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=request-list] tbody tr').length === 1);
+    assert.deepEqual(await subjects(page), ['New starter needs a laptop']);
+    await page.getByLabel('Customer').selectOption('');
+    await page.getByLabel('Status').selectOption('closed');
+    await page.waitForURL(/status=closed/);
+    await page.getByText('No requests match.').waitFor();
+    await page.getByLabel('Status').selectOption('');
+    await page.getByTestId('request-list').waitFor();
+
+    await page.getByRole('link', { name: 'VPN drops every hour' }).click();
+    await page.waitForURL(/\/requests\/\d+$/);
+    await page.getByRole('heading', { level: 1, name: 'VPN drops every hour' }).waitFor();
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+    await page.getByText('No notes yet.').waitFor();
+    const note = `Rebooted the router (${Date.now()})`;
+    await page.getByLabel('New note').fill(note);
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await page.getByTestId('notes').getByText(note).waitFor();
+    assert.equal(await page.getByLabel('New note').inputValue(), '');
+
+    // Time: a bad value is shown at its field; a good one adds to the request's minutes.
+    await page.getByLabel('Minutes').fill('2000');
+    await page.getByRole('button', { name: 'Record time' }).click();
+    await page.getByTestId('error-minutes').waitFor();
+    assert.equal(await page.getByLabel('Minutes').getAttribute('aria-invalid'), 'true');
+    await page.getByLabel('Minutes').fill('45');
+    await page.getByLabel('Work done').fill('Router firmware');
+    await page.getByRole('button', { name: 'Record time' }).click();
+    await page.getByTestId('time-entries').getByText('Router firmware').waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid=request-minutes]')?.textContent === '45 min');
+    await page.getByText('No attachments.').waitFor();
+    assert.ok(await page.getByRole('button', { name: 'Escalate to the next layer' }).isVisible());
+    await shot(page, 'desk-request');
+  } finally {
+    await context.close();
+  }
+});
+
+test('ISSUE16 desk requests: escalation moves a request to the next layer, the last layer is refused at its field', async () => {
+  const { context, page } = await newPage();
+  try {
+    await login(page, 'tina', '/requests');
+    await page.getByRole('link', { name: 'New starter needs a laptop' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New starter needs a laptop' }).waitFor();
+    await page.getByRole('button', { name: 'Escalate to the next layer' }).click();
+    await page.getByText('Escalated.').waitFor();
+    const id = page.url().split('/').pop();
+    assert.equal((await api(page, `/v1/requests/${id}`)).body.layer, 2);
+    // Layer 2 is the last one: the API's 422 is shown.
+    await page.getByRole('button', { name: 'Escalate to the next layer' }).click();
+    await page.getByTestId('api-error').waitFor();
+    assert.match(await page.getByTestId('api-error').textContent(), /layer/);
+  } finally {
+    await context.close();
+  }
+});
+
+test('ISSUE16 desk requests: a customer sees only its own requests and no staff action', async () => {
+  const { context, page } = await newPage();
+  try {
+    await login(page, 'bob', '/requests');
+    await page.getByTestId('request-list').waitFor();
+    const mine = (await subjects(page)).sort();
+    assert.deepEqual(mine, ['Printer on the second floor jams', 'VPN drops every hour']);
+    // Only the status filter; no RMM link; no staff filters.
+    assert.equal(await page.getByLabel('Customer').count(), 0);
+    assert.equal(await page.getByLabel('Assignee').count(), 0);
+    assert.equal(await mainNav(page).getByRole('link', { name: 'RMM' }).count(), 0);
+    await page.getByRole('link', { name: 'Printer on the second floor jams' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Printer on the second floor jams' }).waitFor();
+    await page.getByLabel('New note').waitFor();
+    for (const name of ['Escalate to the next layer', 'Save status', 'Record time'])
+      assert.equal(await page.getByRole('button', { name }).count(), 0, `${name} is not offered`);
+    assert.equal(await page.getByLabel(/Internal/).count(), 0);
+    const note = `Still jams (${Date.now()})`;
+    await page.getByLabel('New note').fill(note);
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await page.getByTestId('notes').getByText(note).waitFor();
+    await shot(page, 'desk-request-customer');
+    // Ann's request is not bob's: not found, as another account's.
+    const others = await page.evaluate(async () => {
+      const res = await fetch('/v1/requests?per_page=100');
+      return (await res.json()).map((r) => r.id);
+    });
+    const annsId = Math.max(...others) + 1;
+    await page.goto(`/requests/${annsId}`);
+    await page.getByTestId('api-error').waitFor();
+    assert.match(await page.getByTestId('api-error').textContent(), /not found/i);
+  } finally {
+    await context.close();
+  }
+});
+
+// ---- Items ----
+
+test('ISSUE16 desk items: list, filters, item page with owners and contracts, CSV export header', async () => {
+  const { context, page } = await newPage();
+  try {
+    await login(page, 'admin', '/items');
+    await page.getByTestId('item-list').waitFor();
+    const names = await itemNames(page);
+    for (const n of ["Ann's laptop", 'Lab printer', 'Build server']) assert.ok(names.includes(n), `items: ${names}`);
+    await shot(page, 'desk-items');
+
+    await page.getByLabel('Search').fill('SRV-88');
+    await page.waitForURL(/q=SRV-88/);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=item-list] tbody tr').length === 1);
+    assert.deepEqual(await itemNames(page), ['Build server']);
+    // The export links carry the same filter; the CSV starts with its header row.
+    const href = await page.getByTestId('export-csv').getAttribute('href');
+    assert.equal(href, '/v1/items/export.csv?q=SRV-88');
+    assert.match(await page.getByTestId('export-xlsx').getAttribute('href'), /^\/v1\/items\/export\.xlsx\?q=SRV-88$/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+    const stream = await download.createReadStream();
+    let csv = '';
+    for await (const chunk of stream) csv += chunk;
+    const lines = csv.replace(/^\uFEFF/, '').split('\r\n');
+    assert.match(lines[0], /^id,number,name,category,status,serial,organization,location,department,owners,shared_with,/);
+    assert.equal(lines.filter((l) => l).length, 2, csv);
+    assert.match(lines[1], /Build server/);
+
+    await page.getByLabel('Search').fill('');
+    await page.getByLabel('Status').selectOption('retired');
+    await page.getByText('No items match.').waitFor();
+    await page.getByLabel('Status').selectOption('');
+    await page.getByRole('link', { name: 'Build server' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Build server' }).waitFor();
+    assert.equal(await page.getByTestId('item-owners').textContent(), 'Bob Jansen');
+    await page.getByTestId('item-contracts').getByRole('link', { name: /Hours contract/ }).waitFor();
+    await shot(page, 'desk-item');
+  } finally {
+    await context.close();
+  }
+});
+
+test('ISSUE16 desk items: create shows the API error at the field, then saves; edit shares the item', async () => {
+  const { context, page } = await newPage();
+  try {
+    await login(page, 'admin', '/items');
+    await page.getByRole('link', { name: 'New item' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New item' }).waitFor();
+    // A number in use: 409 naming number, shown at the number field.
+    await page.getByLabel('Number').fill('WL-0001');
+    await page.getByLabel('Name', { exact: true }).fill('Spare monitor');
+    await page.getByRole('button', { name: 'Add item' }).click();
+    await page.getByTestId('error-number').waitFor();
+    assert.equal(await page.getByLabel('Number').getAttribute('aria-invalid'), 'true');
+    await shot(page, 'desk-item-form-error');
+    // A blank name: 422 at the name field.
+    const number = `UI-${Date.now()}`;
+    await page.getByLabel('Number').fill(number);
+    await page.getByLabel('Name', { exact: true }).fill('   ');
+    await page.getByRole('button', { name: 'Add item' }).click();
+    await page.getByTestId('error-name').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Spare monitor');
+    await page.getByLabel('Category').fill('monitor');
+    await page.getByLabel('Organization').selectOption({ label: 'Widget Labs' });
+    await page.getByLabel('Owners').selectOption({ label: 'Bob Jansen (bob)' });
+    await page.getByRole('button', { name: 'Add item' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Spare monitor' }).waitFor();
+    assert.equal(await page.getByTestId('item-owners').textContent(), 'Bob Jansen');
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Edit Spare monitor' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('#item-number')?.value?.startsWith('UI-'));
+    await page.getByLabel('Shared with').selectOption({ label: 'Ann Lee (ann)' });
+    await page.getByLabel('Status').selectOption('in_stock');
+    await page.getByRole('button', { name: 'Save item' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Spare monitor' }).waitFor();
+    assert.equal(await page.getByTestId('item-shared').textContent(), 'Ann Lee');
+    const api1 = (await api(page, `/v1/items?q=${number}`)).body[0];
+    assert.equal(api1.status, 'in_stock');
+    assert.equal(api1.organization.name, 'Widget Labs');
+  } finally {
+    await context.close();
+  }
+});
+
+test('ISSUE16 desk items: a customer sees only its own and shared items, and no create or edit', async () => {
+  const { context, page } = await newPage();
+  try {
+    await login(page, 'ann', '/items');
+    await page.getByTestId('item-list').waitFor();
+    const names = await itemNames(page);
+    assert.ok(names.includes("Ann's laptop") && names.includes('Lab printer'), `ann: ${names}`);
+    assert.ok(!names.includes('Build server'), `ann does not see bob's server: ${names}`);
+    assert.equal(await page.getByRole('link', { name: 'New item' }).count(), 0);
+    assert.equal(await page.getByLabel('Organization').count(), 0);
+    await page.getByRole('link', { name: 'Lab printer' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Lab printer' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Edit' }).count(), 0);
+    await shot(page, 'desk-item-customer');
+    // Typed by hand, the form says it is not allowed.
+    await page.goto('/items/new');
+    await page.getByTestId('api-error').waitFor();
+    assert.match(await page.getByTestId('api-error').textContent(), /not allowed/i);
+  } finally {
+    await context.close();
+  }
+});
+
+// ---- Contracts ----
+
+test('ISSUE16 desk contracts: list, contract page with its use, create with field errors, start today', async () => {
+  const { context, page } = await newPage();
+  try {
+    await login(page, 'admin', '/contracts');
+    await page.getByTestId('contract-list').waitFor();
+    const rows = await page.locator('[data-testid=contract-list] tbody tr').allTextContents();
+    assert.ok(rows.some((r) => /Bob Jansen/.test(r) && /Active/.test(r)), rows.join('\n'));
+    assert.ok(rows.some((r) => /Ann Lee/.test(r) && /Pending \(Queue\)/.test(r)), rows.join('\n'));
+    await shot(page, 'desk-contracts');
+
+    // Widget Labs' monthly hours: the VPN request's time counts against it (first test).
+    await page.getByRole('link', { name: /Monthly hours/ }).first().click();
+    await page.getByRole('heading', { level: 1, name: /Monthly hours contract/ }).waitFor();
+    const id = page.url().split('/').pop();
+    const usage = (await api(page, `/v1/contracts/${id}/usage`)).body;
+    await page.getByRole('heading', { name: 'Use' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid=usage-used]'));
+    if (usage.requests.length) await page.getByTestId('usage-requests').getByRole('link').first().waitFor();
+    await shot(page, 'desk-contract');
+
+    await page.goto('/contracts');
+    await page.getByRole('link', { name: 'New contract' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New contract' }).waitFor();
+    // No SLA, no end date: the API names the field, shown at it.
+    await page.getByRole('button', { name: 'Add contract' }).click();
+    await page.locator('.field-error').first().waitFor();
+    const shownAt = await page.locator('.field-error').getAttribute('data-testid');
+    assert.match(shownAt, /^error-(sla|end_date|customer)$/);
+    assert.equal(await page.locator(`[aria-describedby=contract-${shownAt.slice(6)}-error]`).getAttribute('aria-invalid'), 'true');
+    await shot(page, 'desk-contract-form-error');
+    // A block of hours for the lab printer (no contract yet) starting in a year: pending
+    // for its start, then started today.
+    await page.getByLabel('Type').selectOption('hours');
+    await page.getByLabel('Service level agreement').selectOption({ index: 1 });
+    await page.getByRole('radio', { name: 'Item' }).check();
+    await page.getByRole('combobox', { name: 'Item' }).selectOption({ label: 'WL-0002 Lab printer' });
+    const next = new Date(Date.now() + 400 * 86400000).toISOString().slice(0, 10);
+    await page.getByLabel(/Start date/).fill(next);
+    await page.getByLabel('Support hours').fill('10');
+    await page.getByRole('button', { name: 'Add contract' }).click();
+    await page.getByRole('heading', { level: 1, name: /Hours contract \d+/ }).waitFor();
+    assert.match(await page.getByTestId('contract-status').textContent(), /Pending \(Start\)/);
+    await page.getByRole('button', { name: 'Start today' }).click();
+    await page.getByText('The contract starts today.').waitFor();
+    const today = new Date().toISOString().slice(0, 10);
+    assert.equal(await page.getByTestId('contract-start').textContent(), today);
+  } finally {
+    await context.close();
+  }
+});
+
+test('ISSUE16 desk contracts: a customer reads its own contracts and is offered no action', async () => {
+  const { context, page } = await newPage();
+  try {
+    await login(page, 'bob', '/contracts');
+    await page.getByTestId('contract-list').waitFor();
+    const rows = await page.locator('[data-testid=contract-list] tbody tr').allTextContents();
+    assert.ok(rows.every((r) => !/Ann Lee/.test(r)), rows.join('\n'));
+    assert.ok(rows.some((r) => /Bob Jansen/.test(r)));
+    assert.equal(await page.getByRole('link', { name: 'New contract' }).count(), 0);
+    await page.locator('[data-testid=contract-list] .record-name').first().click();
+    await page.getByRole('heading', { name: 'Use' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Start today' }).count(), 0);
+  } finally {
+    await context.close();
+  }
+});
+
+// ---- RMM ----
+
+test('ISSUE16 desk RMM: without a connection the screen says so and Load accounts shows the API 422', async () => {
+  const { context, page } = await newPage();
+  try {
+    await login(page);
+    await mainNav(page).getByRole('link', { name: 'RMM' }).click();
+    await page.getByRole('heading', { level: 1, name: 'RMM synchronization' }).waitFor();
+    await page.getByTestId('rmm-not-configured').waitFor();
+    await page.getByTestId('rmm-empty').waitFor();
+    const answer = page.waitForResponse((r) => r.url().endsWith('/v1/rmm/load'));
+    await page.getByRole('button', { name: 'Load accounts' }).click();
+    assert.equal((await answer).status(), 422);
+    await page.getByTestId('api-error').waitFor();
+    assert.match(await page.getByTestId('api-error').textContent(), /settings\.rmm .*must be set/);
+    await shot(page, 'desk-rmm');
+    assert.equal(await page.getByRole('button', { name: 'Import selected' }).isDisabled(), true);
+  } finally {
+    await context.close();
+  }
+});
+
+test('ISSUE16 desk RMM: organizations as the API lists them, with mapping, proposal, map and import calls', async () => {
+  const { context, page } = await newPage();
+  try {
+    await login(page);
+    // The demo has no RMM: the list and the writes are answered here, the screen is real.
+    const labs = (await api(page, '/v1/organizations?q=Widget%20Labs')).body[0];
+    const rmm = [
+      { id: 9001, rmm_id: '11', name: 'Widget Labs', ref: 'widgetlabs', present: true, organization: null, proposed_organization: { id: labs.id, name: labs.name } },
+      { id: 9002, rmm_id: '12', name: 'Acme Corp', ref: 'acme', present: true, organization: null, proposed_organization: null },
+      { id: 9003, rmm_id: '13', name: 'Old Shop', ref: 'old', present: false, organization: { id: labs.id, name: labs.name }, proposed_organization: null },
+    ];
+    const calls = [];
+    await page.route(/\/v1\/rmm\//, async (route) => {
+      const req = route.request();
+      const url = new URL(req.url());
+      calls.push(`${req.method()} ${url.pathname}${url.search} ${req.postData() ?? ''}`.trim());
+      if (req.method() === 'GET' && url.pathname === '/v1/rmm/organizations') {
+        const q = (url.searchParams.get('q') ?? '').toLowerCase();
+        return route.fulfill({ json: rmm.filter((o) => o.name.toLowerCase().includes(q)) });
+      }
+      if (req.method() === 'PATCH') return route.fulfill({ json: rmm[0] });
+      if (url.pathname === '/v1/rmm/import') return route.fulfill({ json: [] });
+      return route.fulfill({ status: 404, json: { message: 'Not found', errors: [] } });
+    });
+    await page.goto('/rmm');
+    await page.getByTestId('rmm-list').waitFor();
+    assert.equal(await page.locator('[data-testid=rmm-list] tbody tr').count(), 3);
+    await page.getByText('Gone from the RMM').waitFor();
+    await shot(page, 'desk-rmm-list');
+    await page.getByLabel('Name', { exact: true }).fill('acme');
+    await page.waitForURL(/q=acme/);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=rmm-list] tbody tr').length === 1);
+    await page.getByLabel('Name', { exact: true }).fill('');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=rmm-list] tbody tr').length === 3);
+    await page.getByRole('button', { name: `Map Widget Labs to ${labs.name}` }).click();
+    await page.getByText('Widget Labs mapped.').waitFor();
+    await page.getByRole('button', { name: 'Unmap Old Shop' }).click();
+    await page.getByText('Old Shop unmapped.').waitFor();
+    await page.getByLabel('Select Acme Corp for import').check();
+    await page.getByRole('button', { name: 'Import selected' }).click();
+    await page.getByText('1 imported.').waitFor();
+    assert.ok(calls.includes(`PATCH /v1/rmm/organizations/9001 {"organization":{"id":${labs.id}}}`), calls.join('\n'));
+    assert.ok(calls.includes('PATCH /v1/rmm/organizations/9003 {"organization":null}'), calls.join('\n'));
+    assert.ok(calls.includes('POST /v1/rmm/import {"rmm_organizations":[9002]}'), calls.join('\n'));
+  } finally {
+    await context.close();
+  }
+});
+
+test('ISSUE16 desk RMM: a technician is not offered the screen; opened by hand it says not allowed', async () => {
+  const { context, page } = await newPage();
+  try {
+    await login(page, 'tina');
+    assert.equal(await mainNav(page).getByRole('link', { name: 'RMM' }).count(), 0);
+    await page.goto('/rmm');
+    await page.getByTestId('api-error').waitFor();
+    assert.match(await page.getByTestId('api-error').textContent(), /not allowed/i);
+    // The API agrees.
+    assert.equal((await api(page, '/v1/rmm/organizations')).status, 403);
+  } finally {
+    await context.close();
+  }
+});
+
+// ---- Every screen: axe, CSP, layout ----
+
+const SCREENS = [
+  ['requests', '/requests', (p) => p.getByTestId('request-list').waitFor()],
+  ['request', null, null],
+  ['items', '/items', (p) => p.getByTestId('item-list').waitFor()],
+  ['item', null, null],
+  ['new item', '/items/new', (p) => p.getByRole('heading', { name: 'New item' }).waitFor()],
+  ['contracts', '/contracts', (p) => p.getByTestId('contract-list').waitFor()],
+  ['contract', null, null],
+  ['new contract', '/contracts/new', (p) => p.getByRole('heading', { name: 'New contract' }).waitFor()],
+  ['rmm', '/rmm', (p) => p.getByTestId('rmm-empty').waitFor()],
+];
+
+/** Visits every desk screen inside the running UI (history and popstate, as back and
+ *  forward do: no reload, so an injected axe stays), opening the first record of each
+ *  list; `check` runs on each. */
+async function everyScreen(page, check) {
+  for (const [name, path, ready] of SCREENS) {
+    if (path) {
+      await page.evaluate((p) => {
+        history.pushState(null, '', p);
+        dispatchEvent(new PopStateEvent('popstate'));
+      }, path);
+      await ready(page);
+    } else {
+      await page.locator('.records .record-name').first().click();
+      await page.waitForFunction(() => !document.querySelector('main[aria-busy=true]') && document.querySelector('main h2'));
+    }
+    await check(name);
+  }
+}
+
+test('ISSUE16 desk axe: no serious or critical violation on any desk screen (staff and customer)', async () => {
+  const { context, page } = await newPage(undefined, { bypassCSP: true });
+  try {
+    await login(page);
+    await everyScreen(page, async (name) => assert.deepEqual(await axeSerious(page), [], name));
+    // A customer's request page (note form without the staff controls).
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await login(page, 'bob', '/requests');
+    await page.getByTestId('request-list').waitFor();
+    await page.locator('.record-name').first().click();
+    await page.getByLabel('New note').waitFor();
+    assert.deepEqual(await axeSerious(page), [], 'customer request');
+  } finally {
+    await context.close();
+  }
+});
+
+test('ISSUE16 desk CSP and layout: every desk screen without a CSP violation or console error, no horizontal scroll at 360 and 1440 px', async () => {
+  const { context, page } = await newPage();
+  try {
+    await login(page);
+    await everyScreen(page, async (name) => {
+      for (const width of [360, 1440]) {
+        await page.setViewportSize({ width, height: 800 });
+        const over = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.ok(over <= 0, `${name} overflows by ${over} px at ${width} px`);
+        if (width === 360 && ['requests', 'request', 'item', 'contract', 'rmm'].includes(name)) await shot(page, `desk-${name.replace(' ', '-')}-360`);
+      }
+    });
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+    assert.deepEqual(page.consoleErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('ISSUE16 desk keyboard: a note added with Tab and Enter only, with a visible focus ring', async () => {
+  const { context, page } = await newPage();
+  try {
+    await login(page, 'admin', '/requests');
+    await page.getByRole('link', { name: 'Printer on the second floor jams' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Printer on the second floor jams' }).waitFor();
+    await page.getByLabel('New note').focus();
+    await page.keyboard.type('Typed by keyboard');
+    let focused = '';
+    for (let i = 0; i < 6 && focused !== 'Add note'; i++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate(() => document.activeElement.textContent.trim());
+    }
+    assert.equal(focused, 'Add note');
+    assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle), 'none');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('notes').getByText('Typed by keyboard').waitFor();
+  } finally {
+    await context.close();
+  }
+});
