@@ -210,6 +210,27 @@ test('ISSUE16 desk requests: a customer sees only its own requests and no staff 
   }
 });
 
+test('ISSUE16 desk requests: a customer raises a request about its own item, a blank subject shown at its field', async () => {
+  const page = await as('ann', '/requests');
+  try {
+    await page.getByRole('link', { name: 'New request' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New request' }).waitFor();
+    // Customers choose no customer, team or assignee.
+    for (const label of ['Customer', 'Team']) assert.equal(await page.getByLabel(label, { exact: true }).count(), 0, label);
+    await page.getByRole('button', { name: 'Raise request' }).click();
+    await page.getByTestId('error-subject').waitFor();
+    // The first field the API named has the focus.
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'request-subject');
+    await page.getByLabel('Subject').fill('Laptop fan is loud');
+    await page.getByLabel('About the item').selectOption({ label: "WL-0001 Ann's laptop" });
+    await page.getByRole('button', { name: 'Raise request' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Laptop fan is loud' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: "Ann's laptop" }).count(), 1);
+  } finally {
+    await release(page);
+  }
+});
+
 // ---- Items ----
 
 test('ISSUE16 desk items: list, filters, item page with owners and contracts, CSV export header', async () => {
@@ -470,6 +491,7 @@ test('ISSUE16 desk RMM: a technician is not offered the screen; opened by hand i
 const SCREENS = [
   ['requests', '/requests', (p) => p.getByTestId('request-list').waitFor()],
   ['request', null, null],
+  ['new request', '/requests/new', (p) => p.getByRole('heading', { name: 'New request' }).waitFor()],
   ['items', '/items', (p) => p.getByTestId('item-list').waitFor()],
   ['item', null, null],
   ['new item', '/items/new', (p) => p.getByRole('heading', { name: 'New item' }).waitFor()],

@@ -9,7 +9,7 @@ import { LoginScreen } from './screens/login';
 import { OrganizationsScreen } from './screens/organizations';
 import { OrganizationScreen } from './screens/organization';
 import { isStaff, runsRmm, seesItems } from './desk-api';
-import { RequestScreen, RequestsScreen } from './screens/desk-requests';
+import { RequestFormScreen, RequestScreen, RequestsScreen } from './screens/desk-requests';
 import { ItemFormScreen, ItemScreen, ItemsScreen } from './screens/desk-items';
 import { ContractFormScreen, ContractScreen, ContractsScreen } from './screens/desk-contracts';
 import { RmmScreen } from './screens/desk-rmm';
@@ -122,6 +122,7 @@ function deskScreen(path: string, query: URLSearchParams, session: SessionInfo) 
   if (m && m[1] === 'items') return m[3] ? <ItemFormScreen id={Number(m[2])} session={session} /> : <ItemScreen id={Number(m[2])} session={session} />;
   if (m && m[1] === 'contracts' && !m[3]) return <ContractScreen id={Number(m[2])} session={session} />;
   if (path === '/requests') return <RequestsScreen query={query} session={session} />;
+  if (path === '/requests/new') return <RequestFormScreen session={session} />;
   if (path === '/items') return <ItemsScreen query={query} session={session} />;
   if (path === '/items/new') return <ItemFormScreen id={null} session={session} />;
   if (path === '/contracts') return <ContractsScreen query={query} session={session} />;

@@ -180,6 +180,9 @@ export async function send<T>(path: string, method: string, body?: unknown): Pro
   return text ? (JSON.parse(text) as T) : null;
 }
 
+/** Requests are raised by staff (for a customer) and by customers (for themselves). */
+export const raisesRequests = (s: SessionInfo) => isStaff(s) || s.roles.includes('customer');
+export const createRequest = (body: Record<string, unknown>) => send<DeskRequest>('/v1/requests', 'POST', body);
 export const getRequest = (id: number) => getJson<DeskRequest>(`/v1/requests/${id}`);
 export const patchRequest = (id: number, body: Record<string, unknown>) =>
   send<DeskRequest>(`/v1/requests/${id}`, 'PATCH', body);

@@ -12,6 +12,8 @@ import {
   addNote,
   addTime,
   asApiError,
+  createRequest,
+  raisesRequests,
   escalateRequest,
   getRequest,
   isStaff,
@@ -136,13 +138,22 @@ export function errorsFor(err: ApiError | null, field: string): FieldError[] {
 
 /** The field errors no field of the form shows, with the message: for the alert above. */
 export function FormError({ error, shown }: { error: ApiError | null; shown: string[] }) {
+  const ref = useRef<HTMLParagraphElement>(null);
+  // Keyboard and screen reader users land on the first field the API named.
+  useEffect(() => {
+    const form = ref.current?.closest('form') ?? ref.current?.parentElement;
+    const bad = form?.querySelector<HTMLElement>('[aria-invalid="true"]');
+    bad?.focus();
+  }, [error]);
   if (!error) return null;
   const rest = error.fields.filter((f) => !shown.some((s) => errorsFor(error, s).includes(f)));
   if (error.status === 403 || error.status === 404 || error.status === 0) return <ErrorMessage error={error} />;
+  const atFields = error.fields.length > rest.length;
   return (
-    <p class="error" role="alert" data-testid="api-error">
+    <p ref={ref} class="error" role="alert" data-testid="api-error">
       {error.message}
       {rest.length > 0 && `: ${rest.map((f) => `${f.field} ${f.message}`).join('; ')}`}
+      {atFields && ' (see the marked field)'}
     </p>
   );
 }
@@ -225,9 +236,16 @@ export function RequestsScreen({ query, session }: { query: URLSearchParams; ses
   const set = (k: string) => (v: string) => setParam('/requests', query, k, v);
   return (
     <main id="main" class="page">
-      <h1 ref={heading} tabIndex={-1}>
-        Requests
-      </h1>
+      <div class="title-row">
+        <h1 ref={heading} tabIndex={-1}>
+          Requests
+        </h1>
+        {raisesRequests(session) && (
+          <a class="button" href="/requests/new" onClick={linkClick}>
+            New request
+          </a>
+        )}
+      </div>
       <form class="filters" aria-label="Filter requests" onSubmit={(e) => e.preventDefault()}>
         <ValueSelect id="req-status" label="Status" values={REQUEST_STATUSES} value={filters.status} onChange={set('status')} />
         {staff && (
@@ -591,6 +609,93 @@ export function RequestScreen({ id, session }: { id: number; session: SessionInf
         <TimeCard id={req.id} session={session} onAdded={load} />
         <AttachmentsCard id={req.id} />
       </div>
+    </main>
+  );
+}
+
+// ---- Raising a request ----
+
+const REQUEST_FIELDS = ['subject', 'description', 'customer', 'team', 'assignee', 'item'];
+
+export function RequestFormScreen({ session }: { session: SessionInfo }) {
+  const staff = isStaff(session);
+  const [v, setV] = useState<Record<string, string>>({});
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+  if (!raisesRequests(session))
+    return (
+      <main id="main" class="page">
+        <Back href="/requests" label="Requests" />
+        <h1>New request</h1>
+        <p class="error" role="alert" data-testid="api-error">
+          You are not allowed to do this. Staff and customers raise requests; partners work on those routed to them.
+        </p>
+      </main>
+    );
+  const bad = (f: string) => (errorsFor(error, f).length ? { 'aria-invalid': true, 'aria-describedby': `request-${f}-error` } : {});
+  const pick = (k: string, label: string, path: string, none: string) => (
+    <div>
+      <RecordSelect
+        id={`request-${k}`}
+        label={label}
+        none={none}
+        path={path}
+        value={v[k] ?? ''}
+        invalid={errorsFor(error, k).length > 0}
+        describedBy={errorsFor(error, k).length ? `request-${k}-error` : undefined}
+        labelOf={k === 'item' ? (r) => `${r.number as string} ${r.name}` : undefined}
+        onChange={(x) => setV({ ...v, [k]: x })}
+      />
+      <FieldMessage id={`request-${k}`} error={error} field={k} />
+    </div>
+  );
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    const body: Record<string, unknown> = { subject: (v.subject ?? '').trim() };
+    if (v.description?.trim()) body.description = v.description.trim();
+    for (const k of ['customer', 'team', 'assignee', 'item']) if (v[k]) body[k] = { id: Number(v[k]) };
+    try {
+      const r = await createRequest(body);
+      if (r) navigate(`/requests/${r.id}`);
+    } catch (err) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main id="main" class="page">
+      <Back href="/requests" label="Requests" />
+      <h1 ref={heading} tabIndex={-1}>
+        New request
+      </h1>
+      <form class="card stack form" onSubmit={submit} noValidate>
+        <FormError error={error} shown={REQUEST_FIELDS} />
+        <div class="field">
+          <label for="request-subject">Subject</label>
+          <input id="request-subject" required maxLength={255} value={v.subject ?? ''} {...bad('subject')} onInput={(e) => setV({ ...v, subject: (e.target as HTMLInputElement).value })} />
+          <FieldMessage id="request-subject" error={error} field="subject" />
+        </div>
+        <div class="field">
+          <label for="request-description">Description</label>
+          <textarea id="request-description" rows={4} value={v.description ?? ''} {...bad('description')} onInput={(e) => setV({ ...v, description: (e.target as HTMLTextAreaElement).value })} />
+          <FieldMessage id="request-description" error={error} field="description" />
+        </div>
+        <div class="field-row">
+          {staff && pick('customer', 'Customer', '/v1/people?role=customer&per_page=100', 'Choose…')}
+          {staff && pick('team', 'Team', '/v1/teams?per_page=100', 'None')}
+          {staff && pick('assignee', 'Assignee (default: by the team’s rule)', '/v1/people?role=technician&per_page=100', 'By the rule')}
+          {pick('item', 'About the item', '/v1/items?per_page=100', 'None')}
+        </div>
+        <div>
+          <button type="submit" class="button" disabled={busy}>
+            Raise request
+          </button>
+        </div>
+      </form>
     </main>
   );
 }
