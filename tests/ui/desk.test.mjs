@@ -231,6 +231,37 @@ test('ISSUE16 desk requests: a customer raises a request about its own item, a b
   }
 });
 
+test('ISSUE16 desk requests: Next page follows the Link header, one page (one list request) at a time', async () => {
+  const page = await as('admin', '/organizations');
+  try {
+    // Pages of 2, by rewriting the list's requests: the UI must then follow the Link.
+    const lists = [];
+    await page.route(/\/v1\/requests\?/, (route) => {
+      const u = new URL(route.request().url());
+      u.searchParams.set('per_page', '2');
+      lists.push(u.search);
+      return route.continue({ url: u.toString() });
+    });
+    await mainNav(page).getByRole('link', { name: 'Requests' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=request-list] tbody tr').length === 2);
+    assert.equal(lists.length, 1, lists.join(' '));
+    const first = await subjects(page);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.waitForFunction((f) => {
+      const s = [...document.querySelectorAll('[data-testid=request-list] .record-name')].map((a) => a.textContent);
+      return s.length > 0 && s.join('|') !== f;
+    }, first.join('|'));
+    const second = await subjects(page);
+    assert.ok(second.every((x) => !first.includes(x)), `${first} then ${second}`);
+    assert.equal(lists.length, 2);
+    assert.match(lists[1], /cursor=/);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await page.waitForFunction((f) => [...document.querySelectorAll('[data-testid=request-list] .record-name')].map((a) => a.textContent).join('|') === f, first.join('|'));
+  } finally {
+    await release(page);
+  }
+});
+
 // ---- Items ----
 
 test('ISSUE16 desk items: list, filters, item page with owners and contracts, CSV export header', async () => {
