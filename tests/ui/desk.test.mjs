@@ -68,6 +68,7 @@ const signedIn = new Map();
 async function as(username, to = null) {
   if (!signedIn.has(username)) {
     const { page } = await newPage();
+    page.on('dialog', (d) => d.accept()); // "Delete …?", "Cancel contract …?"
     await login(page, username);
     signedIn.set(username, page);
   }
@@ -339,6 +340,16 @@ test('ISSUE16 desk items: create shows the API error at the field, then saves; e
     const api1 = (await api(page, `/v1/items?q=${number}`)).body[0];
     assert.equal(api1.status, 'in_stock');
     assert.equal(api1.organization.name, 'Widget Labs');
+    // Deleting: this one goes; the build server, held by a contract, is refused (409 shown).
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.waitForURL(/\/items$/);
+    await page.getByTestId('item-list').waitFor();
+    assert.ok(!(await itemNames(page)).includes('Spare monitor'));
+    await page.getByRole('link', { name: 'Build server' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Build server' }).waitFor();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByTestId('api-error').waitFor();
+    assert.equal((await api(page, '/v1/items?q=SRV-88231')).body.length, 1);
   } finally {
     await release(page);
   }
@@ -413,6 +424,10 @@ test('ISSUE16 desk contracts: list, contract page with its use, create with fiel
     await page.getByText('The contract starts today.').waitFor();
     const today = new Date().toISOString().slice(0, 10);
     assert.equal(await page.getByTestId('contract-start').textContent(), today);
+    await page.getByRole('button', { name: 'Cancel contract' }).click();
+    await page.getByText('Contract cancelled.').waitFor();
+    assert.equal(await page.getByTestId('contract-status').textContent(), 'Cancelled');
+    assert.equal(await page.getByRole('button', { name: 'Cancel contract' }).count(), 0);
   } finally {
     await release(page);
   }
@@ -512,6 +527,23 @@ test('ISSUE16 desk RMM: a technician is not offered the screen; opened by hand i
     assert.match(await page.getByTestId('api-error').textContent(), /not allowed/i);
     // The API agrees.
     assert.equal((await api(page, '/v1/rmm/organizations')).status, 403);
+  } finally {
+    await release(page);
+  }
+});
+
+test('ISSUE16 desk partner: a partner technician works its requests, is offered no items, and the API 403 is shown as not allowed', async () => {
+  const page = await as('pete', '/requests');
+  try {
+    await page.getByTestId('request-list').waitFor();
+    assert.deepEqual(await subjects(page), ['Printer on the second floor jams']);
+    for (const name of ['Items', 'Contracts', 'RMM']) assert.equal(await mainNav(page).getByRole('link', { name }).count(), 0, name);
+    assert.equal(await page.getByRole('link', { name: 'New request' }).count(), 0);
+    await page.getByRole('link', { name: 'Printer on the second floor jams' }).click();
+    await page.getByRole('button', { name: 'Record time' }).waitFor();
+    await page.goto('/items');
+    await page.getByTestId('api-error').waitFor();
+    assert.match(await page.getByTestId('api-error').textContent(), /not allowed/i);
   } finally {
     await release(page);
   }

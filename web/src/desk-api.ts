@@ -196,6 +196,9 @@ export const getItem = (id: number) => getJson<Item>(`/v1/items/${id}`);
 export const saveItem = (id: number | null, body: Record<string, unknown>) =>
   id ? send<Item>(`/v1/items/${id}`, 'PATCH', body) : send<Item>('/v1/items', 'POST', body);
 
+export const deleteItem = (id: number) => send<null>(`/v1/items/${id}`, 'DELETE');
+export const patchContract = (id: number, body: Record<string, unknown>) =>
+  send<Contract>(`/v1/contracts/${id}`, 'PATCH', body);
 export const getContract = (id: number) => getJson<Contract>(`/v1/contracts/${id}`);
 export const getUsage = (id: number) => getJson<ContractUsage>(`/v1/contracts/${id}/usage`);
 export const enableContract = (id: number) => send<Contract>(`/v1/contracts/${id}/enable`, 'POST');

@@ -14,6 +14,7 @@ import {
   getContract,
   getUsage,
   isStaff,
+  patchContract,
   listPath,
   managesContracts,
   usePaged,
@@ -211,17 +212,18 @@ export function ContractScreen({ id, session }: { id: number; session: SessionIn
       </main>
     );
   const staff = isStaff(session);
-  const enable = async () => {
+  const run = async (what: () => Promise<Contract | null>, message: string) => {
     setDone('');
     try {
-      const x = await enableContract(c.id);
+      const x = await what();
       if (x) setC(x);
       setActionError(null);
-      setDone('The contract starts today.');
+      setDone(message);
     } catch (err) {
       setActionError(asApiError(err));
     }
   };
+  const manager = managesContracts(session);
   const holderRow: [string, preact.ComponentChildren] = c.customer
     ? ['Customer', c.customer.name]
     : c.organization
@@ -256,12 +258,28 @@ export function ContractScreen({ id, session }: { id: number; session: SessionIn
             ]}
           />
           {c.notes && <p class="remarks">{c.notes}</p>}
-          {managesContracts(session) && c.status === 'pending' && c.pending_reason === 'start' && (
-            <p>
-              <button type="button" class="button" onClick={enable}>
-                Start today
-              </button>
-            </p>
+          {manager && (
+            <div class="actions">
+              {c.status === 'pending' && c.pending_reason === 'start' && (
+                <button type="button" class="button" onClick={() => run(() => enableContract(c.id), 'The contract starts today.')}>
+                  Start today
+                </button>
+              )}
+              {c.invoice_paid === false && !c.cancelled && (
+                <button type="button" class="button secondary" onClick={() => run(() => patchContract(c.id, { invoice_paid: true }), 'Invoice marked paid.')}>
+                  Mark invoice paid
+                </button>
+              )}
+              {!c.cancelled && c.status !== 'expired' && (
+                <button
+                  type="button"
+                  class="button secondary"
+                  onClick={() => window.confirm(`Cancel contract ${c.id}?`) && run(() => patchContract(c.id, { cancelled: true }), 'Contract cancelled.')}
+                >
+                  Cancel contract
+                </button>
+              )}
+            </div>
           )}
           {actionError && <ErrorMessage error={actionError} />}
           <p role="status" class="muted">

@@ -8,6 +8,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiError } from '../api';
 import {
   asApiError,
+  deleteItem,
   getItem,
   isStaff,
   ITEM_STATUSES,
@@ -167,6 +168,7 @@ function ItemContracts({ id }: { id: number }) {
 export function ItemScreen({ id, session }: { id: number; session: SessionInfo }) {
   const [item, setItem] = useState<Item | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
+  const [actionError, setActionError] = useState<ApiError | null>(null);
   const heading = useHeadingFocus(item?.id);
   useEffect(() => {
     let stale = false;
@@ -196,6 +198,15 @@ export function ItemScreen({ id, session }: { id: number; session: SessionInfo }
       </main>
     );
   const staff = isStaff(session);
+  const remove = async () => {
+    if (!window.confirm(`Delete ${item.number} ${item.name}?`)) return;
+    try {
+      await deleteItem(item.id);
+      navigate('/items');
+    } catch (err) {
+      setActionError(asApiError(err));
+    }
+  };
   const people = (rs: { id: number; name: string }[]) => (rs.length ? rs.map((r) => r.name).join(', ') : null);
   return (
     <main id="main" class="page">
@@ -206,11 +217,17 @@ export function ItemScreen({ id, session }: { id: number; session: SessionInfo }
         </h1>
         <span class="badge">{words(item.status)}</span>
         {staff && (
-          <a class="button secondary" href={`/items/${item.id}/edit`} onClick={linkClick}>
-            Edit
-          </a>
+          <>
+            <a class="button secondary" href={`/items/${item.id}/edit`} onClick={linkClick}>
+              Edit
+            </a>
+            <button type="button" class="button secondary" onClick={remove}>
+              Delete
+            </button>
+          </>
         )}
       </div>
+      {actionError && <ErrorMessage error={actionError} />}
       <div class="grid">
         <section class="card" aria-labelledby="item-general">
           <h2 id="item-general">General</h2>
