@@ -71,6 +71,8 @@ export function RecordSelect(props: {
   describedBy?: string;
   /** How a choice is named (default: its name and username). */
   labelOf?: (r: Named & Record<string, unknown>) => string;
+  /** The record's current value, named even when it is not among the choices. */
+  current?: Ref | null;
 }) {
   const { choices } = useChoices(props.path);
   const labelOf = props.labelOf ?? ((c: Named) => `${c.name}${c.username ? ` (${c.username})` : ''}`);
@@ -91,7 +93,9 @@ export function RecordSelect(props: {
           </option>
         ))}
         {props.value && !choices.some((c) => String(c.id) === props.value) && (
-          <option value={props.value}>#{props.value}</option>
+          <option value={props.value}>
+            {props.current && String(props.current.id) === props.value ? props.current.name : `#${props.value}`}
+          </option>
         )}
       </select>
     </div>
@@ -490,12 +494,20 @@ function AttachmentsCard({ id }: { id: number }) {
   );
 }
 
-function WorkCard({ req, onChanged }: { req: DeskRequest; onChanged: (r: DeskRequest) => void }) {
-  const [status, setStatus] = useState(req.status);
+function WorkCard({ req, session, onChanged }: { req: DeskRequest; session: SessionInfo; onChanged: (r: DeskRequest) => void }) {
+  const staff = isStaff(session);
+  const initial = () => ({
+    status: req.status,
+    team: req.team ? String(req.team.id) : '',
+    assignee: req.assignee ? String(req.assignee.id) : '',
+  });
+  const [v, setV] = useState(initial);
   const [error, setError] = useState<ApiError | null>(null);
   const [done, setDone] = useState('');
   const [busy, setBusy] = useState(false);
-  useEffect(() => setStatus(req.status), [req.status]);
+  useEffect(() => setV(initial()), [req.updated_at, req.status, req.layer, req.assignee?.id, req.team?.id]);
+  const was = initial();
+  const changed = v.status !== was.status || v.team !== was.team || v.assignee !== was.assignee;
   const run = async (what: () => Promise<DeskRequest | null>, message: string) => {
     setBusy(true);
     setDone('');
@@ -510,6 +522,15 @@ function WorkCard({ req, onChanged }: { req: DeskRequest; onChanged: (r: DeskReq
       setBusy(false);
     }
   };
+  const save = () => {
+    const body: Record<string, unknown> = {};
+    if (v.status !== was.status) body.status = v.status;
+    if (v.team !== was.team) body.team = v.team ? { id: Number(v.team) } : null;
+    // A new team assigns by its rule unless an assignee is chosen here too.
+    if (v.assignee !== was.assignee) body.assignee = v.assignee ? { id: Number(v.assignee) } : null;
+    return patchRequest(req.id, body);
+  };
+  const described = (f: string) => (errorsFor(error, f).length ? `req-set-${f}-error` : undefined);
   return (
     <section class="card" aria-labelledby="work-title">
       <h2 id="work-title">Work on it</h2>
@@ -517,14 +538,32 @@ function WorkCard({ req, onChanged }: { req: DeskRequest; onChanged: (r: DeskReq
         class="stack"
         onSubmit={(e) => {
           e.preventDefault();
-          run(() => patchRequest(req.id, { status }), 'Status saved.');
+          run(save, 'Saved.');
         }}
       >
-        <ValueSelect id="req-set-status" label="Status" values={REQUEST_STATUSES} value={status} none={null} onChange={setStatus} describedBy={errorsFor(error, 'status').length ? 'req-set-status-error' : undefined} />
+        <ValueSelect id="req-set-status" label="Status" values={REQUEST_STATUSES} value={v.status} none={null} onChange={(x) => setV({ ...v, status: x })} invalid={!!described('status')} describedBy={described('status')} />
         <FieldMessage id="req-set-status" error={error} field="status" />
+        {staff && (
+          <>
+            <RecordSelect id="req-set-team" label="Team" none="No team" path="/v1/teams?per_page=100" current={req.team} value={v.team} onChange={(x) => setV({ ...v, team: x })} invalid={!!described('team')} describedBy={described('team')} />
+            <FieldMessage id="req-set-team" error={error} field="team" />
+            <RecordSelect
+              id="req-set-assignee"
+              label="Assignee"
+              none="Nobody"
+              path="/v1/people?role=technician&per_page=100"
+              current={req.assignee}
+              value={v.assignee}
+              onChange={(x) => setV({ ...v, assignee: x })}
+              invalid={!!described('assignee')}
+              describedBy={described('assignee')}
+            />
+            <FieldMessage id="req-set-assignee" error={error} field="assignee" />
+          </>
+        )}
         <div>
-          <button type="submit" class="button" disabled={busy || status === req.status}>
-            Save status
+          <button type="submit" class="button" disabled={busy || !changed}>
+            Save changes
           </button>
         </div>
       </form>
@@ -535,7 +574,7 @@ function WorkCard({ req, onChanged }: { req: DeskRequest; onChanged: (r: DeskReq
           </button>
         </p>
       )}
-      <FormError error={error} shown={['status']} />
+      <FormError error={error} shown={['status', 'team', 'assignee']} />
       <p role="status" class="muted">
         {done}
       </p>
@@ -604,7 +643,7 @@ export function RequestScreen({ id, session }: { id: number; session: SessionInf
           />
           {req.description && <p class="remarks">{req.description}</p>}
         </section>
-        {worksRequests(session) && <WorkCard req={req} onChanged={setReq} />}
+        {worksRequests(session) && <WorkCard req={req} session={session} onChanged={setReq} />}
         <NotesCard id={req.id} session={session} />
         <TimeCard id={req.id} session={session} onAdded={load} />
         <AttachmentsCard id={req.id} />
