@@ -337,6 +337,7 @@ test('ISSUE16 desk items: create shows the API error at the field, then saves; e
     await page.getByLabel('Name', { exact: true }).fill('Spare monitor');
     await page.getByLabel('Category').fill('monitor');
     await page.getByLabel('Organization').selectOption({ label: 'Widget Labs' });
+    await page.getByLabel('Location').selectOption({ label: 'Warehouse' });
     await page.getByLabel('Owners').selectOption({ label: 'Bob Jansen (bob)' });
     await page.getByRole('button', { name: 'Add item' }).click();
     await page.getByRole('heading', { level: 1, name: 'Spare monitor' }).waitFor();
@@ -352,6 +353,7 @@ test('ISSUE16 desk items: create shows the API error at the field, then saves; e
     const api1 = (await api(page, `/v1/items?q=${number}`)).body[0];
     assert.equal(api1.status, 'in_stock');
     assert.equal(api1.organization.name, 'Widget Labs');
+    assert.equal(api1.location.name, 'Warehouse');
     // Deleting: this one goes; the build server, held by a contract, is refused (409 shown).
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.waitForURL(/\/items$/);

@@ -310,6 +310,8 @@ export function ItemFormScreen({ id, session }: { id: number | null; session: Se
           status: i.status,
           serial: i.serial ?? '',
           organization: i.organization ? String(i.organization.id) : '',
+          location: i.location ? String(i.location.id) : '',
+          department: i.department ? String(i.department.id) : '',
           notes: i.notes ?? '',
         });
         setOwners(i.owners.map((o) => String(o.id)));
@@ -352,15 +354,12 @@ export function ItemFormScreen({ id, session }: { id: number | null; session: Se
       owners: owners.map((o) => ({ id: Number(o) })),
       shared_with: shared.map((o) => ({ id: Number(o) })),
     };
-    const org = v.organization ? { id: Number(v.organization) } : null;
-    // A new organization drops the location and department of the old one.
-    if (!loaded || (loaded.organization?.id ?? null) !== (org?.id ?? null)) {
-      body.organization = org;
-      if (loaded) {
-        body.location = null;
-        body.department = null;
-      }
-    }
+    const ref = (x?: string) => (x ? { id: Number(x) } : null);
+    const org = ref(v.organization);
+    if (!loaded || (loaded.organization?.id ?? null) !== (org?.id ?? null)) body.organization = org;
+    // Location and department belong to the organization (the form clears them with it).
+    for (const k of ['location', 'department'] as const)
+      if (!loaded || String(loaded[k]?.id ?? '') !== (v[k] ?? '') || 'organization' in body) body[k] = ref(v[k]);
     try {
       const saved = await saveItem(id, body);
       if (saved) navigate(`/items/${saved.id}`);
@@ -400,12 +399,30 @@ export function ItemFormScreen({ id, session }: { id: number | null; session: Se
             value={v.organization ?? ''}
             invalid={errorsFor(error, 'organization').length > 0}
             describedBy={errorsFor(error, 'organization').length ? 'item-organization-error' : undefined}
-            onChange={(s) => setV({ ...v, organization: s })}
+            onChange={(s) => setV({ ...v, organization: s, location: '', department: '' })}
           />
           <FieldMessage id="item-organization" error={error} field="organization" />
-          <FieldMessage id="item-location" error={error} field="location" />
-          <FieldMessage id="item-department" error={error} field="department" />
         </div>
+        {v.organization && (
+          <div class="field-row">
+            {(['location', 'department'] as const).map((k) => (
+              <div key={`${k}-${v.organization}`}>
+                <RecordSelect
+                  id={`item-${k}`}
+                  label={k === 'location' ? 'Location' : 'Department'}
+                  none="None"
+                  path={`/v1/organizations/${v.organization}/${k}s?per_page=100`}
+                  value={v[k] ?? ''}
+                  current={loaded?.[k]}
+                  invalid={errorsFor(error, k).length > 0}
+                  describedBy={errorsFor(error, k).length ? `item-${k}-error` : undefined}
+                  onChange={(s) => setV({ ...v, [k]: s })}
+                />
+                <FieldMessage id={`item-${k}`} error={error} field={k} />
+              </div>
+            ))}
+          </div>
+        )}
         <div class="field-row">
           <PeopleSelect id="item-owners" label="Owners" value={owners} onChange={setOwners} error={error} field="owners" />
           <PeopleSelect id="item-shared_with" label="Shared with" value={shared} onChange={setShared} error={error} field="shared_with" />
