@@ -505,6 +505,14 @@ test('ISSUE16 desk RMM: organizations as the API lists them, with mapping, propo
       }
       if (req.method() === 'PATCH') return route.fulfill({ json: rmm[0] });
       if (url.pathname === '/v1/rmm/import') return route.fulfill({ json: [] });
+      // A load job: queued, running once, then done.
+      if (url.pathname === '/v1/rmm/load') return route.fulfill({ status: 202, json: { id: 7, kind: 'rmm_load', status: 'queued' } });
+      if (url.pathname === '/v1/rmm/jobs/7') {
+        const polls = calls.filter((c) => c.startsWith('GET /v1/rmm/jobs/7')).length;
+        return route.fulfill({
+          json: polls < 2 ? { id: 7, kind: 'rmm_load', status: 'running', processed: 1 } : { id: 7, kind: 'rmm_load', status: 'done', result: { loaded: 3, added: 1, updated: 0, removed: 0 } },
+        });
+      }
       return route.fulfill({ status: 404, json: { message: 'Not found', errors: [] } });
     });
     await page.goto('/rmm');
@@ -524,6 +532,11 @@ test('ISSUE16 desk RMM: organizations as the API lists them, with mapping, propo
     await page.getByLabel('Select Acme Corp for import').check();
     await page.getByRole('button', { name: 'Import selected' }).click();
     await page.getByText('1 imported.').waitFor();
+    // Load accounts follows its job until done, then lists again.
+    const relisted = page.waitForRequest((r) => /\/v1\/rmm\/organizations\?/.test(r.url()), { timeout: 15000 });
+    await page.getByRole('button', { name: 'Load accounts' }).click();
+    await page.getByText('Load done: Loaded 3, Added 1, Updated 0, Removed 0.').waitFor({ timeout: 15000 });
+    await relisted;
     assert.ok(calls.includes(`PATCH /v1/rmm/organizations/9001 {"organization":{"id":${labs.id}}}`), calls.join('\n'));
     assert.ok(calls.includes('PATCH /v1/rmm/organizations/9003 {"organization":null}'), calls.join('\n'));
     assert.ok(calls.includes('POST /v1/rmm/import {"rmm_organizations":[9002]}'), calls.join('\n'));

@@ -268,12 +268,15 @@ function PeopleSelect(props: { id: string; label: string; value: string[]; onCha
   return (
     <div class="field">
       <label for={props.id}>{props.label}</label>
+      <p id={`${props.id}-hint`} class="hint">
+        Ctrl or ⌘ and click to choose several.
+      </p>
       <select
         id={props.id}
         multiple
         size={4}
         aria-invalid={bad || undefined}
-        aria-describedby={bad ? `${props.id}-error` : undefined}
+        aria-describedby={bad ? `${props.id}-hint ${props.id}-error` : `${props.id}-hint`}
         onChange={(e) => props.onChange([...(e.target as HTMLSelectElement).selectedOptions].map((o) => o.value))}
       >
         {choices.map((c) => (
