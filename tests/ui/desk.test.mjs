@@ -62,7 +62,7 @@ async function login(page, username = 'admin', to = null) {
 }
 
 // Each person signs in once, on one page kept for the file's tests (sessionStorage is the
-// tab's): a test opens its screen with page.goto and leaves the page as it found it.
+// tab's): a test opens its screen in place (visit) and leaves the page as it found it.
 const signedIn = new Map();
 async function as(username, to = null) {
   if (!signedIn.has(username)) {
@@ -72,8 +72,17 @@ async function as(username, to = null) {
     signedIn.set(username, page);
   }
   const page = signedIn.get(username);
-  if (to) await page.goto(to);
+  if (to) await visit(page, to);
   return page;
+}
+/** Opens a path inside the running UI, as back and forward do (history and popstate): no
+ *  reload, so the session's page stays as it is; resolves once the new screen rendered. */
+async function visit(page, path) {
+  await page.evaluate((p) => {
+    history.pushState(null, '', p);
+    dispatchEvent(new PopStateEvent('popstate'));
+    return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+  }, path);
 }
 async function release(page) {
   await page.unrouteAll({ behavior: 'ignoreErrors' });
@@ -215,7 +224,7 @@ test('ISSUE16 desk requests: a customer sees only its own requests and no staff 
       return (await res.json()).map((r) => r.id);
     });
     const annsId = Math.max(...others) + 1;
-    await page.goto(`/requests/${annsId}`);
+    await visit(page, `/requests/${annsId}`);
     await page.getByTestId('api-error').waitFor();
     assert.match(await page.getByTestId('api-error').textContent(), /not found/i);
   } finally {
@@ -383,7 +392,7 @@ test('ISSUE16 desk items: a customer sees only its own and shared items, and no 
     assert.equal(await page.getByRole('link', { name: 'Edit' }).count(), 0);
     await shot(page, 'desk-item-customer');
     // Typed by hand, the form says it is not allowed.
-    await page.goto('/items/new');
+    await visit(page, '/items/new');
     await page.getByTestId('api-error').waitFor();
     assert.match(await page.getByTestId('api-error').textContent(), /not allowed/i);
   } finally {
@@ -412,7 +421,7 @@ test('ISSUE16 desk contracts: list, contract page with its use, create with fiel
     if (usage.requests.length) await page.getByTestId('usage-requests').getByRole('link').first().waitFor();
     await shot(page, 'desk-contract');
 
-    await page.goto('/contracts');
+    await visit(page, '/contracts');
     await page.getByRole('link', { name: 'New contract' }).click();
     await page.getByRole('heading', { level: 1, name: 'New contract' }).waitFor();
     // No SLA, no end date: the API names the field, shown at it.
@@ -510,12 +519,12 @@ test('ISSUE16 desk RMM: organizations as the API lists them, with mapping, propo
       if (url.pathname === '/v1/rmm/jobs/7') {
         const polls = calls.filter((c) => c.startsWith('GET /v1/rmm/jobs/7')).length;
         return route.fulfill({
-          json: polls < 2 ? { id: 7, kind: 'rmm_load', status: 'running', processed: 1 } : { id: 7, kind: 'rmm_load', status: 'done', result: { loaded: 3, added: 1, updated: 0, removed: 0 } },
+          json: polls < 1 ? { id: 7, kind: 'rmm_load', status: 'running', processed: 1 } : { id: 7, kind: 'rmm_load', status: 'done', result: { loaded: 3, added: 1, updated: 0, removed: 0 } },
         });
       }
       return route.fulfill({ status: 404, json: { message: 'Not found', errors: [] } });
     });
-    await page.goto('/rmm');
+    await visit(page, '/rmm');
     await page.getByTestId('rmm-list').waitFor();
     assert.equal(await page.locator('[data-testid=rmm-list] tbody tr').count(), 3);
     await page.getByText('Gone from the RMM').waitFor();
@@ -549,7 +558,7 @@ test('ISSUE16 desk RMM: a technician is not offered the screen; opened by hand i
   const page = await as('tina', '/organizations');
   try {
     assert.equal(await mainNav(page).getByRole('link', { name: 'RMM' }).count(), 0);
-    await page.goto('/rmm');
+    await visit(page, '/rmm');
     await page.getByTestId('api-error').waitFor();
     assert.match(await page.getByTestId('api-error').textContent(), /not allowed/i);
     // The API agrees.
@@ -568,7 +577,7 @@ test('ISSUE16 desk partner: a partner technician works its requests, is offered 
     assert.equal(await page.getByRole('link', { name: 'New request' }).count(), 0);
     await page.getByRole('link', { name: 'Printer on the second floor jams' }).click();
     await page.getByRole('button', { name: 'Record time' }).waitFor();
-    await page.goto('/items');
+    await visit(page, '/items');
     await page.getByTestId('api-error').waitFor();
     assert.match(await page.getByTestId('api-error').textContent(), /not allowed/i);
   } finally {
@@ -591,16 +600,12 @@ const SCREENS = [
   ['rmm', '/rmm', (p) => p.getByTestId('rmm-empty').waitFor()],
 ];
 
-/** Visits every desk screen inside the running UI (history and popstate, as back and
- *  forward do: no reload, so an injected axe stays), opening the first record of each
- *  list; `check` runs on each. */
+/** Visits every desk screen inside the running UI (no reload, so an injected axe stays),
+ *  opening the first record of each list; `check` runs on each. */
 async function everyScreen(page, check) {
   for (const [name, path, ready] of SCREENS) {
     if (path) {
-      await page.evaluate((p) => {
-        history.pushState(null, '', p);
-        dispatchEvent(new PopStateEvent('popstate'));
-      }, path);
+      await visit(page, path);
       await ready(page);
     } else {
       await page.locator('.records .record-name').first().click();

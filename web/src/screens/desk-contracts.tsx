@@ -54,7 +54,7 @@ export function ContractsScreen({ query, session }: { query: URLSearchParams; se
   const filters = { customer: f('customer'), organization: f('organization') };
   const list = usePaged<Contract>(listPath('/v1/contracts', filters));
   const heading = useRef<HTMLHeadingElement>(null);
-  const set = (k: string) => (v: string) => setParam('/contracts', query, k, v);
+  const set = (k: string) => (v: string) => setParam('/contracts', k, v);
   return (
     <main id="main" class="page">
       <div class="title-row">

@@ -47,13 +47,13 @@ export function ItemsScreen({ query, session }: { query: URLSearchParams; sessio
   const [text, setText] = useState(filters.q);
   const [category, setCategory] = useState(filters.category);
   const heading = useRef<HTMLHeadingElement>(null);
-  const set = (k: string) => (v: string) => setParam('/items', query, k, v);
+  const set = (k: string) => (v: string) => setParam('/items', k, v);
 
   // The free text and category go to the URL (and the API) once the person pauses.
   useEffect(() => {
     if (text.trim() === filters.q && category.trim() === filters.category) return;
     const timer = window.setTimeout(() => {
-      const params = new URLSearchParams(query);
+      const params = new URLSearchParams(window.location.search);
       for (const [k, v] of [['q', text.trim()], ['category', category.trim()]]) {
         if (v) params.set(k, v);
         else params.delete(k);

@@ -50,9 +50,11 @@ export function Pager({ list, label }: { list: ReturnType<typeof usePaged<unknow
   );
 }
 
-/** Sets one query parameter of the current screen's URL (replacing the history entry). */
-export function setParam(base: string, query: URLSearchParams, name: string, value: string): void {
-  const params = new URLSearchParams(query);
+/** Sets one query parameter of the current screen's URL (replacing the history entry).
+ *  It reads the URL when called, not a render's copy: a debounced search that fires after
+ *  another filter changed keeps that filter. */
+export function setParam(base: string, name: string, value: string): void {
+  const params = new URLSearchParams(window.location.search);
   if (value) params.set(name, value);
   else params.delete(name);
   const s = params.toString();
@@ -237,7 +239,7 @@ export function RequestsScreen({ query, session }: { query: URLSearchParams; ses
   const filters = { status: f('status'), organization: f('organization'), team: f('team'), assignee: f('assignee'), customer: f('customer') };
   const list = usePaged<DeskRequest>(listPath('/v1/requests', filters));
   const heading = useRef<HTMLHeadingElement>(null);
-  const set = (k: string) => (v: string) => setParam('/requests', query, k, v);
+  const set = (k: string) => (v: string) => setParam('/requests', k, v);
   return (
     <main id="main" class="page">
       <div class="title-row">

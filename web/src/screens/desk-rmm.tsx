@@ -126,7 +126,7 @@ export function RmmScreen({ query, session }: { query: URLSearchParams; session:
 
   useEffect(() => {
     if (text.trim() === q) return;
-    const timer = window.setTimeout(() => setParam('/rmm', query, 'q', text.trim()), DEBOUNCE_MS);
+    const timer = window.setTimeout(() => setParam('/rmm', 'q', text.trim()), DEBOUNCE_MS);
     return () => window.clearTimeout(timer);
   }, [text]);
 
@@ -200,7 +200,7 @@ export function RmmScreen({ query, session }: { query: URLSearchParams; session:
         </div>
         <div class="field">
           <label for="rmm-mapped">Mapping</label>
-          <select id="rmm-mapped" value={mapped} onChange={(e) => setParam('/rmm', query, 'mapped', (e.target as HTMLSelectElement).value)}>
+          <select id="rmm-mapped" value={mapped} onChange={(e) => setParam('/rmm', 'mapped', (e.target as HTMLSelectElement).value)}>
             <option value="">All</option>
             <option value="true">Mapped</option>
             <option value="false">Not mapped</option>
