@@ -514,14 +514,10 @@ test('ISSUE16 desk RMM: organizations as the API lists them, with mapping, propo
       }
       if (req.method() === 'PATCH') return route.fulfill({ json: rmm[0] });
       if (url.pathname === '/v1/rmm/import') return route.fulfill({ json: [] });
-      // A load job: queued, running once, then done.
+      // A load job: queued, then done at its first poll.
       if (url.pathname === '/v1/rmm/load') return route.fulfill({ status: 202, json: { id: 7, kind: 'rmm_load', status: 'queued' } });
-      if (url.pathname === '/v1/rmm/jobs/7') {
-        const polls = calls.filter((c) => c.startsWith('GET /v1/rmm/jobs/7')).length;
-        return route.fulfill({
-          json: polls < 1 ? { id: 7, kind: 'rmm_load', status: 'running', processed: 1 } : { id: 7, kind: 'rmm_load', status: 'done', result: { loaded: 3, added: 1, updated: 0, removed: 0 } },
-        });
-      }
+      if (url.pathname === '/v1/rmm/jobs/7')
+        return route.fulfill({ json: { id: 7, kind: 'rmm_load', status: 'done', result: { loaded: 3, added: 1, updated: 0, removed: 0 } } });
       return route.fulfill({ status: 404, json: { message: 'Not found', errors: [] } });
     });
     await visit(page, '/rmm');
@@ -544,6 +540,7 @@ test('ISSUE16 desk RMM: organizations as the API lists them, with mapping, propo
     // Load accounts follows its job until done, then lists again.
     const relisted = page.waitForRequest((r) => /\/v1\/rmm\/organizations\?/.test(r.url()), { timeout: 15000 });
     await page.getByRole('button', { name: 'Load accounts' }).click();
+    await page.getByText('Load: queued…').waitFor();
     await page.getByText('Load done: Loaded 3, Added 1, Updated 0, Removed 0.').waitFor({ timeout: 15000 });
     await relisted;
     assert.ok(calls.includes(`PATCH /v1/rmm/organizations/9001 {"organization":{"id":${labs.id}}}`), calls.join('\n'));

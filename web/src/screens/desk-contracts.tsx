@@ -117,7 +117,7 @@ export function ContractsScreen({ query, session }: { query: URLSearchParams; se
           </table>
         </div>
       )}
-      <Pager list={list as never} label="Contracts" />
+      <Pager list={list} label="Contracts" />
     </main>
   );
 }
@@ -328,7 +328,7 @@ export function ContractFormScreen({ session }: { session: SessionInfo }) {
         none="Choose…"
         path={path}
         value={v[k] ?? ''}
-        labelOf={labelOf as never}
+        labelOf={labelOf}
         invalid={errorsFor(error, k).length > 0}
         describedBy={errorsFor(error, k).length ? `contract-${k}-error` : undefined}
         onChange={(s) => setV({ ...v, [k]: s })}

@@ -136,7 +136,7 @@ export function ItemsScreen({ query, session }: { query: URLSearchParams; sessio
           </table>
         </div>
       )}
-      <Pager list={list as never} label="Items" />
+      <Pager list={list} label="Items" />
     </main>
   );
 }
@@ -160,7 +160,7 @@ function ItemContracts({ id }: { id: number }) {
           ))}
         </ul>
       )}
-      {(list.hasNext || list.hasPrevious) && <Pager list={list as never} label="Contracts" />}
+      {(list.hasNext || list.hasPrevious) && <Pager list={list} label="Contracts" />}
     </section>
   );
 }

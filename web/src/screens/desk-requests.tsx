@@ -37,7 +37,14 @@ import { ErrorMessage } from './error';
 
 // ---- Shared pieces of the desk screens ----
 
-export function Pager({ list, label }: { list: ReturnType<typeof usePaged<unknown>>; label: string }) {
+export interface Paging {
+  next: () => void;
+  previous: () => void;
+  hasNext: boolean;
+  hasPrevious: boolean;
+}
+
+export function Pager({ list, label }: { list: Paging; label: string }) {
   return (
     <nav class="pager" aria-label={`${label} pages`}>
       <button type="button" class="button secondary" onClick={list.previous} disabled={!list.hasPrevious}>
@@ -303,7 +310,7 @@ export function RequestsScreen({ query, session }: { query: URLSearchParams; ses
           </table>
         </div>
       )}
-      <Pager list={list as never} label="Requests" />
+      <Pager list={list} label="Requests" />
     </main>
   );
 }
@@ -353,7 +360,7 @@ function NotesCard({ id, session }: { id: number; session: SessionInfo }) {
           ))}
         </ol>
       )}
-      {(notes.hasNext || notes.hasPrevious) && <Pager list={notes as never} label="Notes" />}
+      {(notes.hasNext || notes.hasPrevious) && <Pager list={notes} label="Notes" />}
       <form class="stack" onSubmit={submit} aria-label="Add a note">
         <div class="field">
           <label for="note-text">New note</label>
@@ -440,7 +447,7 @@ function TimeCard({ id, session, onAdded }: { id: number; session: SessionInfo; 
           ))}
         </ul>
       )}
-      {(entries.hasNext || entries.hasPrevious) && <Pager list={entries as never} label="Time entries" />}
+      {(entries.hasNext || entries.hasPrevious) && <Pager list={entries} label="Time entries" />}
       {mayAdd && (
         <form class="stack" onSubmit={submit} aria-label="Record time" noValidate>
           <div class="field-row">
@@ -491,7 +498,7 @@ function AttachmentsCard({ id }: { id: number }) {
           ))}
         </ul>
       )}
-      {(files.hasNext || files.hasPrevious) && <Pager list={files as never} label="Attachments" />}
+      {(files.hasNext || files.hasPrevious) && <Pager list={files} label="Attachments" />}
     </section>
   );
 }

@@ -283,7 +283,7 @@ export function RmmScreen({ query, session }: { query: URLSearchParams; session:
           </table>
         </div>
       )}
-      <Pager list={list as never} label="RMM organizations" />
+      <Pager list={list} label="RMM organizations" />
       <section class="card" aria-labelledby="rmm-import-title">
         <h2 id="rmm-import-title">Import</h2>
         <p>
