@@ -312,6 +312,15 @@ test('ISSUE16 desk items: list, filters, item page with owners and contracts, CS
     assert.match(lines[1], /Build server/);
 
     await page.getByLabel('Search').fill('');
+    // Ann's own and shared items.
+    const ann = (await api(page, '/v1/people?username=ann')).body[0];
+    await page.getByLabel('Owned by or shared with').selectOption(String(ann.id));
+    await page.waitForURL(new RegExp(`person=${ann.id}`));
+    await page.waitForFunction(() => {
+      const n = [...document.querySelectorAll('[data-testid=item-list] .record-name')].map((a) => a.textContent).sort().join('|');
+      return n === "Ann's laptop|Lab printer";
+    });
+    await page.getByLabel('Owned by or shared with').selectOption('');
     await page.getByLabel('Status').selectOption('retired');
     await page.getByText('No items match.').waitFor();
     await page.getByLabel('Status').selectOption('');

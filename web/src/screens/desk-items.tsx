@@ -42,7 +42,7 @@ const DEBOUNCE_MS = 250;
 export function ItemsScreen({ query, session }: { query: URLSearchParams; session: SessionInfo }) {
   const staff = isStaff(session);
   const f = (k: string) => query.get(k) ?? '';
-  const filters = { q: f('q'), organization: f('organization'), status: f('status'), category: f('category') };
+  const filters = { q: f('q'), organization: f('organization'), person: f('person'), status: f('status'), category: f('category') };
   const list = usePaged<Item>(listPath('/v1/items', filters));
   const [text, setText] = useState(filters.q);
   const [category, setCategory] = useState(filters.category);
@@ -82,6 +82,7 @@ export function ItemsScreen({ query, session }: { query: URLSearchParams; sessio
           <input id="item-q" type="search" autocomplete="off" placeholder="Number, name, serial…" value={text} onInput={(e) => setText((e.target as HTMLInputElement).value)} />
         </div>
         {staff && <RecordSelect id="item-org" label="Organization" path="/v1/organizations?per_page=100" value={filters.organization} onChange={set('organization')} />}
+        {staff && <RecordSelect id="item-person" label="Owned by or shared with" path="/v1/people?per_page=100" value={filters.person} onChange={set('person')} />}
         <ValueSelect id="item-status" label="Status" values={ITEM_STATUSES} value={filters.status} onChange={set('status')} />
         <div class="field">
           <label for="item-category">Category</label>
@@ -254,6 +255,17 @@ export function ItemScreen({ id, session }: { id: number; session: SessionInfo }
           />
         </section>
         <ItemContracts id={item.id} />
+        {Object.keys(item.custom_fields ?? {}).length > 0 && (
+          <section class="card" aria-labelledby="item-custom">
+            <h2 id="item-custom">Custom fields</h2>
+            <Details
+              rows={Object.entries(item.custom_fields ?? {}).map(([k, x]) => [
+                words(k),
+                x === null || x === undefined ? null : typeof x === 'boolean' ? (x ? 'Yes' : 'No') : typeof x === 'object' ? JSON.stringify(x) : String(x),
+              ])}
+            />
+          </section>
+        )}
       </div>
     </main>
   );
