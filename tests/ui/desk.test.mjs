@@ -456,6 +456,18 @@ test('ISSUE16 desk contracts: list, contract page with its use, create with fiel
     await page.getByText('The contract starts today.').waitFor();
     const today = new Date().toISOString().slice(0, 10);
     assert.equal(await page.getByTestId('contract-start').textContent(), today);
+    // Edit: a bad number of hours at its field, then a good one and a note.
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByRole('heading', { level: 1, name: /Edit contract \d+/ }).waitFor();
+    await page.waitForFunction(() => document.querySelector('#contract-hours')?.value === '10');
+    await page.getByLabel('Support hours').fill('0');
+    await page.getByRole('button', { name: 'Save contract' }).click();
+    await page.getByTestId('error-hours').waitFor();
+    await page.getByLabel('Support hours').fill('12');
+    await page.getByLabel('Notes').fill('Printer care pack');
+    await page.getByRole('button', { name: 'Save contract' }).click();
+    await page.getByText('Printer care pack').waitFor();
+    assert.match(await page.locator('main').textContent(), /Hours12/);
     await page.getByRole('button', { name: 'Cancel contract' }).click();
     await page.getByText('Contract cancelled.').waitFor();
     assert.equal(await page.getByTestId('contract-status').textContent(), 'Cancelled');
@@ -475,7 +487,8 @@ test('ISSUE16 desk contracts: a customer reads its own contracts and is offered 
     assert.equal(await page.getByRole('link', { name: 'New contract' }).count(), 0);
     await page.locator('[data-testid=contract-list] .record-name').first().click();
     await page.getByRole('heading', { name: 'Use' }).waitFor();
-    assert.equal(await page.getByRole('button', { name: 'Start today' }).count(), 0);
+    for (const name of ['Start today', 'Cancel contract', 'Mark invoice paid']) assert.equal(await page.getByRole('button', { name }).count(), 0, name);
+    assert.equal(await page.getByRole('link', { name: 'Edit' }).count(), 0);
   } finally {
     await release(page);
   }

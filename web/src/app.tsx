@@ -120,7 +120,7 @@ function deskScreen(path: string, query: URLSearchParams, session: SessionInfo) 
   const m = /^\/(requests|items|contracts)\/(\d+)(\/edit)?$/.exec(path);
   if (m && m[1] === 'requests' && !m[3]) return <RequestScreen id={Number(m[2])} session={session} />;
   if (m && m[1] === 'items') return m[3] ? <ItemFormScreen id={Number(m[2])} session={session} /> : <ItemScreen id={Number(m[2])} session={session} />;
-  if (m && m[1] === 'contracts' && !m[3]) return <ContractScreen id={Number(m[2])} session={session} />;
+  if (m && m[1] === 'contracts') return m[3] ? <ContractFormScreen id={Number(m[2])} session={session} /> : <ContractScreen id={Number(m[2])} session={session} />;
   if (path === '/requests') return <RequestsScreen query={query} session={session} />;
   if (path === '/requests/new') return <RequestFormScreen session={session} />;
   if (path === '/items') return <ItemsScreen query={query} session={session} />;

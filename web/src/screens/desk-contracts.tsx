@@ -239,6 +239,11 @@ export function ContractScreen({ id, session }: { id: number; session: SessionIn
         <span class="badge" data-testid="contract-status">
           {status(c)}
         </span>
+        {manager && (
+          <a class="button secondary" href={`/contracts/${c.id}/edit`} onClick={linkClick}>
+            Edit
+          </a>
+        )}
       </div>
       <div class="grid">
         <section class="card" aria-labelledby="contract-terms">
@@ -294,19 +299,43 @@ export function ContractScreen({ id, session }: { id: number; session: SessionIn
 
 const CONTRACT_FIELDS = ['type', 'customer', 'organization', 'item', 'sla', 'start_date', 'end_date', 'hours', 'monthly_hours', 'rollover_day', 'notes'];
 
-export function ContractFormScreen({ session }: { session: SessionInfo }) {
+export function ContractFormScreen({ id = null, session }: { id?: number | null; session: SessionInfo }) {
   const [v, setV] = useState<Record<string, string>>({ type: 'subscription', holder: 'customer' });
   const [carry, setCarry] = useState(false);
   const [paid, setPaid] = useState(true);
+  const [loaded, setLoaded] = useState<Contract | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), []);
+  useEffect(() => {
+    heading.current?.focus();
+    if (!id) return;
+    getContract(id)
+      .then((c) => {
+        setLoaded(c);
+        const str = (x: unknown) => (x === null || x === undefined ? '' : String(x));
+        setV({
+          type: c.type,
+          holder: c.customer ? 'customer' : c.organization ? 'organization' : 'item',
+          sla: str(c.sla?.id),
+          start_date: c.start_date,
+          end_date: str(c.end_date),
+          hours: str(c.hours),
+          monthly_hours: str(c.monthly_hours),
+          rollover_day: str(c.rollover_day),
+          notes: str(c.notes),
+        });
+        setCarry(!!c.carry_over);
+        setPaid(c.invoice_paid !== false);
+      })
+      .catch((err) => setError(asApiError(err)));
+  }, [id]);
+  const title = id ? `Edit contract ${id}` : 'New contract';
   if (!managesContracts(session))
     return (
       <main id="main" class="page">
         <Back href="/contracts" label="Contracts" />
-        <h1>New contract</h1>
+        <h1>{title}</h1>
         <p class="error" role="alert" data-testid="api-error">
           You are not allowed to do this. Administrators, supervisors and service level managers add contracts.
         </p>
@@ -340,23 +369,32 @@ export function ContractFormScreen({ session }: { session: SessionInfo }) {
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
-    const num = (s?: string) => (s ? Number(s) : undefined);
-    const body: Record<string, unknown> = { type: t };
-    if (v.sla) body.sla = { id: Number(v.sla) };
-    const h = v.holder;
-    if (v[h]) body[h] = { id: Number(v[h]) };
-    if (v.start_date) body.start_date = v.start_date;
-    if (v.end_date && (t === 'subscription' || t === 'time_limited')) body.end_date = v.end_date;
-    if (t === 'time_limited' || t === 'hours') body.hours = num(v.hours);
-    if (t === 'monthly_hours') {
-      body.monthly_hours = num(v.monthly_hours);
-      body.rollover_day = num(v.rollover_day);
-      body.carry_over = carry;
+    const num = (x?: string) => (x ? Number(x) : null);
+    // The terms as the form now says, null where the type has no such term.
+    const terms: Record<string, unknown> = {
+      type: t,
+      sla: v.sla ? { id: Number(v.sla) } : undefined,
+      start_date: v.start_date || undefined,
+      end_date: t === 'subscription' || t === 'time_limited' ? v.end_date || null : null,
+      hours: t === 'time_limited' || t === 'hours' ? num(v.hours) : null,
+      monthly_hours: t === 'monthly_hours' ? num(v.monthly_hours) : null,
+      rollover_day: t === 'monthly_hours' ? num(v.rollover_day) : null,
+      carry_over: t === 'monthly_hours' ? carry : false,
+      invoice_paid: paid,
+      notes: v.notes?.trim() || null,
+    };
+    const body: Record<string, unknown> = {};
+    if (loaded) {
+      // An edit sends what changed (the holder is fixed at creation).
+      const was: Record<string, unknown> = { ...loaded, sla: loaded.sla ? { id: loaded.sla.id } : undefined };
+      for (const [k, x] of Object.entries(terms))
+        if (x !== undefined && JSON.stringify(x) !== JSON.stringify(was[k] ?? (k === 'carry_over' ? false : null))) body[k] = x;
+    } else {
+      for (const [k, x] of Object.entries(terms)) if (x !== undefined && x !== null) body[k] = x;
+      if (v[v.holder]) body[v.holder] = { id: Number(v[v.holder]) };
     }
-    body.invoice_paid = paid;
-    if (v.notes?.trim()) body.notes = v.notes.trim();
     try {
-      const c = await createContract(body);
+      const c = loaded ? await patchContract(loaded.id, body) : await createContract(body);
       if (c) navigate(`/contracts/${c.id}`);
     } catch (err) {
       setError(asApiError(err));
@@ -366,9 +404,9 @@ export function ContractFormScreen({ session }: { session: SessionInfo }) {
   };
   return (
     <main id="main" class="page">
-      <Back href="/contracts" label="Contracts" />
+      <Back href={id ? `/contracts/${id}` : '/contracts'} label={id ? 'Contract' : 'Contracts'} />
       <h1 ref={heading} tabIndex={-1}>
-        New contract
+        {title}
       </h1>
       <form class="card stack form" onSubmit={submit} noValidate>
         <FormError error={error} shown={CONTRACT_FIELDS} />
@@ -382,6 +420,11 @@ export function ContractFormScreen({ session }: { session: SessionInfo }) {
             return `${s.service?.name ?? 'SLA'} for ${s.customer?.name ?? '?'} (${s.id})`;
           })}
         </div>
+        {loaded ? (
+          <p>
+            Held by <strong>{holder(loaded)}</strong> (fixed when the contract was made).
+          </p>
+        ) : (
         <fieldset class="field-row">
           <legend>Held by</legend>
           {(['customer', 'organization', 'item'] as const).map((h) => (
@@ -390,9 +433,10 @@ export function ContractFormScreen({ session }: { session: SessionInfo }) {
             </label>
           ))}
         </fieldset>
-        {v.holder === 'customer' && select('customer', 'Customer', '/v1/people?role=customer&per_page=100')}
-        {v.holder === 'organization' && select('organization', 'Organizational unit', '/v1/organizations?per_page=100')}
-        {v.holder === 'item' && select('item', 'Item', '/v1/items?per_page=100', (r) => `${r.number as string} ${r.name as string}`)}
+        )}
+        {!loaded && v.holder === 'customer' && select('customer', 'Customer', '/v1/people?role=customer&per_page=100')}
+        {!loaded && v.holder === 'organization' && select('organization', 'Organizational unit', '/v1/organizations?per_page=100')}
+        {!loaded && v.holder === 'item' && select('item', 'Item', '/v1/items?per_page=100', (r) => `${r.number as string} ${r.name as string}`)}
         <div class="field-row">
           {input('start_date', 'Start date (default today)', 'date')}
           {(t === 'subscription' || t === 'time_limited') && input('end_date', 'End date', 'date')}
@@ -414,8 +458,8 @@ export function ContractFormScreen({ session }: { session: SessionInfo }) {
           <FieldMessage id="contract-notes" error={error} field="notes" />
         </div>
         <div>
-          <button type="submit" class="button" disabled={busy}>
-            Add contract
+          <button type="submit" class="button" disabled={busy || (!!id && !loaded)}>
+            {id ? 'Save contract' : 'Add contract'}
           </button>
         </div>
       </form>
