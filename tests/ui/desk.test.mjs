@@ -536,7 +536,11 @@ test('ISSUE16 desk RMM: organizations as the API lists them, with mapping, propo
       }
       if (req.method() === 'PATCH') return route.fulfill({ json: rmm[0] });
       if (url.pathname === '/v1/rmm/import') return route.fulfill({ json: [] });
-      // A load job: queued, then done at its first poll.
+      // A load job: queued, then done at its first poll; a dry run lists its changes.
+      if (url.pathname === '/v1/rmm/load' && url.searchParams.get('dry_run') === 'true')
+        return route.fulfill({ status: 202, json: { id: 8, kind: 'rmm_load', status: 'queued' } });
+      if (url.pathname === '/v1/rmm/jobs/8')
+        return route.fulfill({ json: { id: 8, kind: 'rmm_load', status: 'done', result: { dry_run: true, loaded: 3, added: 1, changes: [{ change: 'added', rmm_id: '14', name: 'New Client BV' }] } } });
       if (url.pathname === '/v1/rmm/load') return route.fulfill({ status: 202, json: { id: 7, kind: 'rmm_load', status: 'queued' } });
       if (url.pathname === '/v1/rmm/jobs/7')
         return route.fulfill({ json: { id: 7, kind: 'rmm_load', status: 'done', result: { loaded: 3, added: 1, updated: 0, removed: 0 } } });
@@ -547,6 +551,11 @@ test('ISSUE16 desk RMM: organizations as the API lists them, with mapping, propo
     assert.equal(await page.locator('[data-testid=rmm-list] tbody tr').count(), 3);
     await page.getByText('Gone from the RMM').waitFor();
     await shot(page, 'desk-rmm-list');
+    await page.setViewportSize({ width: 360, height: 800 });
+    const over = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(over <= 0, `the RMM list overflows by ${over} px at 360 px`);
+    await shot(page, 'desk-rmm-list-360');
+    await page.setViewportSize({ width: 1440, height: 900 });
     await page.getByLabel('Name', { exact: true }).fill('acme');
     await page.waitForURL(/q=acme/);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=rmm-list] tbody tr').length === 1);
@@ -565,6 +574,11 @@ test('ISSUE16 desk RMM: organizations as the API lists them, with mapping, propo
     await page.getByText('Load: queued…').waitFor();
     await page.getByText('Load done: Loaded 3, Added 1, Updated 0, Removed 0.').waitFor({ timeout: 15000 });
     await relisted;
+    await page.getByLabel(/Dry run/).check();
+    await page.getByRole('button', { name: 'Load accounts' }).click();
+    await page.getByTestId('rmm-changes').getByText('New Client BV').waitFor({ timeout: 15000 });
+    await page.getByText('Dry run of the load done: Loaded 3, Added 1.').waitFor();
+    assert.ok(calls.includes('POST /v1/rmm/load?dry_run=true'), calls.join('\n'));
     assert.ok(calls.includes(`PATCH /v1/rmm/organizations/9001 {"organization":{"id":${labs.id}}}`), calls.join('\n'));
     assert.ok(calls.includes('PATCH /v1/rmm/organizations/9003 {"organization":null}'), calls.join('\n'));
     assert.ok(calls.includes('POST /v1/rmm/import {"rmm_organizations":[9002]}'), calls.join('\n'));

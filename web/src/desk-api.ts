@@ -204,8 +204,9 @@ export const getUsage = (id: number) => getJson<ContractUsage>(`/v1/contracts/${
 export const enableContract = (id: number) => send<Contract>(`/v1/contracts/${id}/enable`, 'POST');
 export const createContract = (body: Record<string, unknown>) => send<Contract>('/v1/contracts', 'POST', body);
 
-export const rmmLoad = () => send<RmmJob>('/v1/rmm/load', 'POST');
-export const rmmSync = () => send<RmmJob>('/v1/rmm/sync', 'POST');
+/** BEYOND-1: a dry run stores nothing; its job's result lists the changes. */
+export const rmmLoad = (dryRun = false) => send<RmmJob>(`/v1/rmm/load${dryRun ? '?dry_run=true' : ''}`, 'POST');
+export const rmmSync = (dryRun = false) => send<RmmJob>(`/v1/rmm/sync${dryRun ? '?dry_run=true' : ''}`, 'POST');
 export const rmmJob = (id: number) => getJson<RmmJob>(`/v1/rmm/jobs/${id}`);
 export const rmmMap = (id: number, organization: number | null) =>
   send<RmmOrganization>(`/v1/rmm/organizations/${id}`, 'PATCH', { organization: organization ? { id: organization } : null });

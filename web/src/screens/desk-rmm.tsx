@@ -46,7 +46,8 @@ function jobSummary(job: RmmJob): string {
   const parts = Object.entries(r)
     .filter(([, n]) => typeof n === 'number')
     .map(([k, n]) => `${words(k)} ${n}`);
-  return `${words(job.kind.replace('rmm_', ''))} done${parts.length ? `: ${parts.join(', ')}` : ''}.`;
+  const what = `${r.dry_run ? 'Dry run of the ' : ''}${job.kind.replace('rmm_', '')}`;
+  return `${words(what)} done${parts.length ? `: ${parts.join(', ')}` : ''}.`;
 }
 
 /** Follows a queued job until it is done or failed, then calls onEnd. */
@@ -112,6 +113,7 @@ export function RmmScreen({ query, session }: { query: URLSearchParams; session:
   const [exporting, setExporting] = useState<string[]>([]);
   const [error, setError] = useState<ApiError | null>(null);
   const [done, setDone] = useState('');
+  const [dryRun, setDryRun] = useState(false);
   const [job, setJob] = useJob((j) => {
     if (j.status === 'done') list.reload();
   });
@@ -175,12 +177,16 @@ export function RmmScreen({ query, session }: { query: URLSearchParams; session:
         </p>
       )}
       <div class="toolbar">
-        <button type="button" class="button" disabled={running} onClick={() => act(rmmLoad, '')}>
+        <button type="button" class="button" disabled={running} onClick={() => act(() => rmmLoad(dryRun), '')}>
           Load accounts
         </button>
-        <button type="button" class="button secondary" disabled={running} onClick={() => act(rmmSync, '')}>
+        <button type="button" class="button secondary" disabled={running} onClick={() => act(() => rmmSync(dryRun), '')}>
           Sync assets
         </button>
+        <label class="check">
+          <input type="checkbox" checked={dryRun} onChange={(e) => setDryRun((e.target as HTMLInputElement).checked)} /> Dry run (store nothing,
+          list what would change)
+        </label>
       </div>
       {error && (error.status === 422 && error.fields.some((f) => f.field.startsWith('settings.rmm')) ? (
         <p class="error" role="alert" data-testid="api-error">
@@ -193,6 +199,22 @@ export function RmmScreen({ query, session }: { query: URLSearchParams; session:
       <p role="status" aria-live="polite" data-testid="rmm-status">
         {job ? jobSummary(job) : done}
       </p>
+      {job?.status === 'done' && Array.isArray(job.result?.changes) && (
+        <section class="card" aria-labelledby="rmm-changes-title">
+          <h2 id="rmm-changes-title">What the dry run would change</h2>
+          {(job.result!.changes as Record<string, unknown>[]).length === 0 ? (
+            <p class="empty">Nothing.</p>
+          ) : (
+            <ul class="plain" data-testid="rmm-changes">
+              {(job.result!.changes as Record<string, unknown>[]).map((c, i) => (
+                <li key={i}>
+                  <strong>{words(String(c.change ?? ''))}</strong> {String(c.name ?? c.number ?? c.rmm_id ?? c.agent_id ?? '')}
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      )}
       <form class="filters" aria-label="Filter RMM organizations" onSubmit={(e) => e.preventDefault()}>
         <div class="field">
           <label for="rmm-q">Name</label>
