@@ -150,6 +150,11 @@ test('ISSUE16 desk requests: staff see the demo requests, filter by status and c
     await page.getByRole('button', { name: 'Add note' }).click();
     await page.getByTestId('notes').getByText(note).waitFor();
     assert.equal(await page.getByLabel('New note').inputValue(), '');
+    // An internal note, marked as such (the customer's test checks it does not see it).
+    await page.getByLabel('New note').fill('Internal: check the VPN concentrator');
+    await page.getByLabel(/Internal/).check();
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await page.locator('.note.internal', { hasText: 'check the VPN concentrator' }).waitFor();
 
     // Time: a bad value is shown at its field; a good one adds to the request's minutes.
     await page.getByLabel('Minutes').fill('2000');
@@ -207,6 +212,11 @@ test('ISSUE16 desk requests: a customer sees only its own requests and no staff 
     assert.equal(await page.getByLabel('Customer').count(), 0);
     assert.equal(await page.getByLabel('Assignee').count(), 0);
     assert.equal(await mainNav(page).getByRole('link', { name: 'RMM' }).count(), 0);
+    await page.getByRole('link', { name: 'VPN drops every hour' }).click();
+    await page.getByRole('heading', { level: 1, name: 'VPN drops every hour' }).waitFor();
+    await page.getByTestId('notes').getByText('Rebooted the router', { exact: false }).waitFor();
+    assert.equal(await page.getByText('check the VPN concentrator').count(), 0, 'no internal note for the customer');
+    await visit(page, '/requests');
     await page.getByRole('link', { name: 'Printer on the second floor jams' }).click();
     await page.getByRole('heading', { level: 1, name: 'Printer on the second floor jams' }).waitFor();
     await page.getByLabel('New note').waitFor();
