@@ -589,6 +589,9 @@ test('ISSUE16 desk RMM: organizations as the API lists them, with mapping, propo
     await page.getByTestId('rmm-changes').getByText('New Client BV').waitFor({ timeout: 15000 });
     await page.getByText('Dry run of the load done: Loaded 3, Added 1.').waitFor();
     assert.ok(calls.includes('POST /v1/rmm/load?dry_run=true'), calls.join('\n'));
+    // After a job, the next action's own message is shown.
+    await page.getByRole('button', { name: 'Unmap Old Shop' }).click();
+    await page.getByTestId('rmm-status').getByText('Old Shop unmapped.').waitFor();
     assert.ok(calls.includes(`PATCH /v1/rmm/organizations/9001 {"organization":{"id":${labs.id}}}`), calls.join('\n'));
     assert.ok(calls.includes('PATCH /v1/rmm/organizations/9003 {"organization":null}'), calls.join('\n'));
     assert.ok(calls.includes('POST /v1/rmm/import {"rmm_organizations":[9002]}'), calls.join('\n'));

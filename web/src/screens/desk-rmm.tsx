@@ -150,6 +150,7 @@ export function RmmScreen({ query, session }: { query: URLSearchParams; session:
       setError(null);
       if (r && typeof r === 'object' && 'kind' in (r as object)) setJob(r as RmmJob);
       else {
+        setJob(null);
         setDone(message);
         list.reload();
       }
@@ -158,6 +159,7 @@ export function RmmScreen({ query, session }: { query: URLSearchParams; session:
     }
   };
   const mapDone = (msg: string, err?: ApiError) => {
+    setJob(null);
     setError(err ?? null);
     setDone(msg);
     if (!err) list.reload();
