@@ -448,7 +448,7 @@ export function ItemFormScreen({ id, session }: { id: number | null; session: Se
           <FieldMessage id="item-notes" error={error} field="notes" />
         </div>
         <div>
-          <button type="submit" class="button" disabled={busy}>
+          <button type="submit" class="button" disabled={busy || (!!id && !loaded)}>
             {id ? 'Save item' : 'Add item'}
           </button>
         </div>
