@@ -252,7 +252,7 @@ test('ISSUE16 desk requests: a customer raises a request about its own item, a b
     await page.getByRole('button', { name: 'Raise request' }).click();
     await page.getByTestId('error-subject').waitFor();
     // The first field the API named has the focus.
-    assert.equal(await page.evaluate(() => document.activeElement.id), 'request-subject');
+    await page.waitForFunction(() => document.activeElement?.id === 'request-subject');
     await page.getByLabel('Subject').fill('Laptop fan is loud');
     await page.getByLabel('About the item').selectOption({ label: "WL-0001 Ann's laptop" });
     await page.getByRole('button', { name: 'Raise request' }).click();

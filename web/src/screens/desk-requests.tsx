@@ -6,7 +6,7 @@
 // is offered nothing else. The small pieces the other desk screens share (pager, filter
 // select, field with its API error, details list) live here too.
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ApiError, FieldError } from '../api';
 import {
   addNote,
@@ -153,7 +153,7 @@ export function errorsFor(err: ApiError | null, field: string): FieldError[] {
 export function FormError({ error, shown }: { error: ApiError | null; shown: string[] }) {
   const ref = useRef<HTMLParagraphElement>(null);
   // Keyboard and screen reader users land on the first field the API named.
-  useEffect(() => {
+  useLayoutEffect(() => {
     const form = ref.current?.closest('form') ?? ref.current?.parentElement;
     const bad = form?.querySelector<HTMLElement>('[aria-invalid="true"]');
     bad?.focus();
