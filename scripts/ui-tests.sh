@@ -3,9 +3,9 @@
 # suites: builds web/ when needed (scripts/web-build.sh), installs tests/ui (playwright-core,
 # axe-core; pinned lock, skipped when node_modules matches it), loads the demo data into a
 # fresh database, starts BUILD_DIR/rolodeskd on a free loopback port serving web/dist, runs
-# tests/ui/ui.test.mjs (node's test runner, Debian's Chromium headless), and stops the
-# daemon it started, also on failure (with plain-HTTP RMM URLs allowed: the RMM screen's
-# test serves a VSA double on loopback). Screenshots go to BUILD_DIR/ui/.
+# tests/ui/ui.test.mjs and desk.test.mjs (node's test runner, Debian's Chromium headless),
+# and stops the daemon it started, also on failure (with plain-HTTP RMM URLs allowed: the RMM
+# screen's test serves a VSA double on loopback). Screenshots go to BUILD_DIR/ui/.
 # Usage: scripts/ui-tests.sh [BUILD_DIR]   (default: build; needs `make build` first)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -56,7 +56,7 @@ url=http://127.0.0.1:$(cat "$tmp/port")
 echo "== ui: browser tests against $url (Chromium: $chromium)"
 rc=0
 (cd "$ui" && ROLODESK_UI_URL=$url ROLODESK_UI_SHOTS=$build/ui CHROMIUM=$chromium \
-  node --test --test-concurrency=1 --test-reporter=spec ui.test.mjs) || rc=$?
+  node --test --test-concurrency=1 --test-reporter=spec ui.test.mjs desk.test.mjs) || rc=$?
 if [ $rc -ne 0 ]; then
   echo "ui-tests: failed; the daemon's log:" >&2
   tail -n 50 "$tmp/daemon.log" >&2

@@ -65,7 +65,7 @@ interface CallOptions {
   noAuthRedirect?: boolean;
 }
 
-async function call(path: string, opts: CallOptions = {}): Promise<Response> {
+export async function call(path: string, opts: CallOptions = {}): Promise<Response> {
   const method = opts.method ?? 'GET';
   const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';

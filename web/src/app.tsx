@@ -5,7 +5,7 @@
 // import; customers and partners their own record (My details), where they land.
 import { useEffect, useState } from 'preact/hooks';
 import { logout, setCsrf, setUnauthorizedHandler } from './api';
-import { clearSession, hasRole, isStaff, loadSession, managesPeople, type SessionInfo } from './session';
+import { clearSession, isStaff, loadSession, managesPeople, type SessionInfo } from './session';
 import { linkClick, navigate, useRoute } from './router';
 import { LoginScreen } from './screens/login';
 import { OrganizationsScreen } from './screens/organizations';
@@ -19,7 +19,10 @@ import { AccountScreen, TeamsScreen, TrustsScreen } from './screens/account';
 import { AgreementsScreen } from './screens/agreements';
 import { CustomFieldsScreen } from './screens/custom-fields';
 import { RmmScreen } from './screens/rmm';
-import { ItemsScreen, RequestsScreen } from './screens/work';
+import { seesItems } from './desk-api';
+import { RequestFormScreen, RequestScreen, RequestsScreen } from './screens/desk-requests';
+import { ItemFormScreen, ItemScreen, ItemsScreen } from './screens/desk-items';
+import { ContractFormScreen, ContractScreen, ContractsScreen } from './screens/desk-contracts';
 
 /** Where a person lands after the login. */
 export function home(s: SessionInfo | null): string {
@@ -99,8 +102,7 @@ export function App() {
   else if (route.path === '/rmm') screen = <RmmScreen query={route.query} session={session} />;
   else if (route.path === '/teams') screen = <TeamsScreen />;
   else if (route.path === '/agreements') screen = <AgreementsScreen session={session} />;
-  else if (route.path === '/requests') screen = <RequestsScreen query={route.query} />;
-  else if (route.path === '/items') screen = <ItemsScreen query={route.query} />;
+  else if (deskScreen(route.path, route.query, session)) screen = deskScreen(route.path, route.query, session);
   else
     screen = (
       <main id="main" class="page">
@@ -131,19 +133,9 @@ export function App() {
               <a href="/people" onClick={linkClick} aria-current={route.path.startsWith('/people') ? 'page' : undefined}>
                 People
               </a>
-              <a href="/requests" onClick={linkClick} aria-current={route.path === '/requests' ? 'page' : undefined}>
-                Requests
-              </a>
-              <a href="/items" onClick={linkClick} aria-current={route.path === '/items' ? 'page' : undefined}>
-                Items
-              </a>
             </>
           )}
-          {!isStaff(session) && hasRole(session, 'partner') && (
-            <a href="/requests" onClick={linkClick} aria-current={route.path === '/requests' ? 'page' : undefined}>
-              Requests
-            </a>
-          )}
+          <DeskNav path={route.path} session={session} />
           {managesPeople(session) && (
             <a href="/import" onClick={linkClick} aria-current={route.path === '/import' ? 'page' : undefined}>
               Import
@@ -185,6 +177,40 @@ export function App() {
         </div>
       </header>
       {screen}
+    </>
+  );
+}
+
+// The service desk records screens (issue 16): requests, items, contracts.
+function deskScreen(path: string, query: URLSearchParams, session: SessionInfo) {
+  const m = /^\/(requests|items|contracts)\/(\d+)(\/edit)?$/.exec(path);
+  if (m && m[1] === 'requests' && !m[3]) return <RequestScreen id={Number(m[2])} session={session} />;
+  if (m && m[1] === 'items') return m[3] ? <ItemFormScreen id={Number(m[2])} session={session} /> : <ItemScreen id={Number(m[2])} session={session} />;
+  if (m && m[1] === 'contracts') return m[3] ? <ContractFormScreen id={Number(m[2])} session={session} /> : <ContractScreen id={Number(m[2])} session={session} />;
+  if (path === '/requests') return <RequestsScreen query={query} session={session} />;
+  if (path === '/requests/new') return <RequestFormScreen session={session} />;
+  if (path === '/items') return <ItemsScreen query={query} session={session} />;
+  if (path === '/items/new') return <ItemFormScreen id={null} session={session} />;
+  if (path === '/contracts') return <ContractsScreen query={query} session={session} />;
+  if (path === '/contracts/new') return <ContractFormScreen session={session} />;
+  return null;
+}
+
+function DeskNav({ path, session }: { path: string; session: SessionInfo }) {
+  const links: [string, string, boolean][] = [
+    ['/requests', 'Requests', true],
+    ['/items', 'Items', seesItems(session)],
+    ['/contracts', 'Contracts', seesItems(session)],
+  ];
+  return (
+    <>
+      {links
+        .filter(([, , shown]) => shown)
+        .map(([href, label]) => (
+          <a key={href} href={href} onClick={linkClick} aria-current={path === href || path.startsWith(`${href}/`) ? 'page' : undefined}>
+            {label}
+          </a>
+        ))}
     </>
   );
 }

@@ -1,0 +1,294 @@
+// The API client of the service desk records screens (issue 16): requests (PART-3/4,
+// CUST-9 attachments), items (CUST-7), contracts (CUST-8) and RMM synchronization
+// (RMM-1..6). Every call goes through api.ts (same-origin cookie session, CSRF header,
+// ApiError, Link paging); this file adds the record shapes, the paths with their filters
+// and the role checks the screens use to offer only what the caller may do (the API
+// decides in the end: a 403 is shown as such).
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, call, getJson, getPage, type AccountRef, type Page, type Ref } from './api';
+import type { SessionInfo } from './session';
+
+export type { Ref };
+
+// ---- Roles (as declared beside each route in docs/openapi.json) ----
+
+const STAFF = ['account_administrator', 'supervisor', 'service_level_manager', 'technician'];
+const MANAGERS = ['account_administrator', 'supervisor', 'service_level_manager'];
+
+function hasAny(s: SessionInfo, roles: string[]): boolean {
+  return s.roles.some((r) => roles.includes(r));
+}
+/** Staff read every request, item and contract of the account and write items. */
+export const isStaff = (s: SessionInfo) => hasAny(s, STAFF);
+/** Staff and partner technicians change, escalate and record time on requests they see. */
+export const worksRequests = (s: SessionInfo) => hasAny(s, [...STAFF, 'partner']);
+/** Contracts are written, and the RMM run, by administrators, supervisors and SLMs. */
+export const managesContracts = (s: SessionInfo) => hasAny(s, MANAGERS);
+export const runsRmm = (s: SessionInfo) => hasAny(s, MANAGERS);
+/** Who sees the Items and Contracts screens at all (customers: their own). */
+export const seesItems = (s: SessionInfo) => isStaff(s) || s.roles.includes('customer');
+
+// ---- Records ----
+
+export const REQUEST_STATUSES = ['open', 'pending', 'pending_no_contract', 'resolved', 'closed'] as const;
+export const ITEM_STATUSES = ['in_use', 'in_stock', 'in_repair', 'retired'] as const;
+export const CONTRACT_TYPES = ['subscription', 'time_limited', 'hours', 'monthly_hours'] as const;
+
+/** `in_use` → "In use". */
+export function words(s: string | null | undefined): string {
+  if (!s) return '';
+  const t = s.replace(/_/g, ' ');
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+export interface DeskRequest {
+  id: number;
+  account: AccountRef;
+  subject: string;
+  description?: string | null;
+  status: string;
+  customer: Ref;
+  organization?: Ref | null;
+  team?: Ref | null;
+  layer?: number | null;
+  assignee?: Ref | null;
+  assigned_at?: string;
+  minutes?: number;
+  item?: Ref | null;
+  created_at?: string;
+  updated_at?: string;
+}
+export interface Note {
+  id: number;
+  author: Ref;
+  text: string;
+  internal: boolean;
+  created_at: string;
+}
+export interface TimeEntry {
+  id: number;
+  person: Ref;
+  minutes: number;
+  date: string;
+  description?: string | null;
+  contract?: { id: number } | null;
+  created_at: string;
+}
+export interface RequestAttachment {
+  id: number;
+  key: string;
+  filename: string;
+  size: number;
+  content_type: string;
+  created_at: string;
+}
+export interface Item {
+  id: number;
+  account: AccountRef;
+  number: string;
+  name: string;
+  category?: string | null;
+  status: string;
+  serial?: string | null;
+  organization?: Ref | null;
+  location?: Ref | null;
+  department?: Ref | null;
+  owners: Ref[];
+  shared_with: Ref[];
+  custom_fields?: Record<string, unknown>;
+  notes?: string | null;
+  source?: string;
+  source_id?: string | null;
+  created_at?: string;
+  updated_at?: string;
+}
+export interface Contract {
+  id: number;
+  account: AccountRef;
+  type: string;
+  customer?: Ref | null;
+  organization?: Ref | null;
+  item?: Ref | null;
+  sla: Ref;
+  start_date: string;
+  end_date?: string | null;
+  hours?: number | null;
+  monthly_hours?: number | null;
+  rollover_day?: number | null;
+  carry_over?: boolean;
+  invoice_paid?: boolean;
+  cancelled?: boolean;
+  notes?: string | null;
+  status: string;
+  pending_reason?: string | null;
+  allowance_minutes?: number | null;
+  used_minutes?: number;
+  period_start?: string | null;
+  period_end?: string | null;
+}
+export interface ContractUsage {
+  contract: number;
+  status: string;
+  allowance_minutes: number | null;
+  used_minutes: number;
+  period_start: string | null;
+  period_end: string | null;
+  requests: { request: { id: number; subject: string }; minutes: number; entries: number }[];
+}
+export interface RmmJob {
+  id: number;
+  kind: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  processed?: number;
+  result?: Record<string, unknown> | null;
+  error?: string | null;
+}
+export interface RmmOrganization {
+  id: number;
+  rmm_id: string;
+  name: string;
+  ref?: string | null;
+  present?: boolean;
+  organization?: Ref | null;
+  proposed_organization?: Ref | null;
+  location_mode?: string;
+  loaded_at?: string;
+}
+/** A person or other record offered in a picker. */
+export interface Named {
+  id: number;
+  name: string;
+  username?: string;
+}
+
+// ---- Paths ----
+
+/** A list path: the filters that have a value, then per_page. */
+export function listPath(base: string, filters: Record<string, string | null | undefined>, perPage = 25): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(filters)) if (v) params.set(k, v);
+  params.set('per_page', String(perPage));
+  return `${base}?${params}`;
+}
+
+// ---- Calls that change data ----
+
+export async function send<T>(path: string, method: string, body?: unknown): Promise<T | null> {
+  const res = await call(path, { method, body });
+  if (res.status === 204) return null;
+  const text = await res.text();
+  return text ? (JSON.parse(text) as T) : null;
+}
+
+/** Requests are raised by staff (for a customer) and by customers (for themselves). */
+export const raisesRequests = (s: SessionInfo) => isStaff(s) || s.roles.includes('customer');
+export const createRequest = (body: Record<string, unknown>) => send<DeskRequest>('/v1/requests', 'POST', body);
+export const getRequest = (id: number) => getJson<DeskRequest>(`/v1/requests/${id}`);
+export const patchRequest = (id: number, body: Record<string, unknown>) =>
+  send<DeskRequest>(`/v1/requests/${id}`, 'PATCH', body);
+export const escalateRequest = (id: number) => send<DeskRequest>(`/v1/requests/${id}/escalate`, 'POST');
+export const addNote = (id: number, text: string, internal: boolean) =>
+  send<Note>(`/v1/requests/${id}/notes`, 'POST', internal ? { text, internal } : { text });
+export const addTime = (id: number, body: Record<string, unknown>) =>
+  send<TimeEntry>(`/v1/requests/${id}/time_entries`, 'POST', body);
+
+export const getItem = (id: number) => getJson<Item>(`/v1/items/${id}`);
+export const saveItem = (id: number | null, body: Record<string, unknown>) =>
+  id ? send<Item>(`/v1/items/${id}`, 'PATCH', body) : send<Item>('/v1/items', 'POST', body);
+
+export const deleteItem = (id: number) => send<null>(`/v1/items/${id}`, 'DELETE');
+export const patchContract = (id: number, body: Record<string, unknown>) =>
+  send<Contract>(`/v1/contracts/${id}`, 'PATCH', body);
+export const getContract = (id: number) => getJson<Contract>(`/v1/contracts/${id}`);
+export const getUsage = (id: number) => getJson<ContractUsage>(`/v1/contracts/${id}/usage`);
+export const enableContract = (id: number) => send<Contract>(`/v1/contracts/${id}/enable`, 'POST');
+export const createContract = (body: Record<string, unknown>) => send<Contract>('/v1/contracts', 'POST', body);
+
+/** BEYOND-1: a dry run stores nothing; its job's result lists the changes. */
+export const rmmLoad = (dryRun = false) => send<RmmJob>(`/v1/rmm/load${dryRun ? '?dry_run=true' : ''}`, 'POST');
+export const rmmSync = (dryRun = false) => send<RmmJob>(`/v1/rmm/sync${dryRun ? '?dry_run=true' : ''}`, 'POST');
+export const rmmJob = (id: number) => getJson<RmmJob>(`/v1/rmm/jobs/${id}`);
+export const rmmMap = (id: number, organization: number | null) =>
+  send<RmmOrganization>(`/v1/rmm/organizations/${id}`, 'PATCH', { organization: organization ? { id: organization } : null });
+export const rmmImport = (ids: number[]) =>
+  send<RmmOrganization[]>('/v1/rmm/import', 'POST', { rmm_organizations: ids });
+export const rmmExport = (ids: number[]) => send<RmmJob>('/v1/rmm/export', 'POST', { organizations: ids });
+
+export function asApiError(err: unknown): ApiError {
+  return err instanceof ApiError ? err : new ApiError(0, String(err));
+}
+
+// ---- Hooks ----
+
+/** One page of a list at a time: `path` is the first page; next() follows the Link
+ *  rel="next", previous() goes back through the pages seen. `reload` refetches the page. */
+export function usePaged<T>(first: string | null) {
+  const [trail, setTrail] = useState<string[]>([]);
+  const [path, setPath] = useState<string | null>(first);
+  const [page, setPage] = useState<Page<T> | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [tick, setTick] = useState(0);
+
+  useEffect(() => {
+    setTrail([]);
+    setPath(first);
+  }, [first]);
+
+  useEffect(() => {
+    if (!path) return;
+    let stale = false;
+    setLoading(true);
+    getPage<T>(path)
+      .then((p) => {
+        if (stale) return;
+        setPage(p);
+        setError(null);
+      })
+      .catch((err) => {
+        if (stale) return;
+        setError(asApiError(err));
+        setPage(null);
+      })
+      .finally(() => !stale && setLoading(false));
+    return () => {
+      stale = true;
+    };
+  }, [path, tick]);
+
+  return {
+    items: page?.items ?? null,
+    error,
+    loading,
+    hasNext: !!page?.next,
+    hasPrevious: trail.length > 0,
+    next: () => {
+      if (!page?.next || !path) return;
+      setTrail([...trail, path]);
+      setPath(page.next);
+    },
+    previous: () => {
+      if (!trail.length) return;
+      setPath(trail[trail.length - 1]);
+      setTrail(trail.slice(0, -1));
+    },
+    reload: () => setTick((t) => t + 1),
+  };
+}
+
+/** The choices of a picker: one page (at most 100) of `path`; null path: none. */
+export function useChoices(path: string | null): { choices: Named[]; error: ApiError | null } {
+  const [choices, setChoices] = useState<Named[]>([]);
+  const [error, setError] = useState<ApiError | null>(null);
+  useEffect(() => {
+    if (!path) return;
+    let stale = false;
+    getPage<Named>(path)
+      .then((p) => !stale && setChoices(p.items))
+      .catch((err) => !stale && setError(asApiError(err)));
+    return () => {
+      stale = true;
+    };
+  }, [path]);
+  return { choices, error };
+}
