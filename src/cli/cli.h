@@ -6,6 +6,9 @@
 #ifndef RD_CLI_CLI_H
 #define RD_CLI_CLI_H
 
+#include <jansson.h>
+#include <stdint.h>
+
 #include "base/err.h"
 #include "store/store.h"
 
@@ -38,6 +41,9 @@ int rd_cli_usage(const char *command, const char *fmt, ...) __attribute__((forma
 
 /* Prints err as "rolodesk: message (field: message, ...)" and returns RD_EXIT_ERROR. */
 int rd_cli_fail(const rd_err *err);
+/* Prints the state st of a sync job ("<what> job ID status" and its result on stdout, its
+ * error on stderr) and returns RD_EXIT_OK when it is done, RD_EXIT_ERROR otherwise. */
+int rd_cli_job_report(const char *what, int64_t job, json_t *st);
 
 /* What a command's option loop (rd_cli_parse) hands back, and how it treats options. */
 #define RD_CLI_POS_MAX 4

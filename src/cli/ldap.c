@@ -1,7 +1,6 @@
 /* rolodesk ldap sync --account ID [--dry-run] (LDAP-1): the job of POST /v1/ldap/sync, run
  * in this process (created claimed by it, then rd_job_run); prints its report. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -65,14 +64,7 @@ int rd_cli_ldap(rd_cli *c, int argc, char **argv) {
     rv = rd_ldap_job_get(c->conn, &who, job, &st, &err);
   if (rv)
     return rd_cli_fail(&err);
-  char *text = json_dumps(json_object_get(st, "result"), JSON_INDENT(2));
-  printf("ldap job %lld %s\n%s\n", (long long)job, json_string_value(json_object_get(st, "status")),
-         text ? text : "");
-  const char *why = json_string_value(json_object_get(st, "error"));
-  if (why)
-    fprintf(stderr, "rolodesk: %s\n", why);
-  free(text);
-  rv = strcmp(json_string_value(json_object_get(st, "status")), "done") ? RD_EXIT_ERROR : 0;
+  rv = rd_cli_job_report("ldap", job, st);
   json_decref(st);
   return rv;
 }

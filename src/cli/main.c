@@ -45,6 +45,17 @@ int rd_cli_fail(const rd_err *err) {
   return RD_EXIT_ERROR;
 }
 
+int rd_cli_job_report(const char *what, int64_t job, json_t *st) {
+  char *text = json_dumps(json_object_get(st, "result"), JSON_INDENT(2));
+  const char *status = json_string_value(json_object_get(st, "status"));
+  printf("%s job %lld %s\n%s\n", what, (long long)job, status ? status : "?", text ? text : "");
+  const char *why = json_string_value(json_object_get(st, "error"));
+  if (why)
+    fprintf(stderr, "rolodesk: %s\n", why);
+  free(text);
+  return status && !strcmp(status, "done") ? RD_EXIT_OK : RD_EXIT_ERROR;
+}
+
 int rd_cli_help(const char *help) {
   fputs(help, stdout);
   return RD_EXIT_OK;

@@ -89,14 +89,7 @@ static int run_job(rd_cli *c, const rd_caller *who, int64_t job, const char *wor
     rv = rd_rmm_job_get(c->conn, who, job, &st, err);
   if (rv)
     return rd_cli_fail(err);
-  char *text = json_dumps(json_object_get(st, "result"), JSON_INDENT(2));
-  printf("rmm job %lld %s\n%s\n", (long long)job, json_string_value(json_object_get(st, "status")),
-         text ? text : "");
-  const char *why = json_string_value(json_object_get(st, "error"));
-  if (why)
-    fprintf(stderr, "rolodesk: %s\n", why);
-  free(text);
-  rv = strcmp(json_string_value(json_object_get(st, "status")), "done") ? RD_EXIT_ERROR : 0;
+  rv = rd_cli_job_report("rmm", job, st);
   json_decref(st);
   return rv;
 }

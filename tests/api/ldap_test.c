@@ -330,3 +330,20 @@ Test(ldap, LDAP1_failures_change_nothing_and_only_administrators_sync) {
   th_assert_error(&r, 404, NULL);
   th_resp_free(&r);
 }
+
+Test(ldap, LDAP1_the_cli_syncs_and_a_dry_run_keeps_nothing) {
+  connect_ldap(th_slapd_uri(D), TH_LDAP_ADMIN_PW);
+  int status = -1;
+  char *out = th_cli(&S, NULL, &status, "ldap", "sync", "--account", "wdc", "--dry-run", NULL);
+  cr_assert_eq(status, 0, "%s", out ? out : "");
+  cr_assert(strstr(out, "\"created\": 3"), "%s", out);
+  free(out);
+  cr_assert_eq(th_sql_int(&S, "SELECT COUNT(*) FROM people WHERE source = 'ldap'"), 0);
+  out = th_cli(&S, NULL, &status, "ldap", "sync", "--account", "wdc", NULL);
+  cr_assert_eq(status, 0, "%s", out ? out : "");
+  free(out);
+  cr_assert_eq(th_sql_int(&S, "SELECT COUNT(*) FROM people WHERE source = 'ldap'"), 3);
+  out = th_cli(&S, NULL, &status, "ldap", "sync", NULL);
+  cr_assert_eq(status, 2, "usage: --account is required");
+  free(out);
+}

@@ -1,11 +1,11 @@
 // The API client of the service desk records screens (issue 16): requests (PART-3/4,
-// CUST-9 attachments), items (CUST-7), contracts (CUST-8) and RMM synchronization
-// (RMM-1..6). Every call goes through api.ts (same-origin cookie session, CSRF header,
-// ApiError, Link paging); this file adds the record shapes, the paths with their filters
+// CUST-9 attachments), items (CUST-7) and contracts (CUST-8). Every call goes through
+// api.ts (same-origin cookie session, CSRF header, ApiError, Link paging); this file adds the record shapes, the paths with their filters
 // and the role checks the screens use to offer only what the caller may do (the API
 // decides in the end: a 403 is shown as such).
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, call, getJson, getPage, type AccountRef, type Page, type Ref } from './api';
+import { ApiError, call, getJson, getPage, type AccountRef, type Ref } from './api';
+import { usePagedList } from './screens/pager';
 import type { SessionInfo } from './session';
 
 export type { Ref };
@@ -22,9 +22,8 @@ function hasAny(s: SessionInfo, roles: string[]): boolean {
 export const isStaff = (s: SessionInfo) => hasAny(s, STAFF);
 /** Staff and partner technicians change, escalate and record time on requests they see. */
 export const worksRequests = (s: SessionInfo) => hasAny(s, [...STAFF, 'partner']);
-/** Contracts are written, and the RMM run, by administrators, supervisors and SLMs. */
+/** Contracts are written by administrators, supervisors and SLMs. */
 export const managesContracts = (s: SessionInfo) => hasAny(s, MANAGERS);
-export const runsRmm = (s: SessionInfo) => hasAny(s, MANAGERS);
 /** Who sees the Items and Contracts screens at all (customers: their own). */
 export const seesItems = (s: SessionInfo) => isStaff(s) || s.roles.includes('customer');
 
@@ -135,25 +134,6 @@ export interface ContractUsage {
   period_end: string | null;
   requests: { request: { id: number; subject: string }; minutes: number; entries: number }[];
 }
-export interface RmmJob {
-  id: number;
-  kind: string;
-  status: 'queued' | 'running' | 'done' | 'failed';
-  processed?: number;
-  result?: Record<string, unknown> | null;
-  error?: string | null;
-}
-export interface RmmOrganization {
-  id: number;
-  rmm_id: string;
-  name: string;
-  ref?: string | null;
-  present?: boolean;
-  organization?: Ref | null;
-  proposed_organization?: Ref | null;
-  location_mode?: string;
-  loaded_at?: string;
-}
 /** A person or other record offered in a picker. */
 export interface Named {
   id: number;
@@ -205,74 +185,25 @@ export const enableContract = (id: number) => send<Contract>(`/v1/contracts/${id
 export const createContract = (body: Record<string, unknown>) => send<Contract>('/v1/contracts', 'POST', body);
 
 /** BEYOND-1: a dry run stores nothing; its job's result lists the changes. */
-export const rmmLoad = (dryRun = false) => send<RmmJob>(`/v1/rmm/load${dryRun ? '?dry_run=true' : ''}`, 'POST');
-export const rmmSync = (dryRun = false) => send<RmmJob>(`/v1/rmm/sync${dryRun ? '?dry_run=true' : ''}`, 'POST');
-export const rmmJob = (id: number) => getJson<RmmJob>(`/v1/rmm/jobs/${id}`);
-export const rmmMap = (id: number, organization: number | null) =>
-  send<RmmOrganization>(`/v1/rmm/organizations/${id}`, 'PATCH', { organization: organization ? { id: organization } : null });
-export const rmmImport = (ids: number[]) =>
-  send<RmmOrganization[]>('/v1/rmm/import', 'POST', { rmm_organizations: ids });
-export const rmmExport = (ids: number[]) => send<RmmJob>('/v1/rmm/export', 'POST', { organizations: ids });
-
 export function asApiError(err: unknown): ApiError {
   return err instanceof ApiError ? err : new ApiError(0, String(err));
 }
 
 // ---- Hooks ----
 
-/** One page of a list at a time: `path` is the first page; next() follows the Link
- *  rel="next", previous() goes back through the pages seen. `reload` refetches the page. */
+/** One page of a list at a time (pager.tsx's usePagedList) under the names the desk
+ *  screens use: next() follows the Link rel="next", previous() goes back, reload(). */
 export function usePaged<T>(first: string | null) {
-  const [trail, setTrail] = useState<string[]>([]);
-  const [path, setPath] = useState<string | null>(first);
-  const [page, setPage] = useState<Page<T> | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [tick, setTick] = useState(0);
-
-  useEffect(() => {
-    setTrail([]);
-    setPath(first);
-  }, [first]);
-
-  useEffect(() => {
-    if (!path) return;
-    let stale = false;
-    setLoading(true);
-    getPage<T>(path)
-      .then((p) => {
-        if (stale) return;
-        setPage(p);
-        setError(null);
-      })
-      .catch((err) => {
-        if (stale) return;
-        setError(asApiError(err));
-        setPage(null);
-      })
-      .finally(() => !stale && setLoading(false));
-    return () => {
-      stale = true;
-    };
-  }, [path, tick]);
-
+  const l = usePagedList<T>(first);
   return {
-    items: page?.items ?? null,
-    error,
-    loading,
-    hasNext: !!page?.next,
-    hasPrevious: trail.length > 0,
-    next: () => {
-      if (!page?.next || !path) return;
-      setTrail([...trail, path]);
-      setPath(page.next);
-    },
-    previous: () => {
-      if (!trail.length) return;
-      setPath(trail[trail.length - 1]);
-      setTrail(trail.slice(0, -1));
-    },
-    reload: () => setTick((t) => t + 1),
+    items: l.items,
+    error: l.error,
+    loading: l.loading,
+    hasNext: !!l.next,
+    hasPrevious: l.hasPrevious,
+    next: l.goNext,
+    previous: l.goPrevious,
+    reload: l.reload,
   };
 }
 
