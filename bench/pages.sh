@@ -91,16 +91,16 @@ find_all() {
 }
 
 declare -A instr
-if [ "$use_callgrind" = 1 ]; then
-  echo "== callgrind: $requests keep-alive requests each" >&2
-  start_daemon valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p"
-  find_all
-  loop /healthz && loop "/v1/organizations?per_page=25" "$token" # warm caches and statements
-  loop "$all=25" "$token"
-  for s in healthz orgs25 all25; do
+# callgrind_loops SCENARIO...: instructions per request of each scenario (a name of the
+# wrk table below) in the running daemon, into instr[].
+callgrind_loops() {
+  for s in "$@"; do
     p=/healthz t=""
-    [ $s = orgs25 ] && p="/v1/organizations?per_page=25" t=$token
-    [ $s = all25 ] && p="$all=25" t=$token
+    case $s in
+      orgs25*) p="/v1/organizations?per_page=25" t=$token ;;
+      all25*) p="$all=25" t=$token ;;
+    esac
+    loop "$p" "$t" # caches and statements warmed first
     callgrind_control -z "$daemon_pid" >/dev/null 2>&1
     loop "$p" "$t"
     rm -f "$work"/cg.*.[0-9]*
@@ -111,7 +111,18 @@ if [ "$use_callgrind" = 1 ]; then
     [ -z "${BENCH_PAGES_KEEP:-}" ] || for f in "$work"/cg.*.[0-9]*; do cp "$f" "$BENCH_PAGES_KEEP/$s.${f##*/}"; done
     instr[$s]=$(awk -v n="$total" -v r="$requests" 'BEGIN { printf "%.0f", n / r }')
   done
+}
+if [ "$use_callgrind" = 1 ]; then
+  echo "== callgrind: $requests keep-alive requests each" >&2
+  start_daemon valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p"
+  find_all
+  callgrind_loops healthz orgs25 all25
   stop_daemon
+  daemon_extra=(--page-cache-mb 0)
+  start_daemon valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p"
+  callgrind_loops orgs25cold all25cold
+  stop_daemon
+  daemon_extra=()
 fi
 
 echo "== wrk: $duration each" >&2
@@ -169,5 +180,7 @@ mkdir -p "$root/bench/out"
     echo "| GET /healthz | ${instr[healthz]} |"
     echo "| GET /v1/organizations?per_page=25 (warm) | ${instr[orgs25]} |"
     echo "| GET /v1/organizations/all, 25 foreign rows (warm) | ${instr[all25]} |"
+    echo "| GET /v1/organizations?per_page=25 (cold) | ${instr[orgs25cold]} |"
+    echo "| GET /v1/organizations/all, 25 foreign rows (cold) | ${instr[all25cold]} |"
   fi
 } | tee "$root/bench/out/pages-$backend.md"

@@ -9,6 +9,8 @@
  * the body limit, spools uploads (RD_ROUTE_UPLOAD), sends password hashing to the work
  * pool (RD_ROUTE_HASHES) and sets the path as logged, with secret segments redacted. The
  * caller it authenticated is kept in the request's rd_ctx for handle(). */
+#include <assert.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,6 +419,26 @@ static void allow_add(char *allow, size_t cap, const char *method) {
   snprintf(allow + n, cap - n, "%s%s", n ? ", " : "", method);
 }
 
+/* Per route, computed once (issue 12: matching every pattern segment by segment was a
+ * tenth of a kept page): the length of the pattern's literal start (up to its first
+ * parameter), which a path must begin with, and whether it has a secret segment. */
+enum { ROUTES_MAX = 512 };
+static unsigned short route_lit[ROUTES_MAX];
+static bool route_secret[ROUTES_MAX];
+static pthread_once_t routes_once = PTHREAD_ONCE_INIT;
+
+static bool secret_segment(const char *seg, size_t len);
+
+static void routes_init(void) {
+  assert(rd_nroutes <= ROUTES_MAX);
+  for (int i = 0; i < rd_nroutes; i++) {
+    const char *p = rd_routes[i].pattern;
+    route_lit[i] = (unsigned short)strcspn(p, "{");
+    for (const char *q = p; (q = strchr(q, '{')); q++)
+      route_secret[i] = route_secret[i] || secret_segment(q, strcspn(q, "/"));
+  }
+}
+
 /* The route serving r's method on r's path (HEAD: the GET route), with x's parameters
  * filled; else NULL and err says why (404, or 405). allow (cap bytes) receives the
  * methods the path's resource serves, HEAD beside GET and OPTIONS last ("" when none). */
@@ -424,9 +446,11 @@ static const rd_route *find(rd_req *r, rd_ctx *x, char *allow, size_t cap, rd_er
   const char *best = NULL;
   unsigned best_bits = 0;
   allow[0] = 0;
+  pthread_once(&routes_once, routes_init);
   for (int i = 0; i < rd_nroutes; i++) {
     const rd_route *rt = &rd_routes[i];
-    if (!match(rt->pattern, r->path, NULL, &r->arena))
+    if (strncmp(rt->pattern, r->path, route_lit[i]) ||
+        !match(rt->pattern, r->path, NULL, &r->arena))
       continue;
     unsigned bits = literal_bits(rt->pattern);
     if (!best || bits > best_bits) {
@@ -541,8 +565,10 @@ static void secrets_of(const char *pattern, const char *path, unsigned *mask) {
 /* The path as logged: secret segments replaced by [redacted]. */
 static const char *log_path(rd_req *r) {
   unsigned mask = 0;
+  pthread_once(&routes_once, routes_init);
   for (int i = 0; i < rd_nroutes; i++)
-    secrets_of(rd_routes[i].pattern, r->path, &mask);
+    if (route_secret[i])
+      secrets_of(rd_routes[i].pattern, r->path, &mask);
   if (!mask)
     return r->path;
   rd_buf b;

@@ -19,7 +19,7 @@ void rd_buf_term(rd_buf *b) {
   rd_buf_init(b);
 }
 
-static void reserve(rd_buf *b, size_t extra) {
+void rd_buf_grow(rd_buf *b, size_t extra) {
   if (b->len + extra + 1 <= b->cap)
     return;
   size_t cap = b->cap ? b->cap : 256;
@@ -29,24 +29,12 @@ static void reserve(rd_buf *b, size_t extra) {
   b->cap = cap;
 }
 
-void rd_buf_add(rd_buf *b, const void *p, size_t n) {
-  reserve(b, n);
-  if (n)
-    memcpy(b->data + b->len, p, n);
-  b->len += n;
-  b->data[b->len] = '\0';
-}
-
-void rd_buf_adds(rd_buf *b, const char *s) {
-  rd_buf_add(b, s, strlen(s));
-}
-
 void rd_buf_printf(rd_buf *b, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   int n = vsnprintf(NULL, 0, fmt, ap);
   va_end(ap);
-  reserve(b, (size_t)n);
+  rd_buf_grow(b, (size_t)n);
   va_start(ap, fmt);
   vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
   va_end(ap);
@@ -67,7 +55,7 @@ void rd_buf_add_i64(rd_buf *b, int64_t v) {
 }
 
 const char *rd_buf_cstr(rd_buf *b) {
-  reserve(b, 0);
+  rd_buf_grow(b, 0);
   b->data[b->len] = '\0';
   return b->data;
 }

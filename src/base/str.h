@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct rd_buf {
   char *data; /* always NUL-terminated when len > 0 or after rd_buf_cstr */
@@ -14,8 +15,21 @@ typedef struct rd_buf {
 
 void rd_buf_init(rd_buf *b);
 void rd_buf_term(rd_buf *b);
-void rd_buf_add(rd_buf *b, const void *p, size_t n);
-void rd_buf_adds(rd_buf *b, const char *s);
+/* Makes room for extra more bytes and the NUL (rd_buf_add's slow path). */
+void rd_buf_grow(rd_buf *b, size_t extra);
+/* Inline: list pages append thousands of small pieces (issue 12), most of them literals
+ * whose length the compiler knows. */
+static inline void rd_buf_add(rd_buf *b, const void *p, size_t n) {
+  if (b->len + n + 1 > b->cap)
+    rd_buf_grow(b, n);
+  if (n)
+    memcpy(b->data + b->len, p, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+}
+static inline void rd_buf_adds(rd_buf *b, const char *s) {
+  rd_buf_add(b, s, strlen(s));
+}
 void rd_buf_printf(rd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends v in decimal, as printf's %lld writes it (without printf's cost: list pages write
  * several numbers a row). */

@@ -412,11 +412,18 @@ static void page_query(const rd_rtype *t, const rd_list_q *q, rd_buf *sql, rd_pa
   if (q->generic_plan)
     rd_buf_adds(sql, RD_SQL_GENERIC_PLAN);
   select_list_ex(t, sql, q->extra_cols, q->join, q->extra_join);
-  rd_buf_printf(sql, q->account_id ? " WHERE t.account_id = ? AND %s > ?" : " WHERE %s > ?",
-                key);
-  if (q->where && *q->where)
-    rd_buf_printf(sql, " AND (%s)", q->where);
-  rd_buf_printf(sql, " ORDER BY %s LIMIT ?", key);
+  /* Appended, not printf'd: the All Organizations view's where is kilobytes long. */
+  rd_buf_adds(sql, q->account_id ? " WHERE t.account_id = ? AND " : " WHERE ");
+  rd_buf_adds(sql, key);
+  rd_buf_adds(sql, " > ?");
+  if (q->where && *q->where) {
+    rd_buf_adds(sql, " AND (");
+    rd_buf_adds(sql, q->where);
+    rd_buf_adds(sql, ")");
+  }
+  rd_buf_adds(sql, " ORDER BY ");
+  rd_buf_adds(sql, key);
+  rd_buf_adds(sql, " LIMIT ?");
   /* Sized from np and njp: every parameter is bound, none dropped. */
   rd_param *p = rd_calloc((size_t)q->np + (size_t)q->njp + 3, sizeof *p);
   int k = 0;
@@ -508,7 +515,24 @@ static void add_new_json(rd_buf *out, json_t *v) {
   json_decref(v);
 }
 
+/* Issue 12: most values of a page (names, e-mail addresses, dates, ids) are printable ASCII
+ * without a quote or a backslash, which JSON takes as they are (jansson would write each
+ * byte unchanged): those are copied between quotes. Every other string (control
+ * characters, quotes, backslashes, any byte of 0x7f or more, whose UTF-8 jansson checks)
+ * goes through jansson. A unit test holds the two to the same bytes. */
 void rd_json_add_string(rd_buf *out, const char *s) {
+  if (s) {
+    size_t n = 0;
+    for (unsigned char ch; (ch = (unsigned char)s[n]) >= 0x20 && ch < 0x7f && ch != '"' &&
+                           ch != '\\';)
+      n++;
+    if (!s[n]) {
+      rd_buf_add(out, "\"", 1);
+      rd_buf_add(out, s, n);
+      rd_buf_add(out, "\"", 1);
+      return;
+    }
+  }
   add_new_json(out, s ? json_string(s) : NULL);
 }
 

@@ -420,3 +420,39 @@ Test(pages, ISSUE12_TRUST4_ACC7_organization_pages_as_text_equal_jansson) {
   }
   cr_assert(saw_foreign, "the view held no foreign record");
 }
+
+/* ISSUE12: rd_json_add_string copies printable ASCII itself and hands every other string to
+ * jansson; either way the bytes are jansson's (json_dumps of json_string, "null" for NULL or
+ * for text that is not UTF-8). Every byte alone and inside ASCII, then random strings. */
+static void same_as_jansson(const char *s) {
+  rd_buf b;
+  rd_buf_init(&b);
+  rd_json_add_string(&b, s);
+  json_t *v = s ? json_string(s) : NULL;
+  char *want = json_dumps(v ? v : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
+  json_decref(v);
+  cr_assert_eq(b.len, strlen(want), "length for %s", want);
+  cr_assert(!memcmp(b.data, want, b.len), "%.*s against %s", (int)b.len, b.data, want);
+  free(want);
+  rd_buf_term(&b);
+}
+
+Test(pages, ISSUE12_strings_written_as_jansson_writes_them) {
+  same_as_jansson(NULL);
+  same_as_jansson("");
+  for (int ch = 1; ch < 256; ch++) {
+    char one[2] = {(char)ch, 0}, mid[8] = {'a', 'b', (char)ch, 'c', 0};
+    same_as_jansson(one);
+    same_as_jansson(mid);
+  }
+  static const char pick[] = "aZ09 -_./@+\"\\\t\n\x01\x1f\x7f\xc3\xa9\xe2\x80\xa8\xff";
+  rng = 88172645463325252ull;
+  for (int i = 0; i < 20000; i++) {
+    char s[24];
+    int n = (int)rnd(sizeof s);
+    for (int k = 0; k < n; k++)
+      s[k] = pick[rnd(sizeof pick - 1)];
+    s[n] = 0;
+    same_as_jansson(s);
+  }
+}
