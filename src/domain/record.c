@@ -877,8 +877,16 @@ static int check_refs(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_
   return err && err->code ? err->code : 0;
 }
 
-static json_t *ref_key(json_t *v) {
-  return json_is_object(v) ? json_object_get(v, "id") : v;
+/* What a change of field f compares: a reference by its id (its name is read, not
+ * written), any other value whole. NULL, a missing value, is null. */
+static json_t *compared(const rd_field *f, json_t *v) {
+  if ((f->type == RD_FT_REF || f->type == RD_FT_ACCOUNT) && json_is_object(v))
+    v = json_object_get(v, "id");
+  return v ? v : json_null();
+}
+
+static bool same_value(const rd_field *f, json_t *a, json_t *b) {
+  return json_equal(compared(f, a), compared(f, b));
 }
 
 static int add_chunk(const char *chunk, size_t n, void *out) {
@@ -923,9 +931,7 @@ static void diff(const rd_rtype *t, json_t *old, json_t *rec, json_t *patch, rd_
       continue;
     json_t *a = old ? json_object_get(old, f->name) : NULL;
     json_t *b = json_object_get(rec, f->name);
-    json_t *ka = ref_key(a ? a : json_null()), *kb = ref_key(b ? b : json_null());
-    if (json_equal(ka ? ka : json_null(), kb ? kb : json_null()) ||
-        (!old && (!b || json_is_null(b))))
+    if (same_value(f, a, b) || (!old && (!b || json_is_null(b))))
       continue;
     add_key(out, first, f->name);
     rd_buf_adds(out, "{\"old\":");
@@ -989,6 +995,27 @@ out:
   return rv;
 }
 
+/* Whether patch, merged into old as rec, changes anything (issue 11). A patch of stored
+ * fields whose values stay what they are does not: it is not written (no new version,
+ * updated_at or audit row), after the same checks and rules as any write, so a caller
+ * who may not write the record is still refused. A re-import of an unchanged file is such
+ * a write for each row. A secret, a field kept elsewhere (after_write) or a field the
+ * type does not know counts as a change. */
+static bool changes_anything(const rd_rtype *t, json_t *old, json_t *rec, json_t *patch) {
+  const char *name;
+  json_t *v;
+  json_object_foreach(patch, name, v) {
+    const rd_field *f = NULL;
+    for (int i = 0; i < t->nfields && !f; i++)
+      if (!strcmp(t->fields[i].name, name))
+        f = &t->fields[i];
+    if (!f || !f->column || (f->flags & (RD_FF_WRITEONLY | RD_FF_CHECKONLY)) ||
+        !same_value(f, json_object_get(old, name), json_object_get(rec, name)))
+      return true;
+  }
+  return false;
+}
+
 /* rd_rec_update, and with put rd_rec_put: a missing record of a type with key_column reads
  * as the fields' defaults (version 0) and is inserted with the caller's key. */
 static int write_one(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
@@ -1023,7 +1050,7 @@ static int write_one(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_
   rv = check_refs(c, who, t, rec, err);
   if (!rv)
     rv = rd_rec_rules(c, who, t, id, old, rec, err);
-  if (rv)
+  if (rv || (exists && !changes_anything(t, old, rec, patch)))
     goto out;
   char now[RD_TIME_LEN];
   rd_time_now(now);

@@ -269,3 +269,71 @@ Test(audit, ACC6_filters_and_pagination) {
     th_resp_free(&r);
   }
 }
+
+/* ACC-6: a change inside a JSON field (an organization's contact details) is in the audit
+ * row with its old and new value (the diff compared such objects by an "id" they do not
+ * have, so it saw no change). */
+Test(audit, ACC6_changes_of_json_fields_are_in_the_row) {
+  long long id = th_create(&S, admin(), "/v1/organizations", "{s:s,s:{s:[{s:s,s:s}]}}", "name",
+                           "Acme", "contact", "telephones", "label", "work", "number",
+                           "+31 15 111");
+  char path[64];
+  snprintf(path, sizeof path, "/v1/organizations/%lld", id);
+  th_resp r = th_req(&S, "PATCH", path, admin(),
+                     "{\"contact\": {\"telephones\": [{\"label\": \"work\", \"number\": \"+31 15 222\"}]}}", NULL, NULL);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  th_resp_free(&r);
+  json_t *a = rows_of("organization", id);
+  char *text = json_dumps(a, 0);
+  cr_assert_eq(json_array_size(a), 2, "%s", text);
+  cr_assert_str_eq(th_jstr(a, "[1].action"), "update", "%s", text);
+  cr_assert_str_eq(th_jstr(a, "[1].changes.contact.old.telephones[0].number"), "+31 15 111", "%s",
+                   text);
+  cr_assert_str_eq(th_jstr(a, "[1].changes.contact.new.telephones[0].number"), "+31 15 222", "%s",
+                   text);
+  free(text);
+  json_decref(a);
+}
+
+/* Issue 11 (the record engine): a PATCH that leaves every value as it is changes nothing:
+ * 200 with the record, the same ETag and updated_at, and no audit row. A re-import of an
+ * unchanged file is such a write for every row. */
+Test(audit, ISSUE11_ACC6_a_write_that_changes_nothing_keeps_version_and_writes_no_row) {
+  long long id = th_create(&S, admin(), "/v1/organizations", "{s:s,s:s,s:{s:[{s:s,s:s}]}}", "name",
+                           "Acme", "financial_id", "F-1", "contact", "telephones", "label",
+                           "work", "number", "+31 15 111");
+  char path[64];
+  snprintf(path, sizeof path, "/v1/organizations/%lld", id);
+  th_resp r = th_get(&S, admin(), path);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  char etag[64], updated[64];
+  snprintf(etag, sizeof etag, "%s", th_header(&r, "ETag"));
+  snprintf(updated, sizeof updated, "%s", th_jstr(r.json, "updated_at"));
+  th_resp_free(&r);
+  const char *same[] = {
+      "{\"name\": \"Acme\"}",
+      "{\"name\": \"Acme\", \"financial_id\": \"F-1\"}",
+      "{\"contact\": {\"telephones\": [{\"label\": \"work\", \"number\": \"+31 15 111\"}]}}",
+  };
+  for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+    r = th_req(&S, "PATCH", path, admin(), same[i], NULL, NULL);
+    cr_assert_eq(r.status, 200, "%s: %s", same[i], r.body);
+    cr_assert_str_eq(th_header(&r, "ETag"), etag, "%s", same[i]);
+    cr_assert_str_eq(th_jstr(r.json, "updated_at"), updated, "%s", same[i]);
+    th_resp_free(&r);
+  }
+  json_t *a = rows_of("organization", id);
+  cr_assert_eq(json_array_size(a), 1, "only the create: %s", json_dumps(a, 0));
+  json_decref(a);
+  /* A stale If-Match is still refused, and a real change is still a new version. */
+  r = th_req(&S, "PATCH", path, admin(), "{\"name\": \"Acme\"}", NULL, "If-Match: \"999\"");
+  th_assert_error(&r, 412, NULL);
+  th_resp_free(&r);
+  r = th_req(&S, "PATCH", path, admin(), "{\"name\": \"Acme B.V.\"}", NULL, NULL);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  cr_assert_str_neq(th_header(&r, "ETag"), etag);
+  th_resp_free(&r);
+  a = rows_of("organization", id);
+  cr_assert_eq(json_array_size(a), 2);
+  json_decref(a);
+}
