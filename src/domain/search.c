@@ -127,13 +127,17 @@ int rd_search_person_set(rd_conn *c, int64_t person_id, const char *account_id,
                         &first, &last);
   rd_search_doc(rd_buf_cstr(&text), org_name, &doc);
   int rv = rd_sql_exec(c, NULL, err,
+                       /* deleted as people has it (migration 033): later changes of
+                        * people.deleted reach the row by the trigger person_search_deleted. */
                        "INSERT INTO person_search (person_id, account_id, person_text, doc,"
-                       " first_key, last_key) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (person_id)"
+                       " first_key, last_key, deleted) VALUES (?, ?, ?, ?, ?, ?,"
+                       " COALESCE((SELECT p.deleted FROM people p WHERE p.id = ?), FALSE))"
+                       " ON CONFLICT (person_id)"
                        " DO UPDATE SET account_id = excluded.account_id,"
                        " person_text = excluded.person_text, doc = excluded.doc,"
                        " first_key = excluded.first_key, last_key = excluded.last_key",
-                       "ittttt", person_id, account_id, rd_buf_cstr(&text), rd_buf_cstr(&doc),
-                       rd_buf_cstr(&first), rd_buf_cstr(&last));
+                       "ittttti", person_id, account_id, rd_buf_cstr(&text), rd_buf_cstr(&doc),
+                       rd_buf_cstr(&first), rd_buf_cstr(&last), person_id);
   rd_buf_term(&text);
   rd_buf_term(&doc);
   rd_buf_term(&first);

@@ -87,3 +87,37 @@ Test(search_db, CUST4_backfill_fills_every_row_without_text) {
   cr_assert_eq(done, 5);
   cr_assert_eq(ut_int(T.c, "SELECT COUNT(*) FROM person_search WHERE doc LIKE 'zoe %'"), 5);
 }
+
+/* CUST-3/CUST-4, issue 11 (migration 033): a search row written for a deleted person is
+ * marked deleted by its INSERT (no trigger does it any more), and the mark follows later
+ * changes of people.deleted. */
+Test(search_db, CUST3_search_rows_carry_the_persons_deleted_mark) {
+  rd_caller admin = ud_caller("acme", RD_ROLE_ACCOUNT_ADMINISTRATOR, 0);
+  rd_err err;
+  rd_err_clear(&err);
+  json_t *in = json_pack("{s:s,s:s,s:s,s:s,s:[s]}", "username", "gone", "first_name", "Ann",
+                         "last_name", "Gone", "primary_email", "gone@example.com", "roles",
+                         "customer");
+  int64_t id = 0;
+  cr_assert_eq(rd_person_create(T.c, &admin, in, &id, &err), 0, "%s", err.message);
+  json_decref(in);
+  char q[128];
+  snprintf(q, sizeof q, "SELECT COUNT(*) FROM person_search WHERE person_id = %lld AND deleted",
+           (long long)id);
+  cr_assert_eq(ut_int(T.c, q), 0);
+  cr_assert_eq(rd_tx_begin(T.c, true, &err), 0);
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err, "DELETE FROM person_search WHERE person_id = ?", "i",
+                           id), 0, "%s", err.message);
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err, "UPDATE people SET deleted = TRUE WHERE id = ?", "i",
+                           id), 0, "%s", err.message);
+  const char *phones[4] = {NULL, NULL, NULL, NULL}, *addresses[1] = {"gone@example.com"};
+  cr_assert_eq(rd_search_person_set(T.c, id, "acme", "Ann", "Gone", "gone", phones, addresses,
+                                    1, NULL, &err), 0, "%s", err.message);
+  cr_assert_eq(rd_tx_commit(T.c, &err), 0, "%s", err.message);
+  cr_assert_eq(ut_int(T.c, q), 1, "the new row of a deleted person is marked deleted");
+  cr_assert_eq(rd_tx_begin(T.c, true, &err), 0);
+  cr_assert_eq(rd_sql_exec(T.c, NULL, &err, "UPDATE people SET deleted = FALSE WHERE id = ?", "i",
+                           id), 0, "%s", err.message);
+  cr_assert_eq(rd_tx_commit(T.c, &err), 0, "%s", err.message);
+  cr_assert_eq(ut_int(T.c, q), 0, "and follows people.deleted");
+}
