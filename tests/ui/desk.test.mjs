@@ -397,6 +397,51 @@ test('ISSUE16 desk items: create shows the API error at the field, then saves; e
   }
 });
 
+test('ISSUE16 desk items: a change made meanwhile by someone else is not overwritten (If-Match: 412 shown, saved after a reload)', async () => {
+  const page = await as('admin');
+  const printer = (await api(page, '/v1/items?q=WL-0002')).body[0];
+  /** PATCH by another client (this session's token, no If-Match). */
+  const patch = (body) =>
+    page.evaluate(
+      async ([p, b]) => {
+        const res = await fetch(p, {
+          method: 'PATCH',
+          credentials: 'same-origin',
+          headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('rolodesk.csrf') },
+          body: JSON.stringify(b),
+        });
+        return res.status;
+      },
+      [`/v1/items/${printer.id}`, body],
+    );
+  try {
+    await visit(page, `/items/${printer.id}/edit`);
+    await page.waitForFunction(() => document.querySelector('#item-number')?.value === 'WL-0002');
+    assert.equal(await patch({ serial: 'MEANWHILE-1' }), 200);
+    await page.getByLabel('Category').fill('multifunction');
+    await page.getByRole('button', { name: 'Save item' }).click();
+    const alert = page.getByTestId('api-error');
+    await alert.waitFor();
+    assert.match(await alert.textContent(), /changed/);
+    let now = (await api(page, `/v1/items/${printer.id}`)).body;
+    assert.equal(now.serial, 'MEANWHILE-1');
+    assert.equal(now.category, printer.category, 'the edit did not overwrite the other change');
+    await visit(page, `/items/${printer.id}`); // away and back: the form reads the item again
+    await page.getByRole('heading', { level: 1, name: printer.name }).waitFor();
+    await visit(page, `/items/${printer.id}/edit`);
+    await page.waitForFunction(() => document.querySelector('#item-serial')?.value === 'MEANWHILE-1');
+    await page.getByLabel('Category').fill('multifunction');
+    await page.getByRole('button', { name: 'Save item' }).click();
+    await page.getByRole('heading', { level: 1, name: printer.name }).waitFor();
+    now = (await api(page, `/v1/items/${printer.id}`)).body;
+    assert.equal(now.category, 'multifunction');
+    assert.equal(now.serial, 'MEANWHILE-1');
+  } finally {
+    await patch({ serial: printer.serial ?? null, category: printer.category ?? null });
+    await release(page);
+  }
+});
+
 test('ISSUE16 desk items: a customer sees only its own and shared items, and no create or edit', async () => {
   const page = await as('ann', '/items');
   try {

@@ -4,7 +4,7 @@
 // and the role checks the screens use to offer only what the caller may do (the API
 // decides in the end: a 403 is shown as such).
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, call, getJson, getPage, type AccountRef, type Ref } from './api';
+import { ApiError, call, getJson, getPage, getTagged, type AccountRef, type Ref } from './api';
 import { usePagedList } from './screens/pager';
 import type { SessionInfo } from './session';
 
@@ -153,8 +153,28 @@ export function listPath(base: string, filters: Record<string, string | null | u
 
 // ---- Calls that change data ----
 
+/** The ETag of each desk record this tab read or wrote last, by its path. A PATCH or
+ *  DELETE of the record sends it as If-Match, so a change someone else made meanwhile is
+ *  refused (412, shown as the API's message) instead of overwritten. A write to a part of
+ *  the record (a note, a time entry) may give it a new version: its tag is then dropped,
+ *  and the next write of the record goes without one, as before. */
+const versions = new Map<string, string>();
+
+/** GET of one record, its ETag kept for the writes that follow. */
+async function getRecord<T>(path: string): Promise<T> {
+  const { body, etag } = await getTagged<T>(path);
+  if (etag) versions.set(path, etag);
+  else versions.delete(path);
+  return body;
+}
+
 export async function send<T>(path: string, method: string, body?: unknown): Promise<T | null> {
-  const res = await call(path, { method, body });
+  const tag = method === 'PATCH' || method === 'DELETE' ? versions.get(path) : undefined;
+  const res = await call(path, { method, body, headers: tag ? { 'If-Match': tag } : undefined });
+  const etag = method === 'PATCH' ? res.headers.get('ETag') : null;
+  if (etag) versions.set(path, etag);
+  else versions.delete(path);
+  for (const known of [...versions.keys()]) if (path.startsWith(`${known}/`)) versions.delete(known);
   if (res.status === 204) return null;
   const text = await res.text();
   return text ? (JSON.parse(text) as T) : null;
@@ -163,7 +183,7 @@ export async function send<T>(path: string, method: string, body?: unknown): Pro
 /** Requests are raised by staff (for a customer) and by customers (for themselves). */
 export const raisesRequests = (s: SessionInfo) => isStaff(s) || s.roles.includes('customer');
 export const createRequest = (body: Record<string, unknown>) => send<DeskRequest>('/v1/requests', 'POST', body);
-export const getRequest = (id: number) => getJson<DeskRequest>(`/v1/requests/${id}`);
+export const getRequest = (id: number) => getRecord<DeskRequest>(`/v1/requests/${id}`);
 export const patchRequest = (id: number, body: Record<string, unknown>) =>
   send<DeskRequest>(`/v1/requests/${id}`, 'PATCH', body);
 export const escalateRequest = (id: number) => send<DeskRequest>(`/v1/requests/${id}/escalate`, 'POST');
@@ -172,14 +192,14 @@ export const addNote = (id: number, text: string, internal: boolean) =>
 export const addTime = (id: number, body: Record<string, unknown>) =>
   send<TimeEntry>(`/v1/requests/${id}/time_entries`, 'POST', body);
 
-export const getItem = (id: number) => getJson<Item>(`/v1/items/${id}`);
+export const getItem = (id: number) => getRecord<Item>(`/v1/items/${id}`);
 export const saveItem = (id: number | null, body: Record<string, unknown>) =>
   id ? send<Item>(`/v1/items/${id}`, 'PATCH', body) : send<Item>('/v1/items', 'POST', body);
 
 export const deleteItem = (id: number) => send<null>(`/v1/items/${id}`, 'DELETE');
 export const patchContract = (id: number, body: Record<string, unknown>) =>
   send<Contract>(`/v1/contracts/${id}`, 'PATCH', body);
-export const getContract = (id: number) => getJson<Contract>(`/v1/contracts/${id}`);
+export const getContract = (id: number) => getRecord<Contract>(`/v1/contracts/${id}`);
 export const getUsage = (id: number) => getJson<ContractUsage>(`/v1/contracts/${id}/usage`);
 export const enableContract = (id: number) => send<Contract>(`/v1/contracts/${id}/enable`, 'POST');
 export const createContract = (body: Record<string, unknown>) => send<Contract>('/v1/contracts', 'POST', body);

@@ -167,6 +167,7 @@ export function FormError({ error, shown }: { error: ApiError | null; shown: str
       {error.message}
       {rest.length > 0 && `: ${rest.map((f) => `${f.field} ${f.message}`).join('; ')}`}
       {atFields && ' (see the marked field)'}
+      {error.status === 412 && '. Someone changed it since you opened it: reload to see their change, then make yours again.'}
     </p>
   );
 }
