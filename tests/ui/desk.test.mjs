@@ -442,6 +442,54 @@ test('ISSUE16 desk items: a change made meanwhile by someone else is not overwri
   }
 });
 
+test('PART4 teams: an administrator creates a team of two layers and edits it, a person in two layers is refused in the summary, a technician is offered no change', async () => {
+  const page = await as('admin', '/teams');
+  const name = `Night shift ${Date.now()}`;
+  const layersOf = (t) => t.layers.map((l) => l.members.map((m) => m.name));
+  try {
+    await page.getByRole('link', { name: 'New team' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New team' }).waitFor();
+    await page.getByLabel('Name').fill(name);
+    await page.waitForFunction(() => document.querySelectorAll('#team-add-0 option').length > 2);
+    await page.getByLabel('Add to layer 1').selectOption({ label: 'Tina Technician (tina)' });
+    await page.getByRole('button', { name: 'Add a layer' }).click();
+    await page.getByLabel('Add to layer 2').selectOption({ label: 'Pete Fixer (pete)' });
+    // Tina in both layers: the API refuses the entry, named in the form's summary.
+    await page.getByLabel('Add to layer 2').selectOption({ label: 'Tina Technician (tina) — in layer 1' });
+    await page.getByRole('button', { name: 'Create team' }).click();
+    await page.getByTestId('form-error').waitFor();
+    assert.match(await page.getByTestId('form-error').textContent(), /layers\[1\]/);
+    assert.equal((await api(page, '/v1/teams?per_page=100')).body.filter((t) => t.name === name).length, 0);
+    await page.getByRole('button', { name: 'Remove Tina Technician from layer 2' }).click();
+    await page.getByRole('button', { name: 'Create team' }).click();
+    await page.getByTestId('teams').waitFor();
+    const team = (await api(page, '/v1/teams?per_page=100')).body.find((t) => t.name === name);
+    assert.deepEqual(layersOf(team), [['Tina Technician'], ['Pete Fixer']]);
+    // Pete moves up to layer 1, before Tina; layer 2 goes.
+    await page.getByRole('link', { name: `Edit ${name}` }).click();
+    await page.getByRole('heading', { level: 1, name: `Edit ${name}` }).waitFor();
+    await page.getByTestId('layer-2').waitFor();
+    await page.getByRole('button', { name: 'Remove layer 2' }).click();
+    await page.getByLabel('Add to layer 1').selectOption({ label: 'Pete Fixer (pete)' });
+    await page.getByRole('button', { name: 'Move Pete Fixer up in layer 1' }).click();
+    assert.deepEqual(await axeSerious(page), []);
+    await shot(page, 'team-form');
+    await page.getByRole('button', { name: 'Save team' }).click();
+    await page.getByTestId('teams').waitFor();
+    assert.deepEqual(layersOf((await api(page, `/v1/teams/${team.id}`)).body), [['Pete Fixer', 'Tina Technician']]);
+  } finally {
+    await release(page);
+  }
+  const tech = await as('tina', '/teams');
+  try {
+    await tech.getByTestId('teams').waitFor();
+    assert.equal(await tech.getByRole('link', { name: 'New team' }).count(), 0);
+    assert.equal(await tech.getByRole('link', { name: /^Edit / }).count(), 0);
+  } finally {
+    await release(tech);
+  }
+});
+
 test('ISSUE16 desk items: a customer sees only its own and shared items, and no create or edit', async () => {
   const page = await as('ann', '/items');
   try {
@@ -578,6 +626,7 @@ const SCREENS = [
   ['contracts', '/contracts', (p) => p.getByTestId('contract-list').waitFor()],
   ['contract', null, null],
   ['new contract', '/contracts/new', (p) => p.getByRole('heading', { name: 'New contract' }).waitFor()],
+  ['new team', '/teams/new', (p) => p.waitForFunction(() => document.querySelectorAll('#team-add-0 option').length > 2)],
 ];
 
 /** Visits every desk screen inside the running UI (no reload, so an injected axe stays),

@@ -16,6 +16,7 @@ import { PersonScreen } from './screens/person';
 import { PersonForm } from './screens/person-form';
 import { ImportScreen } from './screens/import';
 import { AccountScreen, TeamsScreen, TrustsScreen } from './screens/account';
+import { TeamFormScreen } from './screens/team';
 import { AgreementsScreen } from './screens/agreements';
 import { CustomFieldsScreen } from './screens/custom-fields';
 import { RmmScreen } from './screens/rmm';
@@ -85,6 +86,7 @@ export function App() {
   const orgMatch = /^\/organizations\/(\d+)$/.exec(route.path);
   const orgEdit = /^\/organizations\/(\d+)\/edit$/.exec(route.path);
   const personMatch = /^\/people\/(\d+)(\/edit)?$/.exec(route.path);
+  const teamMatch = /^\/teams\/(\d+)\/edit$/.exec(route.path);
   if (orgMatch) screen = <OrganizationScreen id={Number(orgMatch[1])} session={session} />;
   else if (orgEdit) screen = <OrganizationForm id={Number(orgEdit[1])} />;
   else if (route.path === '/organizations/new') screen = <OrganizationForm />;
@@ -100,7 +102,9 @@ export function App() {
   else if (route.path === '/trusts') screen = <TrustsScreen session={session} />;
   else if (route.path === '/custom-fields') screen = <CustomFieldsScreen session={session} />;
   else if (route.path === '/rmm') screen = <RmmScreen query={route.query} session={session} />;
-  else if (route.path === '/teams') screen = <TeamsScreen />;
+  else if (route.path === '/teams') screen = <TeamsScreen session={session} />;
+  else if (route.path === '/teams/new') screen = <TeamFormScreen id={null} session={session} />;
+  else if (teamMatch) screen = <TeamFormScreen id={Number(teamMatch[1])} session={session} />;
   else if (route.path === '/agreements') screen = <AgreementsScreen session={session} />;
   else if (deskScreen(route.path, route.query, session)) screen = deskScreen(route.path, route.query, session);
   else

@@ -10,6 +10,7 @@ import { hasRole, writesOrganizations, type SessionInfo } from '../session';
 import { ErrorMessage } from './error';
 import { CheckField, ErrorSummary, TextField, fieldErrors } from './form';
 import { Pager, usePagedList } from './pager';
+import { writesTeams, type Team } from './team';
 
 /** The account's screens, under the main menu's Account: settings for staff, trusted
  *  accounts and custom fields for administrators, RMM for organization writers. */
@@ -430,14 +431,7 @@ export function TrustsScreen({ session }: { session: SessionInfo }) {
   );
 }
 
-interface Team {
-  id: number;
-  name: string;
-  members: { id: number; name: string }[];
-  layers: { members: { id: number; name: string }[] }[];
-}
-
-export function TeamsScreen() {
+export function TeamsScreen({ session }: { session: SessionInfo }) {
   const list = usePagedList<Team>('/v1/teams?per_page=25');
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
@@ -446,6 +440,13 @@ export function TeamsScreen() {
       <h1 ref={heading} tabIndex={-1}>
         Teams
       </h1>
+      {writesTeams(session) && (
+        <p>
+          <a class="button" href="/teams/new" onClick={linkClick}>
+            New team
+          </a>
+        </p>
+      )}
       {list.error && <ErrorMessage error={list.error} />}
       {list.items && list.items.length === 0 && <p class="empty">No teams.</p>}
       {list.items && list.items.length > 0 && (
@@ -460,6 +461,11 @@ export function TeamsScreen() {
                   </li>
                 ))}
               </ol>
+              {writesTeams(session) && (
+                <a href={`/teams/${t.id}/edit`} onClick={linkClick} aria-label={`Edit ${t.name}`}>
+                  Edit
+                </a>
+              )}
             </section>
           ))}
         </div>
