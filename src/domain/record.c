@@ -859,9 +859,10 @@ static int check_refs(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_
                       rd_err *err) {
   for (int i = 0; i < t->nfields; i++) {
     const rd_field *f = &t->fields[i];
+    if (f->type != RD_FT_REF || !f->column || (f->flags & (RD_FF_ANYACCOUNT | RD_FF_REFHOOK)))
+      continue;
     json_t *v = json_object_get(rec, f->name);
-    if (f->type != RD_FT_REF || !f->column || !json_is_object(v) ||
-        (f->flags & (RD_FF_ANYACCOUNT | RD_FF_REFHOOK)))
+    if (!json_is_object(v))
       continue;
     int64_t id = (int64_t)json_integer_value(json_object_get(v, "id"));
     if (ref_seen(c, f->ref_table, who->account_id, id))
@@ -889,14 +890,20 @@ static bool same_value(const rd_field *f, json_t *a, json_t *b) {
   return json_equal(compared(f, a), compared(f, b));
 }
 
-static int add_chunk(const char *chunk, size_t n, void *out) {
-  rd_buf_add(out, chunk, n);
-  return 0;
-}
-
-/* v encoded by jansson straight into out (no string of its own to allocate and free). */
+/* v encoded compactly into out (NULL: null): strings and integers as a page writes them
+ * (issue 11: one jansson dump per value was most of the audit diff of an imported row),
+ * objects, arrays and reals by jansson. */
 static void add_json(rd_buf *out, json_t *v) {
-  json_dump_callback(v ? v : json_null(), add_chunk, out, JSON_COMPACT | JSON_ENCODE_ANY);
+  if (json_is_string(v))
+    rd_json_add_string(out, json_string_value(v));
+  else if (json_is_integer(v))
+    rd_buf_add_i64(out, json_integer_value(v));
+  else if (!v || json_is_null(v))
+    rd_buf_adds(out, "null");
+  else if (json_is_boolean(v))
+    rd_buf_adds(out, json_is_true(v) ? "true" : "false");
+  else
+    json_dump_callback(v, chunk_to_buf, out, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
 /* "name": after a comma unless it is the first */

@@ -153,7 +153,7 @@ static int audit_rows(long long org_id, const char *action) {
 enum { RACERS = 16 };
 
 typedef struct racer {
-  int i;
+  int i, round;
   long long org, version;
   pthread_barrier_t *go;
   long status;
@@ -163,7 +163,8 @@ static void *race_patch(void *arg) {
   racer *r = arg;
   char path[64], body[64];
   snprintf(path, sizeof path, "/v1/organizations/%lld", r->org);
-  snprintf(body, sizeof body, "{\"name\":\"winner %d\"}", r->i);
+  /* A name no round had: a PATCH that changes nothing is not a write (issue 11). */
+  snprintf(body, sizeof body, "{\"name\":\"winner %d of round %d\"}", r->i, r->round);
   pthread_barrier_wait(r->go);
   reply rep = call(port_of(r->i), "PATCH", path, r->version, body);
   r->status = rep.status;
@@ -180,7 +181,7 @@ Test(concurrency, ACC6_same_if_match_from_two_daemons_exactly_one_wins) {
     racer r[RACERS];
     pthread_t th[RACERS];
     for (int i = 0; i < RACERS; i++) {
-      r[i] = (racer){.i = i, .org = org, .version = v, .go = &go};
+      r[i] = (racer){.i = i, .round = round, .org = org, .version = v, .go = &go};
       cr_assert_eq(pthread_create(&th[i], NULL, race_patch, &r[i]), 0);
     }
     int ok = 0, stale = 0, winner = -1;
@@ -200,7 +201,7 @@ Test(concurrency, ACC6_same_if_match_from_two_daemons_exactly_one_wins) {
     cr_assert_eq(stale, RACERS - 1);
     char path[64], want[32];
     snprintf(path, sizeof path, "/v1/organizations/%lld", org);
-    snprintf(want, sizeof want, "winner %d", winner);
+    snprintf(want, sizeof want, "winner %d of round %d", winner, round);
     th_resp got = th_get(&B, admin, path);
     cr_assert_eq(got.status, 200);
     cr_assert_str_eq(th_jstr(got.json, "name"), want, "the stored name is the winner's");
