@@ -804,6 +804,47 @@ test('ISSUE16 import wizard: template, mapping from the header, dry run, 1,000-r
   }
 });
 
+test('ACC6 history: a customer\'s changes in the History tab (old and new value, who), an organization\'s history unfolded; none for the customer itself', async () => {
+  const admin = await apiToken('wdc', 'admin');
+  const username = `hist${RUN}`;
+  const person = await makePerson(username, ['customer'], { last_name: 'Before' });
+  assert.equal((await api(admin, 'PATCH', `/v1/people/${person.id}`, { last_name: 'After', password: `${PASSWORD}-2` })).status, 200);
+  const { page } = await newPage(undefined, { bypassCSP: true }); // for axe (see axeSerious)
+  try {
+    await enter(page, 'admin', `/people/${person.id}?tab=history`);
+    const history = page.getByTestId('history');
+    await history.waitFor();
+    const text = await history.textContent();
+    assert.match(text, /Created.*by Alex Admin/s);
+    assert.match(text, /Changed.*by Alex Admin.*last name: Before → After/s);
+    assert.match(text, /password: changed/);
+    assert.ok(!text.includes(`${PASSWORD}-2`), 'a secret is never shown');
+    assert.equal(await page.locator('[data-testid=history] del').first().textContent(), 'Before');
+    assert.deepEqual(await axeSerious(page), []);
+    await shot(page, 'person-history');
+    // An organization's history is folded away until opened.
+    const labs = (await api(admin, 'GET', '/v1/organizations?q=Widget%20Labs')).body[0];
+    await page.goto(`/organizations/${labs.id}`);
+    await page.getByRole('heading', { level: 1, name: 'Widget Labs' }).waitFor();
+    assert.equal(await page.getByTestId('history').count(), 0);
+    await page.locator('summary', { hasText: 'History' }).click();
+    await page.getByTestId('history').waitFor();
+    assert.match(await page.getByTestId('history').textContent(), /Created/);
+  } finally {
+    await page.close();
+  }
+  // A customer's own record has no History tab (the API keeps the trail for staff).
+  assert.equal((await api(admin, 'PATCH', `/v1/people/${person.id}`, { password: PASSWORD })).status, 200);
+  const me = await newPage();
+  try {
+    await enter(me.page, username, '/me', 'wdc');
+    await me.page.getByRole('tab', { name: 'Details' }).waitFor();
+    assert.equal(await me.page.getByRole('tab', { name: 'History' }).count(), 0);
+  } finally {
+    await me.page.close();
+  }
+});
+
 test('ISSUE16 customer: lands on My details, is offered no staff screen or action, and sees a 403 as not allowed', async () => {
   const { context, page } = await newPage(undefined, { acceptDownloads: true });
   try {

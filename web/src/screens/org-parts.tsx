@@ -9,7 +9,7 @@ import { managesPeople, type SessionInfo } from '../session';
 import { ErrorMessage } from './error';
 import { SelectField } from './form';
 import { Pager, usePagedList } from './pager';
-import { ListTab } from './person';
+import { ListTab } from './pager';
 
 interface Location {
   id: number;

@@ -12,6 +12,7 @@ import { isStaff, mayAnnotate, writesOrganizations, type SessionInfo } from '../
 import { OrgParts } from './org-parts';
 import { AnnotationForm } from './annotation';
 import { ErrorMessage } from './error';
+import { HistoryDetails } from './history';
 
 function label(s?: string): string {
   return s ? s.charAt(0).toUpperCase() + s.slice(1) : '';
@@ -251,6 +252,7 @@ export function OrganizationScreen({ id, session }: { id: number; session: Sessi
         )}
       </div>
       {!org.foreign && isStaff(session) && <OrgParts key={org.id} org={org} session={session} />}
+      {!org.foreign && isStaff(session) && <HistoryDetails key={`history-${org.id}`} type="organization" id={org.id} />}
     </main>
   );
 }

@@ -3,6 +3,7 @@
 // seen; the UI never holds more than the page it shows. <Pager> draws the two buttons.
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, getPage } from '../api';
+import { ErrorMessage } from './error';
 
 export interface PagedList<T> {
   items: T[] | null;
@@ -85,6 +86,26 @@ export function Pager({ list, label }: { list: PagedList<unknown>; label?: strin
       <button type="button" class="button secondary" onClick={list.goNext} disabled={!list.next}>
         Next page
       </button>
+    </div>
+  );
+}
+
+/** A list of one page at a time with its pager: loading, error and empty states. */
+export function ListTab<T extends { id: number }>({ path, empty, render, testid }: { path: string; empty: string; render: (x: T) => preact.JSX.Element; testid: string }) {
+  const list = usePagedList<T>(path);
+  return (
+    <div>
+      {list.error && <ErrorMessage error={list.error} />}
+      {list.loading && !list.items && <p role="status">Loading…</p>}
+      {list.items && list.items.length === 0 && <p class="empty">{empty}</p>}
+      {list.items && list.items.length > 0 && (
+        <ul class="plain-list" data-testid={testid}>
+          {list.items.map((x) => (
+            <li key={x.id}>{render(x)}</li>
+          ))}
+        </ul>
+      )}
+      {(list.next || list.hasPrevious) && <Pager list={list} />}
     </div>
   );
 }

@@ -10,7 +10,8 @@ import { linkClick, navigate } from '../router';
 import { hasRole, isStaff, managesPeople, mayChange, type SessionInfo } from '../session';
 import { ErrorMessage } from './error';
 import { ErrorSummary, SelectField, TextField, fieldErrors } from './form';
-import { Pager, usePagedList } from './pager';
+import { History } from './history';
+import { ListTab } from './pager';
 
 const TABS = [
   ['details', 'Details'],
@@ -18,6 +19,7 @@ const TABS = [
   ['items', 'Items'],
   ['contracts', 'Contracts'],
   ['requests', 'Requests'],
+  ['history', 'History'],
 ] as const;
 type Tab = (typeof TABS)[number][0];
 
@@ -171,25 +173,6 @@ function Aliases({ p, staff, sendTo: mayPick, onChanged }: { p: PersonRecord; st
   );
 }
 
-export function ListTab<T extends { id: number }>({ path, empty, render, testid }: { path: string; empty: string; render: (x: T) => preact.JSX.Element; testid: string }) {
-  const list = usePagedList<T>(path);
-  return (
-    <div>
-      {list.error && <ErrorMessage error={list.error} />}
-      {list.loading && !list.items && <p role="status">Loading…</p>}
-      {list.items && list.items.length === 0 && <p class="empty">{empty}</p>}
-      {list.items && list.items.length > 0 && (
-        <ul class="plain-list" data-testid={testid}>
-          {list.items.map((x) => (
-            <li key={x.id}>{render(x)}</li>
-          ))}
-        </ul>
-      )}
-      {(list.next || list.hasPrevious) && <Pager list={list} />}
-    </div>
-  );
-}
-
 export function PersonScreen({ id, session, tab }: { id: number; session: SessionInfo; tab: string | null }) {
   const [p, setP] = useState<PersonRecord | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -199,7 +182,8 @@ export function PersonScreen({ id, session, tab }: { id: number; session: Sessio
   const self = window.location.pathname === '/me';
   const staff = isStaff(session);
   // Items and contracts are for staff and customers (the API refuses partners).
-  const tabs = TABS.filter(([t]) => staff || hasRole(session, 'customer') || (t !== 'items' && t !== 'contracts'));
+  // The history (audit trail) is for staff, as the API.
+  const tabs = TABS.filter(([t]) => (staff || t !== 'history') && (staff || hasRole(session, 'customer') || (t !== 'items' && t !== 'contracts')));
   const current: Tab = (tabs.find(([t]) => t === tab)?.[0] ?? 'details') as Tab;
 
   useEffect(() => {
@@ -333,6 +317,8 @@ export function PersonScreen({ id, session, tab }: { id: number; session: Sessio
             )}
           />
         );
+      case 'history':
+        return <History type="person" id={id} />;
       default:
         return <Details p={p} />;
     }
