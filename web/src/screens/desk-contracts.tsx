@@ -37,6 +37,7 @@ import {
   RefLink,
   setParam,
   useHeadingFocus,
+  useRecordPage,
   ValueSelect,
 } from './desk-requests';
 
@@ -179,38 +180,12 @@ function UsageCard({ id, version }: { id: number; version: unknown }) {
 }
 
 export function ContractScreen({ id, session }: { id: number; session: SessionInfo }) {
-  const [c, setC] = useState<Contract | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
   const [actionError, setActionError] = useState<ApiError | null>(null);
   const [done, setDone] = useState('');
-  const heading = useHeadingFocus(c?.id);
-  useEffect(() => {
-    let stale = false;
-    setC(null);
-    setError(null);
-    getContract(id)
-      .then((x) => !stale && setC(x))
-      .catch((err) => !stale && setError(asApiError(err)));
-    return () => {
-      stale = true;
-    };
-  }, [id]);
   const back = <Back href="/contracts" label="Contracts" />;
-  if (error)
-    return (
-      <main id="main" class="page">
-        {back}
-        <h1>Contract {id}</h1>
-        <ErrorMessage error={error} />
-      </main>
-    );
-  if (!c)
-    return (
-      <main id="main" class="page" aria-busy="true">
-        {back}
-        <p role="status">Loading…</p>
-      </main>
-    );
+  const { record: c, setRecord: setC, gate } = useRecordPage(getContract, id, back, `Contract ${id}`);
+  const heading = useHeadingFocus(c?.id);
+  if (!c) return gate;
   const staff = isStaff(session);
   const run = async (what: () => Promise<Contract | null>, message: string) => {
     setDone('');

@@ -34,6 +34,7 @@ import {
   RefLink,
   setParam,
   useHeadingFocus,
+  useRecordPage,
   ValueSelect,
 } from './desk-requests';
 
@@ -167,37 +168,11 @@ function ItemContracts({ id }: { id: number }) {
 }
 
 export function ItemScreen({ id, session }: { id: number; session: SessionInfo }) {
-  const [item, setItem] = useState<Item | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
   const [actionError, setActionError] = useState<ApiError | null>(null);
-  const heading = useHeadingFocus(item?.id);
-  useEffect(() => {
-    let stale = false;
-    setItem(null);
-    setError(null);
-    getItem(id)
-      .then((i) => !stale && setItem(i))
-      .catch((err) => !stale && setError(asApiError(err)));
-    return () => {
-      stale = true;
-    };
-  }, [id]);
   const back = <Back href="/items" label="Items" />;
-  if (error)
-    return (
-      <main id="main" class="page">
-        {back}
-        <h1>Item</h1>
-        <ErrorMessage error={error} />
-      </main>
-    );
-  if (!item)
-    return (
-      <main id="main" class="page" aria-busy="true">
-        {back}
-        <p role="status">Loading…</p>
-      </main>
-    );
+  const { record: item, gate } = useRecordPage(getItem, id, back, 'Item');
+  const heading = useHeadingFocus(item?.id);
+  if (!item) return gate;
   const staff = isStaff(session);
   const remove = async () => {
     if (!window.confirm(`Delete ${item.number} ${item.name}?`)) return;

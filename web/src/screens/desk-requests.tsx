@@ -239,6 +239,43 @@ export function useHeadingFocus(key: unknown) {
   return heading;
 }
 
+/** A record page's record (load(id), again when id changes, a late answer for an earlier id
+ *  dropped), with the page to show instead while it loads or when it failed (`gate`: the
+ *  back link, then "Loading…" or the error under `title`). */
+export function useRecordPage<T>(load: (id: number) => Promise<T>, id: number, back: ComponentChildren, title: string) {
+  const [record, setRecord] = useState<T | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [tick, setTick] = useState(0); // reload(): read again, the record shown meanwhile
+  const shownId = useRef(id);
+  useEffect(() => {
+    let stale = false;
+    if (shownId.current !== id) {
+      shownId.current = id;
+      setRecord(null);
+    }
+    setError(null);
+    load(id)
+      .then((r) => !stale && setRecord(r))
+      .catch((err) => !stale && setError(asApiError(err)));
+    return () => {
+      stale = true;
+    };
+  }, [id, tick]);
+  const gate = error ? (
+    <main id="main" class="page">
+      {back}
+      <h1>{title}</h1>
+      <ErrorMessage error={error} />
+    </main>
+  ) : !record ? (
+    <main id="main" class="page" aria-busy="true">
+      {back}
+      <p role="status">Loading…</p>
+    </main>
+  ) : null;
+  return { record, setRecord, reload: () => setTick((t) => t + 1), gate };
+}
+
 // ---- Requests list ----
 
 export function RequestsScreen({ query, session }: { query: URLSearchParams; session: SessionInfo }) {
@@ -593,36 +630,10 @@ function WorkCard({ req, session, onChanged }: { req: DeskRequest; session: Sess
 }
 
 export function RequestScreen({ id, session }: { id: number; session: SessionInfo }) {
-  const [req, setReq] = useState<DeskRequest | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const heading = useHeadingFocus(req?.id);
-  const load = () =>
-    getRequest(id)
-      .then((r) => {
-        setReq(r);
-        setError(null);
-      })
-      .catch((err) => setError(asApiError(err)));
-  useEffect(() => {
-    setReq(null);
-    load();
-  }, [id]);
   const back = <Back href="/requests" label="Requests" />;
-  if (error)
-    return (
-      <main id="main" class="page">
-        {back}
-        <h1>Request {id}</h1>
-        <ErrorMessage error={error} />
-      </main>
-    );
-  if (!req)
-    return (
-      <main id="main" class="page" aria-busy="true">
-        {back}
-        <p role="status">Loading…</p>
-      </main>
-    );
+  const { record: req, setRecord: setReq, reload: load, gate } = useRecordPage(getRequest, id, back, `Request ${id}`);
+  const heading = useHeadingFocus(req?.id);
+  if (!req) return gate;
   const staff = isStaff(session);
   return (
     <main id="main" class="page">
