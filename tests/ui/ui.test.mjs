@@ -1111,6 +1111,41 @@ test('ISSUE16 credentials mail: SMTP set in the account form, login details mail
   }
 });
 
+test('CUST9 mail in: an administrator makes the inbound secret (shown once), a message sent with it raises a request, the log links it', async () => {
+  const { context, page } = await newPage();
+  page.on('dialog', (d) => d.accept()); // "Make a new inbound secret?"
+  try {
+    await enter(page, 'admin', '/account');
+    await page.getByRole('button', { name: 'New inbound secret' }).click();
+    const shown = await page.getByTestId('mail-in-secret').textContent();
+    const bearer = /Authorization: Bearer (\S+)/.exec(shown)?.[1];
+    assert.ok(bearer?.startsWith('rdmail.wdc.'), shown);
+    const subject = `Mail in ${RUN}`;
+    const message = [
+      'From: Ann Lee <ann@widgetdc.example>',
+      'To: desk@widgetdc.example',
+      `Subject: ${subject}`,
+      `Message-ID: <ui-${RUN}@widgetdc.example>`,
+      'Date: Thu, 03 Dec 2026 10:00:00 +0000',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'The scanner on the third floor is offline.',
+      '',
+    ].join('\r\n');
+    const res = await fetch(`${BASE}/v1/mail/inbound`, { method: 'POST', headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'message/rfc822' }, body: message });
+    assert.equal(res.status, 201, await res.text());
+    await page.reload();
+    const log = page.getByTestId('mail-in');
+    await log.waitFor();
+    assert.match(await log.textContent(), /created.*ann@widgetdc\.example/s);
+    await log.getByRole('link', { name: /^Request \d+$/ }).last().click();
+    await page.getByRole('heading', { level: 1, name: subject }).waitFor();
+    await shot(page, 'mail-in-request');
+  } finally {
+    await context.close();
+  }
+});
+
 test('ISSUE16 agreements: the services, SLAs and FLSAs of the account with their status (TRUST-2)', async () => {
   const { context, page } = await newPage();
   try {

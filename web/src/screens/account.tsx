@@ -272,6 +272,7 @@ export function AccountScreen({ session }: { session: SessionInfo }) {
         )}
       </form>
       {admin && <Outbox />}
+      {admin && <MailIn account={session.account.id} />}
     </main>
   );
 }
@@ -321,6 +322,74 @@ function Outbox() {
         </ul>
       )}
       {(list.next || list.hasPrevious) && <Pager list={list} label="Pages of the outbox" />}
+    </section>
+  );
+}
+
+interface MailInEntry {
+  id: number;
+  received_at: string;
+  sender: string | null;
+  message_id: string | null;
+  outcome: string;
+  request_id: number | null;
+  person_id: number | null;
+  reason: string | null;
+}
+
+/** CUST-9: mail in — how the account's mail server hands messages over (the inbound secret,
+ *  shown once when made), and what became of each message received (administrators). */
+function MailIn({ account }: { account: string }) {
+  const list = usePagedList<MailInEntry>('/v1/mail/inbound?per_page=25');
+  const [secret, setSecret] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const rotate = async () => {
+    if (!window.confirm('Make a new inbound secret? The mail server must then use the new one: the old one stops working.')) return;
+    setError(null);
+    try {
+      setSecret((await send<{ secret: string }>('POST', '/v1/mail/inbound/secret')).secret);
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError(0, String(err)));
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="mail-in-title">
+      <h2 id="mail-in-title">Mail in</h2>
+      <p class="hint">
+        Your mail server hands each message for the service desk to rolodesk: piped to <code>rolodesk mail-in --account {account}</code>, or
+        posted as <code>message/rfc822</code> to <code>/v1/mail/inbound</code> with the inbound secret as its bearer token. A new message
+        raises a request; a reply adds a note to its request.
+      </p>
+      <p>
+        <button type="button" class="button secondary" onClick={rotate}>
+          New inbound secret
+        </button>
+      </p>
+      {secret && (
+        <p class="notice" role="status" data-testid="mail-in-secret">
+          The new secret, shown only now: <code>Authorization: Bearer {secret}</code>
+        </p>
+      )}
+      {error && <ErrorMessage error={error} />}
+      {list.error && <ErrorMessage error={list.error} />}
+      {list.items && list.items.length === 0 && <p class="empty">No message received yet.</p>}
+      {list.items && list.items.length > 0 && (
+        <ul class="plain-list" data-testid="mail-in">
+          {list.items.map((m) => (
+            <li key={m.id}>
+              <span class="badge">{m.outcome}</span> <strong>{m.sender ?? 'no sender'}</strong>{' '}
+              <span class="muted">{new Date(m.received_at).toLocaleString()}</span>
+              {m.request_id && (
+                <a href={`/requests/${m.request_id}`} onClick={linkClick}>
+                  Request {m.request_id}
+                </a>
+              )}
+              {m.reason && <span class="muted">{m.reason}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+      {(list.next || list.hasPrevious) && <Pager list={list} label="Pages of the mail received" />}
     </section>
   );
 }
