@@ -242,6 +242,46 @@ test('ISSUE16 desk requests: a customer sees only its own requests and no staff 
   }
 });
 
+test('ISSUE16 desk pickers: a customer beyond the first 100 is found by the search box of the Customer picker and chosen', async () => {
+  const page = await as('admin', '/requests/new');
+  try {
+    // 101 customers named before Ann (people come by id: a new one is beyond the first 100).
+    const token = await page.evaluate(() => sessionStorage.getItem('rolodesk.csrf'));
+    const tag = `${Date.now()}`;
+    const made = await page.evaluate(
+      async ([t, tok]) => {
+        let last = null;
+        for (let i = 0; i < 101; i++) {
+          const res = await fetch('/v1/people', {
+            method: 'POST',
+            credentials: 'same-origin',
+            headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': tok },
+            body: JSON.stringify({ first_name: 'Pick', last_name: `Z${t}x${i}`, username: `pick${t}x${i}`, primary_email: `pick${t}x${i}@widgetdc.example`, roles: ['customer'] }),
+          });
+          if (res.status !== 201) return `status ${res.status}`;
+          last = await res.json();
+        }
+        return last;
+      },
+      [tag, token],
+    );
+    assert.equal(typeof made, 'object', String(made));
+    await visit(page, '/requests/new');
+    const picker = page.getByLabel('Customer', { exact: true });
+    await page.waitForFunction(() => document.querySelectorAll('#request-customer option').length > 2);
+    assert.equal(await picker.locator(`option[value="${made.id}"]`).count(), 0, 'not among the first 100');
+    await page.locator('#request-customer-search').fill(`z${tag}x100`);
+    await picker.locator(`option[value="${made.id}"]`).waitFor({ state: 'attached' });
+    await picker.selectOption(String(made.id));
+    await page.locator('#request-customer-search').fill('');
+    await page.waitForFunction((id) => document.querySelector('#request-customer').value === String(id), made.id);
+    assert.match(await picker.locator('option:checked').textContent(), new RegExp(`Pick Z${tag}x100`));
+    assert.deepEqual(await axeSerious(page), []);
+  } finally {
+    await release(page);
+  }
+});
+
 test('ISSUE16 desk requests: a customer raises a request about its own item, a blank subject shown at its field', async () => {
   const page = await as('ann', '/requests');
   try {

@@ -68,7 +68,13 @@ export function setParam(base: string, name: string, value: string): void {
   navigate(`${base}${s ? `?${s}` : ''}`, true);
 }
 
-/** A <select> of records from one page of `path` (at most 100), with an "any" choice. */
+/** How long typing pauses before a picker searches. */
+const SEARCH_DEBOUNCE_MS = 250;
+
+/** A <select> of records from one page of `path` (at most 100), with an "any" choice. With
+ *  `search` (lists that grow to thousands, such as an account's customers) a search box
+ *  above it asks the API for the records matching what is typed (`q`, debounced), so any
+ *  of them can be chosen, not only the first 100. */
 export function RecordSelect(props: {
   id: string;
   label: string;
@@ -82,18 +88,43 @@ export function RecordSelect(props: {
   labelOf?: (r: Named & Record<string, unknown>) => string;
   /** The record's current value, named even when it is not among the choices. */
   current?: Ref | null;
+  search?: boolean;
 }) {
-  const { choices } = useChoices(props.path);
+  const [typed, setTyped] = useState('');
+  const [q, setQ] = useState('');
+  useEffect(() => {
+    const t = window.setTimeout(() => setQ(typed.trim()), SEARCH_DEBOUNCE_MS);
+    return () => window.clearTimeout(t);
+  }, [typed]);
+  const { choices } = useChoices(props.path && q ? `${props.path}&q=${encodeURIComponent(q)}` : props.path);
+  const [picked, setPicked] = useState<Named | null>(null); // named after a later search
   const labelOf = props.labelOf ?? ((c: Named) => `${c.name}${c.username ? ` (${c.username})` : ''}`);
+  const kept = props.current && String(props.current.id) === props.value ? props.current : picked && String(picked.id) === props.value ? picked : null;
   return (
     <div class="field">
       <label for={props.id}>{props.label}</label>
+      {props.search && (
+        <input
+          type="search"
+          id={`${props.id}-search`}
+          class="record-search"
+          aria-label="Search by name"
+          aria-controls={props.id}
+          placeholder="Search by name…"
+          value={typed}
+          onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
+        />
+      )}
       <select
         id={props.id}
         value={props.value}
         aria-invalid={props.invalid || undefined}
         aria-describedby={props.describedBy}
-        onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
+        onChange={(e) => {
+          const v = (e.target as HTMLSelectElement).value;
+          setPicked(choices.find((c) => String(c.id) === v) ?? null);
+          props.onChange(v);
+        }}
       >
         <option value="">{props.none ?? 'Any'}</option>
         {choices.map((c: Named) => (
@@ -102,9 +133,7 @@ export function RecordSelect(props: {
           </option>
         ))}
         {props.value && !choices.some((c) => String(c.id) === props.value) && (
-          <option value={props.value}>
-            {props.current && String(props.current.id) === props.value ? props.current.name : `#${props.value}`}
-          </option>
+          <option value={props.value}>{kept ? labelOf(kept as Named & Record<string, unknown>) : `#${props.value}`}</option>
         )}
       </select>
     </div>
@@ -304,7 +333,7 @@ export function RequestsScreen({ query, session }: { query: URLSearchParams; ses
             <RecordSelect id="req-org" label="Organization" path="/v1/organizations?per_page=100" value={filters.organization} onChange={set('organization')} />
             <RecordSelect id="req-team" label="Team" path="/v1/teams?per_page=100" value={filters.team} onChange={set('team')} />
             <RecordSelect id="req-assignee" label="Assignee" path="/v1/people?role=technician&per_page=100" value={filters.assignee} onChange={set('assignee')} />
-            <RecordSelect id="req-customer" label="Customer" path="/v1/people?role=customer&per_page=100" value={filters.customer} onChange={set('customer')} />
+            <RecordSelect id="req-customer" label="Customer" path="/v1/people?role=customer&per_page=100" value={filters.customer} onChange={set('customer')} search />
           </>
         )}
       </form>
@@ -706,6 +735,7 @@ export function RequestFormScreen({ session }: { session: SessionInfo }) {
         invalid={errorsFor(error, k).length > 0}
         describedBy={errorsFor(error, k).length ? `request-${k}-error` : undefined}
         labelOf={k === 'item' ? (r) => `${r.number as string} ${r.name}` : undefined}
+        search={k === 'customer'}
         onChange={(x) => setV({ ...v, [k]: x })}
       />
       <FieldMessage id={`request-${k}`} error={error} field={k} />
