@@ -70,7 +70,7 @@ export function ContractsScreen({ query, session }: { query: URLSearchParams; se
       </div>
       {staff && (
         <form class="filters" aria-label="Filter contracts" onSubmit={(e) => e.preventDefault()}>
-          <RecordSelect id="contract-customer" label="Customer" path="/v1/people?role=customer&per_page=100" value={filters.customer} onChange={set('customer')} search />
+          <RecordSelect id="contract-customer" label="Customer" path="/v1/people?role=customer&per_page=100" value={filters.customer} onChange={set('customer')} />
           <RecordSelect id="contract-org" label="Organizational unit" path="/v1/organizations?per_page=100" value={filters.organization} onChange={set('organization')} />
         </form>
       )}
@@ -333,7 +333,6 @@ export function ContractFormScreen({ id = null, session }: { id?: number | null;
         path={path}
         value={v[k] ?? ''}
         labelOf={labelOf}
-        search={k === 'customer'}
         invalid={errorsFor(error, k).length > 0}
         describedBy={errorsFor(error, k).length ? `contract-${k}-error` : undefined}
         onChange={(s) => setV({ ...v, [k]: s })}

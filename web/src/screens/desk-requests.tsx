@@ -71,8 +71,8 @@ export function setParam(base: string, name: string, value: string): void {
 /** How long typing pauses before a picker searches. */
 const SEARCH_DEBOUNCE_MS = 250;
 
-/** A <select> of records from one page of `path` (at most 100), with an "any" choice. With
- *  `search` (lists that grow to thousands, such as an account's customers) a search box
+/** A <select> of records from one page of `path` (at most 100), with an "any" choice. For
+ *  the lists that grow to thousands (an account's organizations and customers) a search box
  *  above it asks the API for the records matching what is typed (`q`, debounced), so any
  *  of them can be chosen, not only the first 100. */
 export function RecordSelect(props: {
@@ -88,8 +88,8 @@ export function RecordSelect(props: {
   labelOf?: (r: Named & Record<string, unknown>) => string;
   /** The record's current value, named even when it is not among the choices. */
   current?: Ref | null;
-  search?: boolean;
 }) {
+  const search = /^\/v1\/(organizations\?|people\?role=customer&)/.test(props.path ?? '');
   const [typed, setTyped] = useState('');
   const [q, setQ] = useState('');
   useEffect(() => {
@@ -103,14 +103,14 @@ export function RecordSelect(props: {
   return (
     <div class="field">
       <label for={props.id}>{props.label}</label>
-      {props.search && (
+      {search && (
         <input
           type="search"
           id={`${props.id}-search`}
           class="record-search"
-          aria-label="Search by name"
+          aria-label="Find by name"
           aria-controls={props.id}
-          placeholder="Search by name…"
+          placeholder="Find by name…"
           value={typed}
           onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
         />
@@ -333,7 +333,7 @@ export function RequestsScreen({ query, session }: { query: URLSearchParams; ses
             <RecordSelect id="req-org" label="Organization" path="/v1/organizations?per_page=100" value={filters.organization} onChange={set('organization')} />
             <RecordSelect id="req-team" label="Team" path="/v1/teams?per_page=100" value={filters.team} onChange={set('team')} />
             <RecordSelect id="req-assignee" label="Assignee" path="/v1/people?role=technician&per_page=100" value={filters.assignee} onChange={set('assignee')} />
-            <RecordSelect id="req-customer" label="Customer" path="/v1/people?role=customer&per_page=100" value={filters.customer} onChange={set('customer')} search />
+            <RecordSelect id="req-customer" label="Customer" path="/v1/people?role=customer&per_page=100" value={filters.customer} onChange={set('customer')} />
           </>
         )}
       </form>
@@ -735,7 +735,6 @@ export function RequestFormScreen({ session }: { session: SessionInfo }) {
         invalid={errorsFor(error, k).length > 0}
         describedBy={errorsFor(error, k).length ? `request-${k}-error` : undefined}
         labelOf={k === 'item' ? (r) => `${r.number as string} ${r.name}` : undefined}
-        search={k === 'customer'}
         onChange={(x) => setV({ ...v, [k]: x })}
       />
       <FieldMessage id={`request-${k}`} error={error} field={k} />
