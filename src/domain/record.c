@@ -1012,10 +1012,7 @@ static bool changes_anything(const rd_rtype *t, json_t *old, json_t *rec, json_t
   const char *name;
   json_t *v;
   json_object_foreach(patch, name, v) {
-    const rd_field *f = NULL;
-    for (int i = 0; i < t->nfields && !f; i++)
-      if (!strcmp(t->fields[i].name, name))
-        f = &t->fields[i];
+    const rd_field *f = rd_rec_field(t, name);
     if (!f || !f->column || (f->flags & (RD_FF_WRITEONLY | RD_FF_CHECKONLY)) ||
         !same_value(f, json_object_get(old, name), json_object_get(rec, name)))
       return true;
