@@ -217,9 +217,10 @@ int rd_cli_import(rd_cli *c, int argc, char **argv) {
   printf("import %lld %s%s\n", (long long)id, json_string_value(json_object_get(st, "status")),
          dry ? " (dry run: nothing stored)" : "");
   printf("  %-9s %10lld\n", "rows", rows);
-  static const char *const KEYS[] = {"created", "updated", "failed", "skipped"};
-  for (int i = 0; i < 4; i++)
-    printf("  %-9s %10lld\n", KEYS[i], (long long)json_integer_value(json_object_get(st, KEYS[i])));
+  static const char *const KEYS[] = {"created", "updated", "unchanged", "failed", "skipped"};
+  for (int i = 0; i < 5; i++)
+    printf("  %-9s %10lld%s\n", KEYS[i], (long long)json_integer_value(json_object_get(st, KEYS[i])),
+           i == 2 ? " (of the updated: nothing to change)" : "");
   printf("  %-9s %10.2f s (%.0f rows/s)\n", "time", secs, secs > 0 ? (double)rows / secs : 0);
   size_t i;
   json_t *r;

@@ -1024,7 +1024,7 @@ static bool changes_anything(const rd_rtype *t, json_t *old, json_t *rec, json_t
  * as the fields' defaults (version 0) and is inserted with the caller's key. */
 static int write_one(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
                      json_t *patch, int64_t if_match, const char *action, bool put,
-                     rd_err *err) {
+                     bool *wrote, rd_err *err) {
   json_t *old = NULL, *rec = NULL, *keep = json_array();
   rd_buf changes;
   rd_buf_init(&changes);
@@ -1056,6 +1056,8 @@ static int write_one(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_
     rv = rd_rec_rules(c, who, t, id, old, rec, err);
   if (rv || (exists && !changes_anything(t, old, rec, patch)))
     goto out;
+  if (wrote)
+    *wrote = true;
   char now[RD_TIME_LEN];
   rd_time_now(now);
   /* Sized from t->nfields: every stored field is bound, none dropped. */
@@ -1107,13 +1109,19 @@ out:
 
 int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *patch,
                   int64_t if_match, rd_err *err) {
-  return write_one(c, who, t, id, patch, if_match, "update", false, err);
+  return write_one(c, who, t, id, patch, if_match, "update", false, NULL, err);
+}
+
+int rd_rec_update_wrote(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
+                        json_t *patch, int64_t if_match, bool *wrote, rd_err *err) {
+  *wrote = false;
+  return write_one(c, who, t, id, patch, if_match, "update", false, wrote, err);
 }
 
 int rd_rec_put(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t key, json_t *patch,
                int64_t if_match, const char *action, rd_err *err) {
   assert(t->key_column); /* records with engine ids are created with rd_rec_create */
-  return write_one(c, who, t, key, patch, if_match, action, true, err);
+  return write_one(c, who, t, key, patch, if_match, action, true, NULL, err);
 }
 
 /* ---- the generic entry points (issue 11) ---- */

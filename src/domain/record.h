@@ -230,6 +230,10 @@ int rd_rec_create(rd_conn *c, const rd_caller *who, const rd_rtype *t, json_t *i
  * fields that changed. */
 int rd_rec_update(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id, json_t *patch,
                   int64_t if_match, rd_err *err);
+/* rd_rec_update, telling whether the record was written: false when the patch left every
+ * value as it was (nothing written; a CSV row reports "unchanged"). */
+int rd_rec_update_wrote(rd_conn *c, const rd_caller *who, const rd_rtype *t, int64_t id,
+                        json_t *patch, int64_t if_match, bool *wrote, rd_err *err);
 
 /* ---- the generic entry points (issue 11) ----
  * A resource is a field table, hooks and the roles above; these do the rest, so that no

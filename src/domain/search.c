@@ -40,22 +40,65 @@ static void add_phone(rd_buf *text, const char *number) {
   }
 }
 
+/* Appends to out the words of text (separated by single spaces) that are not part of
+ * another word of it: a word of q never holds a space, so it occurs in text exactly when it
+ * occurs in one of the words kept, and a name repeated in the username and the addresses is
+ * indexed once (issue 12: a quarter fewer trigrams, shorter position lists). Of equal words
+ * the first is kept. */
+static void add_longest_words(const char *text, rd_buf *out) {
+  enum { MAX_WORDS = 128 };
+  struct word {
+    const char *p;
+    size_t n;
+  } w[MAX_WORDS];
+  int n = 0;
+  for (const char *p = text; *p;) {
+    size_t len = strcspn(p, " ");
+    if (len && n == MAX_WORDS) { /* more words than 32 addresses make: all of them */
+      rd_buf_adds(out, text);
+      return;
+    }
+    if (len)
+      w[n++] = (struct word){p, len};
+    p += len + (p[len] == ' ');
+  }
+  bool first = true;
+  for (int i = 0; i < n; i++) {
+    bool inside = false;
+    for (int j = 0; j < n && !inside; j++) {
+      if (j == i || w[j].n < w[i].n || (w[j].n == w[i].n && j > i))
+        continue;
+      inside = memmem(w[j].p, w[j].n, w[i].p, w[i].n) != NULL;
+    }
+    if (inside)
+      continue;
+    if (!first)
+      rd_buf_adds(out, " ");
+    rd_buf_add(out, w[i].p, w[i].n);
+    first = false;
+  }
+}
+
 void rd_search_person_text(const char *first, const char *last, const char *username,
                            const char *const phones[4], const char *const *addresses,
                            int naddresses, rd_buf *text, rd_buf *first_key, rd_buf *last_key) {
   rd_fold(first, true, first_key);
   rd_fold(last, true, last_key);
-  rd_buf_adds(text, rd_buf_cstr(first_key));
-  rd_buf_adds(text, " ");
-  rd_buf_adds(text, rd_buf_cstr(last_key));
-  rd_buf_adds(text, " ");
-  rd_fold(username, true, text);
+  rd_buf all;
+  rd_buf_init(&all);
+  rd_buf_adds(&all, rd_buf_cstr(first_key));
+  rd_buf_adds(&all, " ");
+  rd_buf_adds(&all, rd_buf_cstr(last_key));
+  rd_buf_adds(&all, " ");
+  rd_fold(username, true, &all);
   for (int i = 0; i < 4; i++)
-    add_phone(text, phones[i]);
+    add_phone(&all, phones[i]);
   for (int i = 0; i < naddresses; i++) {
-    rd_buf_adds(text, " ");
-    rd_fold(addresses[i], true, text);
+    rd_buf_adds(&all, " ");
+    rd_fold(addresses[i], true, &all);
   }
+  add_longest_words(rd_buf_cstr(&all), text);
+  rd_buf_term(&all);
 }
 
 void rd_search_doc(const char *person_text, const char *org_name, rd_buf *doc) {

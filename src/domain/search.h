@@ -18,8 +18,9 @@
 #define RD_SEARCH_ADDRESSES_MAX 32 /* a person has at most 20 (CUST-2) */
 
 /* The person's own search text (person_search.person_text) and its normalized first and
- * last names, appended to text, first_key and last_key: names, username, phone numbers as
- * written and by their digits, addresses. phones are phone, mobile, fax, pager (NULLs
+ * last names, appended to text, first_key and last_key: the words of the names, username,
+ * phone numbers as written and by their digits and addresses, less those that are part of
+ * another of these words (a word of q occurs in one word: the text finds the same people). phones are phone, mobile, fax, pager (NULLs
  * allowed). Pure: also for bulk loaders that write person_search themselves. */
 void rd_search_person_text(const char *first, const char *last, const char *username,
                            const char *const phones[4], const char *const *addresses,

@@ -106,7 +106,7 @@ typedef struct run {
   int pending_orgs[2], npending; /* slots filled by the current row, kept if it succeeds */
   org_slot pending[2];
   const char *phase;
-  int64_t processed, created, updated, failed, deferred, skipped, total;
+  int64_t processed, created, updated, unchanged, failed, deferred, skipped, total;
   row_result res[RD_IMPORT_BATCH];
   int nres;
   short res_slot[RES_SLOTS]; /* people the batch wrote, by username: 1 + index in res */
@@ -272,10 +272,15 @@ static int64_t batch_person(const run *x, const char *username) {
   return 0;
 }
 
+/* A row's result that leaves its customer in the account: created, updated or unchanged. */
+static bool imported(const char *result) {
+  return !strcmp(result, "created") || !strcmp(result, "updated") || !strcmp(result, "unchanged");
+}
+
 static void record(run *x, long line, const char *result, const char *username, int64_t pid,
                    json_t *errors, json_t *fields) {
   _Static_assert(RES_SLOTS >= 2 * RD_IMPORT_BATCH, "the index of the batch stays half empty");
-  if (username && pid && (!strcmp(result, "created") || !strcmp(result, "updated"))) {
+  if (username && pid && imported(result)) {
     size_t i = res_hash(username);
     while (x->res_slot[i])
       i = (i + 1) & (RES_SLOTS - 1);
@@ -298,6 +303,8 @@ static void record(run *x, long line, const char *result, const char *username, 
     x->created++;
   else if (!strcmp(result, "updated"))
     x->updated++;
+  else if (!strcmp(result, "unchanged"))
+    x->unchanged++;
   else if (!strcmp(result, "failed"))
     x->failed++;
   else
@@ -330,7 +337,7 @@ static int earlier_line(run *x, const char *username, long line, long *out, rd_e
 
 /* The first row of the file with username: its line and result (NULL: none). */
 static int file_row(run *x, const char *username, long *line, const char **result, rd_err *err) {
-  static const char *const RESULTS[] = {"created", "updated", "failed", "deferred"};
+  static const char *const RESULTS[] = {"created", "updated", "unchanged", "failed", "deferred"};
   long best = 0;
   const char *res = NULL;
   if (!name_maybe(x, username)) {
@@ -358,7 +365,7 @@ static int file_row(run *x, const char *username, long *line, const char **resul
     if (!best || l < best) {
       best = l;
       res = NULL;
-      for (size_t i = 0; i < 4; i++)
+      for (size_t i = 0; i < sizeof RESULTS / sizeof *RESULTS; i++)
         if (r && !strcmp(r, RESULTS[i]))
           res = RESULTS[i];
     }
@@ -490,22 +497,29 @@ static int org_unit(run *x, const char *name, int64_t parent, int t, int64_t *ou
 }
 
 /* Makes person a primary contact of org (flag 1) or not (0); a person created by this row
- * is no one's contact yet. */
+ * is no one's contact yet. *changed becomes true when that changed anything. */
 static int set_contact(run *x, int64_t org, int64_t person, bool created, int flag,
-                       rd_err *err) {
+                       bool *changed, rd_err *err) {
   if (!flag && created)
     return 0;
-  if (!flag)
-    return rd_sql_exec(x->c, NULL, err,
-                       "DELETE FROM organization_contacts WHERE organization_id = ? AND person_id = ?",
-                       "ii", org, person);
+  int64_t n = 0;
+  int rv;
+  if (!flag) {
+    rv = rd_sql_exec(x->c, &n, err,
+                     "DELETE FROM organization_contacts WHERE organization_id = ? AND person_id = ?",
+                     "ii", org, person);
+    *changed |= n > 0;
+    return rv;
+  }
   char now[RD_TIME_LEN];
   rd_time_now(now);
-  return rd_sql_exec(x->c, NULL, err,
+  rv = rd_sql_exec(x->c, &n, err,
                      "INSERT INTO organization_contacts (account_id, organization_id, person_id,"
                      " created_at) SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM"
                      " organization_contacts WHERE organization_id = ? AND person_id = ?)",
                      "tiitii", x->who.account_id, org, person, now, org, person);
+  *changed |= n > 0;
+  return rv;
 }
 
 static json_t *custom_value(const char *type, const char *v) {
@@ -635,8 +649,7 @@ static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
       rv = file_row(x, m, &mline, &mres, err);
       if (rv)
         goto out;
-      bool imported = mres && (!strcmp(mres, "created") || !strcmp(mres, "updated"));
-      if (imported && x->dry_run) {
+      if (mres && imported(mres) && x->dry_run) {
         /* IMP-4: rolled back with an earlier batch; a real run would have it. */
       } else if (mres && !strcmp(mres, "failed") && mline != line) {
         add_error(errors, mcol, "line manager '%.64s' (line %ld) was not imported", m, mline);
@@ -731,11 +744,12 @@ static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
     if (x->web_access)
       json_object_set_new(in, "web_access", json_true());
     rv = rd_rec_check(&rd_person_type, in, false, NULL, &rerr);
+    bool wrote = false;
     if (!rv) {
       preset_hash(x, in);
-      rv = rd_rec_update(x->c, &x->who, &rd_person_type, pid, in, -1, &rerr);
+      rv = rd_rec_update_wrote(x->c, &x->who, &rd_person_type, pid, in, -1, &wrote, &rerr);
     }
-    result = "updated";
+    result = wrote ? "updated" : "unchanged";
   } else {
     json_object_set_new(in, "roles", json_pack("[s]", "customer"));
     json_object_set_new(in, "web_access", json_boolean(x->web_access));
@@ -751,11 +765,15 @@ static int do_row(run *x, long line, const rd_csv_row *row, rd_err *err) {
   }
   if (rv == RD_ECONFLICT && rerr.nitems == 0)
     rd_err_field(&rerr, "username", "is already in use in this account");
+  bool contact = false; /* a primary contact flag changed */
   if (!rv && rec.company_contact >= 0 && company)
-    rv = set_contact(x, company, pid, !strcmp(result, "created"), rec.company_contact, &rerr);
+    rv = set_contact(x, company, pid, !strcmp(result, "created"), rec.company_contact, &contact,
+                     &rerr);
   if (!rv && rec.department_contact >= 0 && department)
     rv = set_contact(x, department, pid, !strcmp(result, "created"), rec.department_contact,
-                     &rerr);
+                     &contact, &rerr);
+  if (!rv && contact && !strcmp(result, "unchanged"))
+    result = "updated";
   if (rv && row_error(rv)) {
     add_errors(x, errors, &rerr, &rec, true, NULL);
     goto failed;
@@ -843,11 +861,14 @@ static int open_batch(run *x, rd_err *err) {
 }
 
 static json_t *progress_json(run *x, const char *status) {
-  return json_pack("{s:I,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "id", (json_int_t)x->id, "status",
-                   status, "dry_run", x->dry_run, "rows", (json_int_t)x->total, "processed",
-                   (json_int_t)(x->created + x->updated + x->failed + x->deferred), "created",
-                   (json_int_t)x->created, "updated", (json_int_t)x->updated, "failed",
-                   (json_int_t)x->failed, "deferred", (json_int_t)x->deferred, "phase", x->phase);
+  return json_pack("{s:I,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "id", (json_int_t)x->id,
+                   "status", status, "dry_run", x->dry_run, "rows", (json_int_t)x->total,
+                   "processed",
+                   (json_int_t)(x->created + x->updated + x->unchanged + x->failed + x->deferred),
+                   "created", (json_int_t)x->created, "updated",
+                   (json_int_t)(x->updated + x->unchanged), "unchanged",
+                   (json_int_t)x->unchanged, "failed", (json_int_t)x->failed,
+                   "deferred", (json_int_t)x->deferred, "phase", x->phase);
 }
 
 /* The batch's new report rows (x->res without update), INSERTed ROWS_PER_INSERT at a time:
@@ -945,14 +966,16 @@ static int flush(run *x, rd_err *err) {
   rd_time_now(now);
   if (!rv)
     rv = rd_sql_exec(x->c, NULL, err,
-                     "UPDATE imports SET processed = ?, created = ?, updated = ?, failed = ?,"
-                     " deferred = ?, skipped = ?, phase = ?, updated_at = ? WHERE id = ?",
-                     "iiiiiitti", x->processed, x->created, x->updated, x->failed, x->deferred,
-                     x->skipped, x->phase, now, x->id);
+                     "UPDATE imports SET processed = ?, created = ?, updated = ?, unchanged = ?,"
+                     " failed = ?, deferred = ?, skipped = ?, phase = ?, updated_at = ?"
+                     " WHERE id = ?",
+                     "iiiiiiitti", x->processed, x->created, x->updated, x->unchanged, x->failed,
+                     x->deferred, x->skipped, x->phase, now, x->id);
   /* The job's progress, lease and fencing check (409 "taken over": nothing commits). */
   if (!rv && x->hooks && x->hooks->checkpoint)
-    rv = x->hooks->checkpoint(x->hooks->arg, x->c, x->created + x->updated + x->failed,
-                              x->created + x->updated, x->failed, err);
+    rv = x->hooks->checkpoint(x->hooks->arg, x->c,
+                              x->created + x->updated + x->unchanged + x->failed,
+                              x->created + x->updated + x->unchanged, x->failed, err);
   if (!rv)
     rv = rd_tx_commit(x->c, err);
   if (rv) {
@@ -1294,7 +1317,7 @@ static int load(run *x, rd_err *err) {
   int rv = rd_sql(x->c, &s, err,
                   "SELECT i.account_id, i.file_path, i.charset, i.separator, i.ignore_first_line,"
                   " i.web_access, i.dry_run, i.mapping, i.caller, i.phase, i.processed, i.created,"
-                  " i.updated, i.failed, i.deferred, i.skipped, i.total_rows"
+                  " i.updated, i.failed, i.deferred, i.skipped, i.total_rows, i.unchanged"
                   " FROM imports i WHERE i.id = ?",
                   "i", x->id);
   if (rv)
@@ -1325,6 +1348,7 @@ static int load(run *x, rd_err *err) {
     x->deferred = rd_stmt_int64(s, 14);
     x->skipped = rd_stmt_int64(s, 15);
     x->total = rd_stmt_int64(s, 16);
+    x->unchanged = rd_stmt_int64(s, 17);
     rv = 0;
   }
   rd_stmt_done(s);

@@ -33,20 +33,22 @@ int rd_import_end(rd_conn *c, int64_t id, const char *status, rd_err *err) {
   "SELECT j.status, i.dry_run, i.total_rows, i.created, i.updated, i.failed,"                  \
   " i.deferred, i.skipped, i.mapping, i.phase, j.error, i.ignore_first_line,"                  \
   " i.web_access, i.charset, i.separator, i.kind, i.created_at, i.updated_at,"                 \
-  " i.started_at, i.finished_at, i.id, j.cancel_requested FROM imports i"                     \
+  " i.started_at, i.finished_at, i.id, j.cancel_requested, i.unchanged FROM imports i"        \
   " JOIN jobs j ON j.id = i.id"
 
 static json_t *import_json(rd_stmt *s) {
   json_t *m = json_loads(rd_stmt_text(s, 8), 0, NULL);
   json_int_t created = rd_stmt_int64(s, 3), updated = rd_stmt_int64(s, 4),
-             failed = rd_stmt_int64(s, 5), deferred = rd_stmt_int64(s, 6);
+             failed = rd_stmt_int64(s, 5), deferred = rd_stmt_int64(s, 6),
+             unchanged = rd_stmt_int64(s, 22);
   json_t *o = json_pack(
-      "{s:I,s:s,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:O,s:s,s:s?,s:b,s:b,s:s,s:s,s:s,s:s,"
+      "{s:I,s:s,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:O,s:s,s:s?,s:b,s:b,s:s,s:s,s:s,s:s,"
       "s:s?,s:s?}",
       "id", (json_int_t)rd_stmt_int64(s, 20), "type", rd_stmt_text(s, 15), "status",
       rd_stmt_text(s, 0), "dry_run", rd_stmt_bool(s, 1), "rows",
-      (json_int_t)rd_stmt_int64(s, 2), "processed", created + updated + failed + deferred,
-      "created", created, "updated", updated, "failed", failed, "deferred", deferred,
+      (json_int_t)rd_stmt_int64(s, 2), "processed",
+      created + updated + unchanged + failed + deferred, "created", created, "updated",
+      updated + unchanged, "unchanged", unchanged, "failed", failed, "deferred", deferred,
       "skipped", (json_int_t)rd_stmt_int64(s, 7), "mapping",
       json_object_get(m, "columns") ? json_object_get(m, "columns") : json_null(), "phase",
       rd_stmt_text(s, 9), "error", rd_stmt_text(s, 10), "ignore_first_line",
@@ -129,8 +131,10 @@ int rd_import_rows(rd_conn *c, const rd_caller *who, int64_t id, const char *res
   rd_stmt *s = NULL;
   rv = rd_sql(c, &s, err,
               "SELECT line, result, username, person_id, errors, changes FROM import_rows"
-              " WHERE import_id = ? AND line > ? AND (? = '' OR result = ?) ORDER BY line LIMIT ?",
-              "iitti", id, after, result ? result : "", result ? result : "", (int64_t)limit + 1);
+              " WHERE import_id = ? AND line > ? AND (? = '' OR result = ? OR"
+              " (? = 'updated' AND result = 'unchanged')) ORDER BY line LIMIT ?",
+              "iittti", id, after, result ? result : "", result ? result : "",
+              result ? result : "", (int64_t)limit + 1);
   if (rv)
     return rv;
   json_t *rows = json_array();
@@ -141,9 +145,14 @@ int rd_import_rows(rd_conn *c, const rd_caller *who, int64_t id, const char *res
       break;
     }
     json_t *errors = rd_stmt_text(s, 4) ? json_loads(rd_stmt_text(s, 4), 0, NULL) : NULL;
+    /* Stored apart, answered as the update it is (API.md: an existing username is
+     * "updated"), marked unchanged. */
+    bool unchanged = !strcmp(rd_stmt_text(s, 1), "unchanged");
     json_t *row = json_pack("{s:I,s:s,s:s?,s:o}", "line", (json_int_t)rd_stmt_int64(s, 0),
-                            "result", rd_stmt_text(s, 1), "username", rd_stmt_text(s, 2),
-                            "errors", errors ? errors : json_array());
+                            "result", unchanged ? "updated" : rd_stmt_text(s, 1), "username",
+                            rd_stmt_text(s, 2), "errors", errors ? errors : json_array());
+    if (unchanged)
+      json_object_set_new(row, "unchanged", json_true());
     if (!rd_stmt_null(s, 3))
       json_object_set_new(row, "person", json_pack("{s:I}", "id", (json_int_t)rd_stmt_int64(s, 3)));
     /* IMP-4: a dry run's diff (stored by rolodesk itself, as the audit writes it). */

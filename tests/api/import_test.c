@@ -255,6 +255,62 @@ Test(import, IMP2_units_are_matched_by_name_regardless_of_case) {
   json_decref(imp);
 }
 
+/* Issue 11: a row that leaves its customer as it is writes nothing and says so. It is an
+ * update (API.md: an existing username is "updated", and counts in updated) marked
+ * "unchanged": true, counted again in unchanged; a row that changes a field, or only a
+ * primary contact flag, is not marked. */
+Test(import, ISSUE11_IMP3_rows_that_change_nothing_are_reported_unchanged) {
+  const char *csv = "First Name,Last Name,Email Address,Username,City,Company,"
+                    "Primary Company Contact\n"
+                    "Uma,Ng,uma@example.com,uma,Delft,Unchanged Co,0\n"
+                    "Vic,Oh,vic@example.com,vic,Delft,Unchanged Co,0\n";
+  json_t *imp = import(admin(), "?ignore_first_line=true", csv);
+  cr_assert_eq(num(imp, "created"), 2, "%s", json_dumps(imp, 0));
+  json_decref(imp);
+  json_t *uma = person(admin(), "uma");
+  long long version = num(uma, "version");
+  json_decref(uma);
+
+  imp = import(admin(), "?ignore_first_line=true", csv);
+  cr_assert_eq(num(imp, "unchanged"), 2, "%s", json_dumps(imp, 0));
+  cr_assert_eq(num(imp, "updated"), 2);
+  cr_assert_eq(num(imp, "created"), 0);
+  cr_assert_eq(num(imp, "processed"), 2);
+  json_t *report = rows(admin(), imp, "updated");
+  cr_assert_eq(json_array_size(report), 2, "%s", json_dumps(report, 0));
+  cr_assert_str_eq(th_jstr(json_array_get(report, 0), "result"), "updated");
+  cr_assert(json_is_true(json_object_get(json_array_get(report, 1), "unchanged")));
+  cr_assert_gt(num(json_object_get(json_array_get(report, 0), "person"), "id"), 0);
+  json_decref(report);
+  json_decref(imp);
+  uma = person(admin(), "uma");
+  cr_assert_eq(num(uma, "version"), version, "nothing written");
+  json_decref(uma);
+
+  imp = import(admin(), "?ignore_first_line=true",
+               "First Name,Last Name,Email Address,Username,City,Company,"
+               "Primary Company Contact\n"
+               "Uma,Ng,uma@example.com,uma,Delft,Unchanged Co,1\n"
+               "Vic,Oh,vic@example.com,vic,Leiden,Unchanged Co,0\n");
+  cr_assert_eq(num(imp, "updated"), 2, "%s", json_dumps(imp, 0));
+  cr_assert_eq(num(imp, "unchanged"), 0, "a contact flag is a change too: %s", json_dumps(imp, 0));
+  report = rows(admin(), imp, NULL);
+  cr_assert_null(json_object_get(json_array_get(report, 0), "unchanged"));
+  json_decref(report);
+  json_decref(imp);
+  /* A dry run tells the same before anything is written. */
+  imp = import(admin(), "?ignore_first_line=true&dry_run=true", csv);
+  cr_assert_eq(num(imp, "updated"), 2, "%s", json_dumps(imp, 0));
+  cr_assert_eq(num(imp, "unchanged"), 0);
+  json_decref(imp);
+  imp = import(admin(), "?ignore_first_line=true&dry_run=true",
+               "First Name,Last Name,Email Address,Username,City\n"
+               "Vic,Oh,vic@example.com,vic,Leiden\n");
+  cr_assert_eq(num(imp, "unchanged"), 1, "%s", json_dumps(imp, 0));
+  cr_assert_eq(num(imp, "updated"), 1);
+  json_decref(imp);
+}
+
 Test(import, IMP2_existing_username_updates_and_twice_in_a_file_fails_the_second) {
   json_t *imp = import(admin(), "?ignore_first_line=true",
                        "First Name,Last Name,Email Address,Username,City\n"
@@ -966,7 +1022,7 @@ Test(import, IMP3_kill_9_mid_import_then_restart_resumes_to_the_same_counts) {
   unsetenv("ROLODESK_JOB_LEASE");
   json_t *imp = wait_done(admin(), id);
   cr_assert_str_eq(th_jstr(imp, "status"), "done");
-  static const char *const KEYS[] = {"rows", "processed", "created", "updated", "failed", "deferred"};
+  static const char *const KEYS[] = {"rows", "processed", "created", "updated", "unchanged", "failed", "deferred"};
   for (size_t i = 0; i < sizeof KEYS / sizeof *KEYS; i++)
     cr_assert_eq(num(imp, KEYS[i]), num(ref, KEYS[i]), "%s: %lld after the kill, %lld without",
                  KEYS[i], num(imp, KEYS[i]), num(ref, KEYS[i]));

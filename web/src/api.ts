@@ -323,6 +323,8 @@ export interface ImportJob {
   processed: number;
   created: number;
   updated: number;
+  /** of the updated rows, those that changed nothing */
+  unchanged?: number;
   failed: number;
   deferred?: number;
   skipped?: number;
@@ -333,6 +335,8 @@ export interface ImportJob {
 export interface ImportRow {
   line: number;
   result: 'created' | 'updated' | 'failed' | 'deferred';
+  /** an update that found every value already stored: nothing was written */
+  unchanged?: boolean;
   username?: string | null;
   person?: { id: number };
   errors: { column?: string | null; message: string }[];

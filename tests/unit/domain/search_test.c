@@ -29,14 +29,16 @@ Test(search, CUST4_person_text_holds_every_detail_folded) {
   const char *t = rd_buf_cstr(&text);
   cr_assert_str_eq(rd_buf_cstr(&first), "zoe");
   cr_assert_str_eq(rd_buf_cstr(&last), "angstrom");
-  cr_assert(has_word(t, "zoe"), "%s", t);
-  cr_assert(has_word(t, "angstrom"), "%s", t);
+  /* The names are inside the address: found there (a word of q holds no space). */
+  cr_assert(strstr(t, "zoe"), "%s", t);
+  cr_assert(strstr(t, "angstrom"), "%s", t);
   cr_assert(has_word(t, "zangstrom"), "username: %s", t);
   cr_assert(has_word(t, "zoe.angstrom@example.com"), "address folded: %s", t);
   cr_assert(has_word(t, "z@b.example"), "every address: %s", t);
-  cr_assert(strstr(t, "+31 (20) 555-0100"), "phone as written: %s", t);
+  cr_assert(has_word(t, "+31") && has_word(t, "(20)") && has_word(t, "555-0100"),
+            "phone as written: %s", t);
   cr_assert(has_word(t, "31205550100"), "phone by its digits: %s", t);
-  cr_assert(strstr(t, "desk 9-5"), "%s", t);
+  cr_assert(has_word(t, "desk") && has_word(t, "9-5"), "%s", t);
   cr_assert_not(has_word(t, "95"), "not a phone number: no digits-only form: %s", t);
 
   rd_buf doc;
@@ -45,6 +47,29 @@ Test(search, CUST4_person_text_holds_every_detail_folded) {
   cr_assert(strncmp(rd_buf_cstr(&doc), t, strlen(t)) == 0);
   cr_assert(strstr(rd_buf_cstr(&doc), "muller & sohne gmbh"), "%s", rd_buf_cstr(&doc));
   rd_buf_term(&doc);
+  rd_buf_term(&text);
+  rd_buf_term(&first);
+  rd_buf_term(&last);
+}
+
+/* Issue 12: a word that is part of another word is not indexed again (the index and its
+ * position lists were three times the names: name, username, address), and no word is
+ * lost: every word of the details occurs in the text. */
+Test(search, ISSUE12_CUST4_words_inside_other_words_are_left_out) {
+  rd_buf text, first, last;
+  rd_buf_init(&text);
+  rd_buf_init(&first);
+  rd_buf_init(&last);
+  const char *phones[4] = {"+31 6 36926837", NULL, "+31 6 36926837", NULL};
+  const char *addresses[] = {"Ada.Lovelace1@Customer.example", "ada@b.example"};
+  rd_search_person_text("Ada", "Lovelace", "ada.lovelace1", phones, addresses, 2, &text,
+                        &first, &last);
+  cr_assert_str_eq(rd_buf_cstr(&text),
+                   "+31 31636926837 ada.lovelace1@customer.example ada@b.example");
+  const char *every[] = {"ada", "lovelace", "ada.lovelace1", "+31", "6", "36926837",
+                         "31636926837", "ada.lovelace1@customer.example", "ada@b.example"};
+  for (size_t i = 0; i < sizeof every / sizeof *every; i++)
+    cr_assert(strstr(rd_buf_cstr(&text), every[i]), "%s", every[i]);
   rd_buf_term(&text);
   rd_buf_term(&first);
   rd_buf_term(&last);

@@ -72,6 +72,11 @@ function toError(err: unknown): ApiError {
   return err instanceof ApiError ? err : new ApiError(0, String(err));
 }
 
+/** " (N of them unchanged)" after the updated count, when some updates changed nothing. */
+function unchangedNote(job: ImportJob): string {
+  return job.unchanged ? ` (${job.unchanged} of them unchanged)` : '';
+}
+
 function Report({ job }: { job: ImportJob }) {
   const [filter, setFilter] = useState(job.failed > 0 ? 'failed' : '');
   const list = usePagedList<ImportRow & { id: number }>(`/v1/imports/${job.id}/rows?per_page=25${filter ? `&result=${filter}` : ''}`);
@@ -101,7 +106,7 @@ function Report({ job }: { job: ImportJob }) {
               {list.items.map((r) => (
                 <tr key={r.line} class={r.result === 'failed' ? 'failed' : undefined}>
                   <td data-label="Line">{r.line}</td>
-                  <td data-label="Result">{r.result}</td>
+                  <td data-label="Result">{r.unchanged ? 'updated (unchanged)' : r.result}</td>
                   <td data-label="Username">{r.username ?? ''}</td>
                   <td data-label="Details">
                     {r.errors.map((e, i) => (
@@ -147,7 +152,7 @@ function EarlierImports({ onOpen }: { onOpen: (j: ImportJob) => void }) {
               </button>
               <span>
                 Import {j.id}
-                {j.dry_run ? ' (dry run)' : ''}: {j.status}, {j.rows} rows, {j.created} created, {j.updated} updated, {j.failed} failed
+                {j.dry_run ? ' (dry run)' : ''}: {j.status}, {j.rows} rows, {j.created} created, {j.updated} updated{unchangedNote(j)}, {j.failed} failed
               </span>
               {j.created_at && <span class="muted">{j.created_at.replace('T', ' ').slice(0, 16)}</span>}
             </li>
@@ -333,7 +338,7 @@ export function ImportScreen() {
             {job.processed} of {job.rows}
           </progress>
           <p role="status" data-testid="import-counts">
-            {job.processed} of {job.rows} rows: {job.created} created, {job.updated} updated, {job.failed} failed
+            {job.processed} of {job.rows} rows: {job.created} created, {job.updated} updated{unchangedNote(job)}, {job.failed} failed
             {job.dry_run ? ' (dry run: nothing stored)' : ''}.
           </p>
           {job.error && <p class="error">{job.error}</p>}
