@@ -14,6 +14,9 @@
 #define RD_SEARCH_Q_MAX 128    /* characters of q */
 #define RD_SEARCH_TERMS_MAX 8  /* words of q */
 #define RD_SEARCH_CF_MAX 4     /* custom_fields.<key> filters in one query */
+/* Index lookups plus checks of one q: each word once, a split word as its pieces and
+ * itself (rd_search_pieces). */
+#define RD_SEARCH_PARTS_MAX (4 * RD_SEARCH_TERMS_MAX)
 
 #define RD_SEARCH_ADDRESSES_MAX 32 /* a person has at most 20 (CUST-2) */
 
@@ -47,20 +50,29 @@ int rd_search_org_renamed(rd_conn *c, int64_t org_id, const char *name, rd_err *
  * of one transaction each. *done (may be NULL) gets how many. */
 int rd_search_backfill(rd_conn *c, int64_t *done, rd_err *err);
 
+/* Issue 12: the pieces of term (normalized, no spaces) to look up in the text index when
+ * some of its trigrams are common (common_trigrams: sorted by strcmp): the longest runs of
+ * its characters whose trigrams are all rare, each a new string (rd_free) in pieces. Every
+ * text that holds term holds each piece; the caller checks term itself on what they find.
+ * 0 (no pieces) when term has no common trigram, only common ones, fewer than 3
+ * characters, or more than max pieces: term is looked up as it is. Pure. */
+int rd_search_pieces(const char *term, char *const *common_trigrams, int ncommon_trigrams,
+                     char **pieces, int max);
+
 /* A list condition over alias t (people) under construction: the SQL text and its
  * parameters, which the struct owns until rd_search_cond_term. */
 typedef struct rd_search_cond {
   rd_buf sql;
-  rd_param p[RD_SEARCH_TERMS_MAX + 2 + 4 * RD_SEARCH_CF_MAX];
+  rd_param p[RD_SEARCH_PARTS_MAX + 2 + 4 * RD_SEARCH_CF_MAX];
   int np;
-  char *owned[2 * RD_SEARCH_TERMS_MAX + 10 + 4 * RD_SEARCH_CF_MAX];
+  char *owned[RD_SEARCH_PARTS_MAX + 10 + 4 * RD_SEARCH_CF_MAX];
   int nowned;
   const char *join, *key; /* for rd_rec_list_by; NULL: a plain rd_rec_list */
   /* Issue 12: an ids-first join ("JOIN (SELECT person_id ... LIMIT ?) x") has its own
    * parameters, bound before the list's (rd_rec_list_by's jp). join then points into
    * join_sql. */
   rd_buf join_sql;
-  rd_param jp[RD_SEARCH_TERMS_MAX + 8];
+  rd_param jp[RD_SEARCH_PARTS_MAX + 8];
   int njp;
 } rd_search_cond;
 

@@ -841,37 +841,33 @@ static bool pg_healthy(rd_conn *rc) {
   return true;
 }
 
-/* One LIKE per term of 3 characters or more (the GIN index intersects them); shorter
- * terms are strpos() filters, which the planner cannot send to the index: a pattern
- * without a whole trigram would make GIN read every entry. */
-static void pg_search_match(const char *const *terms, int n, rd_buf *cond, char **params,
-                            int *np, const char **join, const char **key) {
+/* One LIKE per term (the GIN index intersects them); the checks are strpos() filters,
+ * which the planner cannot send to the index: a pattern without a whole trigram would
+ * make GIN read every entry, and a word split around a common trigram (search.c) would
+ * bring that trigram's long posting list back. */
+static void pg_search_match(const char *const *terms, int n, const char *const *checks,
+                            int nchecks, rd_buf *cond, char **params, int *np,
+                            const char **join, const char **key) {
   int k = 0;
   *join = *key = NULL;
-  for (int pass = 0; pass < 2; pass++) {
-    for (int i = 0; i < n; i++) {
-      bool indexed = rd_utf8_len(terms[i]) >= 3;
-      if (indexed != (pass == 0))
-        continue;
-      rd_buf_adds(cond, k ? " AND " : "");
-      if (!indexed) {
-        rd_buf_adds(cond, "strpos(s.doc, ?) > 0");
-        params[k++] = rd_strdup(terms[i]);
-        continue;
-      }
-      rd_buf_adds(cond, "s.doc LIKE ?");
-      rd_buf like;
-      rd_buf_init(&like);
-      rd_buf_adds(&like, "%");
-      for (const char *p = terms[i]; *p; p++) {
-        if (*p == '%' || *p == '_' || *p == '\\')
-          rd_buf_adds(&like, "\\");
-        rd_buf_add(&like, p, 1);
-      }
-      rd_buf_adds(&like, "%");
-      params[k++] = rd_strdup(rd_buf_cstr(&like));
-      rd_buf_term(&like);
+  for (int i = 0; i < n; i++) {
+    rd_buf_adds(cond, k ? " AND s.doc LIKE ?" : "s.doc LIKE ?");
+    rd_buf like;
+    rd_buf_init(&like);
+    rd_buf_adds(&like, "%");
+    for (const char *p = terms[i]; *p; p++) {
+      if (*p == '%' || *p == '_' || *p == '\\')
+        rd_buf_adds(&like, "\\");
+      rd_buf_add(&like, p, 1);
     }
+    rd_buf_adds(&like, "%");
+    params[k++] = rd_strdup(rd_buf_cstr(&like));
+    rd_buf_term(&like);
+  }
+  /* Not a LIKE: checked on the rows the index found, not added to its search. */
+  for (int i = 0; i < nchecks; i++) {
+    rd_buf_adds(cond, " AND strpos(s.doc, ?) > 0");
+    params[k++] = rd_strdup(checks[i]);
   }
   *np = k;
 }

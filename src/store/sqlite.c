@@ -566,19 +566,18 @@ out:
   return rv;
 }
 
-/* Terms of 3 characters or more become one FTS5 query of quoted strings (each a
- * substring, all required); shorter ones are checked with instr() on the rows it finds.
+/* The terms become one FTS5 query of quoted strings (each a substring, all required); the
+ * checks are tested with instr() on the rows it finds.
  * The FTS5 table drives the list: it yields its matches in rowid (person id) order and the
  * page stops after its last row, where "id IN (all matches)" would first collect every
  * match of a common name (8 times slower for a last name shared by 1,600 of a million). */
-static void lite_search_match(const char *const *terms, int n, rd_buf *cond, char **params,
-                              int *np, const char **join, const char **key) {
+static void lite_search_match(const char *const *terms, int n, const char *const *checks,
+                              int nchecks, rd_buf *cond, char **params, int *np,
+                              const char **join, const char **key) {
   rd_buf fts;
   rd_buf_init(&fts);
   int k = 0;
   for (int i = 0; i < n; i++) {
-    if (rd_utf8_len(terms[i]) < 3)
-      continue;
     rd_buf_adds(&fts, fts.len ? " \"" : "\"");
     for (const char *p = terms[i]; *p; p++)
       rd_buf_add(&fts, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
@@ -588,12 +587,10 @@ static void lite_search_match(const char *const *terms, int n, rd_buf *cond, cha
   *key = "person_search_fts.rowid";
   rd_buf_adds(cond, "person_search_fts MATCH ?");
   params[k++] = rd_strdup(rd_buf_cstr(&fts));
-  for (int i = 0; i < n; i++) {
-    if (!(rd_utf8_len(terms[i]) < 3))
-      continue;
+  for (int i = 0; i < nchecks; i++) {
     rd_buf_adds(cond, " AND EXISTS (SELECT 1 FROM person_search s WHERE s.person_id = t.id"
                       " AND instr(s.doc, ?) > 0)");
-    params[k++] = rd_strdup(terms[i]);
+    params[k++] = rd_strdup(checks[i]);
   }
   rd_buf_term(&fts);
   *np = k;

@@ -69,16 +69,17 @@ typedef struct rd_store_ops {
                    const char *now, const char *stale_before, const char *today,
                    int64_t *job_id, rd_err *err);
   /* CUST-4: appends to cond a condition that holds when the person_search text (migration
-   * 006) of person t contains each of the n terms (normalized text, no spaces; at least
-   * one is 3 characters or longer), using the backend's text index for those of 3
-   * characters or more. When the backend wants its index to drive the list of people
-   * (alias t) in id order, it sets *join and *key for rd_rec_list_by (record.h) and the
-   * condition is over t and the joined table; else it sets them NULL and the condition is
-   * over alias s, a person_search row of the caller's account.
-   * The text parameters it binds, in order, go to params[0..*np), at most n + 1 of them,
-   * new strings the caller frees with rd_free. */
-  void (*search_match)(const char *const *terms, int n, rd_buf *cond, char **params, int *np,
-                       const char **join, const char **key);
+   * 006) of person t contains each of the n terms, found with the backend's text index
+   * (normalized text, no spaces, 3 characters or more; n >= 1), and each of the nchecks
+   * checks, tested on the text itself (any length). When the backend wants its index to
+   * drive the list of people (alias t) in id order, it sets *join and *key for
+   * rd_rec_list_by (record.h) and the condition is over t and the joined table; else it
+   * sets them NULL and the condition is over alias s, a person_search row of the caller's
+   * account. The text parameters it binds, in order, go to params[0..*np), at most
+   * n + nchecks of them, new strings the caller frees with rd_free. */
+  void (*search_match)(const char *const *terms, int n, const char *const *checks, int nchecks,
+                       rd_buf *cond, char **params, int *np, const char **join,
+                       const char **key);
   /* Pipelining (rd_pipeline), NULL where every statement runs at once (SQLite): send
    * queues s's execution without waiting for its result; pipeline turns the mode on, or
    * off (reading back what is outstanding: the first error of the pipeline); broke says

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "base/str.h"
 #include "domain/search.h"
 #include "fixture.h"
@@ -73,6 +74,35 @@ Test(search, ISSUE12_CUST4_words_inside_other_words_are_left_out) {
   rd_buf_term(&text);
   rd_buf_term(&first);
   rd_buf_term(&last);
+}
+
+/* Issue 12: a word with common trigrams is looked up by the runs of its characters whose
+ * trigrams are all rare (and checked whole by the caller). */
+static void assert_pieces(const char *term, int max, const char *want) {
+  char *common[] = {"ail", "mai", "sto", "øre"}; /* sorted by strcmp (bytes) */
+  char *pieces[8], got[256] = "";
+  int n = rd_search_pieces(term, common, 4, pieces, max);
+  for (int i = 0; i < n; i++) {
+    strcat(got, i ? "|" : "");
+    strcat(got, pieces[i]);
+    rd_free(pieces[i]);
+  }
+  cr_assert_str_eq(got, want, "%s", term);
+}
+
+Test(search, ISSUE12_CUST4_words_with_common_trigrams_are_looked_up_by_their_rare_pieces) {
+  assert_pieces("roston", 8, "rost|ton");
+  assert_pieces("mailer", 8, "iler");
+  assert_pieces("customer", 8, "cust|tomer");
+  assert_pieces("søren", 8, "sør|ren");
+  assert_pieces("stormail", 8, "torma");
+  assert_pieces("abc", 8, "");     /* no common trigram: the word itself */
+  assert_pieces("mail", 8, "");    /* only common ones: the word itself */
+  assert_pieces("ab", 8, "");      /* no trigram at all */
+  assert_pieces("roston", 1, "");  /* more pieces than allowed: the word itself */
+  char *none[] = {NULL};
+  char *pieces[2];
+  cr_assert_eq(rd_search_pieces("roston", none, 0, pieces, 2), 0, "nothing sampled");
 }
 
 static ut_db T;
