@@ -303,8 +303,10 @@ struct count_slot {
   int count, last_doc;
 };
 
-/* Counts, once per doc, every trigram of doc's words into the table. */
-static void count_doc(struct count_slot *slots, int doc, const char *text) {
+/* Counts, once per doc, every trigram of doc's words into the table, which holds at most
+ * COUNT_SLOTS / 2 (*used) different ones: later new ones are not counted (a sample of texts
+ * of random letters would have more; they are then rare anyway). */
+static void count_doc(struct count_slot *slots, int *used, int doc, const char *text) {
   size_t off[RD_SEARCH_Q_MAX + 1];
   for (const char *w = text; *w;) {
     size_t len = strcspn(w, " ");
@@ -318,7 +320,10 @@ static void count_doc(struct count_slot *slots, int doc, const char *text) {
         h = (h ^ (unsigned char)w[off[i] + j]) * 16777619u;
       for (size_t k = h & (COUNT_SLOTS - 1);; k = (k + 1) & (COUNT_SLOTS - 1)) {
         struct count_slot *c = &slots[k];
-        if (!c->k.t[0]) { /* new: the table is big enough for the sample's trigrams */
+        if (!c->k.t[0]) { /* new */
+          if (*used >= COUNT_SLOTS / 2)
+            break;
+          ++*used;
           memcpy(c->k.t, w + off[i], b);
           c->count = 1;
           c->last_doc = doc;
@@ -345,18 +350,18 @@ static int sample_common(rd_conn *c, char ***out, int *nout, rd_err *err) {
     return rv;
   rv = 0;
   struct count_slot *slots = rd_calloc(COUNT_SLOTS, sizeof *slots);
-  int docs = 0;
+  int docs = 0, used = 0;
+  int64_t next = lo; /* windows do not overlap: each text counts once */
   for (int w = 0; w < SAMPLE_WINDOWS && !rv; w++) {
     rd_stmt *s = NULL;
+    int64_t from = lo + (hi - lo) / SAMPLE_WINDOWS * w;
     rv = rd_sql(c, &s, err,
-                "SELECT doc FROM person_search WHERE person_id >= ? AND doc IS NOT NULL"
+                "SELECT person_id, doc FROM person_search WHERE person_id >= ? AND doc IS NOT NULL"
                 " ORDER BY person_id LIMIT ?",
-                "ii", lo + (hi - lo) / SAMPLE_WINDOWS * w, (int64_t)SAMPLE_ROWS);
-    /* Each text adds at most 128 trigrams: the table stays under half full. */
-    _Static_assert(SAMPLE_WINDOWS * SAMPLE_ROWS * 32 <= COUNT_SLOTS, "room for the sample");
+                "ii", from > next ? from : next, (int64_t)SAMPLE_ROWS);
     while (!rv && (rv = rd_stmt_step(s, err)) == RD_ROW) {
-      if (docs < SAMPLE_WINDOWS * SAMPLE_ROWS && rd_stmt_text(s, 0))
-        count_doc(slots, docs++, rd_stmt_text(s, 0));
+      next = rd_stmt_int64(s, 0) + 1;
+      count_doc(slots, &used, docs++, rd_stmt_text(s, 1));
       rv = 0;
     }
     rd_stmt_done(s);
