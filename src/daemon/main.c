@@ -1,6 +1,7 @@
 /* rolodeskd: opens the database (applying migrations), starts the HTTP API on a thread
  * pool, and on SIGTERM or SIGINT answers new requests 503, drains requests in flight, and
  * exits. */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,17 @@ static const rd_opt OPTS[] = {
 static int default_threads(const rd_db *db, long ncpu) {
   int n = (int)(ncpu > 1 ? ncpu : 2);
   return strcmp(rd_db_backend(db), "postgresql") ? n : 4 * n;
+}
+
+static void *sample_search(void *db) {
+  rd_conn *c = NULL;
+  rd_err err;
+  rd_err_clear(&err);
+  if (!rd_db_acquire(db, &c, &err)) {
+    rd_search_sample_common(c);
+    rd_db_release(db, c);
+  }
+  return NULL;
 }
 
 int main(int argc, char **argv) {
@@ -217,6 +229,10 @@ int main(int argc, char **argv) {
   }
   if (filled)
     rd_log(RD_LOG_INFO, "search: indexed %lld people", (long long)filled);
+  /* Issue 12: the first sample of the common trigrams is taken beside the start, not by
+   * the first search (0.5 s on a cold file of a million people). */
+  pthread_t sampler;
+  bool sampling = !pthread_create(&sampler, NULL, sample_search, db);
   rd_api api = {.db = db, .data_dir = data, .openapi_path = openapi, .public_url = public_url,
                 .import_body_max = import_body_max, .cors_origins = cors_origins,
                 .ncors_origins = ncors_origins,
@@ -271,6 +287,8 @@ int main(int argc, char **argv) {
   rd_runner_stop(runner); /* after its batch; the job is queued again */
   rd_attachment_sweeper_stop(sweeper);
   rd_outbox_stop(outbox);         /* a message being sent is queued again */
+  if (sampling)
+    pthread_join(sampler, NULL);
   rd_page_cache_free(api.page_cache);
   rd_db_free(db);
   rd_log(RD_LOG_INFO, "rolodeskd stopped");

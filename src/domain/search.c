@@ -262,6 +262,7 @@ typedef struct trigram {
 
 static pthread_mutex_t stats_mu = PTHREAD_MUTEX_INITIALIZER;
 static int64_t stats_at_us; /* when last sampled; 0: never */
+static int64_t stats_ttl_us; /* how long that sample holds: short while texts are few */
 static char **common;       /* sorted by strcmp */
 static int ncommon;
 
@@ -340,8 +341,9 @@ static void count_doc(struct count_slot *slots, int *used, int doc, const char *
   }
 }
 
-/* Samples the search texts into a new sorted array of the common trigrams. */
-static int sample_common(rd_conn *c, char ***out, int *nout, rd_err *err) {
+/* Samples the search texts into a new sorted array of the common trigrams; *enough: the
+ * sample held SAMPLE_MIN texts. */
+static int sample_common(rd_conn *c, char ***out, int *nout, bool *enough, rd_err *err) {
   int64_t lo = 0, hi = 0;
   int rv = rd_sql_int64(c, &lo, err, "SELECT MIN(person_id) FROM person_search", "");
   if (rv >= 0)
@@ -378,18 +380,20 @@ static int sample_common(rd_conn *c, char ***out, int *nout, rd_err *err) {
   if (n)
     qsort(found, (size_t)n, sizeof *found, str_cmp);
   rd_log(RD_LOG_DEBUG, "search: %d common trigrams in a sample of %d texts", n, docs);
+  *enough = docs >= SAMPLE_MIN;
   *out = found;
   *nout = n;
   return rv;
 }
 
-/* Samples again when the last sample is older than STATS_TTL_S (one thread at a time; the
- * others go on with what is known). A failure keeps the old sample until the next TTL. */
-static void refresh_common(rd_conn *c) {
+/* Samples again when the last sample is older than STATS_TTL_S, or than a second while the
+ * texts were too few to tell (one thread at a time; the others go on with what is known).
+ * A failure keeps the old sample until the next TTL. */
+void rd_search_sample_common(rd_conn *c) {
   static bool sampling;
   int64_t now = rd_mono_us();
   pthread_mutex_lock(&stats_mu);
-  bool due = !sampling && (!stats_at_us || now - stats_at_us >= (int64_t)STATS_TTL_S * 1000000);
+  bool due = !sampling && (!stats_at_us || now - stats_at_us >= stats_ttl_us);
   if (due) {
     sampling = true;
     stats_at_us = now;
@@ -401,10 +405,12 @@ static void refresh_common(rd_conn *c) {
   int n = 0;
   rd_err err;
   rd_err_clear(&err);
-  int rv = sample_common(c, &found, &n, &err);
+  bool enough = false;
+  int rv = sample_common(c, &found, &n, &enough, &err);
   if (rv)
     rd_log(RD_LOG_WARN, "search: sampling the common trigrams: %s", err.message);
   pthread_mutex_lock(&stats_mu);
+  stats_ttl_us = enough || rv ? (int64_t)STATS_TTL_S * 1000000 : 1000000;
   if (!rv) {
     free_strings(common, ncommon);
     common = found;
@@ -589,7 +595,7 @@ int rd_search_cond_q(rd_search_cond *sc, rd_conn *c, const char *account_id, con
     char *look[RD_SEARCH_PARTS_MAX], *params[RD_SEARCH_PARTS_MAX];
     const char *checks[RD_SEARCH_PARTS_MAX];
     int nlook = 0, nchecks = 0, np = 0;
-    refresh_common(c);
+    rd_search_sample_common(c);
     pthread_mutex_lock(&stats_mu);
     for (int i = 0; i < n; i++) {
       if (rd_utf8_len(terms[i]) < 3) {
