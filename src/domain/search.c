@@ -420,6 +420,30 @@ void rd_search_sample_common(rd_conn *c) {
   pthread_mutex_unlock(&stats_mu);
 }
 
+/* Whether the trigram at p (b bytes) is in the sorted common list. */
+static bool is_common(const char *p, size_t b, char *const *common_trigrams,
+                      int ncommon_trigrams) {
+  trigram k = {{0}};
+  if (b >= sizeof k.t || !ncommon_trigrams)
+    return false; /* not sampled: taken as rare */
+  memcpy(k.t, p, b);
+  const char *key = k.t;
+  return bsearch(&key, common_trigrams, (size_t)ncommon_trigrams, sizeof *common_trigrams,
+                 str_cmp) != NULL;
+}
+
+bool rd_search_only_common(const char *term, char *const *common_trigrams,
+                           int ncommon_trigrams) {
+  size_t off[RD_SEARCH_Q_MAX + 1];
+  int n = char_offsets(term, strlen(term), off, RD_SEARCH_Q_MAX);
+  if (n < 3)
+    return false;
+  for (int i = 0; i + 3 <= n; i++)
+    if (!is_common(term + off[i], off[i + 3] - off[i], common_trigrams, ncommon_trigrams))
+      return false;
+  return true;
+}
+
 int rd_search_pieces(const char *term, char *const *common_trigrams, int ncommon_trigrams,
                      char **pieces, int max) {
   size_t off[RD_SEARCH_Q_MAX + 1];
@@ -431,15 +455,7 @@ int rd_search_pieces(const char *term, char *const *common_trigrams, int ncommon
   for (int i = 0; i + 3 <= n + 1; i++) {
     bool rare = false;
     if (i + 3 <= n) {
-      trigram k = {{0}};
-      size_t b = off[i + 3] - off[i];
-      rare = b >= sizeof k.t; /* not sampled: taken as rare */
-      if (!rare) {
-        memcpy(k.t, term + off[i], b);
-        const char *key = k.t;
-        rare = !ncommon_trigrams || !bsearch(&key, common_trigrams, (size_t)ncommon_trigrams,
-                                             sizeof *common_trigrams, str_cmp);
-      }
+      rare = !is_common(term + off[i], off[i + 3] - off[i], common_trigrams, ncommon_trigrams);
       split |= !rare;
     }
     if (rare && start < 0)
@@ -591,10 +607,12 @@ int rd_search_cond_q(rd_search_cond *sc, rd_conn *c, const char *account_id, con
     goto out; /* only spaces: no condition */
   if (indexed) {
     /* Words of 3 characters or more are looked up in the index (or their pieces, and the
-     * word is checked); shorter ones are checked on what the index finds. */
+     * word is checked); shorter ones are checked on what the index finds. So are words of
+     * common trigrams only ("example", a mail domain most customers share) when another
+     * word has rare ones: their lists in the index are as long as the table. */
     char *look[RD_SEARCH_PARTS_MAX], *params[RD_SEARCH_PARTS_MAX];
-    const char *checks[RD_SEARCH_PARTS_MAX];
-    int nlook = 0, nchecks = 0, np = 0;
+    const char *checks[RD_SEARCH_PARTS_MAX], *common_words[RD_SEARCH_TERMS_MAX];
+    int nlook = 0, nchecks = 0, np = 0, ncommon_words = 0;
     rd_search_sample_common(c);
     pthread_mutex_lock(&stats_mu);
     for (int i = 0; i < n; i++) {
@@ -602,8 +620,12 @@ int rd_search_cond_q(rd_search_cond *sc, rd_conn *c, const char *account_id, con
         checks[nchecks++] = terms[i];
         continue;
       }
+      if (rd_search_only_common(terms[i], common, ncommon)) {
+        common_words[ncommon_words++] = terms[i];
+        continue;
+      }
       /* Room for this word's pieces, the word as a check, and one part per word left. */
-      int room = RD_SEARCH_PARTS_MAX - nlook - nchecks - (n - i);
+      int room = RD_SEARCH_PARTS_MAX - nlook - nchecks - ncommon_words - (n - i);
       int k = room > 0 ? rd_search_pieces(terms[i], common, ncommon, look + nlook, room) : 0;
       if (k) {
         nlook += k;
@@ -613,6 +635,12 @@ int rd_search_cond_q(rd_search_cond *sc, rd_conn *c, const char *account_id, con
       }
     }
     pthread_mutex_unlock(&stats_mu);
+    for (int i = 0; i < ncommon_words; i++) { /* one is looked up when no other word is */
+      if (nlook)
+        checks[nchecks++] = common_words[i];
+      else
+        look[nlook++] = rd_strdup(common_words[i]);
+    }
     rd_buf match;
     rd_buf_init(&match);
     rd_conn_ops(c)->search_match((const char *const *)look, nlook, checks, nchecks, &match,

@@ -59,6 +59,11 @@ int rd_search_backfill(rd_conn *c, int64_t *done, rd_err *err);
 int rd_search_pieces(const char *term, char *const *common_trigrams, int ncommon_trigrams,
                      char **pieces, int max);
 
+/* Issue 12: whether every trigram of term (at least one) is common: rd_search_cond_q then
+ * checks term on the rows another word finds instead of looking it up. Pure. */
+bool rd_search_only_common(const char *term, char *const *common_trigrams,
+                           int ncommon_trigrams);
+
 /* Issue 12: samples which trigrams most search texts hold, for rd_search_pieces, when the
  * process's last sample is older than 10 minutes (rd_search_cond_q calls it; the daemon
  * also at its start, beside serving). Only the speed of searches depends on it. */

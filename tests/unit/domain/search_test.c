@@ -105,6 +105,17 @@ Test(search, ISSUE12_CUST4_words_with_common_trigrams_are_looked_up_by_their_rar
   cr_assert_eq(rd_search_pieces("roston", none, 0, pieces, 2), 0, "nothing sampled");
 }
 
+/* Issue 12: a word of common trigrams only is checked on what the other words find. */
+Test(search, ISSUE12_CUST4_words_of_common_trigrams_only_are_told_apart) {
+  char *common[] = {"ail", "mai", "sto", "øre"}; /* sorted by strcmp (bytes) */
+  cr_assert(rd_search_only_common("mail", common, 4));
+  cr_assert(rd_search_only_common("sto", common, 4));
+  cr_assert(!rd_search_only_common("mailer", common, 4), "ler is rare");
+  cr_assert(!rd_search_only_common("søren", common, 4), "sør is rare");
+  cr_assert(!rd_search_only_common("ma", common, 4), "no trigram");
+  cr_assert(!rd_search_only_common("mail", common, 0), "nothing sampled");
+}
+
 static ut_db T;
 static void setup(void) {
   ut_db_open(&T);
